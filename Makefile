@@ -1,0 +1,38 @@
+# Trellis: `make run` starts the service on its embedded defaults; `make test` passes the suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test migrate schema schema-check token demo clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the service: migrate, load demo data into an empty database, print demo tokens, serve.
+run: install
+	$(PY) -m app.cli serve --embedded
+
+## The whole suite, on SQLite and on PostgreSQL.
+test: install
+	$(PY) -m pytest
+
+## Bring the database named by DATABASE_URL (default: the SQLite file) up to date.
+migrate: install
+	$(PY) -m app.cli db upgrade
+
+## Write schema.graphql from the code.
+schema: install
+	$(PY) -m app.cli schema export > schema.graphql
+
+## Fail when schema.graphql differs from the code's schema.
+schema-check: install
+	$(PY) -m app.cli schema check schema.graphql
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

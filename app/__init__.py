@@ -1,0 +1,1 @@
+"""The running Trellis service: settings, database, HTTP app and command line."""

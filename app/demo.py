@@ -1,0 +1,167 @@
+"""Demo data for `make run`: one trust, three schools, staff, a catalogue, progress,
+and a ready-made token for each demo role."""
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.db import Database
+from domain.models import (
+    ACADEMIES,
+    Course,
+    Enrolment,
+    Licence,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Seat,
+    SubscriptionKind,
+    TrustGrant,
+    utcnow,
+)
+from resolvers import tokens
+
+FIRST = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hassan", "Isla", "Jack", "Kemi", "Leo",
+         "Maya", "Noah", "Olivia", "Priya", "Quinn", "Ruby", "Sam", "Tom", "Uma", "Vik", "Willow", "Xander",
+         "Yusuf", "Zara"]
+LAST = ["Adams", "Baker", "Clarke", "Davies", "Evans", "Foster", "Green", "Hughes", "Iqbal", "Jones", "Khan",
+        "Lewis", "Morgan", "Nowak", "Owen", "Patel", "Quigley", "Roberts", "Shah", "Taylor"]
+COURSES = [
+    ("PH1", "Phonics 1: Sounds and Letters"), ("PH2", "Phonics 2: Blending"), ("PH3", "Phonics 3: Segmenting"),
+    ("PH4", "Phonics 4: Tricky Words"), ("PH5", "Phonics 5: Phonics Lesson Content"),
+    ("PH6", "Phonics 6: Phonics Lesson Structure"), ("BEH1", "Behaviour for Learning"),
+    ("SAF1", "Safeguarding Essentials"), ("SAF2", "Online Safety"), ("SEN1", "SEND in the Mainstream Classroom"),
+    ("ASS1", "Assessment for Learning"), ("ASS2", "Questioning Techniques"), ("MAT1", "Mastery in Mathematics"),
+    ("MAT2", "Number Sense"), ("RDG1", "Reading for Pleasure"), ("ECT1", "Early Career: Classroom Routines"),
+    ("ECT2", "Early Career: Planning Sequences"), ("LDR1", "Leading a Phase"), ("WEL1", "Staff Wellbeing"),
+    ("EAL1", "Supporting EAL Learners"),
+]
+SCHOOLS = [
+    ("Oakfield Primary School", "Europe/London", True),
+    ("Riverside Academy", "Europe/London", True),
+    ("Hillcrest Primary", "Europe/London", False),
+]
+STAFF_PER_SCHOOL = 30
+
+
+@dataclass
+class DemoToken:
+    role: str
+    who: str
+    token: str
+    query: str
+
+
+SAMPLES = {
+    "platform support": "{ organisations(first: 10) { totalCount nodes { id name kind designation } } }",
+    "licence owner": "{ me { person { displayName } licences { isOwner licence { activeSeatCount } } } }",
+    "full administrator": (
+        "{ me { memberships { organisation { name members(first: 5) { totalCount "
+        "nodes { id role person { displayName } } } } } } }"
+    ),
+    "staff member": "{ me { person { displayName } memberships { role organisation { name } } } }",
+    "trust administrator": "{ me { memberships { role organisation { name kind designation } } } }",
+    "trust member": "{ me { memberships { role organisation { name } } } }",
+    "external system": "{ me { externalSystemOf { name timeZone } } }",
+}
+
+
+def _person(email: str, name: str, support: bool = False) -> Person:
+    return Person(email=email, display_name=name, is_platform_support=support)
+
+
+async def is_empty(db: Database) -> bool:
+    async with db.read() as session:
+        return (await session.execute(select(func.count()).select_from(Organisation))).scalar_one() == 0
+
+
+async def load(db: Database) -> dict[str, str]:
+    """Fill an empty database. Returns the email of each demo role's person."""
+    rng = random.Random(2026)
+    now = utcnow()
+    roles: dict[str, str] = {}
+    async with db.write() as session:
+        support = _person("support@trellis.example", "Pat Support", support=True)
+        session.add(support)
+        courses = [Course(code=code, title=title) for code, title in COURSES]
+        session.add_all(courses)
+        trust = Organisation(
+            kind=OrganisationKind.TRUST, name="Northern Lights Academy Trust", designation=ACADEMIES,
+            time_zone="Europe/London",
+        )
+        session.add(trust)
+        trust_admin = _person("tara.admin@northernlights.example", "Tara Whitfield")
+        trust_member = _person("martin.member@northernlights.example", "Martin Hale")
+        session.add_all([trust_admin, trust_member])
+        await session.flush()
+        session.add_all([
+            Membership(organisation_id=trust.id, person_id=trust_admin.id, role=MembershipRole.ADMINISTRATOR),
+            Membership(organisation_id=trust.id, person_id=trust_member.id, role=MembershipRole.MEMBER),
+        ])
+        roles |= {"platform support": support.email, "trust administrator": trust_admin.email,
+                  "trust member": trust_member.email}
+
+        for index, (school_name, zone, grants) in enumerate(SCHOOLS):
+            domain = school_name.split()[0].lower() + ".example"
+            school = Organisation(
+                kind=OrganisationKind.SCHOOL, name=school_name, designation=ACADEMIES if grants else "Primary",
+                time_zone=zone,
+            )
+            session.add(school)
+            names = rng.sample([f"{f} {last}" for f in FIRST for last in LAST], STAFF_PER_SCHOOL)
+            people = [_person(f"{n.lower().replace(' ', '.')}@{domain}", n) for n in names]
+            session.add_all(people)
+            await session.flush()
+            owner, administrator = people[0], people[1]
+            licence = Licence(organisation_id=school.id, owner_id=owner.id)
+            session.add(licence)
+            await session.flush()
+            for position, person in enumerate(people):
+                role = MembershipRole.ADMINISTRATOR if position < 2 else MembershipRole.MEMBER
+                session.add(Membership(organisation_id=school.id, person_id=person.id, role=role))
+                session.add(Seat(licence_id=licence.id, person_id=person.id,
+                                 subscription=SubscriptionKind.ALL_ACCESS_PASS_PLUS))
+                for course in rng.sample(courses, rng.randint(0, 6)):
+                    started = now - timedelta(days=rng.randint(1, 120), hours=rng.randint(0, 23))
+                    progress = rng.choice([10, 25, 40, 60, 80, 100, 100])
+                    session.add(Enrolment(
+                        person_id=person.id, course_id=course.id, started_at=started, progress_percent=progress,
+                        seconds_spent=progress * rng.randint(30, 90),
+                        completed_at=started + timedelta(days=rng.randint(0, 20)) if progress == 100 else None,
+                    ))
+            if grants:
+                session.add(TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=owner.id))
+            if index == 0:
+                roles |= {"licence owner": owner.email, "full administrator": administrator.email,
+                          "staff member": people[2].email, "external system": str(school.id)}
+    return roles
+
+
+async def issue_tokens(db: Database, roles: dict[str, str]) -> list[DemoToken]:
+    issued = []
+    for role, who in roles.items():
+        if role == "external system":
+            token, plain = await tokens.issue(db, name="Demo MIS", days=365, organisation_id=int(who))
+            who = "Demo MIS of Oakfield Primary School"
+        else:
+            token, plain = await tokens.issue(db, name=f"Demo {role}", days=365, email=who)
+        issued.append(DemoToken(role=role, who=who, token=plain, query=SAMPLES[role]))
+    return issued
+
+
+def save(path: Path, demo_tokens: list[DemoToken]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([t.__dict__ for t in demo_tokens], indent=2))
+    path.chmod(0o600)
+
+
+def read(path: Path) -> list[DemoToken]:
+    if not path.exists():
+        return []
+    return [DemoToken(**item) for item in json.loads(path.read_text())]

@@ -1,0 +1,182 @@
+"""GraphQL over HTTP, as the spec says (checked by the graphql-http audit suite).
+
+- POST with `application/json` bodies; GET for queries only (a mutation is 405).
+- Responses are `application/graphql-response+json` when the client asks for it:
+  a request error (bad document, failed validation, bad variables) is then 400 and
+  has no `data`. Plain `application/json` (also for `*/*` or no Accept) keeps 200.
+- Malformed requests (no query, bad JSON, wrong parameter types) are 400; an
+  unknown, expired or revoked token is 401.
+"""
+
+import logging
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.graphql import OperationType
+
+from app.auth import Unauthenticated, authenticate
+from schema.context import Context
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+log = logging.getLogger("trellis.http")
+
+
+class RequestProblem(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _media_ranges(header: str) -> list[tuple[str, dict[str, str]]]:
+    ranges: list[tuple[float, int, str, dict[str, str]]] = []
+    for position, part in enumerate(header.split(",")):
+        media, *raw = [piece.strip() for piece in part.split(";")]
+        params = dict(p.split("=", 1) for p in raw if "=" in p)
+        try:
+            quality = float(params.pop("q", "1"))
+        except ValueError:
+            quality = 0.0
+        if media and quality > 0:
+            ranges.append((-quality, position, media.lower(), params))
+    return [(media, params) for _, _, media, params in sorted(ranges)]
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when nothing offered fits."""
+    if not accept or not accept.strip():
+        return JSON
+    for media, _ in _media_ranges(accept):
+        if media == GRAPHQL_RESPONSE:
+            return GRAPHQL_RESPONSE
+        if media in (JSON, "application/*", "*/*"):
+            return JSON
+    return None
+
+
+def wants_ide(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.method == "GET" and "query" not in request.query_params and "text/html" in accept
+
+
+def _json_param(value: str | None, name: str) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise RequestProblem(400, f"The `{name}` parameter is not valid JSON.") from None
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    if request.method == "GET":
+        q = request.query_params
+        params = {
+            "query": q.get("query"),
+            "operationName": q.get("operationName"),
+            "variables": _json_param(q.get("variables"), "variables"),
+            "extensions": _json_param(q.get("extensions"), "extensions"),
+        }
+    else:
+        content_type = request.headers.get("content-type")
+        if not content_type:
+            raise RequestProblem(415, "POST requests need `Content-Type: application/json`.")
+        media, *raw = [piece.strip() for piece in content_type.split(";")]
+        charset = dict(p.lower().split("=", 1) for p in raw if "=" in p).get("charset", "utf-8")
+        if media.lower() != JSON or charset.strip('"') != "utf-8":
+            raise RequestProblem(415, "POST requests need `Content-Type: application/json` in UTF-8.")
+        body = await request.body()
+        if not body:
+            raise RequestProblem(400, "The request body is empty; send a JSON object with a `query`.")
+        try:
+            params = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise RequestProblem(400, "The request body is not valid JSON.") from None
+        if not isinstance(params, dict):
+            raise RequestProblem(400, "The request body must be a JSON object (batches are not supported).")
+    if not isinstance(params.get("query"), str) or not params["query"].strip():
+        raise RequestProblem(400, "The `query` parameter must be a non-empty string.")
+    for name, kind in (("operationName", str), ("variables", dict), ("extensions", dict)):
+        if params.get(name) is not None and not isinstance(params[name], kind):
+            expected = "a string" if kind is str else "an object"
+            raise RequestProblem(400, f"The `{name}` parameter must be {expected} or null.")
+    return params
+
+
+def _respond(payload: dict[str, Any], status: int, media: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(payload), status_code=status, media_type=f"{media}; charset=utf-8", headers=headers
+    )
+
+
+def _error_payload(message: str, **extensions: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"message": message}
+    if extensions:
+        error["extensions"] = extensions
+    return {"errors": [error]}
+
+
+def _is_request_error(data: Any, errors: list[GraphQLError] | None) -> bool:
+    """Errors before execution began (no field path) and no data: the spec's request error."""
+    return data is None and bool(errors) and all(error.path is None for error in errors)
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    state = request.app.state
+    if request.method not in ("GET", "POST"):
+        return Response(status_code=405, headers={"Allow": "GET, POST"})
+    if wants_ide(request):
+        return HTMLResponse(get_graphql_ide_html())
+    media = negotiate(request.headers.get("accept"))
+    if media is None:
+        return _respond(
+            _error_payload(f"Acceptable responses are {GRAPHQL_RESPONSE} and {JSON}."), 406, JSON
+        )
+    request_id = request.state.request_id
+    try:
+        principal = await authenticate(request, state.db)
+    except Unauthenticated as problem:
+        return _respond(
+            _error_payload(str(problem), code="UNAUTHENTICATED"), 401, media,
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    try:
+        params = await read_params(request)
+        context = Context(db=state.db, principal=principal, settings=state.settings, request_id=request_id)
+        allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+        try:
+            result = await state.schema.execute(
+                params["query"],
+                variable_values=params.get("variables"),
+                context_value=context,
+                operation_name=params.get("operationName"),
+                allowed_operation_types=allowed,
+            )
+        except InvalidOperationTypeError:
+            raise RequestProblem(405, "Only queries may be sent with GET; send mutations with POST.",
+                                 {"Allow": "POST"}) from None
+        except (MissingQueryError, CannotGetOperationTypeError) as error:
+            raise RequestProblem(400, str(error) or "No operation to run.") from None
+    except RequestProblem as problem:
+        return _respond(_error_payload(problem.message), problem.status, media, problem.headers)
+
+    payload: dict[str, Any] = {}
+    if _is_request_error(result.data, result.errors):
+        status = 400 if media == GRAPHQL_RESPONSE else 200
+    else:
+        status = 200
+        payload["data"] = result.data
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        payload["extensions"] = result.extensions
+    return _respond(payload, status, media, {"X-Request-ID": request_id})

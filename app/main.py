@@ -1,0 +1,90 @@
+"""The Starlette application: /graphql (with GraphiQL), /health, request ids."""
+
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db import Database, create_engine
+from app.graphql_http import graphql_endpoint
+from app.migrations import ensure_current
+from app.settings import Settings, get_settings
+from schema.build import build_schema
+
+log = logging.getLogger("trellis")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    """Every request gets an id (the caller's X-Request-ID if it is sane), echoed back
+    and quoted in masked errors and the logs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+async def health(request: Request) -> JSONResponse:
+    try:
+        async with request.app.state.db.read() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - health reports, it does not raise
+        log.exception("health check failed")
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+    """The app. Tests pass their own Database; otherwise one is made from settings and
+    the app refuses to start on a database that is behind the code."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        owned = app.state.db is None
+        if owned:
+            app.state.db = Database(create_engine(settings.database_url, settings.sqlite_busy_timeout_ms))
+        try:
+            await ensure_current(app.state.db.engine)
+            yield
+        finally:
+            if owned:
+                await app.state.db.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+            Route("/health", health),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.schema = build_schema(settings)
+    return app

@@ -1,0 +1,1 @@
+"""Tables and rules. Nothing here imports strawberry, starlette or dramatiq."""

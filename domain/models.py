@@ -1,0 +1,204 @@
+"""The tables. Enumerations are stored as short strings so both engines agree."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, String, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Instants are stored as UTC and always read back timezone-aware.
+
+    SQLite keeps no offset, so without this a value read back would be naive.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: instants must carry a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _instant(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class OrganisationKind(StrEnum):
+    SCHOOL = "SCHOOL"
+    TRUST = "TRUST"
+
+
+class MembershipRole(StrEnum):
+    ADMINISTRATOR = "ADMINISTRATOR"
+    MEMBER = "MEMBER"
+
+
+class SubscriptionKind(StrEnum):
+    ALL_ACCESS_PASS_PLUS = "ALL_ACCESS_PASS_PLUS"
+    ALL_ACCESS_PASS = "ALL_ACCESS_PASS"
+
+
+# Only this designation lets a trust see the progress of schools that grant it (seed 001).
+ACADEMIES = "Academies"
+
+
+class Organisation(SQLModel, table=True):
+    __tablename__ = "organisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=String(16))
+    name: str = Field(sa_type=String(200))
+    designation: str | None = Field(default=None, sa_type=String(100))
+    time_zone: str = Field(sa_type=String(64))
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_type=String(254), unique=True)
+    display_name: str = Field(sa_type=String(200))
+    is_platform_support: bool = False
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """A person's standing in an organisation: Administrator or Member (seed 001)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "person_id"),
+        Index("ix_membership_person", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    role: str = Field(sa_type=String(16))
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class Licence(SQLModel, table=True):
+    """A school's subscription. Its full administrators are the school's Administrators."""
+
+    __tablename__ = "licence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", unique=True)
+    owner_id: int = Field(foreign_key="person.id")
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class Seat(SQLModel, table=True):
+    __tablename__ = "seat"
+    __table_args__ = (
+        UniqueConstraint("licence_id", "person_id"),
+        Index("ix_seat_person", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    licence_id: int = Field(foreign_key="licence.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id")
+    subscription: str = Field(sa_type=String(32))
+    active: bool = True
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class Course(SQLModel, table=True):
+    """The platform-wide course catalogue."""
+
+    __tablename__ = "course"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=String(32), unique=True)
+    title: str = Field(sa_type=String(200))
+    retired_at: datetime | None = _instant(default=None)
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class Enrolment(SQLModel, table=True):
+    """A person's progress in one catalogue course. Never deleted by group or seat changes."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (
+        UniqueConstraint("person_id", "course_id"),
+        Index("ix_enrolment_course", "course_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    course_id: int = Field(foreign_key="course.id")
+    started_at: datetime = _instant()
+    progress_percent: int = 0
+    seconds_spent: int = 0
+    completed_at: datetime | None = _instant(default=None)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token, kept only as its SHA-256. It belongs to a person or to a
+    school's external system (an MIS, say), never both."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_type=String(64), unique=True)
+    name: str = Field(sa_type=String(200))
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    created_at: datetime = _instant(default_factory=utcnow)
+    expires_at: datetime = _instant()
+    revoked_at: datetime | None = _instant(default=None)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, when and where, with the full record before and after."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_org_id", "organisation_id", "id"),
+        Index("ix_audit_actor_id", "actor_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = _instant(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    # Kept as written at the time, so the log still reads right after renames.
+    actor_name: str = Field(sa_type=String(200))
+    action: str = Field(sa_type=String(64))
+    target_type: str = Field(sa_type=String(64))
+    target_id: int
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    licence_id: int | None = Field(default=None, foreign_key="licence.id")
+    summary: str = Field(sa_type=String(500))
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class TrustGrant(SQLModel, table=True):
+    """A school's choice of its Multi Academy Trust (seed 001): one trust per school."""
+
+    __tablename__ = "trust_grant"
+    __table_args__ = (Index("ix_trust_grant_trust", "trust_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="organisation.id", unique=True)
+    trust_id: int = Field(foreign_key="organisation.id")
+    granted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    granted_at: datetime = _instant(default_factory=utcnow)

@@ -1,0 +1,86 @@
+"""The principal: who is asking and what they hold, loaded once per request."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.models import ApiToken, Licence, Membership, MembershipRole, Person
+from domain.tokens import digest
+
+
+@dataclass(frozen=True)
+class Principal:
+    person_id: int | None = None
+    display_name: str = ""
+    token_id: int | None = None
+    is_platform_support: bool = False
+    # An external system's token acts for one school and holds no person.
+    system_organisation_id: int | None = None
+    roles: Mapping[int, str] = field(default_factory=dict)  # organisation id -> role
+    owned_licences: frozenset[int] = frozenset()
+
+    @property
+    def authenticated(self) -> bool:
+        return self.token_id is not None
+
+    def is_administrator(self, organisation_id: int) -> bool:
+        return self.roles.get(organisation_id) == MembershipRole.ADMINISTRATOR
+
+    def is_member(self, organisation_id: int) -> bool:
+        return organisation_id in self.roles
+
+    @property
+    def organisation_ids(self) -> frozenset[int]:
+        return frozenset(self.roles)
+
+    @property
+    def administered_ids(self) -> frozenset[int]:
+        return frozenset(o for o, r in self.roles.items() if r == MembershipRole.ADMINISTRATOR)
+
+
+ANONYMOUS = Principal()
+
+
+class InvalidToken(Exception):
+    """The bearer token is unknown, expired or revoked."""
+
+
+async def load_principal(session: AsyncSession, token: str, now: datetime) -> Principal:
+    row = (
+        await session.execute(
+            select(ApiToken, Person)
+            .outerjoin(Person, Person.id == ApiToken.person_id)
+            .where(ApiToken.token_hash == digest(token))
+        )
+    ).first()
+    if row is None:
+        raise InvalidToken("unknown token")
+    api_token, person = row
+    if api_token.revoked_at is not None:
+        raise InvalidToken("revoked token")
+    if api_token.expires_at <= now:
+        raise InvalidToken("expired token")
+    if person is None:
+        return Principal(
+            token_id=api_token.id,
+            display_name=api_token.name,
+            system_organisation_id=api_token.organisation_id,
+        )
+    grants = (
+        await session.execute(
+            select(Membership.organisation_id, Membership.role, Licence.id, Licence.owner_id)
+            .outerjoin(Licence, Licence.organisation_id == Membership.organisation_id)
+            .where(Membership.person_id == person.id)
+        )
+    ).all()
+    return Principal(
+        person_id=person.id,
+        display_name=person.display_name,
+        token_id=api_token.id,
+        is_platform_support=person.is_platform_support,
+        roles={org: role for org, role, _, _ in grants},
+        owned_licences=frozenset(lic for _, _, lic, owner in grants if owner == person.id),
+    )

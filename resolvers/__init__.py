@@ -1,0 +1,1 @@
+"""Thin query and mutation functions, and the DataLoader batch functions."""

@@ -1,0 +1,49 @@
+"""The audit log, newest first, scoped by the policy before it is filtered and paged."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from domain.audit import AuditAction
+from domain.models import AuditEvent
+from permissions import policy
+from permissions.policy import Ability
+from resolvers.context import RequestContext
+from resolvers.pagination import Order, Page, paginate
+
+
+@dataclass
+class AuditFilter:
+    organisation_id: int | None = None
+    actor_id: int | None = None
+    actions: list[AuditAction] | None = None
+    target_type: str | None = None
+    target_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def audit_log(ctx: RequestContext, where: AuditFilter, *, first: int, after: str | None) -> Page[AuditEvent]:
+    stmt = select(AuditEvent).where(
+        policy.scope(ctx.principal, Ability.VIEW_AUDIT).clause(AuditEvent.organisation_id)
+    )
+    if where.organisation_id is not None:
+        stmt = stmt.where(AuditEvent.organisation_id == where.organisation_id)
+    if where.actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == where.actor_id)
+    if where.actions:
+        stmt = stmt.where(AuditEvent.action.in_([a.value for a in where.actions]))
+    if where.target_type is not None:
+        stmt = stmt.where(AuditEvent.target_type == where.target_type)
+    if where.target_id is not None:
+        stmt = stmt.where(AuditEvent.target_id == where.target_id)
+    if where.since is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= where.since)
+    if where.until is not None:
+        stmt = stmt.where(AuditEvent.occurred_at < where.until)
+    async with ctx.db.read() as session:
+        return await paginate(
+            session, stmt, [Order(AuditEvent.id, descending=True)],
+            first=first, after=after, maximum=ctx.settings.max_page_size,
+        )

@@ -1,0 +1,181 @@
+"""Members and Administrators of an organisation (seed 001; in a school, seed 000's
+full licence administrators)."""
+
+from sqlalchemy import func, or_, select, update
+
+from domain import memberships, validation
+from domain.audit import AuditAction, snapshot
+from domain.errors import Conflict
+from domain.models import Licence, Membership, MembershipRole, Organisation, Person, Seat
+from permissions import policy
+from permissions.policy import Ability
+from resolvers.context import RequestContext, find
+from resolvers.pagination import Order, Page, paginate
+from resolvers.unit_of_work import UnitOfWork, unit_of_work
+
+
+async def list_members(
+    ctx: RequestContext,
+    organisation_id: int,
+    *,
+    first: int,
+    after: str | None,
+    role: MembershipRole | None,
+    search: str | None,
+) -> Page[tuple[Membership, Person]]:
+    if not policy.can(ctx.principal, Ability.VIEW_MEMBERS, organisation_id):
+        return Page([], [], False, False, 0)
+    stmt = (
+        select(Membership, Person)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.organisation_id == organisation_id)
+    )
+    if role is not None:
+        stmt = stmt.where(Membership.role == role)
+    if search:
+        needle = search.strip().lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(Person.display_name).contains(needle, autoescape=True),
+                func.lower(Person.email).contains(needle, autoescape=True),
+            )
+        )
+    async with ctx.db.read() as session:
+        return await paginate(
+            session, stmt, [Order(Person.display_name), Order(Membership.id)],
+            first=first, after=after, maximum=ctx.settings.max_page_size,
+        )
+
+
+async def _lock_organisation(uow: UnitOfWork, organisation_id: int) -> Organisation:
+    """Serialise role changes within one organisation (PostgreSQL row lock; SQLite's
+    BEGIN IMMEDIATE already serialises every write)."""
+    stmt = select(Organisation).where(Organisation.id == organisation_id).with_for_update()
+    return (await uow.session.execute(stmt)).scalar_one()
+
+
+async def _administrators(uow: UnitOfWork, organisation_id: int) -> int:
+    stmt = select(func.count()).where(
+        Membership.organisation_id == organisation_id, Membership.role == MembershipRole.ADMINISTRATOR
+    )
+    return (await uow.session.execute(stmt)).scalar_one()
+
+
+async def _owner_id(uow: UnitOfWork, organisation_id: int) -> int | None:
+    stmt = select(Licence.owner_id).where(Licence.organisation_id == organisation_id)
+    return (await uow.session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_member(
+    ctx: RequestContext, *, organisation_id: int, email: str, display_name: str, role: MembershipRole
+) -> Membership:
+    """Add a person by email. Someone new to Trellis gets an account; someone who already
+    has one (a teacher moving schools, say) keeps it and joins."""
+    async with unit_of_work(ctx.db, ctx.principal) as uow:
+        organisation = await find(
+            uow.session, ctx.principal, Organisation, organisation_id,
+            ability=Ability.VIEW_ORGANISATION, field="organisationId", organisation_of=lambda o: o.id,
+        )
+        policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, organisation.id)
+        email = validation.email(email)
+        display_name = validation.name(display_name, "displayName")
+        person = (await uow.session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
+        if person is None:
+            person = Person(email=email, display_name=display_name)
+            uow.session.add(person)
+            await uow.session.flush()
+        else:
+            existing = await uow.session.execute(
+                select(Membership.id).where(
+                    Membership.organisation_id == organisation.id, Membership.person_id == person.id
+                )
+            )
+            if existing.first() is not None:
+                raise Conflict(f"{email} is already a member of {organisation.name}.", "email")
+        membership = Membership(organisation_id=organisation.id, person_id=person.id, role=role)
+        uow.session.add(membership)
+        await uow.session.flush()
+        await uow.audit(
+            AuditAction.MEMBER_ADDED,
+            target_type="Membership",
+            target_id=membership.id,
+            organisation_id=organisation.id,
+            summary=f"{ctx.principal.display_name} added {person.display_name} to {organisation.name} "
+            f"as {role.title()}",
+            after=snapshot(membership, person=snapshot(person)),
+        )
+    return membership
+
+
+async def change_role(ctx: RequestContext, *, membership_id: int, role: MembershipRole) -> Membership:
+    """Promote a member to Administrator, or demote an Administrator to Member."""
+    async with unit_of_work(ctx.db, ctx.principal) as uow:
+        membership = await find(
+            uow.session, ctx.principal, Membership, membership_id,
+            ability=Ability.VIEW_MEMBERS, field="membershipId",
+        )
+        policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, membership.organisation_id)
+        organisation = await _lock_organisation(uow, membership.organisation_id)
+        memberships.check_role_change(
+            current=membership.role,
+            new=role,
+            is_owner=await _owner_id(uow, organisation.id) == membership.person_id,
+            administrators=await _administrators(uow, organisation.id),
+        )
+        person = await uow.session.get_one(Person, membership.person_id)
+        before = snapshot(membership)
+        membership.role = role
+        promoted = role == MembershipRole.ADMINISTRATOR
+        await uow.audit(
+            AuditAction.MEMBER_PROMOTED if promoted else AuditAction.MEMBER_DEMOTED,
+            target_type="Membership",
+            target_id=membership.id,
+            organisation_id=organisation.id,
+            summary=f"{ctx.principal.display_name} "
+            + (f"promoted {person.display_name} to Administrator" if promoted else f"demoted {person.display_name} to Member")
+            + f" in {organisation.name}",
+            before=before,
+            after=snapshot(membership),
+        )
+    return membership
+
+
+async def remove_member(ctx: RequestContext, *, membership_id: int) -> Membership:
+    """Take a person out of an organisation. Their seat there is deactivated; their
+    account and their progress are kept."""
+    async with unit_of_work(ctx.db, ctx.principal) as uow:
+        membership = await find(
+            uow.session, ctx.principal, Membership, membership_id,
+            ability=Ability.VIEW_MEMBERS, field="membershipId",
+        )
+        policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, membership.organisation_id)
+        organisation = await _lock_organisation(uow, membership.organisation_id)
+        memberships.check_removal(
+            current=membership.role,
+            is_owner=await _owner_id(uow, organisation.id) == membership.person_id,
+            administrators=await _administrators(uow, organisation.id),
+        )
+        person = await uow.session.get_one(Person, membership.person_id)
+        seats = await uow.session.execute(
+            update(Seat)
+            .where(
+                Seat.person_id == person.id,
+                Seat.active.is_(True),
+                Seat.licence_id.in_(select(Licence.id).where(Licence.organisation_id == organisation.id)),
+            )
+            .values(active=False)
+            .returning(Seat.id)
+        )
+        deactivated = list(seats.scalars())
+        before = snapshot(membership, person=snapshot(person))
+        await uow.session.delete(membership)
+        await uow.audit(
+            AuditAction.MEMBER_REMOVED,
+            target_type="Membership",
+            target_id=membership_id,
+            organisation_id=organisation.id,
+            summary=f"{ctx.principal.display_name} removed {person.display_name} from {organisation.name}",
+            before=before,
+            after={"deactivated_seat_ids": deactivated},
+        )
+    return membership

@@ -1,0 +1,54 @@
+"""A mutation's unit of work: one transaction holding its change and its audit event."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Database
+from domain.audit import AuditAction
+from domain.models import AuditEvent
+from permissions.principal import Principal
+
+
+@dataclass
+class UnitOfWork:
+    session: AsyncSession
+    principal: Principal
+
+    async def audit(
+        self,
+        action: AuditAction,
+        *,
+        target_type: str,
+        target_id: int,
+        summary: str,
+        organisation_id: int | None = None,
+        licence_id: int | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        event = AuditEvent(
+            actor_id=self.principal.person_id,
+            actor_name=self.principal.display_name or "system",
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            organisation_id=organisation_id,
+            licence_id=licence_id,
+            summary=summary,
+            before=before,
+            after=after,
+        )
+        self.session.add(event)
+        await self.session.flush()
+        return event
+
+
+@asynccontextmanager
+async def unit_of_work(db: Database, principal: Principal) -> AsyncIterator[UnitOfWork]:
+    """Everything inside commits together, or, if anything raises, not at all."""
+    async with db.write() as session:
+        yield UnitOfWork(session, principal)

@@ -1,0 +1,62 @@
+"""build_schema(): the types, the abuse limits, and error masking."""
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from app.settings import Settings
+from domain.errors import DomainError
+from schema.mutations import Mutation
+from schema.problems import ExpectedError
+from schema.query import Query
+
+log = logging.getLogger("trellis.graphql")
+
+
+def is_expected(error: GraphQLError) -> bool:
+    """Syntax, validation and coercion errors carry no original error; ours are typed.
+    Anything else is a bug, and its message may leak internals."""
+    original = error.original_error
+    return original is None or isinstance(original, DomainError | ExpectedError)
+
+
+class MaskUnexpected(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda error: not is_expected(error))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "-")
+        log.error(
+            "unexpected error in %s (request %s)", ".".join(map(str, error.path or [])), request_id,
+            exc_info=error.original_error,
+        )
+        masked = super().anonymise_error(error)
+        masked.message = f"Internal server error. Quote request id {request_id} when reporting it."
+        masked.extensions = {"code": "INTERNAL", "requestId": request_id}
+        return masked
+
+
+class TrellisSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Unexpected errors are logged once, with their request id, by MaskUnexpected."""
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        MaskUnexpected(),
+    ]
+    return TrellisSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.production),
+    )

@@ -1,0 +1,20 @@
+"""The per-request Context: who is asking, how to reach the database, fresh loaders."""
+
+from dataclasses import dataclass, field
+
+from app.db import Database
+from app.settings import Settings
+from permissions.principal import Principal
+from resolvers.loaders import Loaders
+
+
+@dataclass
+class Context:
+    db: Database
+    principal: Principal
+    settings: Settings
+    request_id: str = "-"
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db)

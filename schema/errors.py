@@ -1,0 +1,72 @@
+"""Expected mutation failures, as members of each mutation's payload union."""
+
+from typing import Annotated, Any, Union
+
+import strawberry
+
+from domain.errors import DomainError, ErrorCode
+
+ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode", description="Why a mutation did not happen.")
+
+
+@strawberry.interface(name="Error", description="A mutation that changed nothing, and why.")
+class UserError:
+    code: ErrorCodeEnum
+    message: str
+    field: str | None = strawberry.field(description="The input field at fault, when there is one.")
+
+
+@strawberry.type(description="The caller may not do this. Nothing changed.")
+class ForbiddenError(UserError):
+    pass
+
+
+@strawberry.type(description="No such object, or none the caller may see. Nothing changed.")
+class NotFoundError(UserError):
+    pass
+
+
+@strawberry.type(description="The input is not acceptable; `field` names the culprit. Nothing changed.")
+class ValidationError(UserError):
+    pass
+
+
+@strawberry.type(description="The change clashes with the current state. Nothing changed.")
+class ConflictError(UserError):
+    pass
+
+
+@strawberry.type(description="The change needs an exact confirmation, such as `YES`. Nothing changed.")
+class ConfirmationRequiredError(UserError):
+    pass
+
+
+@strawberry.type(description="The feature is not available yet for this licence. Nothing changed.")
+class NotAvailableError(UserError):
+    pass
+
+
+_BY_CODE: dict[ErrorCode, type[UserError]] = {
+    ErrorCode.FORBIDDEN: ForbiddenError,
+    ErrorCode.NOT_FOUND: NotFoundError,
+    ErrorCode.VALIDATION: ValidationError,
+    ErrorCode.CONFLICT: ConflictError,
+    ErrorCode.CONFIRMATION_REQUIRED: ConfirmationRequiredError,
+    ErrorCode.NOT_AVAILABLE: NotAvailableError,
+}
+
+ERRORS = tuple(_BY_CODE.values())
+
+
+def from_domain(error: DomainError) -> UserError:
+    return _BY_CODE[error.code](code=error.code, message=error.message, field=error.field)
+
+
+def result(mutation_name: str, success: type) -> Any:
+    """The payload union of one mutation: its success type or any error."""
+    name = mutation_name[0].upper() + mutation_name[1:] + "Result"
+    members = (success, *ERRORS)
+    return Annotated[
+        Union[members],  # noqa: UP007 - built from a tuple
+        strawberry.union(name, description=f"What `{mutation_name}` answers: success, or why nothing changed."),
+    ]

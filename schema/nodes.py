@@ -1,0 +1,304 @@
+"""The Relay node types. Each declares the ability needed to see it; fetched by id,
+a node the caller may not see answers null, exactly like one that does not exist."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Self
+
+import strawberry
+from sqlmodel import SQLModel
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from domain import models
+from domain.audit import AuditAction
+from permissions import policy
+from permissions.policy import Ability
+from resolvers import licences as licence_resolvers
+from resolvers import members as member_resolvers
+from schema.connection import Connection, connection
+from schema.ids import global_id
+
+OrganisationKind = strawberry.enum(models.OrganisationKind, description="A school, or a trust of schools.")
+MembershipRole = strawberry.enum(
+    models.MembershipRole,
+    description="A person's standing in an organisation. In a school, an Administrator is a full "
+    "licence administrator.",
+)
+SubscriptionKind = strawberry.enum(
+    models.SubscriptionKind, description="A seat's subscription. ALL_ACCESS_PASS_PLUS makes its holder staff."
+)
+AuditActionEnum = strawberry.enum(AuditAction, name="AuditAction", description="What an audit event records.")
+
+
+class SecuredNode(relay.Node):
+    """A node the policy guards: `ability`, held in the node's organisation, lets one see it."""
+
+    ability: ClassVar[Ability]
+    model: ClassVar[type[SQLModel]]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    def organisation_of(cls, row: Any) -> int | None:
+        return row.organisation_id
+
+    @classmethod
+    async def visible(cls, info: strawberry.Info, row: Any) -> bool:
+        return policy.can(info.context.principal, cls.ability, cls.organisation_of(row))
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        keys = [int(i) if str(i).isdigit() else 0 for i in node_ids]
+        rows = await info.context.loaders.by_id(cls.model).load_many(keys)
+        return [
+            cls.from_row(row) if row is not None and await cls.visible(info, row) else None for row in rows
+        ]
+
+
+def _page_args(info: strawberry.Info, first: int | None) -> int:
+    return first if first is not None else info.context.settings.default_page_size
+
+
+@strawberry.type(description="A school or a trust.")
+class Organisation(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_ORGANISATION
+    model: ClassVar[type[SQLModel]] = models.Organisation
+
+    id: relay.NodeID[int]
+    kind: OrganisationKind
+    name: str
+    designation: str | None = strawberry.field(
+        description="The organisation's type, such as 'Academies'. Only a trust designated "
+        "'Academies' can see the progress of schools that grant it."
+    )
+    time_zone: str = strawberry.field(description="IANA time zone: the organisation's days are local days.")
+    created_at: datetime
+
+    @classmethod
+    def organisation_of(cls, row: models.Organisation) -> int | None:
+        return row.id
+
+    @classmethod
+    def from_row(cls, row: models.Organisation) -> Self:
+        return cls(
+            id=row.id, kind=OrganisationKind(row.kind), name=row.name, designation=row.designation,
+            time_zone=row.time_zone, created_at=row.created_at,
+        )
+
+    @strawberry.field(description="The caller's own standing here, if they belong.")
+    def viewer_role(self, info: strawberry.Info) -> MembershipRole | None:
+        role = info.context.principal.roles.get(self.id)
+        return MembershipRole(role) if role else None
+
+    @strawberry.field(description="Members, by name. Empty for callers who may not see them.")
+    async def members(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        role: MembershipRole | None = None,
+        search: Annotated[str | None, strawberry.argument(description="Part of a name or email.")] = None,
+    ) -> Connection["Membership"]:
+        page = await member_resolvers.list_members(
+            info.context, self.id, first=_page_args(info, first), after=after, role=role, search=search
+        )
+        return connection(page, lambda pair: Membership.from_row(pair[0]))
+
+    @strawberry.field(description="The school's licence, for those who may see it.")
+    async def licence(self, info: strawberry.Info) -> "Licence | None":
+        if self.kind != OrganisationKind.SCHOOL or not policy.can(
+            info.context.principal, Ability.VIEW_LICENCE, self.id
+        ):
+            return None
+        row = await info.context.loaders.licence_of_organisation.load(self.id)
+        return Licence.from_row(row) if row else None
+
+
+@strawberry.type(description="A person with a Trellis account.")
+class Person(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_MEMBERS
+    model: ClassVar[type[SQLModel]] = models.Person
+
+    id: relay.NodeID[int]
+    display_name: str
+    email: str
+
+    @classmethod
+    def from_row(cls, row: models.Person) -> Self:
+        return cls(id=row.id, display_name=row.display_name, email=row.email)
+
+    @classmethod
+    async def visible(cls, info: strawberry.Info, row: models.Person) -> bool:
+        principal = info.context.principal
+        if row.id == principal.person_id:
+            return True
+        organisations = await info.context.loaders.organisations_of_person.load(row.id)
+        return policy.can_see_person(principal, organisations)
+
+
+@strawberry.type(description="A person's standing in one organisation.")
+class Membership(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_MEMBERS
+    model: ClassVar[type[SQLModel]] = models.Membership
+
+    id: relay.NodeID[int]
+    role: MembershipRole
+    created_at: datetime
+    organisation_id: strawberry.Private[int]
+    person_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.Membership) -> Self:
+        return cls(
+            id=row.id, role=MembershipRole(row.role), created_at=row.created_at,
+            organisation_id=row.organisation_id, person_id=row.person_id,
+        )
+
+    @strawberry.field
+    async def person(self, info: strawberry.Info) -> Person:
+        return Person.from_row(await info.context.loaders.by_id(models.Person).load(self.person_id))
+
+    @strawberry.field
+    async def organisation(self, info: strawberry.Info) -> Organisation:
+        return Organisation.from_row(await info.context.loaders.by_id(models.Organisation).load(self.organisation_id))
+
+    @strawberry.field(description="Whether this person owns the organisation's licence.")
+    async def is_owner(self, info: strawberry.Info) -> bool:
+        licence = await info.context.loaders.licence_of_organisation.load(self.organisation_id)
+        return licence is not None and licence.owner_id == self.person_id
+
+
+@strawberry.type(description="A school's subscription: its owner and its seats.")
+class Licence(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_LICENCE
+    model: ClassVar[type[SQLModel]] = models.Licence
+
+    id: relay.NodeID[int]
+    created_at: datetime
+    organisation_id: strawberry.Private[int]
+    owner_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.Licence) -> Self:
+        return cls(id=row.id, created_at=row.created_at, organisation_id=row.organisation_id, owner_id=row.owner_id)
+
+    @strawberry.field
+    async def organisation(self, info: strawberry.Info) -> Organisation:
+        return Organisation.from_row(await info.context.loaders.by_id(models.Organisation).load(self.organisation_id))
+
+    @strawberry.field(description="The owner: a full administrator who can never be removed or demoted.")
+    async def owner(self, info: strawberry.Info) -> Person:
+        return Person.from_row(await info.context.loaders.by_id(models.Person).load(self.owner_id))
+
+    @strawberry.field(description="How many seats are active: the licence's individuals.")
+    async def active_seat_count(self, info: strawberry.Info) -> int:
+        return await info.context.loaders.active_seats.load(self.id)
+
+    @strawberry.field(description="Seats, by holder's name. Empty for callers who may not manage seats.")
+    async def seats(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None, active: bool | None = None
+    ) -> Connection["Seat"]:
+        row = models.Licence(id=self.id, organisation_id=self.organisation_id, owner_id=self.owner_id)
+        page = await licence_resolvers.list_seats(
+            info.context, row, first=_page_args(info, first), after=after, active=active
+        )
+        return connection(page, Seat.from_row)
+
+
+@strawberry.type(description="A person's place on a licence.")
+class Seat(SecuredNode):
+    ability: ClassVar[Ability] = Ability.MANAGE_SEATS
+    model: ClassVar[type[SQLModel]] = models.Seat
+
+    id: relay.NodeID[int]
+    subscription: SubscriptionKind
+    active: bool
+    created_at: datetime
+    licence_id: strawberry.Private[int]
+    person_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.Seat) -> Self:
+        return cls(
+            id=row.id, subscription=SubscriptionKind(row.subscription), active=row.active,
+            created_at=row.created_at, licence_id=row.licence_id, person_id=row.person_id,
+        )
+
+    @classmethod
+    async def visible(cls, info: strawberry.Info, row: models.Seat) -> bool:
+        principal = info.context.principal
+        if row.person_id == principal.person_id:
+            return True
+        licence = await info.context.loaders.by_id(models.Licence).load(row.licence_id)
+        return policy.can(principal, cls.ability, licence.organisation_id)
+
+    @strawberry.field
+    async def person(self, info: strawberry.Info) -> Person:
+        return Person.from_row(await info.context.loaders.by_id(models.Person).load(self.person_id))
+
+    @strawberry.field
+    async def licence(self, info: strawberry.Info) -> Licence:
+        return Licence.from_row(await info.context.loaders.by_id(models.Licence).load(self.licence_id))
+
+
+@strawberry.type(description="A course of the platform's catalogue.")
+class Course(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_CATALOGUE
+    model: ClassVar[type[SQLModel]] = models.Course
+
+    id: relay.NodeID[int]
+    code: str
+    title: str
+    retired_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: models.Course) -> Self:
+        return cls(id=row.id, code=row.code, title=row.title, retired_at=row.retired_at)
+
+    @classmethod
+    def organisation_of(cls, row: models.Course) -> int | None:
+        return None
+
+
+@strawberry.type(description="One change: who made it, when, where, and the record before and after.")
+class AuditEvent(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_AUDIT
+    model: ClassVar[type[SQLModel]] = models.AuditEvent
+
+    id: relay.NodeID[int]
+    occurred_at: datetime
+    action: AuditActionEnum
+    actor_name: str = strawberry.field(description="The actor's name as it was at the time.")
+    summary: str = strawberry.field(description="One line for the log's summary view.")
+    target_type: str
+    target_id: strawberry.ID = strawberry.field(description="The global id of what changed.")
+    before: JSON | None = strawberry.field(description="The full record before the change (null if created).")
+    after: JSON | None = strawberry.field(description="The full record after the change (null if deleted).")
+    actor_id: strawberry.Private[int | None]
+    organisation_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: models.AuditEvent) -> Self:
+        return cls(
+            id=row.id, occurred_at=row.occurred_at, action=AuditAction(row.action), actor_name=row.actor_name,
+            summary=row.summary, target_type=row.target_type, target_id=global_id(row.target_type, row.target_id),
+            before=row.before, after=row.after, actor_id=row.actor_id, organisation_id=row.organisation_id,
+        )
+
+    @strawberry.field(description="The actor, when the caller may see them.")
+    async def actor(self, info: strawberry.Info) -> Person | None:
+        if self.actor_id is None:
+            return None
+        row = await info.context.loaders.by_id(models.Person).load(self.actor_id)
+        return Person.from_row(row) if row and await Person.visible(info, row) else None
+
+    @strawberry.field
+    async def organisation(self, info: strawberry.Info) -> Organisation | None:
+        if self.organisation_id is None:
+            return None
+        return Organisation.from_row(await info.context.loaders.by_id(models.Organisation).load(self.organisation_id))

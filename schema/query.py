@@ -1,0 +1,109 @@
+"""The Query root. Every field declares its ability (schema/permission.py)."""
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from domain.errors import Invalid
+from permissions.policy import Ability
+from resolvers import audit as audit_resolvers
+from resolvers import catalogue as catalogue_resolvers
+from resolvers import organisations as organisation_resolvers
+from schema import ids
+from schema.connection import Connection, connection
+from schema.nodes import AuditActionEnum, AuditEvent, Course, Organisation, OrganisationKind, SecuredNode
+from schema.permission import field
+from schema.viewer import Viewer
+
+
+@strawberry.input(description="Narrows the audit log. Every condition given must hold.")
+class AuditLogFilter:
+    organisation_id: strawberry.ID | None = None
+    actor_id: strawberry.ID | None = strawberry.field(default=None, description="A Person id.")
+    actions: list[AuditActionEnum] | None = None
+    target_id: strawberry.ID | None = strawberry.field(default=None, description="The global id of what changed.")
+    since: datetime | None = strawberry.field(default=None, description="Events at or after this instant.")
+    until: datetime | None = strawberry.field(default=None, description="Events before this instant.")
+
+    def to_filter(self) -> audit_resolvers.AuditFilter:
+        where = audit_resolvers.AuditFilter(actions=self.actions, since=self.since, until=self.until)
+        if self.organisation_id is not None:
+            where.organisation_id = ids.decode(self.organisation_id, "Organisation", "filter.organisationId")
+        if self.actor_id is not None:
+            where.actor_id = ids.decode(self.actor_id, "Person", "filter.actorId")
+        if self.target_id is not None:
+            where.target_type, where.target_id = ids.decode_any(self.target_id, "filter.targetId")
+        if self.since and self.until and self.since >= self.until:
+            raise Invalid("filter.since must be before filter.until.", "filter.since")
+        return where
+
+
+def _first(info: strawberry.Info, first: int | None) -> int:
+    return first if first is not None else info.context.settings.default_page_size
+
+
+@strawberry.type
+class Query:
+    @field(Ability.PUBLIC, description="Who is asking; null without a token.")
+    def me(self, info: strawberry.Info) -> Viewer | None:
+        principal = info.context.principal
+        if not principal.authenticated:
+            return None
+        return Viewer(
+            person_id=principal.person_id,
+            system_organisation_id=principal.system_organisation_id,
+            is_platform_support=principal.is_platform_support,
+        )
+
+    @field(Ability.SIGNED_IN, description="Any object by its global id; null if it does not exist or the "
+           "caller may not see it.")
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
+        type_name, pk = ids.decode_any(id, "id")
+        definition = info.schema.get_type_by_name(type_name)
+        node_type = getattr(definition, "origin", None)
+        if not (isinstance(node_type, type) and issubclass(node_type, SecuredNode)):
+            return None
+        (found,) = await node_type.resolve_nodes(info=info, node_ids=[str(pk)])
+        return found
+
+    @field(Ability.SIGNED_IN, description="Organisations the caller may see, by name.")
+    async def organisations(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: OrganisationKind | None = None,
+        search: str | None = None,
+    ) -> Connection[Organisation]:
+        page = await organisation_resolvers.list_organisations(
+            info.context, first=_first(info, first), after=after, kind=kind, search=search
+        )
+        return connection(page, Organisation.from_row)
+
+    @field(Ability.SIGNED_IN, description="The audit log, newest first: every event the caller may see.")
+    async def audit_log(
+        self,
+        info: strawberry.Info,
+        filter: AuditLogFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEvent]:
+        where = filter.to_filter() if filter else audit_resolvers.AuditFilter()
+        page = await audit_resolvers.audit_log(info.context, where, first=_first(info, first), after=after)
+        return connection(page, AuditEvent.from_row)
+
+    @field(Ability.VIEW_CATALOGUE, description="The course catalogue, by title.")
+    async def courses(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        search: Annotated[str | None, strawberry.argument(description="Part of a title or code.")] = None,
+        include_retired: bool = False,
+    ) -> Connection[Course]:
+        page = await catalogue_resolvers.list_courses(
+            info.context, first=_first(info, first), after=after, search=search, include_retired=include_retired
+        )
+        return connection(page, Course.from_row)
