@@ -60,5 +60,5 @@ class Loaders:
                 .where(Seat.licence_id.in_(licence_ids), Seat.active.is_(True))
                 .group_by(Seat.licence_id)
             )
-            counts = dict(rows.tuples().all())
+            counts = {licence_id: count for licence_id, count in rows}
         return [counts.get(i, 0) for i in licence_ids]

@@ -17,7 +17,7 @@ async def own_memberships(ctx: RequestContext) -> list[tuple[Membership, Organis
             .where(Membership.person_id == person_id)
             .order_by(Organisation.name, Organisation.id)
         )
-        return list(rows.tuples())
+        return [tuple(row) for row in rows]
 
 
 async def own_licences(ctx: RequestContext) -> list[tuple[Licence, Seat | None]]:
@@ -33,4 +33,4 @@ async def own_licences(ctx: RequestContext) -> list[tuple[Licence, Seat | None]]
             .where(Membership.person_id == person_id)
             .order_by(Licence.id)
         )
-        return list(rows.tuples())
+        return [tuple(row) for row in rows]

@@ -1,0 +1,139 @@
+"""The suite runs once on SQLite and once on PostgreSQL: every test that uses `db`
+is parametrised by engine. Each test gets an empty, migrated database."""
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+
+from app import migrations
+from app.db import Database, create_engine
+from app.main import create_app
+from app.settings import Settings
+from tests.availability import POSTGRES_URL, reachable, require
+from tests.world import World, build_world
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test copies it."""
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    migrations.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    url = make_url(POSTGRES_URL)
+    require(reachable(url.host or "127.0.0.1", url.port or 5432), f"PostgreSQL is not reachable at {url.host}:{url.port}")
+    import asyncio
+
+    async def reset() -> None:
+        engine = create_engine(POSTGRES_URL)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+    migrations.upgrade(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "trellis.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    return request.getfixturevalue("postgres_migrated")
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(create_engine(database_url))
+    if database.engine.dialect.name == "postgresql":
+        async with database.engine.begin() as conn:
+            tables = (
+                await conn.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+                )
+            ).scalars()
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(production=False)
+
+
+@pytest.fixture
+async def client(db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://trellis.test") as http:
+        yield http
+
+
+class GraphQL:
+    """Posts operations to /graphql as a given token, the way a front end would."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def raw(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return await self.http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+        """The `data` of a successful response; fails the test on any GraphQL error."""
+        response = await self.raw(query, variables, token)
+        body = response.json()
+        assert response.status_code == 200 and not body.get("errors"), body
+        return body["data"]
+
+    async def errors(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> list[dict[str, Any]]:
+        response = await self.raw(query, variables, token)
+        body = response.json()
+        assert body.get("errors"), body
+        return body["errors"]
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQL:
+    return GraphQL(client)
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    return await build_world(db)
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(db: Database) -> Iterator[StatementCounter]:
+    """Counts the SQL statements (not BEGIN/COMMIT) the engine runs while the test does."""
+    counter = StatementCounter()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
+            counter.statements.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    yield counter
+    event.remove(db.engine.sync_engine, "before_cursor_execute", record)
