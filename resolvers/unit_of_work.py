@@ -5,10 +5,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from domain.audit import AuditAction
+from domain.errors import Conflict
 from domain.models import AuditEvent
 from permissions.principal import Principal
 
@@ -49,6 +51,13 @@ class UnitOfWork:
 
 @asynccontextmanager
 async def unit_of_work(db: Database, principal: Principal) -> AsyncIterator[UnitOfWork]:
-    """Everything inside commits together, or, if anything raises, not at all."""
-    async with db.write() as session:
-        yield UnitOfWork(session, principal)
+    """Everything inside commits together, or, if anything raises, not at all.
+
+    A unique constraint broken by a concurrent request (two people adding the same
+    email at once, say) is a conflict for the caller, not a server error.
+    """
+    try:
+        async with db.write() as session:
+            yield UnitOfWork(session, principal)
+    except IntegrityError:
+        raise Conflict("This clashes with a change made at the same moment; reload and try again.") from None

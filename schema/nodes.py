@@ -231,10 +231,11 @@ class Seat(SecuredNode):
 
     @classmethod
     async def visible(cls, info: strawberry.Info, row: models.Seat) -> bool:
+        """Seat managers see every seat; a holder sees their own while still in the school."""
         principal = info.context.principal
-        if row.person_id == principal.person_id:
-            return True
         licence = await info.context.loaders.by_id(models.Licence).load(row.licence_id)
+        if row.person_id == principal.person_id and policy.can(principal, Ability.VIEW_LICENCE, licence.organisation_id):
+            return True
         return policy.can(principal, cls.ability, licence.organisation_id)
 
     @strawberry.field

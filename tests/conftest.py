@@ -1,6 +1,8 @@
 """The suite runs once on SQLite and once on PostgreSQL: every test that uses `db`
 is parametrised by engine. Each test gets an empty, migrated database."""
 
+import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -10,9 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import migrations
-from app.db import Database, create_engine
+from app.db import Database, create_engine, normalise_url
 from app.main import create_app
 from app.settings import Settings
 from tests.availability import POSTGRES_URL, reachable, require
@@ -28,21 +31,26 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
-    url = make_url(POSTGRES_URL)
-    require(reachable(url.host or "127.0.0.1", url.port or 5432), f"PostgreSQL is not reachable at {url.host}:{url.port}")
-    import asyncio
+def postgres_migrated() -> Iterator[str]:
+    """A database of this test run's own on the PostgreSQL server, migrated once and
+    dropped at the end, so concurrent runs never disturb each other."""
+    server = make_url(normalise_url(POSTGRES_URL))
+    require(reachable(server.host or "127.0.0.1", server.port or 5432),
+            f"PostgreSQL is not reachable at {server.host}:{server.port}")
+    name = f"trellis_test_{os.getpid()}"
+    url = server.set(database=name).render_as_string(hide_password=False)
 
-    async def reset() -> None:
-        engine = create_engine(POSTGRES_URL)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
+    async def admin(*statements: str) -> None:
+        engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            for statement in statements:
+                await conn.execute(text(statement))
         await engine.dispose()
 
-    asyncio.run(reset())
-    migrations.upgrade(POSTGRES_URL)
-    return POSTGRES_URL
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
+    migrations.upgrade(url)
+    yield url
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
