@@ -1,0 +1,204 @@
+"""Learning paths: one staff member's ordered to-do list, merged from every target
+list of every group they are in (seed 000). Plain values in, plain values out.
+
+The rules
+- Effective due date: a course is due by the earliest date found on itself or on
+  any course that must come after it, in any of the person's lists (a date on C
+  makes A and B, above it, due by then too).
+- Order: every list's order holds. Among the courses free to come next, the one with
+  the earliest effective due date goes first, dated before undated; ties go to the
+  course that stands higher in its lists (its smallest position), then the lower
+  course id.
+- Conflicting orders (list 1 says A before B, list 2 says B before A) cannot all
+  hold. When every remaining course waits on another, the one picked is the best
+  by the rule above among the courses that wait only on each other (a cycle that
+  nothing outside holds back); only the orders inside that cycle give way.
+- A course on several lists appears once and names every list it came from.
+- Nothing depends on the order in which the lists arrive.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class ListItem:
+    course_id: int
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class TargetListIn:
+    list_id: int
+    items: Sequence[ListItem]
+
+
+class Status(StrEnum):
+    NOT_STARTED = "NOT_STARTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+
+
+class Urgency(StrEnum):
+    DUE_SOON = "DUE_SOON"
+    DUE_TODAY = "DUE_TODAY"
+    OVERDUE = "OVERDUE"
+
+
+@dataclass(frozen=True)
+class Progress:
+    started: bool = False
+    completed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class PathItem:
+    course_id: int
+    own_due_on: date | None
+    effective_due_on: date | None
+    list_ids: tuple[int, ...]
+    status: Status
+    completed_on: date | None
+    urgency: Urgency | None
+
+
+@dataclass
+class _Course:
+    own: list[date] = field(default_factory=list)
+    after: set[int] = field(default_factory=set)  # courses that must come after this one
+    before: set[int] = field(default_factory=set)
+    lists: set[int] = field(default_factory=set)
+    position: int = 1 << 30
+
+
+def effective_due_dates(items: Sequence[ListItem]) -> list[date | None]:
+    """One list on its own: each course is due by the earliest date at or below it."""
+    result: list[date | None] = []
+    earliest: date | None = None
+    for item in reversed(items):
+        if item.due_on is not None and (earliest is None or item.due_on < earliest):
+            earliest = item.due_on
+        result.append(earliest)
+    return result[::-1]
+
+
+def _graph(lists: Iterable[TargetListIn]) -> dict[int, _Course]:
+    courses: dict[int, _Course] = defaultdict(_Course)
+    for target_list in lists:
+        previous: int | None = None
+        for position, item in enumerate(target_list.items):
+            course = courses[item.course_id]
+            course.lists.add(target_list.list_id)
+            course.position = min(course.position, position)
+            if item.due_on is not None:
+                course.own.append(item.due_on)
+            if previous is not None and previous != item.course_id:
+                courses[previous].after.add(item.course_id)
+                course.before.add(previous)
+            previous = item.course_id
+    return dict(courses)
+
+
+def _effective(courses: dict[int, _Course]) -> dict[int, date | None]:
+    """Earliest own date over everything reachable below each course (cycles included)."""
+    result: dict[int, date | None] = {}
+    for start in courses:
+        best: date | None = None
+        seen, stack = {start}, [start]
+        while stack:
+            current = courses[stack.pop()]
+            for own in current.own:
+                if best is None or own < best:
+                    best = own
+            for nxt in current.after - seen:
+                seen.add(nxt)
+                stack.append(nxt)
+        result[start] = best
+    return result
+
+
+def _key(course_id: int, courses: dict[int, _Course], effective: dict[int, date | None]) -> tuple:
+    due = effective[course_id]
+    return (due is None, due or date.max, courses[course_id].position, course_id)
+
+
+def _reaches(courses: dict[int, _Course], start: int, remaining: set[int]) -> set[int]:
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in courses[stack.pop()].after & remaining:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def _cycle_break(courses: dict[int, _Course], remaining: set[int], key) -> int:  # type: ignore[no-untyped-def]
+    """The best course among those held back only by courses that they hold back in turn."""
+    candidates = []
+    for course_id in remaining:
+        below = _reaches(courses, course_id, remaining)
+        if all(blocker in below for blocker in courses[course_id].before & remaining):
+            candidates.append(course_id)
+    return min(candidates, key=key)
+
+
+def order(lists: Iterable[TargetListIn]) -> list[tuple[int, date | None, date | None, tuple[int, ...]]]:
+    """(course id, own date, effective date, source list ids) in path order."""
+    courses = _graph(lists)
+    effective = _effective(courses)
+
+    def key(course_id: int) -> tuple:
+        return _key(course_id, courses, effective)
+
+    remaining = set(courses)
+    waiting = {c: len(courses[c].before) for c in courses}
+    result = []
+    while remaining:
+        ready = [c for c in remaining if waiting[c] == 0]
+        chosen = min(ready, key=key) if ready else _cycle_break(courses, remaining, key)
+        remaining.discard(chosen)
+        for nxt in courses[chosen].after:
+            waiting[nxt] -= 1
+        own = min(courses[chosen].own) if courses[chosen].own else None
+        result.append((chosen, own, effective[chosen], tuple(sorted(courses[chosen].lists))))
+    return result
+
+
+def urgency(effective_due_on: date | None, today: date, due_soon_days: int) -> Urgency | None:
+    if effective_due_on is None:
+        return None
+    if today > effective_due_on:
+        return Urgency.OVERDUE
+    if today == effective_due_on:
+        return Urgency.DUE_TODAY
+    if effective_due_on - today <= timedelta(days=due_soon_days):
+        return Urgency.DUE_SOON
+    return None
+
+
+def learning_path(
+    lists: Iterable[TargetListIn],
+    progress: dict[int, Progress],
+    today: date,
+    due_soon_days: int = 14,
+) -> list[PathItem]:
+    """The path as it stands on `today` (a school-local date). Completed courses stay on
+    it, marked completed, and are never due or overdue."""
+    items = []
+    for course_id, own, effective, list_ids in order(lists):
+        done = progress.get(course_id, Progress())
+        completed = done.completed_on is not None and done.completed_on <= today
+        status = Status.COMPLETED if completed else Status.IN_PROGRESS if done.started else Status.NOT_STARTED
+        items.append(PathItem(
+            course_id=course_id,
+            own_due_on=own,
+            effective_due_on=effective,
+            list_ids=list_ids,
+            status=status,
+            completed_on=done.completed_on if completed else None,
+            urgency=None if completed else urgency(effective, today, due_soon_days),
+        ))
+    return items
