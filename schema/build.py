@@ -19,10 +19,11 @@ log = logging.getLogger("trellis.graphql")
 
 
 def is_expected(error: GraphQLError) -> bool:
-    """Syntax, validation and coercion errors carry no original error; ours are typed.
-    Anything else is a bug, and its message may leak internals."""
+    """Syntax and validation errors carry no original error, variable coercion errors
+    wrap another GraphQLError, and ours are typed. Anything else is a bug, and its
+    message may leak internals."""
     original = error.original_error
-    return original is None or isinstance(original, DomainError | ExpectedError)
+    return original is None or isinstance(original, GraphQLError | DomainError | ExpectedError)
 
 
 class MaskUnexpected(MaskErrors):
