@@ -1,0 +1,237 @@
+"""The `trellis` command line: issuing and revoking tokens, and the schema check CI runs.
+
+The commands call asyncio.run themselves, so these tests are plain functions."""
+
+import asyncio
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
+from app.db import Database, create_engine
+from app.main import create_app
+from app.settings import Settings, get_settings
+from domain.models import ApiToken, AuditEvent, utcnow
+from permissions.principal import InvalidToken, Principal, load_principal
+from tests.world import World, build_world
+
+ROOT = Path(__file__).resolve().parents[1]
+ISSUED = re.compile(r"^Token (\d+) \((.*)\), expires \d{4}-\d{2}-\d{2}:$")
+
+
+def run_on(url: str, work: Any) -> Any:
+    """Run `work(db)` against the database, in its own event loop like the CLI does."""
+
+    async def go() -> Any:
+        db = Database(create_engine(url))
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+class Seeded:
+    """A migrated SQLite file holding tests.world, named by DATABASE_URL."""
+
+    def __init__(self, url: str, world: World) -> None:
+        self.url = url
+        self.world = world
+
+    def run(self, work: Any) -> Any:
+        return run_on(self.url, work)
+
+    def principal(self, token: str) -> Principal:
+        async def load(db: Database) -> Principal:
+            async with db.read() as session:
+                return await load_principal(session, token, utcnow())
+
+        return self.run(load)
+
+    def graphql(self, query: str, token: str) -> httpx.Response:
+        """One request to the app, as an HTTP client holding `token` would send it."""
+
+        async def post(db: Database) -> httpx.Response:
+            app = create_app(Settings(database_url=self.url), db)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://trellis.test") as http:
+                return await http.post("/graphql", json={"query": query},
+                                       headers={"Authorization": f"Bearer {token}"})
+
+        return self.run(post)
+
+    def tokens(self) -> int:
+        async def count(db: Database) -> int:
+            async with db.read() as session:
+                return (await session.execute(select(func.count()).select_from(ApiToken))).scalar_one()
+
+        return self.run(count)
+
+    def events(self) -> list[AuditEvent]:
+        async def read(db: Database) -> list[AuditEvent]:
+            async with db.read() as session:
+                return list((await session.execute(select(AuditEvent).order_by(AuditEvent.id))).scalars())
+
+        return self.run(read)
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Seeded]:
+    path = tmp_path / "cli.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield Seeded(url, run_on(url, build_world))
+    get_settings.cache_clear()
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def issue(*args: str) -> tuple[int, str]:
+    """Run `token create`, and read the token's id and its plain value from the output."""
+    result = invoke("token", "create", *args)
+    assert result.exit_code == 0, result.output
+    first, plain = result.stdout.strip().splitlines()[-2:]
+    match = ISSUED.match(first)
+    assert match, result.stdout
+    return int(match.group(1)), plain
+
+
+ME = "{ me { person { email } externalSystemOf { name } } }"
+
+
+def test_a_person_token_from_the_command_line_authenticates_as_that_person(seeded: Seeded) -> None:
+    token_id, plain = issue("--name", "x", "--email", "owner@example.org")
+    assert plain.startswith("trl_")
+
+    principal = seeded.principal(plain)
+    assert (principal.person_id, principal.token_id) == (seeded.world["owner"].person_id, token_id)
+
+    response = seeded.graphql(ME, plain)
+    assert response.status_code == 200
+    assert response.json()["data"]["me"] == {"person": {"email": "owner@example.org"}, "externalSystemOf": None}
+
+
+def test_the_email_is_matched_case_insensitively(seeded: Seeded) -> None:
+    """Emails are stored lower-cased; an operator typing capitals still finds the person."""
+    _, plain = issue("--name", "x", "--email", "  Owner@Example.ORG ")
+    assert seeded.principal(plain).person_id == seeded.world["owner"].person_id
+
+
+def test_an_external_system_token_acts_for_its_school(seeded: Seeded) -> None:
+    _, plain = issue("--name", "MIS", "--organisation-id", str(seeded.world.organisations["ashdown"]))
+    principal = seeded.principal(plain)
+    assert principal.person_id is None
+    assert principal.system_organisation_id == seeded.world.organisations["ashdown"]
+    me = seeded.graphql(ME, plain).json()["data"]["me"]
+    assert me == {"person": None, "externalSystemOf": {"name": "Ashdown Primary"}}
+
+
+def test_a_revoked_token_stops_working_at_once(seeded: Seeded) -> None:
+    token_id, plain = issue("--name", "x", "--email", "owner@example.org")
+    assert seeded.graphql(ME, plain).status_code == 200
+
+    result = invoke("token", "revoke", str(token_id))
+    assert result.exit_code == 0, result.output
+    assert "revoked" in result.stdout
+
+    assert seeded.graphql(ME, plain).status_code == 401
+    with pytest.raises(InvalidToken):
+        seeded.principal(plain)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--email", "nobody@example.org"], "nobody@example.org"),
+        (["--email", "owner@example.org", "--organisation-id", "1"], "give one"),
+        ([], "give one"),
+        (["--organisation-id", "999"], "999"),
+        (["--email", "owner@example.org", "--days", "0"], "days"),
+    ],
+    ids=["unknown email", "both owners", "no owner", "unknown school", "zero days"],
+)
+def test_a_token_that_cannot_be_issued_exits_non_zero_with_a_clear_message(
+    seeded: Seeded, args: list[str], message: str
+) -> None:
+    before = seeded.tokens()
+    result = invoke("token", "create", "--name", "x", *args)
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert "trl_" not in result.output
+    assert seeded.tokens() == before
+    assert seeded.events() == []
+
+
+def test_a_trust_is_not_a_school_for_a_system_token(seeded: Seeded) -> None:
+    """External systems belong to schools (DOMAIN.md), never to a trust."""
+    result = invoke("token", "create", "--name", "x", "--organisation-id", str(seeded.world.organisations["trust"]))
+    assert result.exit_code != 0
+    assert "No school" in result.stderr
+
+
+@pytest.mark.parametrize(("token_id", "message"), [("999", "No token"), ("revoked", "already revoked")])
+def test_revoking_an_unknown_or_revoked_token_exits_non_zero(seeded: Seeded, token_id: str, message: str) -> None:
+    if token_id == "revoked":
+        token_id = str(issue("--name", "x", "--email", "owner@example.org")[0])
+        assert invoke("token", "revoke", token_id).exit_code == 0
+    result = invoke("token", "revoke", token_id)
+    assert result.exit_code != 0
+    assert message in result.stderr
+
+
+def test_issuing_and_revoking_are_audited_without_the_secret(seeded: Seeded) -> None:
+    """The school's log shows who got a token and when it was revoked; never the token or its hash."""
+    token_id, plain = issue("--name", "Reporting", "--email", "owner@example.org")
+    assert invoke("token", "revoke", str(token_id)).exit_code == 0
+
+    created, revoked = seeded.events()
+    assert (created.action, revoked.action) == ("token.created", "token.revoked")
+    ashdown = seeded.world.organisations["ashdown"]
+    for event in (created, revoked):
+        assert (event.target_type, event.target_id) == ("ApiToken", token_id)
+        assert event.organisation_id == ashdown
+        assert event.licence_id == seeded.world.licences["ashdown"]
+        assert event.actor_id is None and event.actor_name == "Operator (command line)"
+        record = json.dumps([event.summary, event.before, event.after])
+        assert plain not in record and "token_hash" not in record
+    assert "Reporting" in created.summary and seeded.world["owner"].name in created.summary
+    assert revoked.before["revoked_at"] is None and revoked.after["revoked_at"] is not None
+
+    # The school's administrators see both in their audit log.
+    log = seeded.graphql(
+        "{ auditLog(filter: {actions: [TOKEN_CREATED, TOKEN_REVOKED]}) { nodes { action } } }",
+        seeded.world["admin"].token,
+    ).json()
+    assert log["data"]["auditLog"]["nodes"] == [{"action": "TOKEN_REVOKED"}, {"action": "TOKEN_CREATED"}]
+
+
+def test_schema_check_passes_on_the_committed_schema() -> None:
+    result = invoke("schema", "check", str(ROOT / "schema.graphql"))
+    assert result.exit_code == 0, result.output
+    assert "matches" in result.stdout
+
+
+@pytest.mark.parametrize("change", ["edited", "missing"])
+def test_schema_check_fails_on_a_stale_schema(tmp_path: Path, change: str) -> None:
+    """CI runs this so that schema.graphql never drifts from the code."""
+    stale = tmp_path / "schema.graphql"
+    if change == "edited":
+        committed = (ROOT / "schema.graphql").read_text()
+        assert "auditLog(" in committed
+        stale.write_text(committed.replace("auditLog(", "auditTrail(", 1))
+    result = invoke("schema", "check", str(stale))
+    assert result.exit_code != 0
+    assert "make schema" in result.stderr
