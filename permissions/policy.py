@@ -25,7 +25,8 @@ class Ability(StrEnum):
     VIEW_MEMBERS = "view_members"
     MANAGE_MEMBERS = "manage_members"  # add, remove, promote and demote members
     VIEW_LICENCE = "view_licence"
-    MANAGE_SEATS = "manage_seats"  # also needed to see other people's seats
+    VIEW_SEATS = "view_seats"  # other people's seats
+    MANAGE_SEATS = "manage_seats"
     VIEW_AUDIT = "view_audit"
     VIEW_CATALOGUE = "view_catalogue"
 
@@ -36,13 +37,13 @@ GLOBAL = frozenset({Ability.PUBLIC, Ability.SIGNED_IN, Ability.PLATFORM_SUPPORT,
 # full licence administrators (DOMAIN.md), so one role answers for both.
 _ADMINISTRATOR = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.MANAGE_MEMBERS,
-    Ability.VIEW_LICENCE, Ability.MANAGE_SEATS, Ability.VIEW_AUDIT,
+    Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.MANAGE_SEATS, Ability.VIEW_AUDIT,
 })
 _MEMBER = frozenset({Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE})
 _EXTERNAL_SYSTEM = frozenset({Ability.VIEW_ORGANISATION})
 # Platform support reads everything so it can do its acts, but runs no school's business.
 _SUPPORT_READS = frozenset({
-    Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE, Ability.VIEW_AUDIT,
+    Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.VIEW_AUDIT,
 })
 
 

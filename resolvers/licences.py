@@ -25,7 +25,7 @@ from resolvers.unit_of_work import UnitOfWork, unit_of_work
 async def list_seats(
     ctx: RequestContext, licence: Licence, *, first: int, after: str | None, active: bool | None
 ) -> Page[Seat]:
-    if not policy.can(ctx.principal, Ability.MANAGE_SEATS, licence.organisation_id):
+    if not policy.can(ctx.principal, Ability.VIEW_SEATS, licence.organisation_id):
         return Page([], [], False, False, 0)
     stmt = select(Seat).join(Person, Person.id == Seat.person_id).where(Seat.licence_id == licence.id)
     if active is not None:

@@ -32,12 +32,17 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
+def decode_cursor(cursor: str, order: list[Order]) -> list[Any]:
+    """The sort values inside a cursor, each of its column's type, or VALIDATION."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
-        raise Invalid("after is not a cursor from this list.", "after") from None
-    if not isinstance(values, list) or len(values) != size:
+        values = None
+    if (
+        not isinstance(values, list)
+        or len(values) != len(order)
+        or not all(type(v) is o.column.type.python_type for v, o in zip(values, order, strict=True))
+    ):
         raise Invalid("after is not a cursor from this list.", "after")
     return values
 
@@ -71,7 +76,7 @@ async def paginate(
     total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
     page_stmt = stmt
     if after is not None:
-        page_stmt = page_stmt.where(_after(order, decode_cursor(after, len(order))))
+        page_stmt = page_stmt.where(_after(order, decode_cursor(after, order)))
     page_stmt = page_stmt.add_columns(*(o.column for o in order)).order_by(
         *(o.column.desc() if o.descending else o.column.asc() for o in order)
     ).limit(first + 1)

@@ -13,9 +13,13 @@ def decode_any(value: str, field: str) -> tuple[str, int]:
     """The type name and primary key inside a global id."""
     try:
         gid = GlobalID.from_id(value)
-        return gid.type_name, int(gid.node_id)
+        pk = int(gid.node_id)
     except (ValueError, TypeError):
-        raise Invalid(f"{field} is not a valid id.", field) from None
+        pk = None
+    # Only the exact encoding counts: base64 decoding forgives trailing junk.
+    if pk is None or str(gid) != value or global_id(gid.type_name, pk) != value:
+        raise Invalid(f"{field} is not a valid id.", field)
+    return gid.type_name, pk
 
 
 def decode(value: str, type_name: str, field: str) -> int:

@@ -1,5 +1,8 @@
 """The Mutation root. Each mutation is one transaction with its audit event, and
-answers a payload union: its success type, or an error saying why nothing changed."""
+answers a payload union: its success type, or an error saying why nothing changed.
+
+Mutations are declared SIGNED_IN so that a caller without the right answers the
+union's typed ForbiddenError; the resolver asks the policy for the specific right."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -220,7 +223,7 @@ class Mutation:
             _seat,
         )
 
-    @mutation(Ability.PLATFORM_SUPPORT, description="Create a school or a trust.")
+    @mutation(Ability.SIGNED_IN, description="Create a school or a trust. Platform support only.")
     async def create_organisation(
         self, info: strawberry.Info, input: CreateOrganisationInput
     ) -> errors.result("createOrganisation", OrganisationPayload):
@@ -232,8 +235,8 @@ class Mutation:
             _organisation,
         )
 
-    @mutation(Ability.PLATFORM_SUPPORT, description="Set or clear an organisation's designation, such as "
-              "'Academies'.")
+    @mutation(Ability.SIGNED_IN, description="Set or clear an organisation's designation, such as "
+              "'Academies'. Platform support only.")
     async def set_designation(
         self, info: strawberry.Info, input: SetDesignationInput
     ) -> errors.result("setDesignation", OrganisationPayload):
@@ -246,8 +249,8 @@ class Mutation:
             _organisation,
         )
 
-    @mutation(Ability.PLATFORM_SUPPORT, description="Create a school's licence. The owner (found or created "
-              "by email) becomes an Administrator and takes the first seat.")
+    @mutation(Ability.SIGNED_IN, description="Create a school's licence. The owner (found or created "
+              "by email) becomes an Administrator and takes the first seat. Platform support only.")
     async def create_licence(
         self, info: strawberry.Info, input: CreateLicenceInput
     ) -> errors.result("createLicence", LicencePayload):
@@ -261,7 +264,8 @@ class Mutation:
             _licence,
         )
 
-    @mutation(Ability.PLATFORM_SUPPORT, description="Give a licence a new owner, a member of its school.")
+    @mutation(Ability.SIGNED_IN, description="Give a licence a new owner, a member of its school. "
+              "Platform support only.")
     async def transfer_ownership(
         self, info: strawberry.Info, input: TransferOwnershipInput
     ) -> errors.result("transferOwnership", LicencePayload):

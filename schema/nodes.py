@@ -199,7 +199,7 @@ class Licence(SecuredNode):
     async def active_seat_count(self, info: strawberry.Info) -> int:
         return await info.context.loaders.active_seats.load(self.id)
 
-    @strawberry.field(description="Seats, by holder's name. Empty for callers who may not manage seats.")
+    @strawberry.field(description="Seats, by holder's name. Empty for callers who may not see them.")
     async def seats(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, active: bool | None = None
     ) -> Connection["Seat"]:
@@ -212,7 +212,7 @@ class Licence(SecuredNode):
 
 @strawberry.type(description="A person's place on a licence.")
 class Seat(SecuredNode):
-    ability: ClassVar[Ability] = Ability.MANAGE_SEATS
+    ability: ClassVar[Ability] = Ability.VIEW_SEATS
     model: ClassVar[type[SQLModel]] = models.Seat
 
     id: relay.NodeID[int]

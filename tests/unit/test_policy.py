@@ -30,12 +30,16 @@ PRINCIPALS = {
 SIGNED_IN = {A.PUBLIC, A.SIGNED_IN, A.VIEW_CATALOGUE}
 # Owner and full administrators: everything in their school (owner and administrator alike;
 # the owner differs only in never being removed or demoted, which is a rule, not an ability).
-ADMINISTRATOR = {A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_LICENCE, A.MANAGE_SEATS, A.VIEW_AUDIT}
+ADMINISTRATOR = {
+    A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_LICENCE, A.VIEW_SEATS, A.MANAGE_SEATS, A.VIEW_AUDIT,
+}
 # A member sees their school's profile and its 'My colleagues' list (seed 001) and licence;
 # they manage nothing and see no audit log.
 MEMBER_OF = {A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.VIEW_LICENCE}
 # Support reads every organisation so it can do its acts, but runs no school's business.
-SUPPORT = SIGNED_IN | {A.PLATFORM_SUPPORT, A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.VIEW_LICENCE, A.VIEW_AUDIT}
+SUPPORT = SIGNED_IN | {
+    A.PLATFORM_SUPPORT, A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.VIEW_LICENCE, A.VIEW_SEATS, A.VIEW_AUDIT,
+}
 # An external system identifies its own school, nothing more (workflow records are not built yet).
 SYSTEM_OF = {A.VIEW_ORGANISATION}
 
