@@ -1,0 +1,1 @@
+"""Background work on Dramatiq: actors take ids, never objects, and are idempotent."""
