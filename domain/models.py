@@ -1,10 +1,10 @@
 """The tables. Enumerations are stored as short strings so both engines agree."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Index, String, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -186,6 +186,9 @@ class AuditEvent(SQLModel, table=True):
     target_id: int
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     licence_id: int | None = Field(default=None, foreign_key="licence.id")
+    # The staff group an event concerns, so its delegates see it. No foreign key:
+    # the event outlives a deleted group.
+    staff_group_id: int | None = Field(default=None, index=True)
     summary: str = Field(sa_type=String(500))
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
@@ -202,3 +205,86 @@ class TrustGrant(SQLModel, table=True):
     trust_id: int = Field(foreign_key="organisation.id")
     granted_by_id: int | None = Field(default=None, foreign_key="person.id")
     granted_at: datetime = _instant(default_factory=utcnow)
+
+
+ALL_STAFF_NAME = "All Staff"
+
+
+class GroupKind(StrEnum):
+    STAFF = "STAFF"
+    ALL_STAFF = "ALL_STAFF"  # dynamic: every active All Access Pass PLUS seat holder
+
+
+class StaffGroup(SQLModel, table=True):
+    __tablename__ = "staff_group"
+    __table_args__ = (
+        Index("ix_staff_group_licence", "licence_id"),
+        # One All Staff group per licence.
+        Index(
+            "uq_staff_group_all_staff", "licence_id", unique=True,
+            sqlite_where=text("kind = 'ALL_STAFF'"), postgresql_where=text("kind = 'ALL_STAFF'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    licence_id: int = Field(foreign_key="licence.id", ondelete="CASCADE")
+    name: str = Field(sa_type=String(200))
+    kind: str = Field(sa_type=String(16), default=GroupKind.STAFF)
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class StaffGroupMember(SQLModel, table=True):
+    """A hand-picked member of a STAFF group. The All Staff group has no rows here."""
+
+    __tablename__ = "staff_group_member"
+    __table_args__ = (
+        UniqueConstraint("group_id", "person_id"),
+        Index("ix_staff_group_member_person", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="staff_group.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id")
+    added_at: datetime = _instant(default_factory=utcnow)
+
+
+class GroupDelegate(SQLModel, table=True):
+    """A staff member put in charge of one group by a full administrator."""
+
+    __tablename__ = "group_delegate"
+    __table_args__ = (
+        UniqueConstraint("group_id", "person_id"),
+        Index("ix_group_delegate_person", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="staff_group.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id")
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class TargetList(SQLModel, table=True):
+    """The seed's 'learning target group': a named, ordered list of courses in a staff group."""
+
+    __tablename__ = "target_list"
+    __table_args__ = (Index("ix_target_list_group", "group_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="staff_group.id", ondelete="CASCADE")
+    name: str = Field(sa_type=String(200))
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class TargetListItem(SQLModel, table=True):
+    __tablename__ = "target_list_item"
+    __table_args__ = (
+        UniqueConstraint("list_id", "course_id"),
+        Index("ix_target_list_item_order", "list_id", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    list_id: int = Field(foreign_key="target_list.id", ondelete="CASCADE")
+    course_id: int = Field(foreign_key="course.id")
+    position: int
+    # A school-local date: the course should be complete by the end of that day.
+    due_on: date | None = Field(default=None, sa_type=Date)

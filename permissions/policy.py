@@ -9,9 +9,10 @@ from enum import StrEnum
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, false, or_, true
 
 from domain.errors import Forbidden
+from domain.models import MembershipRole
 from permissions.principal import Principal
 
 
@@ -29,21 +30,37 @@ class Ability(StrEnum):
     MANAGE_SEATS = "manage_seats"
     VIEW_AUDIT = "view_audit"
     VIEW_CATALOGUE = "view_catalogue"
+    CREATE_GROUP = "create_group"
+    VIEW_PATHS = "view_paths"  # every staff member's learning path
+    # Group-level: asked with `can_on_group`.
+    VIEW_GROUP = "view_group"
+    EDIT_GROUP = "edit_group"  # members, name and target lists
+    DELETE_GROUP = "delete_group"
+    DELEGATE_GROUP = "delegate_group"
+    VIEW_GROUP_REPORT = "view_group_report"
 
 
 GLOBAL = frozenset({Ability.PUBLIC, Ability.SIGNED_IN, Ability.PLATFORM_SUPPORT, Ability.VIEW_CATALOGUE})
 
 # Organisation abilities held by each standing. Administrators of a school are its
 # full licence administrators (DOMAIN.md), so one role answers for both.
+_GROUP = frozenset({
+    Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.DELETE_GROUP, Ability.DELEGATE_GROUP, Ability.VIEW_GROUP_REPORT,
+})
 _ADMINISTRATOR = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.MANAGE_MEMBERS,
     Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.MANAGE_SEATS, Ability.VIEW_AUDIT,
-})
+    Ability.CREATE_GROUP, Ability.VIEW_PATHS,
+}) | _GROUP
+# A delegate manages the members and target lists of their groups, and sees their
+# reports; never deleting, delegating, other groups or licence settings (seed 000).
+_DELEGATE = frozenset({Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.VIEW_GROUP_REPORT})
 _MEMBER = frozenset({Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE})
 _EXTERNAL_SYSTEM = frozenset({Ability.VIEW_ORGANISATION})
 # Platform support reads everything so it can do its acts, but runs no school's business.
 _SUPPORT_READS = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.VIEW_AUDIT,
+    Ability.VIEW_GROUP,
 })
 
 
@@ -115,3 +132,46 @@ def scope(principal: Principal, ability: Ability) -> Scope:
 def can_see_person(principal: Principal, organisation_ids: Iterable[int]) -> bool:
     """People are visible to themselves and to whoever may see a members list they are on."""
     return any(can(principal, Ability.VIEW_MEMBERS, o) for o in organisation_ids)
+
+
+def can_on_group(principal: Principal, ability: Ability, group_id: int, organisation_id: int) -> bool:
+    """A group ability: the school's full administrators hold all of them, a group's
+    delegates the delegate's share."""
+    if can(principal, ability, organisation_id):
+        return True
+    return principal.delegations.get(group_id) == organisation_id and ability in _DELEGATE
+
+
+def authorize_on_group(principal: Principal, ability: Ability, group_id: int, organisation_id: int) -> None:
+    if not can_on_group(principal, ability, group_id, organisation_id):
+        raise Forbidden("You do not have permission to do this to this group.")
+
+
+def is_full_administrator(role: str) -> bool:
+    """In a school, an Administrator is a full licence administrator: one role."""
+    return role == MembershipRole.ADMINISTRATOR
+
+
+def groups_clause(principal: Principal, group_id: ColumnElement, organisation_id: ColumnElement) -> ColumnElement[bool]:
+    """The staff groups a caller may see, as one SQL condition."""
+    delegated = group_id.in_(sorted(principal.delegations)) if principal.delegations else false()
+    return or_(scope(principal, Ability.VIEW_GROUP).clause(organisation_id), delegated)
+
+
+def audit_clause(principal: Principal, organisation_id: ColumnElement, group_id: ColumnElement) -> ColumnElement[bool]:
+    """Audit events a caller may read: all of their schools' for full administrators,
+    their groups' events for delegates."""
+    delegated = group_id.in_(sorted(principal.delegations)) if principal.delegations else false()
+    return or_(scope(principal, Ability.VIEW_AUDIT).clause(organisation_id), delegated)
+
+
+def can_view_path(
+    principal: Principal, person_id: int, organisation_id: int, group_ids: Iterable[int]
+) -> bool:
+    """A learning path is seen by its owner, the school's full administrators, and the
+    delegates of any group the person is in (`group_ids`, All Staff included)."""
+    if principal.person_id == person_id and principal.is_member(organisation_id):
+        return True
+    if can(principal, Ability.VIEW_PATHS, organisation_id):
+        return True
+    return any(principal.delegations.get(g) == organisation_id for g in group_ids)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import ApiToken, Licence, Membership, MembershipRole, Person
+from domain.models import ApiToken, GroupDelegate, Licence, Membership, MembershipRole, Person, StaffGroup
 from domain.tokens import digest
 
 
@@ -21,6 +21,7 @@ class Principal:
     system_organisation_id: int | None = None
     roles: Mapping[int, str] = field(default_factory=dict)  # organisation id -> role
     owned_licences: frozenset[int] = frozenset()
+    delegations: Mapping[int, int] = field(default_factory=dict)  # staff group id -> organisation id
 
     @property
     def authenticated(self) -> bool:
@@ -76,6 +77,14 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
             .where(Membership.person_id == person.id)
         )
     ).all()
+    delegations = (
+        await session.execute(
+            select(GroupDelegate.group_id, Licence.organisation_id)
+            .join(StaffGroup, StaffGroup.id == GroupDelegate.group_id)
+            .join(Licence, Licence.id == StaffGroup.licence_id)
+            .where(GroupDelegate.person_id == person.id)
+        )
+    ).all()
     return Principal(
         person_id=person.id,
         display_name=person.display_name,
@@ -83,4 +92,5 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
         is_platform_support=person.is_platform_support,
         roles={org: role for org, role, _, _ in grants},
         owned_licences=frozenset(lic for _, _, lic, owner in grants if owner == person.id),
+        delegations={group: org for group, org in delegations},
     )

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from domain.audit import AuditAction
 from domain.models import AuditEvent
 from permissions import policy
-from permissions.policy import Ability
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
 
@@ -16,6 +15,7 @@ from resolvers.pagination import Order, Page, paginate
 @dataclass
 class AuditFilter:
     organisation_id: int | None = None
+    staff_group_id: int | None = None
     actor_id: int | None = None
     actions: list[AuditAction] | None = None
     target_type: str | None = None
@@ -26,10 +26,12 @@ class AuditFilter:
 
 async def audit_log(ctx: RequestContext, where: AuditFilter, *, first: int, after: str | None) -> Page[AuditEvent]:
     stmt = select(AuditEvent).where(
-        policy.scope(ctx.principal, Ability.VIEW_AUDIT).clause(AuditEvent.organisation_id)
+        policy.audit_clause(ctx.principal, AuditEvent.organisation_id, AuditEvent.staff_group_id)
     )
     if where.organisation_id is not None:
         stmt = stmt.where(AuditEvent.organisation_id == where.organisation_id)
+    if where.staff_group_id is not None:
+        stmt = stmt.where(AuditEvent.staff_group_id == where.staff_group_id)
     if where.actor_id is not None:
         stmt = stmt.where(AuditEvent.actor_id == where.actor_id)
     if where.actions:

@@ -6,6 +6,8 @@ from domain import validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
 from domain.models import (
+    ALL_STAFF_NAME,
+    GroupKind,
     Licence,
     Membership,
     MembershipRole,
@@ -13,6 +15,7 @@ from domain.models import (
     OrganisationKind,
     Person,
     Seat,
+    StaffGroup,
     SubscriptionKind,
 )
 from permissions import policy
@@ -81,6 +84,7 @@ async def create_licence(
         await uow.session.flush()
         seat = Seat(licence_id=licence.id, person_id=owner.id, subscription=SubscriptionKind.ALL_ACCESS_PASS_PLUS)
         uow.session.add(seat)
+        uow.session.add(StaffGroup(licence_id=licence.id, name=ALL_STAFF_NAME, kind=GroupKind.ALL_STAFF))
         await uow.session.flush()
         await uow.audit(
             AuditAction.LICENCE_CREATED,

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 from strawberry.dataloader import DataLoader
 
 from app.db import Database
-from domain.models import Licence, Membership, Seat
+from domain.models import GroupDelegate, Licence, Membership, Person, Seat, TargetList, TargetListItem
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -21,6 +21,9 @@ class Loaders:
         self.organisations_of_person = DataLoader(self._organisations_of_people)
         self.licence_of_organisation = DataLoader(self._licences_of_organisations)
         self.active_seats = DataLoader(self._active_seats)
+        self.lists_of_group = DataLoader(self._lists_of_groups)
+        self.items_of_list = DataLoader(self._items_of_lists)
+        self.delegates_of_group = DataLoader(self._delegates_of_groups)
 
     def by_id(self, model: type[Row]) -> DataLoader[int, Row | None]:
         if model not in self._by_id:
@@ -62,3 +65,38 @@ class Loaders:
             )
             counts = {licence_id: count for licence_id, count in rows}
         return [counts.get(i, 0) for i in licence_ids]
+
+    async def _lists_of_groups(self, group_ids: Sequence[int]) -> list[list[TargetList]]:
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(TargetList).where(TargetList.group_id.in_(group_ids)).order_by(TargetList.name, TargetList.id)
+            )
+            found: dict[int, list[TargetList]] = defaultdict(list)
+            for target_list in rows.scalars():
+                found[target_list.group_id].append(target_list)
+        return [found[i] for i in group_ids]
+
+    async def _items_of_lists(self, list_ids: Sequence[int]) -> list[list[TargetListItem]]:
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(TargetListItem)
+                .where(TargetListItem.list_id.in_(list_ids))
+                .order_by(TargetListItem.list_id, TargetListItem.position)
+            )
+            found: dict[int, list[TargetListItem]] = defaultdict(list)
+            for item in rows.scalars():
+                found[item.list_id].append(item)
+        return [found[i] for i in list_ids]
+
+    async def _delegates_of_groups(self, group_ids: Sequence[int]) -> list[list[Person]]:
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(GroupDelegate.group_id, Person)
+                .join(Person, Person.id == GroupDelegate.person_id)
+                .where(GroupDelegate.group_id.in_(group_ids))
+                .order_by(Person.display_name, Person.id)
+            )
+            found: dict[int, list[Person]] = defaultdict(list)
+            for group_id, person in rows:
+                found[group_id].append(person)
+        return [found[i] for i in group_ids]

@@ -9,6 +9,7 @@ from domain.errors import Conflict
 from domain.models import Licence, Membership, MembershipRole, Organisation, Person, Seat
 from permissions import policy
 from permissions.policy import Ability
+from resolvers import groups
 from resolvers.context import RequestContext, find
 from resolvers.pagination import Order, Page, paginate
 from resolvers.unit_of_work import UnitOfWork, unit_of_work
@@ -126,6 +127,8 @@ async def change_role(ctx: RequestContext, *, membership_id: int, role: Membersh
         before = snapshot(membership)
         membership.role = role
         promoted = role == MembershipRole.ADMINISTRATOR
+        # A full administrator manages every group already: their delegations end.
+        ended = await groups.end_delegations(uow, organisation.id, person.id) if promoted else []
         await uow.audit(
             AuditAction.MEMBER_PROMOTED if promoted else AuditAction.MEMBER_DEMOTED,
             target_type="Membership",
@@ -135,7 +138,7 @@ async def change_role(ctx: RequestContext, *, membership_id: int, role: Membersh
             + (f"promoted {person.display_name} to Administrator" if promoted else f"demoted {person.display_name} to Member")
             + f" in {organisation.name}",
             before=before,
-            after=snapshot(membership),
+            after=snapshot(membership, ended_delegation_group_ids=ended) if ended else snapshot(membership),
         )
     return membership
 
@@ -167,6 +170,8 @@ async def remove_member(ctx: RequestContext, *, membership_id: int) -> Membershi
             .returning(Seat.id)
         )
         deactivated = list(seats.scalars())
+        ended = await groups.end_delegations(uow, organisation.id, person.id)
+        left = await groups.leave_groups(uow, organisation.id, person.id)
         before = snapshot(membership, person=snapshot(person))
         await uow.session.delete(membership)
         await uow.audit(
@@ -176,6 +181,10 @@ async def remove_member(ctx: RequestContext, *, membership_id: int) -> Membershi
             organisation_id=organisation.id,
             summary=f"{ctx.principal.display_name} removed {person.display_name} from {organisation.name}",
             before=before,
-            after={"deactivated_seat_ids": deactivated},
+            after={
+                "deactivated_seat_ids": deactivated,
+                "ended_delegation_group_ids": ended,
+                "left_group_ids": left,
+            },
         )
     return membership

@@ -29,6 +29,7 @@ class UnitOfWork:
         summary: str,
         organisation_id: int | None = None,
         licence_id: int | None = None,
+        staff_group_id: int | None = None,
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> AuditEvent:
@@ -40,6 +41,7 @@ class UnitOfWork:
             target_id=target_id,
             organisation_id=organisation_id,
             licence_id=licence_id,
+            staff_group_id=staff_group_id,
             summary=summary,
             before=before,
             after=after,

@@ -11,11 +11,16 @@ from strawberry.types import ExecutionContext
 
 from app.settings import Settings
 from domain.errors import DomainError
-from schema.mutations import Mutation
+from strawberry.tools import merge_types
+
+from schema.group_mutations import GroupMutations
+from schema.mutations import OrganisationMutations
 from schema.problems import ExpectedError
 from schema.query import Query
 
 log = logging.getLogger("trellis.graphql")
+
+Mutation = merge_types("Mutation", (OrganisationMutations, GroupMutations))
 
 
 def is_expected(error: GraphQLError) -> bool:

@@ -126,7 +126,7 @@ def _licence(row: Any) -> LicencePayload:
 
 
 @strawberry.type
-class Mutation:
+class OrganisationMutations:
     @mutation(Ability.SIGNED_IN, description="Add a person to an organisation by email. Administrators only.")
     async def add_member(
         self, info: strawberry.Info, input: AddMemberInput

@@ -14,6 +14,7 @@ from domain import models
 from domain.audit import AuditAction
 from permissions import policy
 from permissions.policy import Ability
+from resolvers import groups as group_resolvers
 from resolvers import licences as licence_resolvers
 from resolvers import members as member_resolvers
 from schema.connection import Connection, connection
@@ -199,6 +200,18 @@ class Licence(SecuredNode):
     async def active_seat_count(self, info: strawberry.Info) -> int:
         return await info.context.loaders.active_seats.load(self.id)
 
+    @strawberry.field(description="Staff groups the caller may see: all for full administrators, their own "
+                      "for delegates. All Staff first, then by name.")
+    async def staff_groups(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated["StaffGroup", strawberry.lazy("schema.groups")]]:
+        from schema.groups import StaffGroup  # schema.groups imports this module
+
+        page = await group_resolvers.list_groups(
+            info.context, licence_id=self.id, first=_page_args(info, first), after=after
+        )
+        return connection(page, StaffGroup.from_row)
+
     @strawberry.field(description="Seats, by holder's name. Empty for callers who may not see them.")
     async def seats(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, active: bool | None = None
@@ -282,6 +295,14 @@ class AuditEvent(SecuredNode):
     after: JSON | None = strawberry.field(description="The full record after the change (null if deleted).")
     actor_id: strawberry.Private[int | None]
     organisation_id: strawberry.Private[int | None]
+    licence_id: strawberry.Private[int | None]
+    group_pk: strawberry.Private[int | None]
+
+    @classmethod
+    async def visible(cls, info: strawberry.Info, row: models.AuditEvent) -> bool:
+        principal = info.context.principal
+        delegated = row.staff_group_id is not None and row.staff_group_id in principal.delegations
+        return delegated or policy.can(principal, cls.ability, row.organisation_id)
 
     @classmethod
     def from_row(cls, row: models.AuditEvent) -> Self:
@@ -289,6 +310,7 @@ class AuditEvent(SecuredNode):
             id=row.id, occurred_at=row.occurred_at, action=AuditAction(row.action), actor_name=row.actor_name,
             summary=row.summary, target_type=row.target_type, target_id=global_id(row.target_type, row.target_id),
             before=row.before, after=row.after, actor_id=row.actor_id, organisation_id=row.organisation_id,
+            licence_id=row.licence_id, group_pk=row.staff_group_id,
         )
 
     @strawberry.field(description="The actor, when the caller may see them.")
@@ -303,3 +325,14 @@ class AuditEvent(SecuredNode):
         if self.organisation_id is None:
             return None
         return Organisation.from_row(await info.context.loaders.by_id(models.Organisation).load(self.organisation_id))
+
+    @strawberry.field(description="The licence concerned, if any.")
+    async def licence(self, info: strawberry.Info) -> Licence | None:
+        if self.licence_id is None:
+            return None
+        return Licence.from_row(await info.context.loaders.by_id(models.Licence).load(self.licence_id))
+
+    @strawberry.field(description="The staff group's global id, when the event concerns one (it may since have "
+                      "been deleted).")
+    def staff_group_id(self) -> strawberry.ID | None:
+        return global_id("StaffGroup", self.group_pk) if self.group_pk is not None else None

@@ -1,6 +1,6 @@
 """The Query root. Every field declares its ability (schema/permission.py)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
@@ -13,6 +13,8 @@ from resolvers import catalogue as catalogue_resolvers
 from resolvers import organisations as organisation_resolvers
 from schema import ids
 from schema.connection import Connection, connection
+from resolvers import learning_paths as path_resolvers
+from schema.groups import LearningPath
 from schema.nodes import AuditActionEnum, AuditEvent, Course, Organisation, OrganisationKind, SecuredNode
 from schema.permission import field
 from schema.viewer import Viewer
@@ -21,6 +23,7 @@ from schema.viewer import Viewer
 @strawberry.input(description="Narrows the audit log. Every condition given must hold.")
 class AuditLogFilter:
     organisation_id: strawberry.ID | None = None
+    staff_group_id: strawberry.ID | None = strawberry.field(default=None, description="Events of one staff group.")
     actor_id: strawberry.ID | None = strawberry.field(default=None, description="A Person id.")
     actions: list[AuditActionEnum] | None = None
     target_id: strawberry.ID | None = strawberry.field(default=None, description="The global id of what changed.")
@@ -31,6 +34,8 @@ class AuditLogFilter:
         where = audit_resolvers.AuditFilter(actions=self.actions, since=self.since, until=self.until)
         if self.organisation_id is not None:
             where.organisation_id = ids.decode(self.organisation_id, "Organisation", "filter.organisationId")
+        if self.staff_group_id is not None:
+            where.staff_group_id = ids.decode(self.staff_group_id, "StaffGroup", "filter.staffGroupId")
         if self.actor_id is not None:
             where.actor_id = ids.decode(self.actor_id, "Person", "filter.actorId")
         if self.target_id is not None:
@@ -110,3 +115,17 @@ class Query:
             info.context, first=_first(info, first), after=after, search=search, include_retired=include_retired
         )
         return connection(page, Course.from_row)
+
+    @field(Ability.SIGNED_IN, description="A staff member's learning path, for themself, the school's full "
+           "administrators, and delegates of a group they are in; null for anyone else. `on` judges it on "
+           "another school-local date.")
+    async def learning_path(
+        self, info: strawberry.Info, licence_id: strawberry.ID, person_id: strawberry.ID, on: date | None = None
+    ) -> LearningPath | None:
+        result = await path_resolvers.path(
+            info.context,
+            licence_id=ids.decode(licence_id, "Licence", "licenceId"),
+            person_id=ids.decode(person_id, "Person", "personId"),
+            on=on,
+        )
+        return LearningPath.from_result(result) if result else None

@@ -1,9 +1,16 @@
 """`me`: who is asking, what they belong to and what they hold."""
 
+from datetime import date
+
 import strawberry
 
 from domain import models
+from resolvers import groups as group_resolvers
+from resolvers import learning_paths as path_resolvers
 from resolvers import viewer as viewer_resolvers
+from schema.connection import Connection, connection
+from schema.groups import LearningPath, StaffGroup
+from schema.ids import decode
 from schema.nodes import Licence, Membership, Organisation, Person, Seat
 
 
@@ -13,6 +20,13 @@ class ViewerLicence:
     is_owner: bool
     is_full_administrator: bool
     seat: Seat | None = strawberry.field(description="The caller's own seat, if they hold one.")
+
+    @strawberry.field(description="The caller's learning path in this licence.")
+    async def learning_path(self, info: strawberry.Info, on: date | None = None) -> LearningPath | None:
+        result = await path_resolvers.path(
+            info.context, licence_id=self.licence.id, person_id=info.context.principal.person_id, on=on
+        )
+        return LearningPath.from_result(result) if result else None
 
 
 @strawberry.type(description="Who is asking: a person, or a school's external system.")
@@ -50,3 +64,28 @@ class Viewer:
             )
             for licence, seat in await viewer_resolvers.own_licences(info.context)
         ]
+
+    @strawberry.field(description="The caller's learning path: in the given licence, or else the first "
+                      "where they hold an active seat. `on` judges it on another school-local date.")
+    async def learning_path(
+        self, info: strawberry.Info, licence_id: strawberry.ID | None = None, on: date | None = None
+    ) -> LearningPath | None:
+        if self.person_id is None:
+            return None
+        licence = (
+            decode(licence_id, "Licence", "licenceId") if licence_id
+            else await path_resolvers.default_licence(info.context)
+        )
+        if licence is None:
+            return None
+        result = await path_resolvers.path(info.context, licence_id=licence, person_id=self.person_id, on=on)
+        return LearningPath.from_result(result) if result else None
+
+    @strawberry.field(description="Every staff group the caller may see, with `viewerCan` on each.")
+    async def staff_groups(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[StaffGroup]:
+        page = await group_resolvers.list_groups(
+            info.context, licence_id=None, first=first or info.context.settings.default_page_size, after=after
+        )
+        return connection(page, StaffGroup.from_row)

@@ -7,6 +7,8 @@ from app.db import Database
 from domain import tokens
 from domain.models import (
     ACADEMIES,
+    ALL_STAFF_NAME,
+    GroupKind,
     ApiToken,
     Course,
     Licence,
@@ -16,6 +18,7 @@ from domain.models import (
     OrganisationKind,
     Person,
     Seat,
+    StaffGroup,
     SubscriptionKind,
     utcnow,
 )
@@ -42,6 +45,7 @@ class Actor:
 class World:
     organisations: dict[str, int]
     licences: dict[str, int]
+    all_staff: dict[str, int]  # licence key -> its All Staff group
     actors: dict[str, Actor]
     seats: dict[str, int]
     courses: list[int]
@@ -54,6 +58,9 @@ class World:
 
     def licence(self, key: str) -> str:
         return global_id("Licence", self.licences[key])
+
+    def all_staff_group(self, key: str) -> str:
+        return global_id("StaffGroup", self.all_staff[key])
 
     def seat(self, key: str) -> str:
         return global_id("Seat", self.seats[key])
@@ -112,6 +119,11 @@ async def build_world(db: Database) -> World:
         }
         session.add_all(licences.values())
         await session.flush()
+        all_staff = {
+            key: StaffGroup(licence_id=licence.id, name=ALL_STAFF_NAME, kind=GroupKind.ALL_STAFF)
+            for key, licence in licences.items()
+        }
+        session.add_all(all_staff.values())
         memberships: dict[str, Membership] = {}
         seats: dict[str, Seat] = {}
         for key, (org, role, seated) in PEOPLE.items():
@@ -134,6 +146,7 @@ async def build_world(db: Database) -> World:
         world = World(
             organisations={k: o.id for k, o in orgs.items()},
             licences={k: lic.id for k, lic in licences.items()},
+            all_staff={k: g.id for k, g in all_staff.items()},
             actors=actors,
             seats={k: s.id for k, s in seats.items()},
             courses=[c.id for c in courses],
