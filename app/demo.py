@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from app.db import Database
 from domain.models import (
     ACADEMIES,
+    ALL_STAFF_NAME,
     Course,
     Enrolment,
+    GroupDelegate,
+    GroupKind,
     Licence,
     Membership,
     MembershipRole,
@@ -21,7 +24,11 @@ from domain.models import (
     OrganisationKind,
     Person,
     Seat,
+    StaffGroup,
+    StaffGroupMember,
     SubscriptionKind,
+    TargetList,
+    TargetListItem,
     TrustGrant,
     utcnow,
 )
@@ -48,6 +55,21 @@ SCHOOLS = [
     ("Hillcrest Primary", "Europe/London", False),
 ]
 STAFF_PER_SCHOOL = 30
+# The seed's groups. Each: (name, staff positions, delegate position or None,
+# [(list name, [(course code, due in days or None), ...])]). Position 2 is the demo
+# staff member; position 3 delegates ES1.
+GROUPS = [
+    ("ES1", [2, 3, 4, 5, 6, 7, 8, 9], 3, [
+        ("Phonics", [("PH1", None), ("PH2", None), ("PH3", None), ("PH4", 45), ("PH6", None), ("PH5", None)]),
+        ("Reading", [("RDG1", 90)]),
+    ]),
+    ("Stage 1", [10, 11, 12, 13, 14, 15, 16, 17], None, [("Maths mastery", [("MAT1", None), ("MAT2", 60)])]),
+    ("Early Career Teachers", [18, 19, 20, 21, 22], None, [
+        ("ECT essentials", [("ECT1", None), ("ECT2", 20), ("BEH1", None)]),
+    ]),
+    ("New to School", [2, 23, 24, 25], None, [("Induction", [("SAF1", None), ("BEH1", 10), ("SEN1", None)])]),
+]
+ALL_STAFF_LISTS = [("Whole-school priorities", [("SAF1", 30), ("SAF2", None), ("WEL1", None)])]
 
 
 @dataclass
@@ -65,7 +87,14 @@ SAMPLES = {
         "{ me { memberships { organisation { name members(first: 5) { totalCount "
         "nodes { id role person { displayName } } } } } } }"
     ),
-    "staff member": "{ me { person { displayName } memberships { role organisation { name } } } }",
+    "staff member": (
+        "{ me { learningPath { on items { course { title } status effectiveDueOn dueState "
+        "sourceLists { name } } } } }"
+    ),
+    "group delegate": (
+        "{ me { staffGroups { nodes { name viewerCan { edit delete delegate report } "
+        "members { totalCount } targetLists { name items { course { title } effectiveDueOn } } } } } }"
+    ),
     "trust administrator": "{ me { memberships { role organisation { name kind designation } } } }",
     "trust member": "{ me { memberships { role organisation { name } } } }",
     "external system": "{ me { externalSystemOf { name timeZone } } }",
@@ -137,10 +166,40 @@ async def load(db: Database) -> dict[str, str]:
                     ))
             if grants:
                 session.add(TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=owner.id))
+            await _groups(session, licence, people, {c.code: c for c in courses}, today=now.date())
             if index == 0:
                 roles |= {"licence owner": owner.email, "full administrator": administrator.email,
-                          "staff member": people[2].email, "external system": str(school.id)}
+                          "staff member": people[2].email, "group delegate": people[3].email,
+                          "external system": str(school.id)}
     return roles
+
+
+async def _groups(session, licence: Licence, people: list[Person], by_code: dict[str, Course], today) -> None:  # type: ignore[no-untyped-def]
+    """All Staff and the seed's groups, with target lists, dates and a delegate."""
+    all_staff = StaffGroup(licence_id=licence.id, name=ALL_STAFF_NAME, kind=GroupKind.ALL_STAFF)
+    session.add(all_staff)
+    await session.flush()
+    plans = [(all_staff, [], None, ALL_STAFF_LISTS)]
+    for name, positions, delegate, lists in GROUPS:
+        group = StaffGroup(licence_id=licence.id, name=name, kind=GroupKind.STAFF)
+        session.add(group)
+        await session.flush()
+        session.add_all(StaffGroupMember(group_id=group.id, person_id=people[p].id) for p in positions)
+        if delegate is not None:
+            session.add(GroupDelegate(group_id=group.id, person_id=people[delegate].id))
+        plans.append((group, positions, delegate, lists))
+    for group, _, _, lists in plans:
+        for list_name, items in lists:
+            target_list = TargetList(group_id=group.id, name=list_name)
+            session.add(target_list)
+            await session.flush()
+            session.add_all(
+                TargetListItem(
+                    list_id=target_list.id, course_id=by_code[code].id, position=position,
+                    due_on=today + timedelta(days=days) if days is not None else None,
+                )
+                for position, (code, days) in enumerate(items)
+            )
 
 
 async def issue_tokens(db: Database, roles: dict[str, str]) -> list[DemoToken]:

@@ -1,0 +1,67 @@
+"""The demo data `make run` loads: what a new developer meets first must work."""
+
+import pytest
+from sqlalchemy import func, select
+
+from app import demo
+from domain.models import Licence, Organisation, Seat, StaffGroup, TargetList, TrustGrant
+
+
+@pytest.fixture
+async def demo_tokens(db) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    issued = await demo.issue_tokens(db, await demo.load(db))
+    return {t.role: t.token for t in issued}
+
+
+async def test_the_demo_has_a_trust_three_schools_and_their_staff(db, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    async with db.read() as session:
+        async def count(stmt) -> int:  # type: ignore[no-untyped-def]
+            return (await session.execute(stmt)).scalar_one()
+
+        assert await count(select(func.count()).select_from(Organisation).where(
+            Organisation.kind == "TRUST", Organisation.designation == "Academies")) == 1
+        assert await count(select(func.count()).select_from(Organisation).where(Organisation.kind == "SCHOOL")) == 3
+        assert await count(select(func.count()).select_from(TrustGrant)) == 2
+        assert await count(select(func.count()).select_from(Licence)) == 3
+        assert await count(select(func.count()).select_from(Seat).where(Seat.active.is_(True))) == 90
+        assert await count(select(func.count()).select_from(StaffGroup)) == 15
+        assert await count(select(func.count()).select_from(TargetList)) > 15
+
+
+async def test_every_demo_token_runs_its_sample_query(gql, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    assert set(demo_tokens) == set(demo.SAMPLES)
+    for role, token in demo_tokens.items():
+        data = await gql(demo.SAMPLES[role], token=token)
+        assert data and all(value is not None for value in data.values()), role
+
+
+async def test_the_full_administrator_lists_staff_promotes_one_and_reads_the_event(gql, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    token = demo_tokens["full administrator"]
+    me = await gql("{ me { memberships { organisation { members(first: 50, role: MEMBER) { totalCount "
+                   "nodes { id person { displayName } } } } } } }", token=token)
+    members = me["me"]["memberships"][0]["organisation"]["members"]
+    assert members["totalCount"] == 28
+    chosen = members["nodes"][0]
+    done = await gql("mutation($id: ID!) { promoteMember(input: {membershipId: $id}) { __typename } }",
+                     {"id": chosen["id"]}, token=token)
+    assert done["promoteMember"]["__typename"] == "MembershipPayload"
+    log = await gql("{ auditLog(first: 1) { nodes { action summary targetId } } }", token=token)
+    event = log["auditLog"]["nodes"][0]
+    assert event["action"] == "MEMBER_PROMOTED" and event["targetId"] == chosen["id"]
+    assert chosen["person"]["displayName"] in event["summary"]
+
+
+async def test_the_demo_staff_member_has_the_seeds_phonics_order_on_their_path(gql, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    data = await gql("{ me { learningPath { items { course { code } sourceLists { name } } } } }",
+                     token=demo_tokens["staff member"])
+    codes = [i["course"]["code"] for i in data["me"]["learningPath"]["items"]]
+    assert codes.index("PH4") < codes.index("PH6") < codes.index("PH5")
+    assert {"SAF1", "BEH1", "RDG1"} <= set(codes)
+
+
+async def test_the_demo_delegate_manages_es1_only(gql, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    data = await gql("{ me { staffGroups { nodes { name viewerCan { edit delete delegate report } } } } }",
+                     token=demo_tokens["group delegate"])
+    assert data["me"]["staffGroups"]["nodes"] == [
+        {"name": "ES1", "viewerCan": {"edit": True, "delete": False, "delegate": False, "report": True}}
+    ]
