@@ -166,6 +166,7 @@ async def rename_group(ctx: RequestContext, *, group_id: int, name: str) -> Staf
     async with unit_of_work(ctx.db, ctx.principal) as uow:
         found = await load_group(uow, group_id, Ability.EDIT_GROUP)
         _fixed(found.group, "its name cannot change")
+        await check_available(uow, found.licence)
         name = validation.name(name, "name")
         before = snapshot(found.group)
         old, found.group.name = found.group.name, name
@@ -250,6 +251,7 @@ async def change_delegate(ctx: RequestContext, *, group_id: int, person_id: int,
     group, so cannot be made a delegate."""
     async with unit_of_work(ctx.db, ctx.principal) as uow:
         found = await load_group(uow, group_id, Ability.DELEGATE_GROUP)
+        await check_available(uow, found.licence)
         membership = (
             await uow.session.execute(
                 select(Membership).where(

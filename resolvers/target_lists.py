@@ -103,6 +103,7 @@ async def create_list(ctx: RequestContext, *, group_id: int, name: str, courses:
 async def rename_list(ctx: RequestContext, *, list_id: int, name: str) -> TargetList:
     async with unit_of_work(ctx.db, ctx.principal) as uow:
         found = await _load_list(uow, list_id, Ability.EDIT_GROUP)
+        await check_available(uow, found.licence)
         name = validation.name(name, "name")
         old = found.target_list.name
         found.target_list.name = name
