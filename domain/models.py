@@ -149,6 +149,23 @@ class Enrolment(SQLModel, table=True):
     progress_percent: int = 0
     seconds_spent: int = 0
     completed_at: datetime | None = _instant(default=None)
+    updated_at: datetime = _instant(default_factory=utcnow)
+
+
+class ProgressRecord(SQLModel, table=True):
+    """One accepted progress call, kept so a retry with the same idempotency key
+    counts once."""
+
+    __tablename__ = "progress_record"
+    __table_args__ = (UniqueConstraint("person_id", "idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    course_id: int = Field(foreign_key="course.id")
+    idempotency_key: str = Field(sa_type=String(200))
+    # What the call asked for, so the same key with a different request is refused.
+    request: dict[str, Any] = Field(sa_type=JSON)
+    recorded_at: datetime = _instant(default_factory=utcnow)
 
 
 class ApiToken(SQLModel, table=True):
