@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.db import Database, create_engine
 from app.graphql_http import graphql_endpoint
 from app.migrations import ensure_current
+from app.report_endpoints import completion_svg, matrix_csv
 from app.settings import Settings, get_settings
 from schema.build import build_schema
 
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             Route("/health", health),
+            Route("/reports/groups/{id}/completion.svg", completion_svg),
+            Route("/reports/groups/{id}/matrix.csv", matrix_csv),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,

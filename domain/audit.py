@@ -33,6 +33,10 @@ class AuditAction(StrEnum):
     TARGET_LIST_REORDERED = "target_list.reordered"
     TARGET_DUE_DATE_SET = "target_list.due_date_set"
     TARGET_LIST_DELETED = "target_list.deleted"
+    PROGRESS_RECORDED = "progress.recorded"
+    COURSE_ADDED = "course.added"
+    COURSE_RENAMED = "course.renamed"
+    COURSE_RETIRED = "course.retired"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
 

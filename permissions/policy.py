@@ -31,6 +31,8 @@ class Ability(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_CATALOGUE = "view_catalogue"
     CREATE_GROUP = "create_group"
+    VIEW_REPORTS = "view_reports"  # per course and per person completion reports
+    RECORD_PROGRESS = "record_progress"  # for anyone in the school
     VIEW_PATHS = "view_paths"  # every staff member's learning path
     # Group-level: asked with `can_on_group`.
     VIEW_GROUP = "view_group"
@@ -50,13 +52,14 @@ _GROUP = frozenset({
 _ADMINISTRATOR = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.MANAGE_MEMBERS,
     Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.MANAGE_SEATS, Ability.VIEW_AUDIT,
-    Ability.CREATE_GROUP, Ability.VIEW_PATHS,
+    Ability.CREATE_GROUP, Ability.VIEW_PATHS, Ability.VIEW_REPORTS, Ability.RECORD_PROGRESS,
 }) | _GROUP
 # A delegate manages the members and target lists of their groups, and sees their
 # reports; never deleting, delegating, other groups or licence settings (seed 000).
 _DELEGATE = frozenset({Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.VIEW_GROUP_REPORT})
 _MEMBER = frozenset({Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE})
-_EXTERNAL_SYSTEM = frozenset({Ability.VIEW_ORGANISATION})
+# A school's external system (an MIS, a course player) may record its people's progress.
+_EXTERNAL_SYSTEM = frozenset({Ability.VIEW_ORGANISATION, Ability.RECORD_PROGRESS})
 # Platform support reads everything so it can do its acts, but runs no school's business.
 _SUPPORT_READS = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.VIEW_AUDIT,
@@ -175,3 +178,18 @@ def can_view_path(
     if can(principal, Ability.VIEW_PATHS, organisation_id):
         return True
     return any(principal.delegations.get(g) == organisation_id for g in group_ids)
+
+
+def can_record_progress(principal: Principal, person_id: int, organisation_ids: Iterable[int]) -> bool:
+    """Progress is recorded by the person themself, a full administrator of one of their
+    schools, or one of their schools' external systems."""
+    if principal.person_id == person_id:
+        return True
+    return any(can(principal, Ability.RECORD_PROGRESS, o) for o in organisation_ids)
+
+
+def can_view_person_report(principal: Principal, person_id: int, organisation_id: int) -> bool:
+    """A person's completion report: themself, and their school's full administrators."""
+    if principal.person_id == person_id and principal.is_member(organisation_id):
+        return True
+    return can(principal, Ability.VIEW_REPORTS, organisation_id)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import targets, validation
 from domain.audit import AuditAction, snapshot
@@ -21,6 +22,7 @@ from domain.models import (
 )
 from permissions import policy
 from permissions.policy import Ability
+from permissions.principal import Principal
 from resolvers import staff
 from resolvers.context import RequestContext, find
 from resolvers.pagination import Order, Page, paginate
@@ -35,19 +37,18 @@ class GroupInSchool:
 
 
 async def load_group(
-    uow: UnitOfWork, group_id: int, ability: Ability, field: str = "groupId"
+    session: AsyncSession, principal: Principal, group_id: int, ability: Ability, field: str = "groupId"
 ) -> GroupInSchool:
     """The group, if the caller may see it (NOT_FOUND otherwise), and may do `ability`
     on it (FORBIDDEN otherwise)."""
     row = (
-        await uow.session.execute(
+        await session.execute(
             select(StaffGroup, Licence, Organisation)
             .join(Licence, Licence.id == StaffGroup.licence_id)
             .join(Organisation, Organisation.id == Licence.organisation_id)
             .where(StaffGroup.id == group_id)
         )
     ).first()
-    principal = uow.principal
     if row is None or not policy.can_on_group(principal, Ability.VIEW_GROUP, group_id, row[1].organisation_id):
         raise NotFound(f"Nothing with that {field} was found.", field)
     found = GroupInSchool(*row)
@@ -164,7 +165,7 @@ async def create_group(ctx: RequestContext, *, licence_id: int, name: str, membe
 
 async def rename_group(ctx: RequestContext, *, group_id: int, name: str) -> StaffGroup:
     async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow, group_id, Ability.EDIT_GROUP)
+        found = await load_group(uow.session, ctx.principal, group_id, Ability.EDIT_GROUP)
         _fixed(found.group, "its name cannot change")
         await check_available(uow, found.licence)
         name = validation.name(name, "name")
@@ -182,7 +183,7 @@ async def rename_group(ctx: RequestContext, *, group_id: int, name: str) -> Staf
 
 async def change_members(ctx: RequestContext, *, group_id: int, person_ids: list[int], add: bool) -> StaffGroup:
     async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow, group_id, Ability.EDIT_GROUP)
+        found = await load_group(uow.session, ctx.principal, group_id, Ability.EDIT_GROUP)
         _fixed(found.group, "its members cannot be edited by hand")
         await check_available(uow, found.licence)
         person_ids = list(dict.fromkeys(person_ids))
@@ -230,7 +231,7 @@ async def delete_group(ctx: RequestContext, *, group_id: int, confirmation: str)
     """Deletes the group and its target lists. Progress is untouched; the audit event
     keeps everything that was deleted, since there is no undo."""
     async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow, group_id, Ability.DELETE_GROUP)
+        found = await load_group(uow.session, ctx.principal, group_id, Ability.DELETE_GROUP)
         _fixed(found.group, "it cannot be deleted")
         targets.check_confirmation(confirmation)
         content = await group_content(uow, found.group)
@@ -250,7 +251,7 @@ async def change_delegate(ctx: RequestContext, *, group_id: int, person_id: int,
     """Only full administrators delegate. A full administrator already manages every
     group, so cannot be made a delegate."""
     async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow, group_id, Ability.DELEGATE_GROUP)
+        found = await load_group(uow.session, ctx.principal, group_id, Ability.DELEGATE_GROUP)
         await check_available(uow, found.licence)
         membership = (
             await uow.session.execute(

@@ -78,7 +78,7 @@ async def create_list(ctx: RequestContext, *, group_id: int, name: str, courses:
     """Steps two and three of the seed's: the target courses, in order, with any dates.
     The courses can also come later."""
     async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow, group_id, Ability.EDIT_GROUP)
+        found = await load_group(uow.session, ctx.principal, group_id, Ability.EDIT_GROUP)
         await check_available(uow, found.licence)
         name = validation.name(name, "name")
         await _check_courses(uow, [t.course_id for t in courses], "courses")

@@ -15,12 +15,13 @@ from strawberry.tools import merge_types
 
 from schema.group_mutations import GroupMutations
 from schema.mutations import OrganisationMutations
+from schema.progress_mutations import ProgressMutations
 from schema.problems import ExpectedError
 from schema.query import Query
 
 log = logging.getLogger("trellis.graphql")
 
-Mutation = merge_types("Mutation", (OrganisationMutations, GroupMutations))
+Mutation = merge_types("Mutation", (OrganisationMutations, GroupMutations, ProgressMutations))
 
 
 def is_expected(error: GraphQLError) -> bool:

@@ -10,11 +10,14 @@ from strawberry import relay
 from domain import learning_paths, models
 from permissions import policy
 from permissions.policy import Ability
+from domain.errors import DomainError
 from resolvers import groups as group_resolvers
+from resolvers import reports as report_resolvers
 from resolvers.learning_paths import LearningPath as PathResult
 from schema.connection import Connection, connection
 from schema.ids import global_id
 from schema.nodes import Course, Licence, Person, SecuredNode
+from schema.reports import CourseCounts, GroupReport, StatusCounts, TargetListReport
 
 GroupKind = strawberry.enum(
     models.GroupKind, description="STAFF groups are picked by hand; ALL_STAFF is every active seat holder."
@@ -88,6 +91,28 @@ class StaffGroup(SecuredNode):
     @strawberry.field(description="The group's target lists, by name.")
     async def target_lists(self, info: strawberry.Info) -> list["TargetList"]:
         return [TargetList.from_row(t) for t in await info.context.loaders.lists_of_group.load(self.id)]
+
+    @strawberry.field(description="Completion within the group, for its delegates and full administrators; "
+                      "null for anyone else. `on` judges overdue on another school-local date.")
+    async def report(self, info: strawberry.Info, on: date | None = None) -> GroupReport | None:
+        try:
+            found, result = await report_resolvers.report_for(info.context, self.id, on)
+        except DomainError:
+            return None
+        lists = await info.context.loaders.lists_of_group.load(self.id)
+        return GroupReport(
+            on=result.on,
+            overall=StatusCounts.of(result.overall),
+            target_lists=[
+                TargetListReport(
+                    counts=StatusCounts.of(result.lists[t.id]) if t.id in result.lists else StatusCounts.empty(),
+                    courses=[CourseCounts(counts=StatusCounts.of(c), course_id=i) for i, c in result.courses.get(t.id, [])],
+                    list_row=t,
+                )
+                for t in lists
+            ],
+            found=found,
+        )
 
     @strawberry.field(description="What the caller may do here, so no front end re-implements the policy.")
     async def viewer_can(self, info: strawberry.Info) -> GroupPermissions:

@@ -6,6 +6,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from domain import models
 from domain.errors import Invalid
 from permissions.policy import Ability
 from resolvers import audit as audit_resolvers
@@ -14,6 +15,8 @@ from resolvers import organisations as organisation_resolvers
 from schema import ids
 from schema.connection import Connection, connection
 from resolvers import learning_paths as path_resolvers
+from resolvers import reports as report_resolvers
+from schema.reports import CourseEnrolment, ReportFilter, enrolments
 from schema.groups import LearningPath
 from schema.nodes import AuditActionEnum, AuditEvent, Course, Organisation, OrganisationKind, SecuredNode
 from schema.permission import field
@@ -46,6 +49,10 @@ class AuditLogFilter:
         if self.since and self.until and self.since >= self.until:
             raise Invalid("filter.since must be before filter.until.", "filter.since")
         return where
+
+
+async def _licence(info: strawberry.Info, licence_id: strawberry.ID) -> models.Licence | None:
+    return await info.context.loaders.by_id(models.Licence).load(ids.decode(licence_id, "Licence", "licenceId"))
 
 
 def _first(info: strawberry.Info, first: int | None) -> int:
@@ -129,3 +136,45 @@ class Query:
             on=on,
         )
         return LearningPath.from_result(result) if result else None
+
+    @field(Ability.SIGNED_IN, description="Who in a school took a course: when, how far, for how long. Full "
+           "administrators only; empty for anyone else.")
+    async def course_report(
+        self,
+        info: strawberry.Info,
+        licence_id: strawberry.ID,
+        course_id: strawberry.ID,
+        filter: ReportFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CourseEnrolment]:
+        licence = await _licence(info, licence_id)
+        if licence is None:
+            return connection(report_resolvers.Page([], [], False, False, 0), CourseEnrolment.from_row)
+        page = await report_resolvers.course_report(
+            info.context, licence=licence, course_id=ids.decode(course_id, "Course", "courseId"),
+            where=filter.to_filter() if filter else report_resolvers.ReportFilter(),
+            first=_first(info, first), after=after,
+        )
+        return enrolments(page)
+
+    @field(Ability.SIGNED_IN, description="Every course a person of a school took, with the same facts. For "
+           "the person and the school's full administrators; empty for anyone else.")
+    async def person_report(
+        self,
+        info: strawberry.Info,
+        licence_id: strawberry.ID,
+        person_id: strawberry.ID,
+        filter: ReportFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CourseEnrolment]:
+        licence = await _licence(info, licence_id)
+        if licence is None:
+            return connection(report_resolvers.Page([], [], False, False, 0), CourseEnrolment.from_row)
+        page = await report_resolvers.person_report(
+            info.context, licence=licence, person_id=ids.decode(person_id, "Person", "personId"),
+            where=filter.to_filter() if filter else report_resolvers.ReportFilter(),
+            first=_first(info, first), after=after,
+        )
+        return enrolments(page)

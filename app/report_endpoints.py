@@ -1,0 +1,165 @@
+"""Reports over plain HTTP: a group's completion pie chart as SVG, and its training
+matrix as CSV. Same bearer tokens and the same policy as GraphQL: a group the caller
+may not see is 404, one whose report they may not read is 403."""
+
+import csv
+import io
+import math
+from collections.abc import AsyncIterator
+from datetime import date
+from xml.sax.saxutils import escape
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from app.auth import Unauthenticated, authenticate
+from domain.errors import DomainError, ErrorCode, Forbidden, Invalid
+from resolvers import reports
+from resolvers.groups import GroupInSchool
+from resolvers.learning_paths import local_date
+from schema.context import Context
+from schema.ids import decode
+
+COLOURS = {"completed": "#2e7d32", "in progress": "#f9a825", "not started": "#9e9e9e"}
+
+
+def _problem(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+async def _context(request: Request) -> Context:
+    state = request.app.state
+    principal = await authenticate(request, state.db)
+    if not principal.authenticated:
+        raise Unauthenticated("Authentication required: send `Authorization: Bearer <token>`.")
+    return Context(db=state.db, principal=principal, settings=state.settings, request_id=request.state.request_id)
+
+
+def _on(request: Request) -> date | None:
+    value = request.query_params.get("on")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise Invalid("on must be a date such as 2026-11-30.", "on") from None
+
+
+async def _report(request: Request) -> tuple[Context, GroupInSchool, reports.GroupReport] | Response:
+    try:
+        ctx = await _context(request)
+        group_id = decode(request.path_params["id"], "StaffGroup", "id")
+        found, report = await reports.report_for(ctx, group_id, _on(request))
+    except Unauthenticated as problem:
+        return _problem(401, str(problem), "UNAUTHENTICATED")
+    except Forbidden as problem:
+        return _problem(403, problem.message, ErrorCode.FORBIDDEN)
+    except Invalid as problem:
+        if problem.field == "on":
+            return _problem(400, problem.message, ErrorCode.VALIDATION)
+        return _problem(404, "No such staff group.", ErrorCode.NOT_FOUND)
+    except DomainError:
+        return _problem(404, "No such staff group.", ErrorCode.NOT_FOUND)
+    return ctx, found, report
+
+
+def _slice(cx: float, cy: float, r: float, start: float, end: float) -> str:
+    if end - start >= 2 * math.pi - 1e-9:
+        return f'<circle cx="{cx}" cy="{cy}" r="{r}"'
+    x1, y1 = cx + r * math.sin(start), cy - r * math.cos(start)
+    x2, y2 = cx + r * math.sin(end), cy - r * math.cos(end)
+    large = 1 if end - start > math.pi else 0
+    return f'<path d="M{cx},{cy} L{x1:.2f},{y1:.2f} A{r},{r} 0 {large} 1 {x2:.2f},{y2:.2f} Z"'
+
+
+def render_pie(title: str, counts: reports.Counts, on: date) -> str:
+    """Completed, in progress and not started as slices of every (member, target course)
+    cell; overdue, a part of the unfinished ones, in the legend."""
+    parts = [("completed", counts.completed), ("in progress", counts.in_progress),
+             ("not started", counts.not_started)]
+    out = [
+        '<svg xmlns="http://www.w3.org/2000/svg" width="420" height="260" viewBox="0 0 420 260" '
+        'role="img" font-family="sans-serif" font-size="13">',
+        f"<title>{escape(title)}: completion on {on.isoformat()}</title>",
+        f'<text x="10" y="20" font-weight="bold">{escape(title)}</text>',
+    ]
+    angle = 0.0
+    for label, value in parts:
+        if counts.total and value:
+            end = angle + 2 * math.pi * value / counts.total
+            out.append(f'{_slice(110, 140, 100, angle, end)} fill="{COLOURS[label]}" '
+                       f'data-status="{label}" data-count="{value}"><title>{label}: {value}</title>'
+                       + ("</circle>" if end - angle >= 2 * math.pi - 1e-9 else "</path>"))
+            angle = end
+    if not counts.total:
+        out.append('<circle cx="110" cy="140" r="100" fill="#eeeeee"><title>no targets yet</title></circle>')
+    for i, (label, value) in enumerate([*parts, ("overdue", counts.overdue)]):
+        y = 90 + 24 * i
+        colour = COLOURS.get(label, "#c62828")
+        out.append(f'<rect x="230" y="{y - 11}" width="12" height="12" fill="{colour}"/>')
+        out.append(f'<text x="250" y="{y}">{label}: {value}</text>')
+    out.append(f'<text x="230" y="{90 + 24 * 4}">{counts.percent_complete:g}% complete</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+async def completion_svg(request: Request) -> Response:
+    answer = await _report(request)
+    if isinstance(answer, Response):
+        return answer
+    _, found, report = answer
+    return Response(render_pie(found.group.name, report.overall, report.on), media_type="image/svg+xml")
+
+
+def _cell(row: object, on: date, zone: str) -> str:
+    if row.completed_at is not None:  # type: ignore[attr-defined]
+        return local_date(row.completed_at, zone).isoformat()  # type: ignore[attr-defined]
+    if row.effective_due is not None and row.effective_due < on:  # type: ignore[attr-defined]
+        return "overdue"
+    if row.enrolment_id is not None:  # type: ignore[attr-defined]
+        return f"in progress {row.progress_percent}%"  # type: ignore[attr-defined]
+    return "not started"
+
+
+async def matrix_csv(request: Request) -> Response:
+    """One row per member, one column per target course: the completion date (school
+    local), or overdue, in progress with its percentage, or not started."""
+    answer = await _report(request)
+    if isinstance(answer, Response):
+        return answer
+    ctx, found, report = answer
+    zone = found.school.time_zone
+
+    async def rows() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def flush() -> str:
+            text = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            return text
+
+        async with ctx.db.read() as session:
+            columns = await reports.matrix_columns(session, found)
+            writer.writerow(["Name", "Email", *(f"{c.code} {c.title}" for c in columns)])
+            yield flush()
+            current: tuple[int, str, str] | None = None
+            cells: dict[int, str] = {}
+            result = await session.stream(reports.matrix_cells(found))
+            async for row in result:
+                person = (row.id, row.display_name, row.email)
+                if current is not None and person != current:
+                    writer.writerow([current[1], current[2], *(cells.get(c.course_id, "") for c in columns)])
+                    yield flush()
+                    cells = {}
+                current = person
+                if row.course_id is not None:
+                    cells[row.course_id] = _cell(row, report.on, zone)
+            if current is not None:
+                writer.writerow([current[1], current[2], *(cells.get(c.course_id, "") for c in columns)])
+                yield flush()
+
+    filename = f"{found.group.name}-matrix-{report.on.isoformat()}.csv".replace(" ", "-")
+    return StreamingResponse(
+        rows(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,62 @@
+"""Rules for recording course progress: retries count once, nothing goes backwards,
+time adds up, and a completion date, once set, stays."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.errors import Invalid
+
+# A course player's clock may run a little ahead of ours.
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_SECONDS_PER_CALL = 24 * 3600
+
+
+@dataclass(frozen=True)
+class ProgressCall:
+    progress_percent: int
+    seconds_spent: int  # added to the time already recorded
+    completed_at: datetime | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "progress_percent": self.progress_percent,
+            "seconds_spent": self.seconds_spent,
+            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class State:
+    progress_percent: int
+    seconds_spent: int
+    completed_at: datetime | None
+
+
+def check_call(call: ProgressCall, idempotency_key: str, now: datetime) -> None:
+    if not idempotency_key.strip() or len(idempotency_key) > 200:
+        raise Invalid("idempotencyKey must be 1 to 200 characters.", "idempotencyKey")
+    if not 0 <= call.progress_percent <= 100:
+        raise Invalid("progressPercent must be between 0 and 100.", "progressPercent")
+    if not 0 <= call.seconds_spent <= MAX_SECONDS_PER_CALL:
+        raise Invalid(f"secondsSpent must be between 0 and {MAX_SECONDS_PER_CALL}.", "secondsSpent")
+    if call.completed_at is not None:
+        if call.completed_at.utcoffset() is None:
+            raise Invalid("completedAt needs a UTC offset, such as 2026-09-01T10:00:00Z.", "completedAt")
+        if call.completed_at > now + CLOCK_SKEW:
+            raise Invalid("completedAt cannot be in the future.", "completedAt")
+
+
+def apply(state: State, call: ProgressCall, now: datetime) -> State:
+    """The enrolment after a call, or Invalid if the call would move progress backwards."""
+    if call.progress_percent < state.progress_percent:
+        raise Invalid(
+            f"Progress never goes backwards: it is {state.progress_percent}% already.", "progressPercent"
+        )
+    completed_at = state.completed_at
+    if completed_at is None and (call.completed_at is not None or call.progress_percent == 100):
+        completed_at = call.completed_at or now
+    return State(
+        progress_percent=100 if completed_at else call.progress_percent,
+        seconds_spent=state.seconds_spent + call.seconds_spent,
+        completed_at=completed_at,
+    )
