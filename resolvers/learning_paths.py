@@ -40,6 +40,13 @@ async def path(ctx: RequestContext, *, licence_id: int, person_id: int, on: date
         if row is None:
             return None
         licence, zone = row
+        member = await session.execute(
+            select(Membership.id).where(
+                Membership.organisation_id == licence.organisation_id, Membership.person_id == person_id
+            )
+        )
+        if member.first() is None:
+            return None  # not of this school: nothing to see, not even that they exist
         group_ids = list((await session.execute(staff.groups_of_person(licence_id, person_id))).scalars())
         if not policy.can_view_path(ctx.principal, person_id, licence.organisation_id, group_ids):
             return None

@@ -65,7 +65,9 @@ async def record(
         before = snapshot(enrolment)
         was_completed = enrolment is not None and enrolment.completed_at is not None
         if enrolment is None:
-            enrolment = Enrolment(person_id=person_id, course_id=course_id, started_at=now)
+            # A completion reported after the fact started no later than it finished.
+            started = min(now, call.completed_at) if call.completed_at else now
+            enrolment = Enrolment(person_id=person_id, course_id=course_id, started_at=started)
             uow.session.add(enrolment)
         state = progress.apply(
             progress.State(enrolment.progress_percent or 0, enrolment.seconds_spent or 0, enrolment.completed_at),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import MetaData, func, select
 
 from app.db import Database
 from domain.audit import AuditAction
@@ -29,7 +29,8 @@ query($filter: AuditLogFilter, $first: Int, $after: String) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {
-      id action actorName summary targetType targetId before after occurredAt
+      id action actorName summary targetType targetId before after occurredAt staffGroupId
+      licence { id }
       actor { id displayName }
       organisation { id name }
     }
@@ -181,6 +182,156 @@ async def _transfer_ownership(gql, world: World, db: Database):  # type: ignore[
     return query, {"l": world.licence("ashdown"), "p": world["admin"].gid}, world["support"].token, "transferOwnership"
 
 
+# --- Staff groups, delegates and target lists (seed 000) -------------------------------
+# Each setup builds what its mutation needs through the API (those events happen before
+# the count starts), then names the one mutation under test.
+
+CREATE_GROUP = """
+mutation($l: ID!, $name: String!, $members: [ID!]!) {
+  createStaffGroup(input: {licenceId: $l, name: $name, memberIds: $members}) {
+    __typename ... on StaffGroupPayload { staffGroup { id } } ... on Error { code message } } }
+"""
+CREATE_LIST = """
+mutation($g: ID!, $name: String!, $courses: [TargetInput!]!) {
+  createTargetList(input: {groupId: $g, name: $name, courses: $courses}) {
+    __typename ... on TargetListPayload { targetList { id } } ... on Error { code message } } }
+"""
+DELEGATE = """mutation($g: ID!, $p: ID!) { %s(input: {groupId: $g, personId: $p}) {
+  __typename ... on Error { code message } } }"""
+
+
+def course(world: World, index: int) -> str:
+    return global_id("Course", world.courses[index])
+
+
+async def _group(gql, world: World, members: tuple[str, ...] = ("staff",)) -> str:  # type: ignore[no-untyped-def]
+    data = await gql(CREATE_GROUP, {"l": world.licence("ashdown"), "name": "ES1",
+                                     "members": [world[m].gid for m in members]}, token=world["owner"].token)
+    return data["createStaffGroup"]["staffGroup"]["id"]
+
+
+async def _list(gql, world: World) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A group holding a list of the world's first two courses: (group id, list id)."""
+    group = await _group(gql, world)
+    data = await gql(CREATE_LIST, {"g": group, "name": "Phonics",
+                                    "courses": [{"courseId": course(world, 0)}, {"courseId": course(world, 1)}]},
+                     token=world["owner"].token)
+    return group, data["createTargetList"]["targetList"]["id"]
+
+
+async def _create_staff_group(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    variables = {"l": world.licence("ashdown"), "name": "Early Career Teachers", "members": [world["staff"].gid]}
+    return CREATE_GROUP, variables, world["owner"].token, "createStaffGroup"
+
+
+async def _rename_staff_group(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($g: ID!) { renameStaffGroup(input: {groupId: $g, name: "Stage 1"}) { __typename } }"""
+    return query, {"g": await _group(gql, world)}, world["admin"].token, "renameStaffGroup"
+
+
+MEMBERS = """mutation($g: ID!, $p: [ID!]!) { %s(input: {groupId: $g, personIds: $p}) { __typename } }"""
+
+
+async def _add_staff_group_members(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    variables = {"g": await _group(gql, world), "p": [world["staff2"].gid]}
+    return MEMBERS % "addStaffGroupMembers", variables, world["owner"].token, "addStaffGroupMembers"
+
+
+async def _remove_staff_group_members(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    variables = {"g": await _group(gql, world, ("staff", "staff2")), "p": [world["staff2"].gid]}
+    return MEMBERS % "removeStaffGroupMembers", variables, world["owner"].token, "removeStaffGroupMembers"
+
+
+async def _delete_staff_group(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    group, _ = await _list(gql, world)
+    query = """mutation($g: ID!) { deleteStaffGroup(input: {groupId: $g, confirmation: "YES"}) { __typename } }"""
+    return query, {"g": group}, world["owner"].token, "deleteStaffGroup"
+
+
+async def _add_group_delegate(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    variables = {"g": await _group(gql, world), "p": world["staff2"].gid}
+    return DELEGATE % "addGroupDelegate", variables, world["admin"].token, "addGroupDelegate"
+
+
+async def _remove_group_delegate(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    variables = {"g": await _group(gql, world), "p": world["staff2"].gid}
+    added = await gql(DELEGATE % "addGroupDelegate", variables, token=world["owner"].token)
+    assert added["addGroupDelegate"]["__typename"] == "StaffGroupPayload", added
+    return DELEGATE % "removeGroupDelegate", variables, world["owner"].token, "removeGroupDelegate"
+
+
+async def _create_target_list(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    variables = {"g": await _group(gql, world), "name": "Phonics",
+                 "courses": [{"courseId": course(world, 0), "dueOn": "2030-03-01"}, {"courseId": course(world, 2)}]}
+    return CREATE_LIST, variables, world["owner"].token, "createTargetList"
+
+
+async def _rename_target_list(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    _, target_list = await _list(gql, world)
+    query = """mutation($t: ID!) { renameTargetList(input: {targetListId: $t, name: "Reading"}) { __typename } }"""
+    return query, {"t": target_list}, world["owner"].token, "renameTargetList"
+
+
+async def _add_target_courses(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    _, target_list = await _list(gql, world)
+    query = """mutation($t: ID!, $c: [TargetInput!]!) { addTargetCourses(input: {targetListId: $t, courses: $c}) {
+      __typename } }"""
+    return query, {"t": target_list, "c": [{"courseId": course(world, 2)}]}, world["owner"].token, "addTargetCourses"
+
+
+async def _remove_target_course(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    _, target_list = await _list(gql, world)
+    query = """mutation($t: ID!, $c: ID!) { removeTargetCourse(input: {targetListId: $t, courseId: $c}) {
+      __typename } }"""
+    return query, {"t": target_list, "c": course(world, 0)}, world["owner"].token, "removeTargetCourse"
+
+
+async def _reorder_target_list(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    _, target_list = await _list(gql, world)
+    query = """mutation($t: ID!, $c: [ID!]!) { reorderTargetList(input: {targetListId: $t, courseIds: $c}) {
+      __typename } }"""
+    variables = {"t": target_list, "c": [course(world, 1), course(world, 0)]}
+    return query, variables, world["owner"].token, "reorderTargetList"
+
+
+async def _set_target_due_date(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    _, target_list = await _list(gql, world)
+    query = """mutation($t: ID!, $c: ID!) { setTargetDueDate(input: {targetListId: $t, courseId: $c,
+      dueOn: "2030-03-01"}) { __typename } }"""
+    return query, {"t": target_list, "c": course(world, 1)}, world["owner"].token, "setTargetDueDate"
+
+
+async def _delete_target_list(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    _, target_list = await _list(gql, world)
+    query = """mutation($t: ID!) { deleteTargetList(input: {targetListId: $t, confirmation: "YES"}) {
+      __typename } }"""
+    return query, {"t": target_list}, world["owner"].token, "deleteTargetList"
+
+
+# --- Progress and the catalogue ---------------------------------------------------------
+
+
+async def _record_course_progress(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($p: ID!, $c: ID!) { recordCourseProgress(input: {personId: $p, courseId: $c,
+      idempotencyKey: "call-1", progressPercent: 40, secondsSpent: 600}) { __typename } }"""
+    return query, {"p": world["staff"].gid, "c": course(world, 0)}, world["staff"].token, "recordCourseProgress"
+
+
+async def _add_course(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation { addCourse(input: {code: "PH7", title: "Phonics 7"}) { __typename } }"""
+    return query, {}, world["support"].token, "addCourse"
+
+
+async def _rename_course(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($c: ID!) { renameCourse(input: {courseId: $c, title: "Phonics, revised"}) { __typename } }"""
+    return query, {"c": course(world, 0)}, world["support"].token, "renameCourse"
+
+
+async def _retire_course(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($c: ID!) { retireCourse(input: {courseId: $c}) { __typename } }"""
+    return query, {"c": course(world, 0)}, world["support"].token, "retireCourse"
+
+
 MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     # name: (setup, expected action, expected payload type)
     "addMember": (_add_member, "MEMBER_ADDED", "MembershipPayload"),
@@ -194,6 +345,24 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     "setDesignation": (_set_designation, "DESIGNATION_SET", "OrganisationPayload"),
     "createLicence": (_create_licence, "LICENCE_CREATED", "LicencePayload"),
     "transferOwnership": (_transfer_ownership, "OWNERSHIP_TRANSFERRED", "LicencePayload"),
+    "createStaffGroup": (_create_staff_group, "GROUP_CREATED", "StaffGroupPayload"),
+    "renameStaffGroup": (_rename_staff_group, "GROUP_RENAMED", "StaffGroupPayload"),
+    "addStaffGroupMembers": (_add_staff_group_members, "GROUP_MEMBERS_ADDED", "StaffGroupPayload"),
+    "removeStaffGroupMembers": (_remove_staff_group_members, "GROUP_MEMBERS_REMOVED", "StaffGroupPayload"),
+    "deleteStaffGroup": (_delete_staff_group, "GROUP_DELETED", "DeletedPayload"),
+    "addGroupDelegate": (_add_group_delegate, "DELEGATE_ADDED", "StaffGroupPayload"),
+    "removeGroupDelegate": (_remove_group_delegate, "DELEGATE_REMOVED", "StaffGroupPayload"),
+    "createTargetList": (_create_target_list, "TARGET_LIST_CREATED", "TargetListPayload"),
+    "renameTargetList": (_rename_target_list, "TARGET_LIST_RENAMED", "TargetListPayload"),
+    "addTargetCourses": (_add_target_courses, "TARGET_COURSES_ADDED", "TargetListPayload"),
+    "removeTargetCourse": (_remove_target_course, "TARGET_COURSE_REMOVED", "TargetListPayload"),
+    "reorderTargetList": (_reorder_target_list, "TARGET_LIST_REORDERED", "TargetListPayload"),
+    "setTargetDueDate": (_set_target_due_date, "TARGET_DUE_DATE_SET", "TargetListPayload"),
+    "deleteTargetList": (_delete_target_list, "TARGET_LIST_DELETED", "DeletedPayload"),
+    "recordCourseProgress": (_record_course_progress, "PROGRESS_RECORDED", "CourseEnrolmentPayload"),
+    "addCourse": (_add_course, "COURSE_ADDED", "CoursePayload"),
+    "renameCourse": (_rename_course, "COURSE_RENAMED", "CoursePayload"),
+    "retireCourse": (_retire_course, "COURSE_RETIRED", "CoursePayload"),
 }
 
 
@@ -217,6 +386,9 @@ async def test_each_successful_mutation_writes_exactly_one_event(gql, world: Wor
     assert await event_count(db) == before + 1
     newest = (await audit_log(gql, world["support"].token, first=1))["nodes"][0]
     assert newest["action"] == action
+    if action.startswith(("GROUP_", "DELEGATE_", "TARGET_")):
+        # Filed under its group and licence, so the group's delegates and the school see it.
+        assert newest["staffGroupId"] is not None and newest["licence"] == {"id": world.licence("ashdown")}, newest
 
 
 REFUSALS = {
@@ -278,6 +450,44 @@ async def test_a_change_whose_audit_fails_is_not_persisted(
     role = await gql(ROLE, {"id": world["staff"].membership("ashdown")}, token=world["owner"].token)
     assert role["node"]["role"] == "MEMBER"
     assert await event_count(db) == 0
+
+
+async def database_state(db: Database) -> dict[str, list[tuple]]:
+    """Every row of every table, as the database holds them (reflected, so no model can hide one)."""
+    def reflect(connection):  # type: ignore[no-untyped-def]
+        metadata = MetaData()
+        metadata.reflect(connection)
+        return metadata
+
+    async with db.read() as session:
+        metadata = await (await session.connection()).run_sync(reflect)
+        state = {}
+        for table in metadata.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            rows = await session.execute(select(table).order_by(*table.primary_key.columns))
+            state[table.name] = [tuple(row) for row in rows]
+    return state
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+async def test_no_mutation_keeps_a_change_whose_audit_event_fails(
+    gql, world: World, db: Database, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Each mutation writes its event in its own transaction: when the transaction fails after the
+    event is written, neither the change nor the event remains, in any table."""
+    setup, _, _ = MUTATIONS[name]
+    query, variables, token, field = await setup(gql, world, db)
+    before = await database_state(db)
+    monkeypatch.setattr(UnitOfWork, "audit", _fail_after_auditing(UnitOfWork.audit))
+
+    response = await gql.raw(query, variables, token=token)
+    body = response.json()
+    assert body["data"] is None or body["data"].get(field) is None, body
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INTERNAL"], body
+
+    monkeypatch.undo()
+    assert await database_state(db) == before
 
 
 # --- Reading the log ------------------------------------------------------------------

@@ -19,6 +19,15 @@ SIGNED_IN_QUERIES = {
     "auditLog": "{ auditLog { totalCount } }",
     "node": '{ node(id: "%s") { id } }' % global_id("Organisation", 1),
     "courses": "{ courses { totalCount } }",
+    "learningPath": '{ learningPath(licenceId: "%s", personId: "%s") { on items { status } } }' % (
+        global_id("Licence", 1), global_id("Person", 2),
+    ),
+    "courseReport": '{ courseReport(licenceId: "%s", courseId: "%s") { totalCount } }' % (
+        global_id("Licence", 1), global_id("Course", 1),
+    ),
+    "personReport": '{ personReport(licenceId: "%s", personId: "%s") { totalCount } }' % (
+        global_id("Licence", 1), global_id("Person", 2),
+    ),
 }
 
 
