@@ -32,6 +32,7 @@ class Ability(StrEnum):
     VIEW_CATALOGUE = "view_catalogue"
     CREATE_GROUP = "create_group"
     VIEW_REPORTS = "view_reports"  # per course and per person completion reports
+    GRANT_TRUST = "grant_trust"  # choose or withdraw the school's Multi Academy Trust
     RECORD_PROGRESS = "record_progress"  # for anyone in the school
     VIEW_PATHS = "view_paths"  # every staff member's learning path
     # Group-level: asked with `can_on_group`.
@@ -52,7 +53,7 @@ _GROUP = frozenset({
 _ADMINISTRATOR = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.MANAGE_MEMBERS,
     Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.MANAGE_SEATS, Ability.VIEW_AUDIT,
-    Ability.CREATE_GROUP, Ability.VIEW_PATHS, Ability.VIEW_REPORTS, Ability.RECORD_PROGRESS,
+    Ability.CREATE_GROUP, Ability.VIEW_PATHS, Ability.VIEW_REPORTS, Ability.RECORD_PROGRESS, Ability.GRANT_TRUST,
 }) | _GROUP
 # A delegate manages the members and target lists of their groups, and sees their
 # reports; never deleting, delegating, other groups or licence settings (seed 000).
@@ -91,6 +92,8 @@ def can(principal: Principal, ability: Ability, organisation_id: int | None = No
         return False
     if principal.system_organisation_id is not None:
         return principal.system_organisation_id == organisation_id and ability in _EXTERNAL_SYSTEM
+    if ability == Ability.VIEW_ORGANISATION and organisation_id in principal.trust_schools:
+        return True  # a trust viewer sees which schools granted the trust
     role = principal.roles.get(organisation_id)
     if role is None:
         return False
@@ -129,7 +132,10 @@ def scope(principal: Principal, ability: Ability) -> Scope:
     if principal.system_organisation_id is not None:
         held = ability in _EXTERNAL_SYSTEM
         return Scope(frozenset({principal.system_organisation_id}) if held else frozenset())
-    return Scope(frozenset(o for o in principal.roles if can(principal, ability, o)))
+    held = {o for o in principal.roles if can(principal, ability, o)}
+    if ability == Ability.VIEW_ORGANISATION:
+        held |= set(principal.trust_schools)
+    return Scope(frozenset(held))
 
 
 def can_see_person(principal: Principal, organisation_ids: Iterable[int]) -> bool:
@@ -193,3 +199,19 @@ def can_view_person_report(principal: Principal, person_id: int, organisation_id
     if principal.person_id == person_id and principal.is_member(organisation_id):
         return True
     return can(principal, Ability.VIEW_REPORTS, organisation_id)
+
+
+def can_view_trust_progress(principal: Principal, trust_id: int, school_id: int) -> bool:
+    """Seed 001: all three hold — the trust is designated 'Academies', the caller is an
+    Administrator of it, and the school granted it (the principal carries only such
+    schools)."""
+    return principal.trust_schools.get(school_id) == trust_id
+
+
+def granting_schools(principal: Principal, trust_id: int) -> list[int]:
+    return sorted(school for school, trust in principal.trust_schools.items() if trust == trust_id)
+
+
+def can_browse_trusts(principal: Principal) -> bool:
+    """School Administrators look trusts up by name to choose theirs."""
+    return any(can(principal, Ability.GRANT_TRUST, o) for o in principal.roles)

@@ -7,7 +7,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import ApiToken, GroupDelegate, Licence, Membership, MembershipRole, Person, StaffGroup
+from domain.models import (
+    ACADEMIES,
+    ApiToken,
+    GroupDelegate,
+    Licence,
+    Membership,
+    MembershipRole,
+    Organisation,
+    OrganisationKind,
+    Person,
+    StaffGroup,
+    TrustGrant,
+)
 from domain.tokens import digest
 
 
@@ -22,6 +34,9 @@ class Principal:
     roles: Mapping[int, str] = field(default_factory=dict)  # organisation id -> role
     owned_licences: frozenset[int] = frozenset()
     delegations: Mapping[int, int] = field(default_factory=dict)  # staff group id -> organisation id
+    # Schools whose progress this person may see as a trust viewer: school id -> trust id.
+    # Loaded per request, so a withdrawn grant or a changed designation ends access at once.
+    trust_schools: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def authenticated(self) -> bool:
@@ -85,6 +100,18 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
             .where(GroupDelegate.person_id == person.id)
         )
     ).all()
+    administered = [org for org, role, _, _ in grants if role == MembershipRole.ADMINISTRATOR]
+    trust_schools = (
+        await session.execute(
+            select(TrustGrant.school_id, TrustGrant.trust_id)
+            .join(Organisation, Organisation.id == TrustGrant.trust_id)
+            .where(
+                TrustGrant.trust_id.in_(administered),
+                Organisation.kind == OrganisationKind.TRUST,
+                Organisation.designation == ACADEMIES,
+            )
+        )
+    ).all() if administered else []
     return Principal(
         person_id=person.id,
         display_name=person.display_name,
@@ -93,4 +120,5 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
         roles={org: role for org, role, _, _ in grants},
         owned_licences=frozenset(lic for _, _, lic, owner in grants if owner == person.id),
         delegations={group: org for group, org in delegations},
+        trust_schools={school: trust for school, trust in trust_schools},
     )

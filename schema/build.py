@@ -16,12 +16,13 @@ from strawberry.tools import merge_types
 from schema.group_mutations import GroupMutations
 from schema.mutations import OrganisationMutations
 from schema.progress_mutations import ProgressMutations
+from schema.trusts import TrustMutations
 from schema.problems import ExpectedError
 from schema.query import Query
 
 log = logging.getLogger("trellis.graphql")
 
-Mutation = merge_types("Mutation", (OrganisationMutations, GroupMutations, ProgressMutations))
+Mutation = merge_types("Mutation", (OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations))
 
 
 def is_expected(error: GraphQLError) -> bool:

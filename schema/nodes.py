@@ -16,6 +16,7 @@ from permissions import policy
 from permissions.policy import Ability
 from resolvers import groups as group_resolvers
 from resolvers import licences as licence_resolvers
+from resolvers import trusts as trust_resolvers
 from resolvers import members as member_resolvers
 from schema.connection import Connection, connection
 from schema.ids import global_id
@@ -109,6 +110,18 @@ class Organisation(SecuredNode):
             info.context, self.id, first=_page_args(info, first), after=after, role=role, search=search
         )
         return connection(page, lambda pair: Membership.from_row(pair[0]))
+
+    @strawberry.field(description="The school's chosen Multi Academy Trust, for its Administrators.")
+    async def trust_grant(
+        self, info: strawberry.Info
+    ) -> Annotated["TrustGrant", strawberry.lazy("schema.trusts")] | None:
+        from schema.trusts import TrustGrant, TrustListing  # schema.trusts imports this module
+
+        found = await trust_resolvers.current_grant(info.context, self.id)
+        if found is None:
+            return None
+        grant, trust = found
+        return TrustGrant(trust=TrustListing.from_row(trust), granted_at=grant.granted_at)
 
     @strawberry.field(description="The school's licence, for those who may see it.")
     async def licence(self, info: strawberry.Info) -> "Licence | None":

@@ -17,6 +17,8 @@ from schema.connection import Connection, connection
 from resolvers import learning_paths as path_resolvers
 from resolvers import reports as report_resolvers
 from schema.reports import CourseEnrolment, ReportFilter, enrolments
+from schema.trusts import Trust, TrustListing, trust_view
+from resolvers import trusts as trust_resolvers
 from schema.groups import LearningPath
 from schema.nodes import AuditActionEnum, AuditEvent, Course, Organisation, OrganisationKind, SecuredNode
 from schema.permission import field
@@ -178,3 +180,19 @@ class Query:
             first=_first(info, first), after=after,
         )
         return enrolments(page)
+
+    @field(Ability.SIGNED_IN, description="The Trust view of a trust the caller belongs to; null otherwise.")
+    async def trust(self, info: strawberry.Info, id: strawberry.ID) -> Trust | None:
+        return await trust_view(info, ids.decode(id, "Organisation", "id"))
+
+    @field(Ability.SIGNED_IN, description="Trusts by name, for school Administrators choosing their Multi "
+           "Academy Trust; empty for anyone else.")
+    async def trust_directory(
+        self,
+        info: strawberry.Info,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[TrustListing]:
+        page = await trust_resolvers.directory(info.context, search=search, first=_first(info, first), after=after)
+        return connection(page, TrustListing.from_row)

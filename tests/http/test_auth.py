@@ -28,6 +28,8 @@ SIGNED_IN_QUERIES = {
     "personReport": '{ personReport(licenceId: "%s", personId: "%s") { totalCount } }' % (
         global_id("Licence", 1), global_id("Person", 2),
     ),
+    "trust": '{ trust(id: "%s") { isAcademies } }' % global_id("Organisation", 3),
+    "trustDirectory": "{ trustDirectory { totalCount } }",
 }
 
 

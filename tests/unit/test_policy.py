@@ -33,12 +33,13 @@ SIGNED_IN = {A.PUBLIC, A.SIGNED_IN, A.VIEW_CATALOGUE}
 # Owner and full administrators: everything in their school (owner and administrator alike;
 # the owner differs only in never being removed or demoted, which is a rule, not an ability).
 # That includes creating staff groups, every staff member's learning path, completion
-# reporting per course and per person, recording progress for their staff, and every group
-# ability on every group of their school (seed 000: 'full control of all groups').
+# reporting per course and per person, recording progress for their staff, every group
+# ability on every group of their school (seed 000: 'full control of all groups'), and
+# choosing the school's Multi Academy Trust (seed 001).
 GROUP_ABILITIES = {A.VIEW_GROUP, A.EDIT_GROUP, A.DELETE_GROUP, A.DELEGATE_GROUP, A.VIEW_GROUP_REPORT}
 ADMINISTRATOR = {
     A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_LICENCE, A.VIEW_SEATS, A.MANAGE_SEATS, A.VIEW_AUDIT,
-    A.CREATE_GROUP, A.VIEW_PATHS, A.VIEW_REPORTS, A.RECORD_PROGRESS,
+    A.CREATE_GROUP, A.VIEW_PATHS, A.VIEW_REPORTS, A.RECORD_PROGRESS, A.GRANT_TRUST,
 } | GROUP_ABILITIES
 # A member sees their school's profile and its 'My colleagues' list (seed 001) and licence;
 # they manage nothing, see no audit log, no group and no one else's learning path.
@@ -50,8 +51,8 @@ SUPPORT = SIGNED_IN | {
     A.VIEW_GROUP,
 }
 # An external system identifies its own school, and (as a course player or learning system)
-# records its people's course progress. DOMAIN.md's table predates progress recording and
-# names only workflow records for it; this cell follows the maintainers' ced56db decision.
+# records its people's course progress: the progress issue names "an external system token
+# of the school" among those who may; DOMAIN.md's table names only workflow records.
 SYSTEM_OF = {A.VIEW_ORGANISATION, A.RECORD_PROGRESS}
 
 EXPECTED: dict[str, dict[int | None, set[Ability]]] = {

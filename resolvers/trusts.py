@@ -1,0 +1,190 @@
+"""Multi-academy trusts (seed 001): a school grants its trust, and the trust's
+Administrators see the course progress of the schools that granted it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import and_, func, or_, select
+
+from domain.audit import AuditAction, snapshot
+from domain.errors import Conflict, Invalid, NotFound
+from domain.models import (
+    Course,
+    Enrolment,
+    Licence,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Person,
+    StaffGroup,
+    TrustGrant,
+)
+from permissions import policy
+from permissions.policy import Ability
+from resolvers import staff
+from resolvers.context import RequestContext, find
+from resolvers.pagination import Order, Page, paginate
+from resolvers.unit_of_work import UnitOfWork, unit_of_work
+
+
+class ProgressStatus(StrEnum):
+    NOT_STARTED = "NOT_STARTED"  # enrolled, no progress yet
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+
+
+@dataclass
+class ProgressFilter:
+    course_id: int | None = None
+    staff_group_id: int | None = None
+    status: ProgressStatus | None = None
+    started_since: datetime | None = None
+    started_until: datetime | None = None
+    completed_since: datetime | None = None
+    completed_until: datetime | None = None
+    search: str | None = None
+
+
+async def _school(uow: UnitOfWork, school_id: int) -> Organisation:
+    school = await find(
+        uow.session, uow.principal, Organisation, school_id,
+        ability=Ability.VIEW_ORGANISATION, field="schoolId", organisation_of=lambda o: o.id,
+    )
+    policy.authorize(uow.principal, Ability.GRANT_TRUST, school.id)
+    if school.kind != OrganisationKind.SCHOOL:
+        raise Invalid("Only a school grants a trust access.", "schoolId")
+    return school
+
+
+async def _current(uow: UnitOfWork, school_id: int) -> TrustGrant | None:
+    stmt = select(TrustGrant).where(TrustGrant.school_id == school_id)
+    return (await uow.session.execute(stmt)).scalar_one_or_none()
+
+
+async def _log_both(uow: UnitOfWork, action: AuditAction, school: Organisation,
+                    trust: Organisation, summary: str, before: dict | None, after: dict | None) -> None:
+    """Granting and withdrawing are written in the school's log and in the trust's."""
+    for organisation in (school, trust):
+        await uow.audit(action, target_type="Organisation", target_id=school.id, organisation_id=organisation.id,
+                        summary=summary, before=before, after=after)
+
+
+async def grant(ctx: RequestContext, *, school_id: int, trust_id: int) -> TrustGrant:
+    """The school chooses its Multi Academy Trust; choosing another replaces it."""
+    async with unit_of_work(ctx.db, ctx.principal) as uow:
+        school = await _school(uow, school_id)
+        trust = await uow.session.get(Organisation, trust_id)
+        if trust is None or trust.kind != OrganisationKind.TRUST:
+            raise NotFound("No trust with that trustId.", "trustId")
+        current = await _current(uow, school.id)
+        if current is not None and current.trust_id == trust.id:
+            raise Conflict(f"{school.name} already grants {trust.name} access.", "trustId")
+        name = ctx.principal.display_name
+        if current is not None:
+            previous = await uow.session.get_one(Organisation, current.trust_id)
+            before = snapshot(current)
+            await uow.session.delete(current)
+            await uow.session.flush()
+            await _log_both(uow, AuditAction.TRUST_WITHDRAWN, school, previous,
+                            f"{name} withdrew {previous.name}'s access to {school.name}'s course progress",
+                            before, None)
+        new = TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=ctx.principal.person_id)
+        uow.session.add(new)
+        await uow.session.flush()
+        await _log_both(uow, AuditAction.TRUST_GRANTED, school, trust,
+                        f"{name} granted {trust.name} access to {school.name}'s course progress",
+                        None, snapshot(new))
+    return new
+
+
+async def withdraw(ctx: RequestContext, *, school_id: int) -> Organisation:
+    """Access ends on the trust's next request."""
+    async with unit_of_work(ctx.db, ctx.principal) as uow:
+        school = await _school(uow, school_id)
+        current = await _current(uow, school.id)
+        if current is None:
+            raise Conflict(f"{school.name} grants no trust access.", "schoolId")
+        trust = await uow.session.get_one(Organisation, current.trust_id)
+        before = snapshot(current)
+        await uow.session.delete(current)
+        await _log_both(uow, AuditAction.TRUST_WITHDRAWN, school, trust,
+                        f"{ctx.principal.display_name} withdrew {trust.name}'s access to {school.name}'s "
+                        "course progress", before, None)
+    return school
+
+
+async def current_grant(ctx: RequestContext, school_id: int) -> tuple[TrustGrant, Organisation] | None:
+    """The school's chosen trust, for those who may change it."""
+    if not policy.can(ctx.principal, Ability.GRANT_TRUST, school_id):
+        return None
+    async with ctx.db.read() as session:
+        row = (
+            await session.execute(
+                select(TrustGrant, Organisation)
+                .join(Organisation, Organisation.id == TrustGrant.trust_id)
+                .where(TrustGrant.school_id == school_id)
+            )
+        ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def directory(ctx: RequestContext, *, search: str | None, first: int, after: str | None) -> Page[Organisation]:
+    """Trusts by name, for school Administrators choosing theirs; empty for anyone else."""
+    if not policy.can_browse_trusts(ctx.principal):
+        return Page([], [], False, False, 0)
+    stmt = select(Organisation).where(Organisation.kind == OrganisationKind.TRUST)
+    if search:
+        stmt = stmt.where(func.lower(Organisation.name).contains(search.strip().lower(), autoescape=True))
+    async with ctx.db.read() as session:
+        return await paginate(session, stmt, [Order(Organisation.name), Order(Organisation.id)],
+                              first=first, after=after, maximum=ctx.settings.max_page_size)
+
+
+def require_granted(ctx: RequestContext, trust_id: int, school_id: int) -> None:
+    if not policy.can_view_trust_progress(ctx.principal, trust_id, school_id):
+        raise NotFound("Not a school that grants this trust access to its course progress.", "schoolId")
+
+
+async def school_progress(
+    ctx: RequestContext, *, trust_id: int, school_id: int, where: ProgressFilter, first: int, after: str | None
+) -> Page[tuple[Enrolment, Person, Course]]:
+    """Every course enrolment of a granting school's people, with its progress."""
+    require_granted(ctx, trust_id, school_id)
+    stmt = (
+        select(Enrolment, Person, Course)
+        .join(Person, Person.id == Enrolment.person_id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .join(Membership, and_(Membership.person_id == Person.id, Membership.organisation_id == school_id))
+    )
+    if where.course_id is not None:
+        stmt = stmt.where(Enrolment.course_id == where.course_id)
+    async with ctx.db.read() as session:
+        if where.staff_group_id is not None:
+            group = await session.get(StaffGroup, where.staff_group_id)
+            licence = await session.get(Licence, group.licence_id) if group else None
+            if licence is None or licence.organisation_id != school_id:
+                raise NotFound("No staff group of this school with that staffGroupId.", "filter.staffGroupId")
+            stmt = stmt.where(Enrolment.person_id.in_(staff.members_of_group(group)))
+        if where.status == ProgressStatus.COMPLETED:
+            stmt = stmt.where(Enrolment.completed_at.is_not(None))
+        elif where.status == ProgressStatus.IN_PROGRESS:
+            stmt = stmt.where(Enrolment.completed_at.is_(None), Enrolment.progress_percent > 0)
+        elif where.status == ProgressStatus.NOT_STARTED:
+            stmt = stmt.where(Enrolment.completed_at.is_(None), Enrolment.progress_percent == 0)
+        for column, since, until in (
+            (Enrolment.started_at, where.started_since, where.started_until),
+            (Enrolment.completed_at, where.completed_since, where.completed_until),
+        ):
+            if since is not None:
+                stmt = stmt.where(column >= since)
+            if until is not None:
+                stmt = stmt.where(column < until)
+        if where.search:
+            needle = where.search.strip().lower()
+            stmt = stmt.where(or_(
+                func.lower(Person.display_name).contains(needle, autoescape=True),
+                func.lower(Course.title).contains(needle, autoescape=True),
+            ))
+        return await paginate(session, stmt, [Order(Person.display_name), Order(Enrolment.id)],
+                              first=first, after=after, maximum=ctx.settings.max_page_size)

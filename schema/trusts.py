@@ -1,0 +1,199 @@
+"""Multi-academy trusts: the `Trust` view of a trust organisation, schools granting it
+access, and their course progress (seed 001)."""
+
+from datetime import datetime
+from typing import Any, Self
+
+import strawberry
+
+from domain import models
+from domain.errors import Invalid
+from permissions import policy
+from permissions.policy import Ability
+from resolvers import trusts as trust_resolvers
+from schema import errors, ids
+from schema.connection import Connection, connection
+from schema.mutations import attempt
+from schema.nodes import Course, Organisation
+from schema.permission import mutation
+
+ProgressStatus = strawberry.enum(trust_resolvers.ProgressStatus)
+
+
+@strawberry.type(description="A trust as listed for schools choosing theirs.")
+class TrustListing:
+    id: strawberry.ID = strawberry.field(description="The trust's Organisation id: pass it to grantTrustAccess.")
+    name: str
+    designation: str | None
+
+    @classmethod
+    def from_row(cls, row: models.Organisation) -> Self:
+        return cls(id=ids.global_id("Organisation", row.id), name=row.name, designation=row.designation)
+
+
+@strawberry.type(description="The trust a school has chosen as its Multi Academy Trust.")
+class TrustGrant:
+    trust: TrustListing
+    granted_at: datetime
+
+
+@strawberry.type(description="One course enrolment of a granting school, as its trust sees it.")
+class SchoolEnrolment:
+    person_name: str
+    person_email: str
+    status: ProgressStatus
+    progress_percent: int
+    seconds_spent: int
+    started_at: datetime
+    completed_at: datetime | None
+    course_id: strawberry.Private[int]
+
+    @classmethod
+    def from_rows(cls, rows: Any) -> Self:
+        enrolment, person, _ = rows
+        status = (
+            ProgressStatus.COMPLETED if enrolment.completed_at
+            else ProgressStatus.IN_PROGRESS if enrolment.progress_percent else ProgressStatus.NOT_STARTED
+        )
+        return cls(
+            person_name=person.display_name, person_email=person.email, status=status,
+            progress_percent=enrolment.progress_percent, seconds_spent=enrolment.seconds_spent,
+            started_at=enrolment.started_at, completed_at=enrolment.completed_at, course_id=enrolment.course_id,
+        )
+
+    @strawberry.field
+    async def course(self, info: strawberry.Info) -> Course:
+        return Course.from_row(await info.context.loaders.by_id(models.Course).load(self.course_id))
+
+
+def _period(since: datetime | None, until: datetime | None, name: str) -> None:
+    for suffix, instant in (("Since", since), ("Until", until)):
+        if instant is not None and instant.utcoffset() is None:
+            raise Invalid(f"filter.{name}{suffix} needs a UTC offset.", f"filter.{name}{suffix}")
+    if since is not None and until is not None and until <= since:
+        raise Invalid(f"filter.{name}Until must be after filter.{name}Since.", f"filter.{name}Until")
+
+
+@strawberry.input(description="Narrows a school's course progress. Every condition given must hold.")
+class SchoolProgressFilter:
+    course_id: strawberry.ID | None = None
+    staff_group_id: strawberry.ID | None = None
+    status: ProgressStatus | None = None
+    started_since: datetime | None = None
+    started_until: datetime | None = None
+    completed_since: datetime | None = None
+    completed_until: datetime | None = None
+    search: str | None = strawberry.field(default=None, description="Part of a person's name or a course title.")
+
+    def to_filter(self) -> trust_resolvers.ProgressFilter:
+        _period(self.started_since, self.started_until, "started")
+        _period(self.completed_since, self.completed_until, "completed")
+        return trust_resolvers.ProgressFilter(
+            course_id=ids.decode(self.course_id, "Course", "filter.courseId") if self.course_id else None,
+            staff_group_id=(
+                ids.decode(self.staff_group_id, "StaffGroup", "filter.staffGroupId") if self.staff_group_id else None
+            ),
+            status=self.status,
+            started_since=self.started_since, started_until=self.started_until,
+            completed_since=self.completed_since, completed_until=self.completed_until,
+            search=self.search,
+        )
+
+
+@strawberry.type(description="A trust: an organisation of kind TRUST. Only a trust designated 'Academies' "
+                 "sees progress, only its Administrators see it, and only of schools that granted it.")
+class Trust:
+    organisation: Organisation
+
+    @strawberry.field(description="True when the designation lets the trust see school progress.")
+    def is_academies(self) -> bool:
+        return self.organisation.designation == models.ACADEMIES
+
+    @strawberry.field(description="Schools that granted this trust access; empty unless the caller may see "
+                      "their progress.")
+    async def granting_schools(self, info: strawberry.Info) -> list[Organisation]:
+        school_ids = policy.granting_schools(info.context.principal, self.organisation.id)
+        rows = await info.context.loaders.by_id(models.Organisation).load_many(school_ids)
+        return sorted((Organisation.from_row(r) for r in rows if r), key=lambda o: (o.name, o.id))
+
+    @strawberry.field(description="Every course enrolment of one granting school, with its progress.")
+    async def school_progress(
+        self,
+        info: strawberry.Info,
+        school_id: strawberry.ID,
+        filter: SchoolProgressFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SchoolEnrolment]:
+        page = await trust_resolvers.school_progress(
+            info.context,
+            trust_id=self.organisation.id,
+            school_id=ids.decode(school_id, "Organisation", "schoolId"),
+            where=filter.to_filter() if filter else trust_resolvers.ProgressFilter(),
+            first=first or info.context.settings.default_page_size,
+            after=after,
+        )
+        return connection(page, SchoolEnrolment.from_rows)
+
+
+async def trust_view(info: strawberry.Info, trust_id: int) -> Trust | None:
+    """The Trust view of an organisation the caller may see, if it is a trust."""
+    row = await info.context.loaders.by_id(models.Organisation).load(trust_id)
+    if row is None or row.kind != models.OrganisationKind.TRUST:
+        return None
+    if not policy.can(info.context.principal, Ability.VIEW_ORGANISATION, row.id):
+        return None
+    return Trust(organisation=Organisation.from_row(row))
+
+
+@strawberry.input(description="Choose the school's Multi Academy Trust; it replaces any earlier choice.")
+class GrantTrustAccessInput:
+    school_id: strawberry.ID
+    trust_id: strawberry.ID = strawberry.field(description="From trustDirectory.")
+
+
+@strawberry.input
+class WithdrawTrustAccessInput:
+    school_id: strawberry.ID
+
+
+@strawberry.type
+class TrustGrantPayload:
+    school: Organisation
+    trust_grant: TrustGrant | None
+
+
+@strawberry.type
+class TrustMutations:
+    @mutation(Ability.SIGNED_IN, description="Grant a trust access to the school's course progress. The "
+              "school's Administrators only.")
+    async def grant_trust_access(
+        self, info: strawberry.Info, input: GrantTrustAccessInput
+    ) -> errors.result("grantTrustAccess", TrustGrantPayload):
+        async def work() -> Any:
+            school_id = ids.decode(input.school_id, "Organisation", "schoolId")
+            grant = await trust_resolvers.grant(
+                info.context, school_id=school_id, trust_id=ids.decode(input.trust_id, "Organisation", "trustId")
+            )
+            school = await info.context.loaders.by_id(models.Organisation).load(school_id)
+            trust = await info.context.loaders.by_id(models.Organisation).load(grant.trust_id)
+            return TrustGrantPayload(
+                school=Organisation.from_row(school),
+                trust_grant=TrustGrant(trust=TrustListing.from_row(trust), granted_at=grant.granted_at),
+            )
+
+        return await attempt(work, lambda payload: payload)
+
+    @mutation(Ability.SIGNED_IN, description="Withdraw the trust's access; it ends on the trust's next "
+              "request. The school's Administrators only.")
+    async def withdraw_trust_access(
+        self, info: strawberry.Info, input: WithdrawTrustAccessInput
+    ) -> errors.result("withdrawTrustAccess", TrustGrantPayload):
+        async def work() -> Any:
+            school = await trust_resolvers.withdraw(
+                info.context, school_id=ids.decode(input.school_id, "Organisation", "schoolId")
+            )
+            return TrustGrantPayload(school=Organisation.from_row(school), trust_grant=None)
+
+        return await attempt(work, lambda payload: payload)
+
