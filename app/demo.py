@@ -67,7 +67,8 @@ GROUPS = [
     ("Early Career Teachers", [18, 19, 20, 21, 22], None, [
         ("ECT essentials", [("ECT1", None), ("ECT2", 20), ("BEH1", None)]),
     ]),
-    ("New to School", [2, 23, 24, 25], None, [("Induction", [("SAF1", None), ("BEH1", 10), ("SEN1", None)])]),
+    # Induction's first date has passed: the reports have something overdue to show.
+    ("New to School", [2, 23, 24, 25], None, [("Induction", [("SAF1", None), ("BEH1", -7), ("SEN1", None)])]),
 ]
 ALL_STAFF_LISTS = [("Whole-school priorities", [("SAF1", 30), ("SAF2", None), ("WEL1", None)])]
 
@@ -158,11 +159,11 @@ async def load(db: Database) -> dict[str, str]:
                                  subscription=SubscriptionKind.ALL_ACCESS_PASS_PLUS))
                 for course in rng.sample(courses, rng.randint(0, 6)):
                     started = now - timedelta(days=rng.randint(1, 120), hours=rng.randint(0, 23))
-                    progress = rng.choice([10, 25, 40, 60, 80, 100, 100])
+                    progress = rng.choice([0, 10, 25, 40, 60, 80, 100, 100])
                     session.add(Enrolment(
                         person_id=person.id, course_id=course.id, started_at=started, progress_percent=progress,
                         seconds_spent=progress * rng.randint(30, 90),
-                        completed_at=started + timedelta(days=rng.randint(0, 20)) if progress == 100 else None,
+                        completed_at=min(now, started + timedelta(days=rng.randint(0, 20))) if progress == 100 else None,
                     ))
             if grants:
                 session.add(TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=owner.id))

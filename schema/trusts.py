@@ -10,6 +10,7 @@ from domain import models
 from domain.errors import Invalid
 from permissions import policy
 from permissions.policy import Ability
+from resolvers import trust_analytics
 from resolvers import trusts as trust_resolvers
 from schema import errors, ids
 from schema.connection import Connection, connection
@@ -18,6 +19,7 @@ from schema.nodes import Course, Organisation
 from schema.permission import mutation
 
 ProgressStatus = strawberry.enum(trust_resolvers.ProgressStatus)
+ProgressDimension = strawberry.enum(trust_analytics.Dimension, name="ProgressDimension")
 
 
 @strawberry.type(description="A trust as listed for schools choosing theirs.")
@@ -134,6 +136,79 @@ class Trust:
             after=after,
         )
         return connection(page, SchoolEnrolment.from_rows)
+
+    @strawberry.field(description="One aggregate over the granting schools (or the chosen ones), grouped by "
+                      "the dimensions asked for, in a single SQL statement.")
+    async def progress_summary(
+        self,
+        info: strawberry.Info,
+        group_by: list[ProgressDimension],
+        school_ids: list[strawberry.ID] | None = None,
+        filter: SchoolProgressFilter | None = None,
+    ) -> list["ProgressSummaryRow"]:
+        rows = await trust_analytics.summary(
+            info.context,
+            trust_id=self.organisation.id,
+            school_ids=[ids.decode(s, "Organisation", "schoolIds") for s in school_ids] if school_ids else None,
+            where=filter.to_filter() if filter else trust_resolvers.ProgressFilter(),
+            dimensions=group_by,
+            granted=policy.granting_schools(info.context.principal, self.organisation.id),
+        )
+        return [ProgressSummaryRow.from_row(r) for r in rows]
+
+
+@strawberry.type(description="One row of an ad hoc progress query: the dimensions grouped by (null where "
+                 "not grouped by) and the measures.")
+class ProgressSummaryRow:
+    month_completed: str | None = strawberry.field(description="YYYY-MM (UTC), for MONTH_COMPLETED.")
+    status: ProgressStatus | None
+    enrolments: int
+    completed: int
+    in_progress: int
+    not_started: int
+    overdue: int = strawberry.field(description="Not completed, and past its effective due date on a target list "
+                                    "that reaches the person, by the school's local date.")
+    completion_rate: float = strawberry.field(description="completed / enrolments, from 0 to 1.")
+    mean_seconds_spent: float | None
+    median_seconds_spent: float | None
+    school_id: strawberry.Private[int | None]
+    course_id: strawberry.Private[int | None]
+    group_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: trust_analytics.SummaryRow) -> Self:
+        return cls(
+            month_completed=row.month_completed, status=ProgressStatus(row.status) if row.status else None,
+            enrolments=row.enrolments, completed=row.completed, in_progress=row.in_progress,
+            not_started=row.not_started, overdue=row.overdue, completion_rate=row.completion_rate,
+            mean_seconds_spent=row.mean_seconds, median_seconds_spent=row.median_seconds,
+            school_id=row.school_id, course_id=row.course_id, group_id=row.staff_group_id,
+        )
+
+    @strawberry.field
+    async def school(self, info: strawberry.Info) -> Organisation | None:
+        if self.school_id is None:
+            return None
+        return Organisation.from_row(await info.context.loaders.by_id(models.Organisation).load(self.school_id))
+
+    @strawberry.field
+    async def course(self, info: strawberry.Info) -> Course | None:
+        if self.course_id is None:
+            return None
+        return Course.from_row(await info.context.loaders.by_id(models.Course).load(self.course_id))
+
+    @strawberry.field(description="The staff group's name and id, for STAFF_GROUP.")
+    async def staff_group(self, info: strawberry.Info) -> "StaffGroupRef | None":
+        if self.group_id is None:
+            return None
+        row = await info.context.loaders.by_id(models.StaffGroup).load(self.group_id)
+        return StaffGroupRef(id=ids.global_id("StaffGroup", row.id), name=row.name)
+
+
+@strawberry.type(description="A staff group of a granting school, named for a trust's analysts.")
+class StaffGroupRef:
+    id: strawberry.ID
+    name: str
 
 
 async def trust_view(info: strawberry.Info, trust_id: int) -> Trust | None:

@@ -1,0 +1,231 @@
+"""Ad hoc progress queries for trust analysts: one aggregate over the granting schools,
+grouped by any of a few dimensions, computed in a single SQL statement on SQLite and
+PostgreSQL alike (the median through window functions, which both have)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Date, Float, Select, and_, case, cast, exists, func, literal, or_, select, type_coerce
+
+from domain.errors import Invalid
+from domain.models import (
+    Enrolment,
+    GroupKind,
+    Licence,
+    Membership,
+    Organisation,
+    Person,
+    Seat,
+    StaffGroup,
+    StaffGroupMember,
+    SubscriptionKind,
+    TargetList,
+    TargetListItem,
+)
+from resolvers.context import RequestContext
+from resolvers.reports import local_today
+from resolvers.trusts import ProgressFilter, ProgressStatus, require_granted
+
+
+class Dimension(StrEnum):
+    SCHOOL = "SCHOOL"
+    COURSE = "COURSE"
+    STAFF_GROUP = "STAFF_GROUP"
+    MONTH_COMPLETED = "MONTH_COMPLETED"
+    STATUS = "STATUS"
+
+
+@dataclass
+class SummaryRow:
+    school_id: int | None
+    course_id: int | None
+    staff_group_id: int | None
+    month_completed: str | None
+    status: ProgressStatus | None
+    enrolments: int
+    completed: int
+    in_progress: int
+    not_started: int
+    overdue: int
+    completion_rate: float
+    mean_seconds: float | None
+    median_seconds: float | None
+
+
+def _month(dialect: str, column: Any) -> Any:
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _status(enrolment: Any) -> Any:
+    return case(
+        (enrolment.completed_at.is_not(None), ProgressStatus.COMPLETED.value),
+        (enrolment.progress_percent > 0, ProgressStatus.IN_PROGRESS.value),
+        else_=ProgressStatus.NOT_STARTED.value,
+    )
+
+
+def _groups_of_people() -> Any:
+    """(person, school, staff group) for every group reaching a staff member: All Staff
+    through an active PLUS seat, and the groups they were put in while they hold one."""
+    seat = and_(Seat.active.is_(True), Seat.subscription == SubscriptionKind.ALL_ACCESS_PASS_PLUS)
+    all_staff = (
+        select(Seat.person_id, Licence.organisation_id.label("school_id"), StaffGroup.id.label("group_id"))
+        .join(Licence, Licence.id == Seat.licence_id)
+        .join(StaffGroup, and_(StaffGroup.licence_id == Licence.id, StaffGroup.kind == GroupKind.ALL_STAFF))
+        .where(seat)
+    )
+    picked = (
+        select(StaffGroupMember.person_id, Licence.organisation_id.label("school_id"), StaffGroup.id.label("group_id"))
+        .join(StaffGroup, StaffGroup.id == StaffGroupMember.group_id)
+        .join(Licence, Licence.id == StaffGroup.licence_id)
+        .join(Seat, and_(Seat.licence_id == Licence.id, Seat.person_id == StaffGroupMember.person_id))
+        .where(seat)
+    )
+    return all_staff.union_all(picked).cte("reach")
+
+
+def summary_statement(
+    dialect: str, schools: dict[int, date], where: ProgressFilter, dimensions: Sequence[Dimension]
+) -> Select:
+    """The one statement. `schools` maps each school asked about to its local today."""
+    reach = _groups_of_people()
+    effective = func.min(TargetListItem.due_on).over(
+        partition_by=TargetListItem.list_id, order_by=TargetListItem.position.desc(), rows=(None, 0)
+    )
+    items = (
+        select(TargetList.group_id, TargetListItem.course_id, type_coerce(effective, Date).label("effective_due"))
+        .join(TargetList, TargetList.id == TargetListItem.list_id)
+        .cte("items")
+    )
+    today = case(*((Membership.organisation_id == s, literal(d, Date)) for s, d in schools.items()))
+    overdue_target = exists(
+        select(literal(1))
+        .select_from(items.join(reach, reach.c.group_id == items.c.group_id))
+        .where(
+            reach.c.person_id == Enrolment.person_id,
+            reach.c.school_id == Membership.organisation_id,
+            items.c.course_id == Enrolment.course_id,
+            items.c.effective_due < today,
+        )
+    )
+    columns: dict[Dimension, Any] = {
+        Dimension.SCHOOL: Membership.organisation_id,
+        Dimension.COURSE: Enrolment.course_id,
+        Dimension.STAFF_GROUP: reach.c.group_id,
+        Dimension.MONTH_COMPLETED: _month(dialect, Enrolment.completed_at),
+        Dimension.STATUS: _status(Enrolment),
+    }
+    dims = [columns[d].label(d.lower()) for d in dimensions]
+    base = (
+        select(
+            *dims,
+            Enrolment.seconds_spent.label("seconds"),
+            case((Enrolment.completed_at.is_not(None), 1), else_=0).label("is_completed"),
+            case((and_(Enrolment.completed_at.is_(None), Enrolment.progress_percent > 0), 1), else_=0)
+            .label("is_in_progress"),
+            case((and_(Enrolment.completed_at.is_(None), Enrolment.progress_percent == 0), 1), else_=0)
+            .label("is_not_started"),
+            case((and_(Enrolment.completed_at.is_(None), overdue_target), 1), else_=0).label("is_overdue"),
+        )
+        .join(Membership, Membership.person_id == Enrolment.person_id)
+        .where(Membership.organisation_id.in_(sorted(schools)))
+    )
+    if Dimension.STAFF_GROUP in dimensions or where.staff_group_id is not None:
+        base = base.join(
+            reach, and_(reach.c.person_id == Enrolment.person_id, reach.c.school_id == Membership.organisation_id)
+        )
+        if where.staff_group_id is not None:
+            base = base.where(reach.c.group_id == where.staff_group_id)
+    if where.course_id is not None:
+        base = base.where(Enrolment.course_id == where.course_id)
+    if where.status is not None:
+        base = base.where(_status(Enrolment) == where.status.value)
+    for column, since, until in (
+        (Enrolment.started_at, where.started_since, where.started_until),
+        (Enrolment.completed_at, where.completed_since, where.completed_until),
+    ):
+        if since is not None:
+            base = base.where(column >= since)
+        if until is not None:
+            base = base.where(column < until)
+    if where.search:
+        base = base.join(Person, Person.id == Enrolment.person_id).where(
+            func.lower(Person.display_name).contains(where.search.strip().lower(), autoescape=True)
+        )
+    base = base.cte("base")
+    keys = [base.c[d.lower()] for d in dimensions]
+    ranked = select(
+        base,
+        func.row_number().over(partition_by=keys or None, order_by=base.c.seconds).label("rn"),
+        func.count().over(partition_by=keys or None).label("cnt"),
+    ).cte("ranked")
+    rkeys = [ranked.c[d.lower()] for d in dimensions]
+    middle = or_(ranked.c.rn == (ranked.c.cnt + 1) // 2, ranked.c.rn == (ranked.c.cnt + 2) // 2)
+    total = func.count()
+    completed = func.sum(ranked.c.is_completed)
+    return (
+        select(
+            *rkeys,
+            total.label("enrolments"),
+            completed.label("completed"),
+            func.sum(ranked.c.is_in_progress).label("in_progress"),
+            func.sum(ranked.c.is_not_started).label("not_started"),
+            func.sum(ranked.c.is_overdue).label("overdue"),
+            (cast(completed, Float) / total).label("completion_rate"),
+            func.avg(cast(ranked.c.seconds, Float)).label("mean_seconds"),
+            func.avg(case((middle, cast(ranked.c.seconds, Float)))).label("median_seconds"),
+        )
+        .group_by(*rkeys)
+        .order_by(*(key.asc().nulls_last() for key in rkeys))
+    )
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+async def summary(
+    ctx: RequestContext,
+    *,
+    trust_id: int,
+    school_ids: Sequence[int] | None,
+    where: ProgressFilter,
+    dimensions: Sequence[Dimension],
+    granted: Sequence[int],
+) -> list[SummaryRow]:
+    """Rows of the aggregate, one per combination of the dimensions' values present."""
+    if len(set(dimensions)) != len(dimensions):
+        raise Invalid("groupBy names a dimension twice.", "groupBy")
+    chosen = list(dict.fromkeys(school_ids)) if school_ids else list(granted)
+    for school in chosen:
+        require_granted(ctx, trust_id, school)
+    if not chosen:
+        return []
+    schools = await ctx.loaders.by_id(Organisation).load_many(chosen)
+    today = {school.id: local_today(school.time_zone) for school in schools}
+    async with ctx.db.read() as session:
+        stmt = summary_statement(ctx.db.engine.dialect.name, today, where, dimensions)
+        rows = (await session.execute(stmt)).mappings().all()
+    return [
+        SummaryRow(
+            school_id=_int(row.get("school")),
+            course_id=_int(row.get("course")),
+            staff_group_id=_int(row.get("staff_group")),
+            month_completed=row.get("month_completed"),
+            status=ProgressStatus(row["status"]) if row.get("status") else None,
+            enrolments=int(row["enrolments"]),
+            completed=int(row["completed"] or 0),
+            in_progress=int(row["in_progress"] or 0),
+            not_started=int(row["not_started"] or 0),
+            overdue=int(row["overdue"] or 0),
+            completion_rate=round(float(row["completion_rate"] or 0.0), 4),
+            mean_seconds=float(row["mean_seconds"]) if row["mean_seconds"] is not None else None,
+            median_seconds=float(row["median_seconds"]) if row["median_seconds"] is not None else None,
+        )
+        for row in rows
+    ]
