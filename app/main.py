@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.db import Database, create_engine
 from app.graphql_http import graphql_endpoint
 from app.migrations import ensure_current
-from app.report_endpoints import completion_svg, matrix_csv
+from app.report_endpoints import completion_svg, matrix_csv, trust_progress_csv
 from app.settings import Settings, get_settings
 from schema.build import build_schema
 
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             Route("/health", health),
             Route("/reports/groups/{id}/completion.svg", completion_svg),
             Route("/reports/groups/{id}/matrix.csv", matrix_csv),
+            Route("/reports/trusts/{id}/progress.csv", trust_progress_csv),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,

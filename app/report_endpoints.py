@@ -1,12 +1,12 @@
-"""Reports over plain HTTP: a group's completion pie chart as SVG, and its training
-matrix as CSV. Same bearer tokens and the same policy as GraphQL: a group the caller
-may not see is 404, one whose report they may not read is 403."""
+"""Reports over plain HTTP: a group's completion pie chart as SVG, its training matrix
+as CSV, and a trust's progress query as CSV. Same bearer tokens and the same policy as
+GraphQL: what the caller may not see is 404, what they may see but not read is 403."""
 
 import csv
 import io
 import math
-from collections.abc import AsyncIterator
-from datetime import date
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime
 from xml.sax.saxutils import escape
 
 from starlette.requests import Request
@@ -14,7 +14,12 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from app.auth import Unauthenticated, authenticate
 from domain.errors import DomainError, ErrorCode, Forbidden, Invalid
-from resolvers import reports
+from domain.models import Course, Organisation, OrganisationKind, StaffGroup
+from permissions import policy
+from permissions.policy import Ability
+from resolvers import reports, trust_analytics
+from resolvers.trust_analytics import Dimension
+from resolvers.trusts import ProgressFilter, ProgressStatus
 from resolvers.groups import GroupInSchool
 from resolvers.learning_paths import local_date
 from schema.context import Context
@@ -162,4 +167,110 @@ async def matrix_csv(request: Request) -> Response:
     return StreamingResponse(
         rows(), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _list_param(request: Request, name: str) -> list[str]:
+    return [part.strip() for part in request.query_params.get(name, "").split(",") if part.strip()]
+
+
+def _instant_param(request: Request, name: str) -> datetime | None:
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{name} must be an instant such as 2026-09-01T00:00:00Z.", name) from None
+    if instant.utcoffset() is None:
+        raise Invalid(f"{name} needs a UTC offset.", name)
+    return instant
+
+
+def _progress_filter(request: Request) -> ProgressFilter:
+    params = request.query_params
+    where = ProgressFilter(
+        course_id=decode(params["courseId"], "Course", "courseId") if params.get("courseId") else None,
+        staff_group_id=decode(params["staffGroupId"], "StaffGroup", "staffGroupId") if params.get("staffGroupId") else None,
+        status=ProgressStatus(params["status"]) if params.get("status") in ProgressStatus.__members__ else None,
+        started_since=_instant_param(request, "startedSince"),
+        started_until=_instant_param(request, "startedUntil"),
+        completed_since=_instant_param(request, "completedSince"),
+        completed_until=_instant_param(request, "completedUntil"),
+        search=params.get("search"),
+    )
+    if params.get("status") and where.status is None:
+        raise Invalid(f"status must be one of {', '.join(ProgressStatus)}.", "status")
+    for name, since, until in (("started", where.started_since, where.started_until),
+                               ("completed", where.completed_since, where.completed_until)):
+        if since and until and until <= since:
+            raise Invalid(f"{name}Until must be after {name}Since.", f"{name}Until")
+    return where
+
+
+async def trust_progress_csv(request: Request) -> Response:
+    """The ad hoc progress query as CSV: `groupBy=SCHOOL,COURSE`, optional `schoolIds`,
+    and the same filters as GraphQL's, by name."""
+    try:
+        ctx = await _context(request)
+        trust_id = decode(request.path_params["id"], "Organisation", "id")
+        dimensions = []
+        for name in _list_param(request, "groupBy") or ["SCHOOL"]:
+            if name not in Dimension.__members__:
+                raise Invalid(f"groupBy: unknown dimension {name}; use {', '.join(Dimension)}.", "groupBy")
+            dimensions.append(Dimension(name))
+        trust = await ctx.loaders.by_id(Organisation).load(trust_id)
+        if trust is None or trust.kind != OrganisationKind.TRUST or not policy.can(
+            ctx.principal, Ability.VIEW_ORGANISATION, trust.id
+        ):
+            return _problem(404, "No such trust.", ErrorCode.NOT_FOUND)
+        rows = await trust_analytics.summary(
+            ctx, trust_id=trust.id,
+            school_ids=[decode(s, "Organisation", "schoolIds") for s in _list_param(request, "schoolIds")] or None,
+            where=_progress_filter(request), dimensions=dimensions,
+            granted=policy.granting_schools(ctx.principal, trust.id),
+        )
+    except Unauthenticated as problem:
+        return _problem(401, str(problem), "UNAUTHENTICATED")
+    except Invalid as problem:
+        if problem.field == "id":
+            return _problem(404, "No such trust.", ErrorCode.NOT_FOUND)
+        return _problem(400, problem.message, ErrorCode.VALIDATION)
+    except DomainError as problem:
+        return _problem(404, problem.message, ErrorCode.NOT_FOUND)
+
+    schools = {o.id: o for o in await ctx.loaders.by_id(Organisation).load_many(
+        sorted({r.school_id for r in rows if r.school_id is not None})) if o}
+    courses = {c.id: c for c in await ctx.loaders.by_id(Course).load_many(
+        sorted({r.course_id for r in rows if r.course_id is not None})) if c}
+    groups = {g.id: g for g in await ctx.loaders.by_id(StaffGroup).load_many(
+        sorted({r.staff_group_id for r in rows if r.staff_group_id is not None})) if g}
+    labels = {
+        Dimension.SCHOOL: ("School", lambda r: schools[r.school_id].name),
+        Dimension.COURSE: ("Course", lambda r: f"{courses[r.course_id].code} {courses[r.course_id].title}"),
+        Dimension.STAFF_GROUP: ("Staff group", lambda r: groups[r.staff_group_id].name),
+        Dimension.MONTH_COMPLETED: ("Month completed", lambda r: r.month_completed or ""),
+        Dimension.STATUS: ("Status", lambda r: r.status or ""),
+    }
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([*(labels[d][0] for d in dimensions), "Enrolments", "Completed", "In progress",
+                         "Not started", "Overdue", "Completion rate", "Mean seconds", "Median seconds"])
+        for row in rows:
+            writer.writerow([
+                *(labels[d][1](row) for d in dimensions), row.enrolments, row.completed, row.in_progress,
+                row.not_started, row.overdue, f"{row.completion_rate:.4f}",
+                "" if row.mean_seconds is None else f"{row.mean_seconds:.1f}",
+                "" if row.median_seconds is None else f"{row.median_seconds:.1f}",
+            ])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    return StreamingResponse(
+        lines(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{trust.name}-progress.csv"'.replace(" ", "-")},
     )
