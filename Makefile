@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test migrate schema schema-check token demo clean
+.PHONY: install run test migrate schema schema-check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ schema: install
 ## Fail when schema.graphql differs from the code's schema.
 schema-check: install
 	$(PY) -m app.cli schema check schema.graphql
+
+## Time the trust aggregate and a page of 500 enrolments: GraphQL over HTTP against raw SQL.
+bench: install
+	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

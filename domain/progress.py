@@ -2,7 +2,7 @@
 time adds up, and a completion date, once set, stays."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from domain.errors import Invalid
 
@@ -21,7 +21,8 @@ class ProgressCall:
         return {
             "progress_percent": self.progress_percent,
             "seconds_spent": self.seconds_spent,
-            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
+            # The same instant in another offset is the same call.
+            "completed_at": self.completed_at.astimezone(UTC).isoformat() if self.completed_at else None,
         }
 
 

@@ -1,6 +1,7 @@
 """Checks on user input. Each returns the cleaned value or raises Invalid naming the field."""
 
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain.errors import Invalid
@@ -32,3 +33,12 @@ def time_zone(value: str, field: str = "timeZone") -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid(f"{field} must be an IANA time zone such as Europe/London.", field) from None
     return value
+
+
+def period(since: datetime | None, until: datetime | None, since_field: str, until_field: str) -> None:
+    """Instants carry a UTC offset, and a period ends after it starts."""
+    for field, instant in ((since_field, since), (until_field, until)):
+        if instant is not None and instant.utcoffset() is None:
+            raise Invalid(f"{field} needs a UTC offset, such as 2026-09-01T00:00:00Z.", field)
+    if since is not None and until is not None and until <= since:
+        raise Invalid(f"{until_field} must be after {since_field}.", until_field)

@@ -277,6 +277,11 @@ async def change_delegate(ctx: RequestContext, *, group_id: int, person_id: int,
                 )
             if existing is not None:
                 raise Conflict(f"{person.display_name} is already a delegate of this group.", "personId")
+            if not await staff.staff_among(uow.session, found.licence.id, [person_id]):
+                raise Invalid(
+                    f"{person.display_name} holds no active All Access Pass PLUS seat; a delegate is a staff member.",
+                    "personId",
+                )
             uow.session.add(GroupDelegate(group_id=group_id, person_id=person_id))
         else:
             if existing is None:

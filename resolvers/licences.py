@@ -20,6 +20,7 @@ from domain.models import (
 )
 from permissions import policy
 from permissions.policy import Ability
+from resolvers import groups
 from resolvers.context import RequestContext, find
 from resolvers.pagination import Order, Page, paginate
 from resolvers.unit_of_work import UnitOfWork, unit_of_work
@@ -40,7 +41,9 @@ async def list_seats(
         )
 
 
-async def _ensure_administrator(uow: UnitOfWork, organisation_id: int, person_id: int) -> Membership:
+async def _ensure_administrator(uow: UnitOfWork, organisation_id: int, person_id: int) -> list[int]:
+    """Make the person an Administrator of the school. A full administrator manages every
+    group, so any delegations they held end; their group ids are returned for the log."""
     membership = (
         await uow.session.execute(
             select(Membership).where(
@@ -53,7 +56,7 @@ async def _ensure_administrator(uow: UnitOfWork, organisation_id: int, person_id
         uow.session.add(membership)
     membership.role = MembershipRole.ADMINISTRATOR
     await uow.session.flush()
-    return membership
+    return await groups.end_delegations(uow, organisation_id, person_id)
 
 
 async def create_licence(
@@ -119,7 +122,7 @@ async def transfer_ownership(ctx: RequestContext, *, licence_id: int, new_owner_
         if licence.owner_id == new_owner_id:
             raise Conflict("This person already owns the licence.", "newOwnerId")
         before = snapshot(licence)
-        await _ensure_administrator(uow, school.id, new_owner_id)
+        ended = await _ensure_administrator(uow, school.id, new_owner_id)
         licence.owner_id = new_owner_id
         new_owner = await uow.session.get_one(Person, new_owner_id)
         await uow.audit(
@@ -131,7 +134,7 @@ async def transfer_ownership(ctx: RequestContext, *, licence_id: int, new_owner_
             summary=f"{ctx.principal.display_name} transferred ownership of {school.name}'s licence "
             f"to {new_owner.display_name}",
             before=before,
-            after=snapshot(licence),
+            after=snapshot(licence, ended_delegation_group_ids=ended) if ended else snapshot(licence),
         )
     return licence
 

@@ -104,18 +104,47 @@ async def person_report(
         )
 
 
-def _cells(found: GroupInSchool) -> Any:
-    """One row per (member, list, course) of a group: the course's effective due date in
-    its list and the member's enrolment, if any."""
-    effective = func.min(TargetListItem.due_on).over(
-        partition_by=TargetListItem.list_id, order_by=TargetListItem.position.desc(), rows=(None, 0)
-    )
-    items = (
+def _effective_due(group_id: int) -> Any:
+    """Each target course of a group with its effective due date across all the group's
+    lists, as on a learning path: the earliest date on the course or on anything that
+    must come after it, following the lists' orders from one list into another."""
+    in_group = (
         select(
-            TargetListItem.list_id, TargetListItem.course_id, TargetListItem.position,
-            type_coerce(effective, Date).label("effective_due"),
+            TargetListItem.course_id,
+            TargetListItem.due_on,
+            func.lead(TargetListItem.course_id).over(
+                partition_by=TargetListItem.list_id, order_by=TargetListItem.position
+            ).label("next_course"),
         )
         .join(TargetList, TargetList.id == TargetListItem.list_id)
+        .where(TargetList.group_id == group_id)
+        .cte("in_group")
+    )
+    reach = select(in_group.c.course_id.label("start"), in_group.c.course_id.label("node")).cte(
+        "reach", recursive=True
+    )
+    # UNION, not UNION ALL: pairs already reached are not walked again, so cycles end.
+    reach = reach.union(
+        select(reach.c.start, in_group.c.next_course)
+        .join(in_group, in_group.c.course_id == reach.c.node)
+        .where(in_group.c.next_course.is_not(None))
+    )
+    return (
+        select(reach.c.start.label("course_id"), type_coerce(func.min(in_group.c.due_on), Date).label("effective_due"))
+        .join(in_group, in_group.c.course_id == reach.c.node)
+        .group_by(reach.c.start)
+        .cte("effective")
+    )
+
+
+def _cells(found: GroupInSchool) -> Any:
+    """One row per (member, list, course) of a group: the course's effective due date and
+    the member's enrolment, if any."""
+    effective = _effective_due(found.group.id)
+    items = (
+        select(TargetListItem.list_id, TargetListItem.course_id, TargetListItem.position, effective.c.effective_due)
+        .join(TargetList, TargetList.id == TargetListItem.list_id)
+        .join(effective, effective.c.course_id == TargetListItem.course_id)
         .where(TargetList.group_id == found.group.id)
         .cte("items")
     )

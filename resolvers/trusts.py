@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
@@ -146,45 +146,55 @@ def require_granted(ctx: RequestContext, trust_id: int, school_id: int) -> None:
         raise NotFound("Not a school that grants this trust access to its course progress.", "schoolId")
 
 
-async def school_progress(
-    ctx: RequestContext, *, trust_id: int, school_id: int, where: ProgressFilter, first: int, after: str | None
-) -> Page[tuple[Enrolment, Person, Course]]:
-    """Every course enrolment of a granting school's people, with its progress."""
-    require_granted(ctx, trust_id, school_id)
+def school_progress_statement(school_id: int, where: ProgressFilter, group: StaffGroup | None = None) -> Select:
+    """Enrolments of a school's people, filtered; `group` is the filter's staff group."""
     stmt = (
         select(Enrolment, Person, Course)
         .join(Person, Person.id == Enrolment.person_id)
         .join(Course, Course.id == Enrolment.course_id)
         .join(Membership, and_(Membership.person_id == Person.id, Membership.organisation_id == school_id))
     )
+    if group is not None:
+        stmt = stmt.where(Enrolment.person_id.in_(staff.members_of_group(group)))
     if where.course_id is not None:
         stmt = stmt.where(Enrolment.course_id == where.course_id)
+    if where.status == ProgressStatus.COMPLETED:
+        stmt = stmt.where(Enrolment.completed_at.is_not(None))
+    elif where.status == ProgressStatus.IN_PROGRESS:
+        stmt = stmt.where(Enrolment.completed_at.is_(None), Enrolment.progress_percent > 0)
+    elif where.status == ProgressStatus.NOT_STARTED:
+        stmt = stmt.where(Enrolment.completed_at.is_(None), Enrolment.progress_percent == 0)
+    for column, since, until in (
+        (Enrolment.started_at, where.started_since, where.started_until),
+        (Enrolment.completed_at, where.completed_since, where.completed_until),
+    ):
+        if since is not None:
+            stmt = stmt.where(column >= since)
+        if until is not None:
+            stmt = stmt.where(column < until)
+    if where.search:
+        needle = where.search.strip().lower()
+        stmt = stmt.where(or_(
+            func.lower(Person.display_name).contains(needle, autoescape=True),
+            func.lower(Course.title).contains(needle, autoescape=True),
+        ))
+    return stmt
+
+
+PROGRESS_ORDER = [Order(Person.display_name), Order(Enrolment.id)]
+
+
+async def school_progress(
+    ctx: RequestContext, *, trust_id: int, school_id: int, where: ProgressFilter, first: int, after: str | None
+) -> Page[tuple[Enrolment, Person, Course]]:
+    """Every course enrolment of a granting school's people, with its progress."""
+    require_granted(ctx, trust_id, school_id)
     async with ctx.db.read() as session:
+        group = None
         if where.staff_group_id is not None:
             group = await session.get(StaffGroup, where.staff_group_id)
             licence = await session.get(Licence, group.licence_id) if group else None
             if licence is None or licence.organisation_id != school_id:
                 raise NotFound("No staff group of this school with that staffGroupId.", "filter.staffGroupId")
-            stmt = stmt.where(Enrolment.person_id.in_(staff.members_of_group(group)))
-        if where.status == ProgressStatus.COMPLETED:
-            stmt = stmt.where(Enrolment.completed_at.is_not(None))
-        elif where.status == ProgressStatus.IN_PROGRESS:
-            stmt = stmt.where(Enrolment.completed_at.is_(None), Enrolment.progress_percent > 0)
-        elif where.status == ProgressStatus.NOT_STARTED:
-            stmt = stmt.where(Enrolment.completed_at.is_(None), Enrolment.progress_percent == 0)
-        for column, since, until in (
-            (Enrolment.started_at, where.started_since, where.started_until),
-            (Enrolment.completed_at, where.completed_since, where.completed_until),
-        ):
-            if since is not None:
-                stmt = stmt.where(column >= since)
-            if until is not None:
-                stmt = stmt.where(column < until)
-        if where.search:
-            needle = where.search.strip().lower()
-            stmt = stmt.where(or_(
-                func.lower(Person.display_name).contains(needle, autoescape=True),
-                func.lower(Course.title).contains(needle, autoescape=True),
-            ))
-        return await paginate(session, stmt, [Order(Person.display_name), Order(Enrolment.id)],
+        return await paginate(session, school_progress_statement(school_id, where, group), PROGRESS_ORDER,
                               first=first, after=after, maximum=ctx.settings.max_page_size)

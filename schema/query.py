@@ -7,7 +7,7 @@ import strawberry
 from strawberry import relay
 
 from domain import models
-from domain.errors import Invalid
+from domain import validation
 from permissions.policy import Ability
 from resolvers import audit as audit_resolvers
 from resolvers import catalogue as catalogue_resolvers
@@ -45,11 +45,7 @@ class AuditLogFilter:
             where.actor_id = ids.decode(self.actor_id, "Person", "filter.actorId")
         if self.target_id is not None:
             where.target_type, where.target_id = ids.decode_any(self.target_id, "filter.targetId")
-        for name, instant in (("since", self.since), ("until", self.until)):
-            if instant is not None and instant.utcoffset() is None:
-                raise Invalid(f"filter.{name} needs a UTC offset, such as 2026-09-01T00:00:00Z.", f"filter.{name}")
-        if self.since and self.until and self.since >= self.until:
-            raise Invalid("filter.since must be before filter.until.", "filter.since")
+        validation.period(self.since, self.until, "filter.since", "filter.until")
         return where
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Self
 
 import strawberry
 
-from domain import models
+from domain import models, validation
 from resolvers import reports as report_resolvers
 from schema.connection import Connection, connection
 from schema.nodes import Course, Person
@@ -54,11 +54,7 @@ class ReportFilter:
     completed_until: datetime | None = strawberry.field(default=None, description="Completed before.")
 
     def to_filter(self) -> report_resolvers.ReportFilter:
-        from domain.errors import Invalid
-
-        for name, instant in (("completedSince", self.completed_since), ("completedUntil", self.completed_until)):
-            if instant is not None and instant.utcoffset() is None:
-                raise Invalid(f"filter.{name} needs a UTC offset, such as 2026-09-01T00:00:00Z.", f"filter.{name}")
+        validation.period(self.completed_since, self.completed_until, "filter.completedSince", "filter.completedUntil")
         return report_resolvers.ReportFilter(self.status, self.completed_since, self.completed_until)
 
 

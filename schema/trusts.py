@@ -6,8 +6,7 @@ from typing import Any, Self
 
 import strawberry
 
-from domain import models
-from domain.errors import Invalid
+from domain import models, validation
 from permissions import policy
 from permissions.policy import Ability
 from resolvers import trust_analytics
@@ -68,14 +67,6 @@ class SchoolEnrolment:
         return Course.from_row(await info.context.loaders.by_id(models.Course).load(self.course_id))
 
 
-def _period(since: datetime | None, until: datetime | None, name: str) -> None:
-    for suffix, instant in (("Since", since), ("Until", until)):
-        if instant is not None and instant.utcoffset() is None:
-            raise Invalid(f"filter.{name}{suffix} needs a UTC offset.", f"filter.{name}{suffix}")
-    if since is not None and until is not None and until <= since:
-        raise Invalid(f"filter.{name}Until must be after filter.{name}Since.", f"filter.{name}Until")
-
-
 @strawberry.input(description="Narrows a school's course progress. Every condition given must hold.")
 class SchoolProgressFilter:
     course_id: strawberry.ID | None = None
@@ -88,8 +79,8 @@ class SchoolProgressFilter:
     search: str | None = strawberry.field(default=None, description="Part of a person's name or a course title.")
 
     def to_filter(self) -> trust_resolvers.ProgressFilter:
-        _period(self.started_since, self.started_until, "started")
-        _period(self.completed_since, self.completed_until, "completed")
+        validation.period(self.started_since, self.started_until, "filter.startedSince", "filter.startedUntil")
+        validation.period(self.completed_since, self.completed_until, "filter.completedSince", "filter.completedUntil")
         return trust_resolvers.ProgressFilter(
             course_id=ids.decode(self.course_id, "Course", "filter.courseId") if self.course_id else None,
             staff_group_id=(

@@ -654,7 +654,7 @@ async def test_a_period_that_ends_before_it_starts_is_a_validation_error(gql, wo
         LOG, {"filter": {"since": "2030-01-02T00:00:00+00:00", "until": until}}, token=world["owner"].token
     )
     assert errors[0]["extensions"]["code"] == "VALIDATION"
-    assert errors[0]["extensions"]["field"] == "filter.since"
+    assert errors[0]["extensions"]["field"] == "filter.until"  # the end is what comes too soon
 
 
 @pytest.mark.parametrize(
