@@ -21,10 +21,10 @@ from domain.models import Course, Organisation, OrganisationKind, StaffGroup
 from permissions import policy
 from permissions.policy import Ability
 from resolvers import reports, trust_analytics
-from resolvers.trust_analytics import Dimension
-from resolvers.trusts import ProgressFilter, ProgressStatus
 from resolvers.groups import GroupInSchool
 from resolvers.learning_paths import local_date
+from resolvers.trust_analytics import Dimension
+from resolvers.trusts import ProgressFilter, ProgressStatus
 from schema.context import Context
 from schema.ids import decode
 

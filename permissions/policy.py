@@ -5,9 +5,8 @@ resolvers ask `scope()` for the organisations to filter by in SQL; node resolver
 mutations ask `can()` / `authorize()` about one organisation.
 """
 
-from enum import StrEnum
-
 from collections.abc import Iterable
+from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, or_, true
 

@@ -14,6 +14,7 @@ from permissions import policy
 from resolvers import staff
 from resolvers.context import RequestContext
 
+
 @dataclass
 class LearningPath:
     licence: Licence

@@ -7,18 +7,17 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.settings import Settings
 from domain.errors import DomainError
-from strawberry.tools import merge_types
-
 from schema.group_mutations import GroupMutations
 from schema.mutations import OrganisationMutations
-from schema.progress_mutations import ProgressMutations
-from schema.trusts import TrustMutations
 from schema.problems import ExpectedError
+from schema.progress_mutations import ProgressMutations
 from schema.query import Query
+from schema.trusts import TrustMutations
 
 log = logging.getLogger("trellis.graphql")
 

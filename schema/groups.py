@@ -8,9 +8,9 @@ from sqlmodel import SQLModel
 from strawberry import relay
 
 from domain import learning_paths, models
+from domain.errors import DomainError
 from permissions import policy
 from permissions.policy import Ability
-from domain.errors import DomainError
 from resolvers import groups as group_resolvers
 from resolvers import reports as report_resolvers
 from resolvers.learning_paths import LearningPath as PathResult

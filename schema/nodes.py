@@ -16,8 +16,8 @@ from permissions import policy
 from permissions.policy import Ability
 from resolvers import groups as group_resolvers
 from resolvers import licences as licence_resolvers
-from resolvers import trusts as trust_resolvers
 from resolvers import members as member_resolvers
+from resolvers import trusts as trust_resolvers
 from schema.connection import Connection, connection
 from schema.ids import global_id
 

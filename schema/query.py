@@ -6,22 +6,21 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from domain import models
-from domain import validation
+from domain import models, validation
 from permissions.policy import Ability
 from resolvers import audit as audit_resolvers
 from resolvers import catalogue as catalogue_resolvers
+from resolvers import learning_paths as path_resolvers
 from resolvers import organisations as organisation_resolvers
+from resolvers import reports as report_resolvers
+from resolvers import trusts as trust_resolvers
 from schema import ids
 from schema.connection import Connection, connection
-from resolvers import learning_paths as path_resolvers
-from resolvers import reports as report_resolvers
-from schema.reports import CourseEnrolment, ReportFilter, enrolments
-from schema.trusts import Trust, TrustListing, trust_view
-from resolvers import trusts as trust_resolvers
 from schema.groups import LearningPath
 from schema.nodes import AuditActionEnum, AuditEvent, Course, Organisation, OrganisationKind, SecuredNode
 from schema.permission import field
+from schema.reports import CourseEnrolment, ReportFilter, enrolments
+from schema.trusts import Trust, TrustListing, trust_view
 from schema.viewer import Viewer
 
 

@@ -42,29 +42,26 @@ class TrustGrant:
 class SchoolEnrolment:
     person_name: str
     person_email: str
+    course: Course
     status: ProgressStatus
     progress_percent: int
     seconds_spent: int
     started_at: datetime
     completed_at: datetime | None
-    course_id: strawberry.Private[int]
 
     @classmethod
     def from_rows(cls, rows: Any) -> Self:
-        enrolment, person, _ = rows
+        """From the page's own join: no further lookups per enrolment."""
+        enrolment, person, course = rows
         status = (
             ProgressStatus.COMPLETED if enrolment.completed_at
             else ProgressStatus.IN_PROGRESS if enrolment.progress_percent else ProgressStatus.NOT_STARTED
         )
         return cls(
-            person_name=person.display_name, person_email=person.email, status=status,
-            progress_percent=enrolment.progress_percent, seconds_spent=enrolment.seconds_spent,
-            started_at=enrolment.started_at, completed_at=enrolment.completed_at, course_id=enrolment.course_id,
+            person_name=person.display_name, person_email=person.email, course=Course.from_row(course),
+            status=status, progress_percent=enrolment.progress_percent, seconds_spent=enrolment.seconds_spent,
+            started_at=enrolment.started_at, completed_at=enrolment.completed_at,
         )
-
-    @strawberry.field
-    async def course(self, info: strawberry.Info) -> Course:
-        return Course.from_row(await info.context.loaders.by_id(models.Course).load(self.course_id))
 
 
 @strawberry.input(description="Narrows a school's course progress. Every condition given must hold.")
