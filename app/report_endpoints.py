@@ -244,12 +244,9 @@ async def trust_progress_csv(request: Request) -> Response:
     except DomainError as problem:
         return _problem(404, problem.message, ErrorCode.NOT_FOUND)
 
-    schools = {o.id: o for o in await ctx.loaders.by_id(Organisation).load_many(
-        sorted({r.school_id for r in rows if r.school_id is not None})) if o}
-    courses = {c.id: c for c in await ctx.loaders.by_id(Course).load_many(
-        sorted({r.course_id for r in rows if r.course_id is not None})) if c}
-    groups = {g.id: g for g in await ctx.loaders.by_id(StaffGroup).load_many(
-        sorted({r.staff_group_id for r in rows if r.staff_group_id is not None})) if g}
+    schools = await ctx.loaders.rows(Organisation, (r.school_id for r in rows))
+    courses = await ctx.loaders.rows(Course, (r.course_id for r in rows))
+    groups = await ctx.loaders.rows(StaffGroup, (r.staff_group_id for r in rows))
     labels = {
         Dimension.SCHOOL: ("School", lambda r: schools[r.school_id].name),
         Dimension.COURSE: ("Course", lambda r: f"{courses[r.course_id].code} {courses[r.course_id].title}"),

@@ -1,7 +1,7 @@
 """DataLoaders, built fresh for every request: each batches one SELECT per table."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
@@ -36,6 +36,11 @@ class Loaders:
 
             self._by_id[model] = DataLoader(load)
         return self._by_id[model]
+
+    async def rows(self, model: type[Row], keys: Iterable[int | None]) -> dict[int, Row]:
+        """Rows by id for a batch of keys (Nones and unknown ids left out)."""
+        found = await self.by_id(model).load_many(sorted({k for k in keys if k is not None}))
+        return {row.id: row for row in found if row is not None}
 
     async def _organisations_of_people(self, person_ids: Sequence[int]) -> list[list[int]]:
         async with self._db.read() as session:

@@ -142,7 +142,7 @@ class Trust:
             dimensions=group_by,
             granted=policy.granting_schools(info.context.principal, self.organisation.id),
         )
-        return [ProgressSummaryRow.from_row(r) for r in rows]
+        return await summary_rows(info, rows)
 
 
 @strawberry.type(description="One row of an ad hoc progress query: the dimensions grouped by (null where "
@@ -159,38 +159,31 @@ class ProgressSummaryRow:
     completion_rate: float = strawberry.field(description="completed / enrolments, from 0 to 1.")
     mean_seconds_spent: float | None
     median_seconds_spent: float | None
-    school_id: strawberry.Private[int | None]
-    course_id: strawberry.Private[int | None]
-    group_id: strawberry.Private[int | None]
+    school: Organisation | None = strawberry.field(description="For SCHOOL.")
+    course: Course | None = strawberry.field(description="For COURSE.")
+    staff_group: "StaffGroupRef | None" = strawberry.field(description="For STAFF_GROUP.")
 
-    @classmethod
-    def from_row(cls, row: trust_analytics.SummaryRow) -> Self:
-        return cls(
-            month_completed=row.month_completed, status=ProgressStatus(row.status) if row.status else None,
-            enrolments=row.enrolments, completed=row.completed, in_progress=row.in_progress,
-            not_started=row.not_started, overdue=row.overdue, completion_rate=row.completion_rate,
-            mean_seconds_spent=row.mean_seconds, median_seconds_spent=row.median_seconds,
-            school_id=row.school_id, course_id=row.course_id, group_id=row.staff_group_id,
+
+async def summary_rows(info: strawberry.Info, rows: list[trust_analytics.SummaryRow]) -> list[ProgressSummaryRow]:
+    """The rows with their schools, courses and groups, fetched in one batch each rather
+    than awaited row by row."""
+    loaders = info.context.loaders
+    schools = await loaders.rows(models.Organisation, (r.school_id for r in rows))
+    courses = await loaders.rows(models.Course, (r.course_id for r in rows))
+    groups = await loaders.rows(models.StaffGroup, (r.staff_group_id for r in rows))
+    return [
+        ProgressSummaryRow(
+            month_completed=r.month_completed, status=ProgressStatus(r.status) if r.status else None,
+            enrolments=r.enrolments, completed=r.completed, in_progress=r.in_progress, not_started=r.not_started,
+            overdue=r.overdue, completion_rate=r.completion_rate, mean_seconds_spent=r.mean_seconds,
+            median_seconds_spent=r.median_seconds,
+            school=Organisation.from_row(schools[r.school_id]) if r.school_id is not None else None,
+            course=Course.from_row(courses[r.course_id]) if r.course_id is not None else None,
+            staff_group=StaffGroupRef(id=ids.global_id("StaffGroup", r.staff_group_id),
+                                      name=groups[r.staff_group_id].name) if r.staff_group_id is not None else None,
         )
-
-    @strawberry.field
-    async def school(self, info: strawberry.Info) -> Organisation | None:
-        if self.school_id is None:
-            return None
-        return Organisation.from_row(await info.context.loaders.by_id(models.Organisation).load(self.school_id))
-
-    @strawberry.field
-    async def course(self, info: strawberry.Info) -> Course | None:
-        if self.course_id is None:
-            return None
-        return Course.from_row(await info.context.loaders.by_id(models.Course).load(self.course_id))
-
-    @strawberry.field(description="The staff group's name and id, for STAFF_GROUP.")
-    async def staff_group(self, info: strawberry.Info) -> "StaffGroupRef | None":
-        if self.group_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.StaffGroup).load(self.group_id)
-        return StaffGroupRef(id=ids.global_id("StaffGroup", row.id), name=row.name)
+        for r in rows
+    ]
 
 
 @strawberry.type(description="A staff group of a granting school, named for a trust's analysts.")
