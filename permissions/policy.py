@@ -137,9 +137,26 @@ def scope(principal: Principal, ability: Ability) -> Scope:
     return Scope(frozenset(held))
 
 
-def can_see_person(principal: Principal, organisation_ids: Iterable[int]) -> bool:
+def can_see_person(principal: Principal, person_id: int, organisation_ids: Iterable[int]) -> bool:
     """People are visible to themselves and to whoever may see a members list they are on."""
+    if principal.person_id is not None and principal.person_id == person_id:
+        return True
     return any(can(principal, Ability.VIEW_MEMBERS, o) for o in organisation_ids)
+
+
+def can_see_seat(principal: Principal, holder_id: int, organisation_id: int) -> bool:
+    """Seats are seen by those who may see the licence's seats, and by their holder while
+    still in the school."""
+    if principal.person_id == holder_id and can(principal, Ability.VIEW_LICENCE, organisation_id):
+        return True
+    return can(principal, Ability.VIEW_SEATS, organisation_id)
+
+
+def can_see_audit_event(principal: Principal, organisation_id: int | None, staff_group_id: int | None) -> bool:
+    """The same rule as `audit_clause`, for one event."""
+    if staff_group_id is not None and staff_group_id in principal.delegations:
+        return True
+    return can(principal, Ability.VIEW_AUDIT, organisation_id)
 
 
 def can_on_group(principal: Principal, ability: Ability, group_id: int, organisation_id: int) -> bool:

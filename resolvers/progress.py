@@ -32,7 +32,7 @@ async def record(
         )
         principal = ctx.principal
         allowed = person is not None and policy.can_record_progress(principal, person_id, schools)
-        if person is None or not (allowed or policy.can_see_person(principal, schools)):
+        if person is None or not (allowed or policy.can_see_person(principal, person_id, schools)):
             raise NotFound("Nothing with that personId was found.", "personId")
         if not allowed:
             raise policy.Forbidden("Only the person, their school's full administrators or its external "

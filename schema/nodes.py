@@ -148,11 +148,8 @@ class Person(SecuredNode):
 
     @classmethod
     async def visible(cls, info: strawberry.Info, row: models.Person) -> bool:
-        principal = info.context.principal
-        if row.id == principal.person_id:
-            return True
         organisations = await info.context.loaders.organisations_of_person.load(row.id)
-        return policy.can_see_person(principal, organisations)
+        return policy.can_see_person(info.context.principal, row.id, organisations)
 
 
 @strawberry.type(description="A person's standing in one organisation.")
@@ -257,12 +254,8 @@ class Seat(SecuredNode):
 
     @classmethod
     async def visible(cls, info: strawberry.Info, row: models.Seat) -> bool:
-        """Seat managers see every seat; a holder sees their own while still in the school."""
-        principal = info.context.principal
         licence = await info.context.loaders.by_id(models.Licence).load(row.licence_id)
-        if row.person_id == principal.person_id and policy.can(principal, Ability.VIEW_LICENCE, licence.organisation_id):
-            return True
-        return policy.can(principal, cls.ability, licence.organisation_id)
+        return policy.can_see_seat(info.context.principal, row.person_id, licence.organisation_id)
 
     @strawberry.field
     async def person(self, info: strawberry.Info) -> Person:
@@ -313,9 +306,7 @@ class AuditEvent(SecuredNode):
 
     @classmethod
     async def visible(cls, info: strawberry.Info, row: models.AuditEvent) -> bool:
-        principal = info.context.principal
-        delegated = row.staff_group_id is not None and row.staff_group_id in principal.delegations
-        return delegated or policy.can(principal, cls.ability, row.organisation_id)
+        return policy.can_see_audit_event(info.context.principal, row.organisation_id, row.staff_group_id)
 
     @classmethod
     def from_row(cls, row: models.AuditEvent) -> Self:

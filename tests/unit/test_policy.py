@@ -136,7 +136,46 @@ def test_an_empty_scope_matches_no_row_and_everything_matches_every_row() -> Non
     ],
 )
 def test_people_are_seen_through_a_members_list_one_may_see(who: str, organisations: list[int], sees: bool) -> None:
-    assert policy.can_see_person(PRINCIPALS[who], organisations) is sees
+    assert policy.can_see_person(PRINCIPALS[who], 999, organisations) is sees
+
+
+@pytest.mark.parametrize("who", [w for w in PRINCIPALS if PRINCIPALS[w].person_id is not None])
+def test_a_person_always_sees_themself(who: str) -> None:
+    principal = PRINCIPALS[who]
+    assert policy.can_see_person(principal, principal.person_id, []) is True
+
+
+@pytest.mark.parametrize(
+    ("who", "holder", "organisation", "sees"),
+    [
+        ("member of 1", 4, 1, True),  # their own seat, while in the school
+        ("member of 1", 4, 2, False),  # their own seat in a school they left
+        ("member of 1", 999, 1, False),  # a colleague's seat
+        ("administrator of 1", 999, 1, True),
+        ("platform support", 999, 2, True),
+        ("external system of 1", 999, 1, False),
+    ],
+)
+def test_seats_are_seen_by_their_holder_and_those_who_see_the_licences_seats(
+    who: str, holder: int, organisation: int, sees: bool
+) -> None:
+    assert policy.can_see_seat(PRINCIPALS[who], holder, organisation) is sees
+
+
+@pytest.mark.parametrize(
+    ("who", "organisation", "group", "sees"),
+    [
+        ("administrator of 1", 1, None, True),
+        ("member of 1", 1, None, False),
+        ("delegate of group 7 in 1", 1, 7, True),
+        ("delegate of group 7 in 1", 1, 8, False),
+        ("delegate of group 7 in 1", 1, None, False),
+        ("platform support", None, None, True),
+    ],
+)
+def test_audit_events_are_seen_as_the_audit_clause_says(who: str, organisation: int | None, group: int | None,
+                                                         sees: bool) -> None:
+    assert policy.can_see_audit_event(PRINCIPALS[who], organisation, group) is sees
 
 
 # --- Group abilities ------------------------------------------------------------------
