@@ -30,7 +30,7 @@ async def list_seats(
     ctx: RequestContext, licence: Licence, *, first: int, after: str | None, active: bool | None
 ) -> Page[Seat]:
     if not policy.can(ctx.principal, Ability.VIEW_SEATS, licence.organisation_id):
-        return Page([], [], False, False, 0)
+        return Page.empty()
     stmt = select(Seat).join(Person, Person.id == Seat.person_id).where(Seat.licence_id == licence.id)
     if active is not None:
         stmt = stmt.where(Seat.active.is_(active))

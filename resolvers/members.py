@@ -25,7 +25,7 @@ async def list_members(
     search: str | None,
 ) -> Page[tuple[Membership, Person]]:
     if not policy.can(ctx.principal, Ability.VIEW_MEMBERS, organisation_id):
-        return Page([], [], False, False, 0)
+        return Page.empty()
     stmt = (
         select(Membership, Person)
         .join(Person, Person.id == Membership.person_id)

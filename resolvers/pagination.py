@@ -27,6 +27,11 @@ class Page(Generic[T]):
     has_previous: bool
     total: int
 
+    @classmethod
+    def empty(cls) -> "Page[T]":
+        """What a caller who may see none of a list gets: nothing, not an error."""
+        return cls([], [], False, False, 0)
+
 
 def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()

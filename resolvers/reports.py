@@ -67,7 +67,7 @@ async def course_report(
 ) -> Page[tuple[Enrolment, Person]]:
     """Who in the school took a course: when they started and completed, and for how long."""
     if not policy.can(ctx.principal, Ability.VIEW_REPORTS, licence.organisation_id):
-        return Page([], [], False, False, 0)
+        return Page.empty()
     stmt = (
         select(Enrolment, Person)
         .join(Person, Person.id == Enrolment.person_id)
@@ -94,7 +94,7 @@ async def person_report(
             )
         ).first()
         if member is None or not policy.can_view_person_report(ctx.principal, person_id, licence.organisation_id):
-            return Page([], [], False, False, 0)
+            return Page.empty()
         stmt = select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id).where(
             Enrolment.person_id == person_id
         )

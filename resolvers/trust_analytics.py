@@ -12,6 +12,7 @@ from sqlalchemy import Date, Float, Select, and_, case, cast, exists, func, lite
 
 from domain.errors import Invalid
 from domain.models import (
+    Course,
     Enrolment,
     GroupKind,
     Licence,
@@ -27,7 +28,7 @@ from domain.models import (
 )
 from resolvers.context import RequestContext
 from resolvers.reports import local_today
-from resolvers.trusts import ProgressFilter, ProgressStatus, require_granted
+from resolvers.trusts import ProgressFilter, ProgressStatus, filter_enrolments, require_granted
 
 
 class Dimension(StrEnum):
@@ -141,22 +142,9 @@ def summary_statement(
         )
         if where.staff_group_id is not None:
             base = base.where(reach.c.group_id == where.staff_group_id)
-    if where.course_id is not None:
-        base = base.where(Enrolment.course_id == where.course_id)
-    if where.status is not None:
-        base = base.where(_status(Enrolment) == where.status.value)
-    for column, since, until in (
-        (Enrolment.started_at, where.started_since, where.started_until),
-        (Enrolment.completed_at, where.completed_since, where.completed_until),
-    ):
-        if since is not None:
-            base = base.where(column >= since)
-        if until is not None:
-            base = base.where(column < until)
     if where.search:
-        base = base.join(Person, Person.id == Enrolment.person_id).where(
-            func.lower(Person.display_name).contains(where.search.strip().lower(), autoescape=True)
-        )
+        base = base.join(Person, Person.id == Enrolment.person_id).join(Course, Course.id == Enrolment.course_id)
+    base = filter_enrolments(base, where)
     base = base.cte("base")
     keys = [base.c[d.lower()] for d in dimensions]
     ranked = select(

@@ -132,7 +132,7 @@ async def current_grant(ctx: RequestContext, school_id: int) -> tuple[TrustGrant
 async def directory(ctx: RequestContext, *, search: str | None, first: int, after: str | None) -> Page[Organisation]:
     """Trusts by name, for school Administrators choosing theirs; empty for anyone else."""
     if not policy.can_browse_trusts(ctx.principal):
-        return Page([], [], False, False, 0)
+        return Page.empty()
     stmt = select(Organisation).where(Organisation.kind == OrganisationKind.TRUST)
     if search:
         stmt = stmt.where(func.lower(Organisation.name).contains(search.strip().lower(), autoescape=True))
@@ -156,6 +156,11 @@ def school_progress_statement(school_id: int, where: ProgressFilter, group: Staf
     )
     if group is not None:
         stmt = stmt.where(Enrolment.person_id.in_(staff.members_of_group(group)))
+    return filter_enrolments(stmt, where)
+
+
+def filter_enrolments(stmt: Select, where: ProgressFilter) -> Select:
+    """The filter's conditions on enrolments. A search needs Person and Course joined."""
     if where.course_id is not None:
         stmt = stmt.where(Enrolment.course_id == where.course_id)
     if where.status == ProgressStatus.COMPLETED:

@@ -1,7 +1,8 @@
 """The Query root. Every field declares its ability (schema/permission.py)."""
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -14,6 +15,7 @@ from resolvers import learning_paths as path_resolvers
 from resolvers import organisations as organisation_resolvers
 from resolvers import reports as report_resolvers
 from resolvers import trusts as trust_resolvers
+from resolvers.pagination import Page
 from schema import ids
 from schema.connection import Connection, connection
 from schema.groups import LearningPath
@@ -48,8 +50,16 @@ class AuditLogFilter:
         return where
 
 
-async def _licence(info: strawberry.Info, licence_id: strawberry.ID) -> models.Licence | None:
-    return await info.context.loaders.by_id(models.Licence).load(ids.decode(licence_id, "Licence", "licenceId"))
+async def _report(
+    info: strawberry.Info,
+    licence_id: strawberry.ID,
+    filter: ReportFilter | None,
+    fetch: Callable[[models.Licence, report_resolvers.ReportFilter], Awaitable[Page[Any]]],
+) -> Connection[CourseEnrolment]:
+    """A completion report of one licence's school; empty for an unknown licence."""
+    where = filter.to_filter() if filter else report_resolvers.ReportFilter()
+    licence = await info.context.loaders.by_id(models.Licence).load(ids.decode(licence_id, "Licence", "licenceId"))
+    return enrolments(await fetch(licence, where) if licence is not None else Page.empty())
 
 
 def _first(info: strawberry.Info, first: int | None) -> int:
@@ -145,15 +155,10 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CourseEnrolment]:
-        licence = await _licence(info, licence_id)
-        if licence is None:
-            return connection(report_resolvers.Page([], [], False, False, 0), CourseEnrolment.from_row)
-        page = await report_resolvers.course_report(
-            info.context, licence=licence, course_id=ids.decode(course_id, "Course", "courseId"),
-            where=filter.to_filter() if filter else report_resolvers.ReportFilter(),
-            first=_first(info, first), after=after,
-        )
-        return enrolments(page)
+        course = ids.decode(course_id, "Course", "courseId")
+        return await _report(info, licence_id, filter, lambda licence, where: report_resolvers.course_report(
+            info.context, licence=licence, course_id=course, where=where, first=_first(info, first), after=after,
+        ))
 
     @field(Ability.SIGNED_IN, description="Every course a person of a school took, with the same facts. For "
            "the person and the school's full administrators; empty for anyone else.")
@@ -166,15 +171,10 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CourseEnrolment]:
-        licence = await _licence(info, licence_id)
-        if licence is None:
-            return connection(report_resolvers.Page([], [], False, False, 0), CourseEnrolment.from_row)
-        page = await report_resolvers.person_report(
-            info.context, licence=licence, person_id=ids.decode(person_id, "Person", "personId"),
-            where=filter.to_filter() if filter else report_resolvers.ReportFilter(),
-            first=_first(info, first), after=after,
-        )
-        return enrolments(page)
+        person = ids.decode(person_id, "Person", "personId")
+        return await _report(info, licence_id, filter, lambda licence, where: report_resolvers.person_report(
+            info.context, licence=licence, person_id=person, where=where, first=_first(info, first), after=after,
+        ))
 
     @field(Ability.SIGNED_IN, description="The Trust view of a trust the caller belongs to; null otherwise.")
     async def trust(self, info: strawberry.Info, id: strawberry.ID) -> Trust | None:
