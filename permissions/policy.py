@@ -230,4 +230,4 @@ def granting_schools(principal: Principal, trust_id: int) -> list[int]:
 
 def can_browse_trusts(principal: Principal) -> bool:
     """School Administrators look trusts up by name to choose theirs."""
-    return any(can(principal, Ability.GRANT_TRUST, o) for o in principal.roles)
+    return any(can(principal, Ability.GRANT_TRUST, o) for o in principal.school_ids)

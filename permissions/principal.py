@@ -32,6 +32,7 @@ class Principal:
     # An external system's token acts for one school and holds no person.
     system_organisation_id: int | None = None
     roles: Mapping[int, str] = field(default_factory=dict)  # organisation id -> role
+    school_ids: frozenset[int] = frozenset()  # which of those organisations are schools
     owned_licences: frozenset[int] = frozenset()
     delegations: Mapping[int, int] = field(default_factory=dict)  # staff group id -> organisation id
     # Schools whose progress this person may see as a trust viewer: school id -> trust id.
@@ -87,7 +88,8 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
         )
     grants = (
         await session.execute(
-            select(Membership.organisation_id, Membership.role, Licence.id, Licence.owner_id)
+            select(Membership.organisation_id, Membership.role, Licence.id, Licence.owner_id, Organisation.kind)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
             .outerjoin(Licence, Licence.organisation_id == Membership.organisation_id)
             .where(Membership.person_id == person.id)
         )
@@ -100,7 +102,7 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
             .where(GroupDelegate.person_id == person.id)
         )
     ).all()
-    administered = [org for org, role, _, _ in grants if role == MembershipRole.ADMINISTRATOR]
+    administered = [org for org, role, _, _, _ in grants if role == MembershipRole.ADMINISTRATOR]
     trust_schools = (
         await session.execute(
             select(TrustGrant.school_id, TrustGrant.trust_id)
@@ -117,8 +119,9 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
         display_name=person.display_name,
         token_id=api_token.id,
         is_platform_support=person.is_platform_support,
-        roles={org: role for org, role, _, _ in grants},
-        owned_licences=frozenset(lic for _, _, lic, owner in grants if owner == person.id),
+        roles={org: role for org, role, _, _, _ in grants},
+        school_ids=frozenset(org for org, _, _, _, kind in grants if kind == OrganisationKind.SCHOOL),
+        owned_licences=frozenset(lic for _, _, lic, owner, _ in grants if owner == person.id),
         delegations={group: org for group, org in delegations},
         trust_schools={school: trust for school, trust in trust_schools},
     )

@@ -191,7 +191,7 @@ async def summary(
         raise Invalid("groupBy names a dimension twice.", "groupBy")
     chosen = list(dict.fromkeys(school_ids)) if school_ids else list(granted)
     for school in chosen:
-        require_granted(ctx, trust_id, school)
+        require_granted(ctx, trust_id, school, field="schoolIds")
     if not chosen:
         return []
     schools = await ctx.loaders.by_id(Organisation).load_many(chosen)

@@ -141,9 +141,9 @@ async def directory(ctx: RequestContext, *, search: str | None, first: int, afte
                               first=first, after=after, maximum=ctx.settings.max_page_size)
 
 
-def require_granted(ctx: RequestContext, trust_id: int, school_id: int) -> None:
+def require_granted(ctx: RequestContext, trust_id: int, school_id: int, field: str = "schoolId") -> None:
     if not policy.can_view_trust_progress(ctx.principal, trust_id, school_id):
-        raise NotFound("Not a school that grants this trust access to its course progress.", "schoolId")
+        raise NotFound("Not a school that grants this trust access to its course progress.", field)
 
 
 def school_progress_statement(school_id: int, where: ProgressFilter, group: StaffGroup | None = None) -> Select:
