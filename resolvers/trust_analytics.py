@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Date, Float, Select, and_, case, cast, exists, func, literal, or_, select, type_coerce
+from sqlalchemy.orm import aliased
 
 from domain.errors import Invalid
 from domain.models import (
@@ -142,6 +143,16 @@ def summary_statement(
         )
         if where.staff_group_id is not None:
             base = base.where(reach.c.group_id == where.staff_group_id)
+    elif Dimension.SCHOOL not in dimensions:
+        # Someone on the staff of two of the schools counts once, under the first of them;
+        # grouped by school (or by a school's groups) they count in each.
+        other = aliased(Membership)
+        first_school = (
+            select(func.min(other.organisation_id))
+            .where(other.person_id == Enrolment.person_id, other.organisation_id.in_(sorted(schools)))
+            .scalar_subquery()
+        )
+        base = base.where(Membership.organisation_id == first_school)
     if where.search:
         base = base.join(Person, Person.id == Enrolment.person_id).join(Course, Course.id == Enrolment.course_id)
     base = filter_enrolments(base, where)

@@ -632,3 +632,34 @@ def test_summary_statement_is_a_single_select(dialect: Any) -> None:
     assert sql.upper().startswith("WITH")
     assert ";" not in sql
     assert sql.upper().count("GROUP BY") == 1
+
+
+async def test_someone_on_the_staff_of_two_granting_schools_counts_once_unless_grouped_by_school(
+    gql, world: World, db: Database
+) -> None:
+    """A teacher working across two schools of the trust: their enrolment is one enrolment in
+    a course's totals, and counts in each school when grouped by school."""
+    grant = "mutation($s: ID!, $t: ID!) { grantTrustAccess(input: {schoolId: $s, trustId: $t}) { __typename } }"
+    for school, owner in (("ashdown", "owner"), ("birchwood", "owner_b")):
+        await gql(grant, {"s": world.org(school), "t": world.org("trust")}, token=world[owner].token)
+    joined = await gql(
+        """mutation($o: ID!, $e: String!) { addMember(input: {organisationId: $o, email: $e, displayName: "Staff"}) {
+          __typename } }""",
+        {"o": world.org("birchwood"), "e": world["staff"].email}, token=world["owner_b"].token,
+    )
+    assert joined["addMember"]["__typename"] == "MembershipPayload"
+    async with db.write() as session:
+        session.add(Enrolment(person_id=world["staff"].person_id, course_id=world.courses[0],
+                              started_at=datetime(2026, 3, 1, tzinfo=UTC), progress_percent=40, seconds_spent=600))
+    query = """query($t: ID!, $by: [ProgressDimension!]!) { trust(id: $t) { progressSummary(groupBy: $by) {
+      school { name } course { id } enrolments } } }"""
+    by_course = await gql(query, {"t": world.org("trust"), "by": ["COURSE"]}, token=world["trust_admin"].token)
+    assert by_course["trust"]["progressSummary"] == [
+        {"school": None, "course": {"id": global_id("Course", world.courses[0])}, "enrolments": 1}
+    ]
+    overall = await gql(query, {"t": world.org("trust"), "by": []}, token=world["trust_admin"].token)
+    assert [row["enrolments"] for row in overall["trust"]["progressSummary"]] == [1]
+    by_school = await gql(query, {"t": world.org("trust"), "by": ["SCHOOL"]}, token=world["trust_admin"].token)
+    assert sorted((r["school"]["name"], r["enrolments"]) for r in by_school["trust"]["progressSummary"]) == [
+        ("Ashdown Primary", 1), ("Birchwood Academy", 1),
+    ]
