@@ -17,10 +17,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from app.auth import Unauthenticated, authenticate
 from domain import validation
 from domain.errors import DomainError, ErrorCode, Forbidden, Invalid
-from domain.models import Course, Organisation, OrganisationKind, StaffGroup
+from domain.models import Course, Organisation, StaffGroup
 from permissions import policy
-from permissions.policy import Ability
-from resolvers import reports, trust_analytics
+from resolvers import reports, trust_analytics, trusts
 from resolvers.groups import GroupInSchool
 from resolvers.learning_paths import local_date
 from resolvers.trust_analytics import Dimension
@@ -224,10 +223,8 @@ async def trust_progress_csv(request: Request) -> Response:
             if name not in Dimension.__members__:
                 raise Invalid(f"groupBy: unknown dimension {name}; use {', '.join(Dimension)}.", "groupBy")
             dimensions.append(Dimension(name))
-        trust = await ctx.loaders.by_id(Organisation).load(trust_id)
-        if trust is None or trust.kind != OrganisationKind.TRUST or not policy.can(
-            ctx.principal, Ability.VIEW_ORGANISATION, trust.id
-        ):
+        trust = await trusts.find_trust(ctx, trust_id)
+        if trust is None:
             return _problem(404, "No such trust.", ErrorCode.NOT_FOUND)
         rows = await trust_analytics.summary(
             ctx, trust_id=trust.id,

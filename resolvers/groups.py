@@ -89,21 +89,35 @@ async def group_content(uow: UnitOfWork, group: StaffGroup) -> dict:
         await uow.session.execute(select(GroupDelegate.person_id).where(GroupDelegate.group_id == group.id))
     ).scalars().all()
     lists = (await uow.session.execute(select(TargetList).where(TargetList.group_id == group.id))).scalars().all()
+    items = await _items_of(uow, [t.id for t in lists])
     return snapshot(
         group,
         member_ids=sorted(members),
         delegate_ids=sorted(delegates),
-        target_lists=[await list_content(uow, target_list) for target_list in lists],
+        target_lists=[_list_snapshot(t, items.get(t.id, [])) for t in lists],
     )
 
 
-async def list_content(uow: UnitOfWork, target_list: TargetList) -> dict:
-    items = (
-        await uow.session.execute(
-            select(TargetListItem).where(TargetListItem.list_id == target_list.id).order_by(TargetListItem.position)
+async def _items_of(uow: UnitOfWork, list_ids: list[int]) -> dict[int, list[TargetListItem]]:
+    """The items of several lists in one statement, in list order."""
+    found: dict[int, list[TargetListItem]] = {}
+    if list_ids:
+        rows = await uow.session.execute(
+            select(TargetListItem).where(TargetListItem.list_id.in_(list_ids)).order_by(TargetListItem.position)
         )
-    ).scalars().all()
+        for item in rows.scalars():
+            found.setdefault(item.list_id, []).append(item)
+    return found
+
+
+def _list_snapshot(target_list: TargetList, items: list[TargetListItem]) -> dict:
     return snapshot(target_list, items=[snapshot(item, exclude={"id", "list_id"}) for item in items])
+
+
+async def list_content(uow: UnitOfWork, target_list: TargetList) -> dict:
+    """A target list with its items, for the audit log."""
+    items = await _items_of(uow, [target_list.id])
+    return _list_snapshot(target_list, items.get(target_list.id, []))
 
 
 async def list_groups(

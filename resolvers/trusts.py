@@ -141,6 +141,14 @@ async def directory(ctx: RequestContext, *, search: str | None, first: int, afte
                               first=first, after=after, maximum=ctx.settings.max_page_size)
 
 
+async def find_trust(ctx: RequestContext, trust_id: int) -> Organisation | None:
+    """A trust the caller may see, or None."""
+    row = await ctx.loaders.by_id(Organisation).load(trust_id)
+    if row is None or row.kind != OrganisationKind.TRUST:
+        return None
+    return row if policy.can(ctx.principal, Ability.VIEW_ORGANISATION, row.id) else None
+
+
 def require_granted(ctx: RequestContext, trust_id: int, school_id: int, field: str = "schoolId") -> None:
     if not policy.can_view_trust_progress(ctx.principal, trust_id, school_id):
         raise NotFound("Not a school that grants this trust access to its course progress.", field)

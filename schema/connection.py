@@ -35,6 +35,11 @@ class Connection(Generic[N]):
         return [edge.node for edge in self.edges]
 
 
+def page_size(info: strawberry.Info, first: int | None) -> int:
+    """`first` as asked, or the configured default; the resolver checks its range."""
+    return first if first is not None else info.context.settings.default_page_size
+
+
 def connection(page: Page[Any], to_node: Callable[[Any], N]) -> Connection[N]:
     edges = [Edge(cursor=c, node=to_node(item)) for item, c in zip(page.items, page.cursors, strict=True)]
     return Connection(

@@ -14,7 +14,7 @@ from permissions.policy import Ability
 from resolvers import groups as group_resolvers
 from resolvers import reports as report_resolvers
 from resolvers.learning_paths import LearningPath as PathResult
-from schema.connection import Connection, connection
+from schema.connection import Connection, connection, page_size
 from schema.ids import global_id
 from schema.nodes import Course, Licence, Person, SecuredNode
 from schema.reports import CourseCounts, GroupReport, StatusCounts, TargetListReport
@@ -52,11 +52,12 @@ class StaffGroup(SecuredNode):
     kind: GroupKind
     created_at: datetime
     licence_id: strawberry.Private[int]
+    row: strawberry.Private[models.StaffGroup]
 
     @classmethod
     def from_row(cls, row: models.StaffGroup) -> Self:
         return cls(id=row.id, name=row.name, kind=GroupKind(row.kind), created_at=row.created_at,
-                   licence_id=row.licence_id)
+                   licence_id=row.licence_id, row=row)
 
     @classmethod
     async def visible(cls, info: strawberry.Info, row: models.StaffGroup) -> bool:
@@ -78,9 +79,8 @@ class StaffGroup(SecuredNode):
         after: str | None = None,
         search: Annotated[str | None, strawberry.argument(description="Part of a name.")] = None,
     ) -> Connection[Person]:
-        row = models.StaffGroup(id=self.id, licence_id=self.licence_id, name=self.name, kind=self.kind.value)
         page = await group_resolvers.list_members(
-            info.context, row, first=first or info.context.settings.default_page_size, after=after, search=search
+            info.context, self.row, first=page_size(info, first), after=after, search=search
         )
         return connection(page, Person.from_row)
 

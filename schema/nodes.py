@@ -18,7 +18,7 @@ from resolvers import groups as group_resolvers
 from resolvers import licences as licence_resolvers
 from resolvers import members as member_resolvers
 from resolvers import trusts as trust_resolvers
-from schema.connection import Connection, connection
+from schema.connection import Connection, connection, page_size
 from schema.ids import global_id
 
 OrganisationKind = strawberry.enum(models.OrganisationKind, description="A school, or a trust of schools.")
@@ -62,10 +62,6 @@ class SecuredNode(relay.Node):
         ]
 
 
-def _page_args(info: strawberry.Info, first: int | None) -> int:
-    return first if first is not None else info.context.settings.default_page_size
-
-
 @strawberry.type(description="A school or a trust.")
 class Organisation(SecuredNode):
     ability: ClassVar[Ability] = Ability.VIEW_ORGANISATION
@@ -107,7 +103,7 @@ class Organisation(SecuredNode):
         search: Annotated[str | None, strawberry.argument(description="Part of a name or email.")] = None,
     ) -> Connection["Membership"]:
         page = await member_resolvers.list_members(
-            info.context, self.id, first=_page_args(info, first), after=after, role=role, search=search
+            info.context, self.id, first=page_size(info, first), after=after, role=role, search=search
         )
         return connection(page, lambda pair: Membership.from_row(pair[0]))
 
@@ -193,10 +189,12 @@ class Licence(SecuredNode):
     created_at: datetime
     organisation_id: strawberry.Private[int]
     owner_id: strawberry.Private[int]
+    row: strawberry.Private[models.Licence]
 
     @classmethod
     def from_row(cls, row: models.Licence) -> Self:
-        return cls(id=row.id, created_at=row.created_at, organisation_id=row.organisation_id, owner_id=row.owner_id)
+        return cls(id=row.id, created_at=row.created_at, organisation_id=row.organisation_id, owner_id=row.owner_id,
+                   row=row)
 
     @strawberry.field
     async def organisation(self, info: strawberry.Info) -> Organisation:
@@ -218,7 +216,7 @@ class Licence(SecuredNode):
         from schema.groups import StaffGroup  # schema.groups imports this module
 
         page = await group_resolvers.list_groups(
-            info.context, licence_id=self.id, first=_page_args(info, first), after=after
+            info.context, licence_id=self.id, first=page_size(info, first), after=after
         )
         return connection(page, StaffGroup.from_row)
 
@@ -226,9 +224,8 @@ class Licence(SecuredNode):
     async def seats(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, active: bool | None = None
     ) -> Connection["Seat"]:
-        row = models.Licence(id=self.id, organisation_id=self.organisation_id, owner_id=self.owner_id)
         page = await licence_resolvers.list_seats(
-            info.context, row, first=_page_args(info, first), after=after, active=active
+            info.context, self.row, first=page_size(info, first), after=after, active=active
         )
         return connection(page, Seat.from_row)
 

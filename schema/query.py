@@ -17,7 +17,7 @@ from resolvers import reports as report_resolvers
 from resolvers import trusts as trust_resolvers
 from resolvers.pagination import Page
 from schema import ids
-from schema.connection import Connection, connection
+from schema.connection import Connection, connection, page_size
 from schema.groups import LearningPath
 from schema.nodes import AuditActionEnum, AuditEvent, Course, Organisation, OrganisationKind, SecuredNode
 from schema.permission import field
@@ -62,10 +62,6 @@ async def _report(
     return enrolments(await fetch(licence, where) if licence is not None else Page.empty())
 
 
-def _first(info: strawberry.Info, first: int | None) -> int:
-    return first if first is not None else info.context.settings.default_page_size
-
-
 @strawberry.type
 class Query:
     @field(Ability.PUBLIC, description="Who is asking; null without a token.")
@@ -100,7 +96,7 @@ class Query:
         search: str | None = None,
     ) -> Connection[Organisation]:
         page = await organisation_resolvers.list_organisations(
-            info.context, first=_first(info, first), after=after, kind=kind, search=search
+            info.context, first=page_size(info, first), after=after, kind=kind, search=search
         )
         return connection(page, Organisation.from_row)
 
@@ -113,7 +109,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[AuditEvent]:
         where = filter.to_filter() if filter else audit_resolvers.AuditFilter()
-        page = await audit_resolvers.audit_log(info.context, where, first=_first(info, first), after=after)
+        page = await audit_resolvers.audit_log(info.context, where, first=page_size(info, first), after=after)
         return connection(page, AuditEvent.from_row)
 
     @field(Ability.VIEW_CATALOGUE, description="The course catalogue, by title.")
@@ -126,7 +122,7 @@ class Query:
         include_retired: bool = False,
     ) -> Connection[Course]:
         page = await catalogue_resolvers.list_courses(
-            info.context, first=_first(info, first), after=after, search=search, include_retired=include_retired
+            info.context, first=page_size(info, first), after=after, search=search, include_retired=include_retired
         )
         return connection(page, Course.from_row)
 
@@ -157,7 +153,7 @@ class Query:
     ) -> Connection[CourseEnrolment]:
         course = ids.decode(course_id, "Course", "courseId")
         return await _report(info, licence_id, filter, lambda licence, where: report_resolvers.course_report(
-            info.context, licence=licence, course_id=course, where=where, first=_first(info, first), after=after,
+            info.context, licence=licence, course_id=course, where=where, first=page_size(info, first), after=after,
         ))
 
     @field(Ability.SIGNED_IN, description="Every course a person of a school took, with the same facts. For "
@@ -173,7 +169,7 @@ class Query:
     ) -> Connection[CourseEnrolment]:
         person = ids.decode(person_id, "Person", "personId")
         return await _report(info, licence_id, filter, lambda licence, where: report_resolvers.person_report(
-            info.context, licence=licence, person_id=person, where=where, first=_first(info, first), after=after,
+            info.context, licence=licence, person_id=person, where=where, first=page_size(info, first), after=after,
         ))
 
     @field(Ability.SIGNED_IN, description="The Trust view of a trust the caller belongs to; null otherwise.")
@@ -189,5 +185,5 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[TrustListing]:
-        page = await trust_resolvers.directory(info.context, search=search, first=_first(info, first), after=after)
+        page = await trust_resolvers.directory(info.context, search=search, first=page_size(info, first), after=after)
         return connection(page, TrustListing.from_row)

@@ -8,7 +8,7 @@ import strawberry
 
 from domain import models, validation
 from resolvers import reports as report_resolvers
-from schema.connection import Connection, connection
+from schema.connection import Connection, connection, page_size
 from schema.nodes import Course, Person
 
 EnrolmentStatus = strawberry.enum(report_resolvers.EnrolmentStatus)
@@ -129,7 +129,7 @@ class GroupReport:
     ) -> Connection[StaffProgress]:
         page = await report_resolvers.staff_page(
             info.context, self.found, self.on, state=state,
-            first=first or info.context.settings.default_page_size, after=after,
+            first=page_size(info, first), after=after,
         )
         return connection(
             page,

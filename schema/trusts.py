@@ -12,7 +12,7 @@ from permissions.policy import Ability
 from resolvers import trust_analytics
 from resolvers import trusts as trust_resolvers
 from schema import errors, ids
-from schema.connection import Connection, connection
+from schema.connection import Connection, connection, page_size
 from schema.mutations import attempt
 from schema.nodes import Course, Organisation
 from schema.permission import mutation
@@ -120,7 +120,7 @@ class Trust:
             trust_id=self.organisation.id,
             school_id=ids.decode(school_id, "Organisation", "schoolId"),
             where=filter.to_filter() if filter else trust_resolvers.ProgressFilter(),
-            first=first or info.context.settings.default_page_size,
+            first=page_size(info, first),
             after=after,
         )
         return connection(page, SchoolEnrolment.from_rows)
@@ -194,12 +194,8 @@ class StaffGroupRef:
 
 async def trust_view(info: strawberry.Info, trust_id: int) -> Trust | None:
     """The Trust view of an organisation the caller may see, if it is a trust."""
-    row = await info.context.loaders.by_id(models.Organisation).load(trust_id)
-    if row is None or row.kind != models.OrganisationKind.TRUST:
-        return None
-    if not policy.can(info.context.principal, Ability.VIEW_ORGANISATION, row.id):
-        return None
-    return Trust(organisation=Organisation.from_row(row))
+    row = await trust_resolvers.find_trust(info.context, trust_id)
+    return Trust(organisation=Organisation.from_row(row)) if row else None
 
 
 @strawberry.input(description="Choose the school's Multi Academy Trust; it replaces any earlier choice.")

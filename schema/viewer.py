@@ -8,7 +8,7 @@ from domain import models
 from resolvers import groups as group_resolvers
 from resolvers import learning_paths as path_resolvers
 from resolvers import viewer as viewer_resolvers
-from schema.connection import Connection, connection
+from schema.connection import Connection, connection, page_size
 from schema.groups import LearningPath, StaffGroup
 from schema.ids import decode
 from schema.nodes import Licence, Membership, Organisation, Person, Seat
@@ -86,6 +86,6 @@ class Viewer:
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[StaffGroup]:
         page = await group_resolvers.list_groups(
-            info.context, licence_id=None, first=first or info.context.settings.default_page_size, after=after
+            info.context, licence_id=None, first=page_size(info, first), after=after
         )
         return connection(page, StaffGroup.from_row)
