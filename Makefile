@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test migrate schema schema-check bench clean
+.PHONY: install run worker scheduler test migrate schema schema-check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ install: $(STAMP)
 ## Start the service: migrate, load demo data into an empty database, print demo tokens, serve.
 run: install
 	$(PY) -m app.cli serve --embedded
+
+## Production processes: send digests from BROKER_URL's queue; plan each school's day.
+worker: install
+	$(PY) -m app.cli notify worker
+
+scheduler: install
+	$(PY) -m app.cli notify scheduler
 
 ## The whole suite, on SQLite and on PostgreSQL.
 test: install

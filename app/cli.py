@@ -1,7 +1,10 @@
 """The `trellis` command line: serve, migrate, tokens, schema."""
 
 import asyncio
+import datetime
+import signal
 import sys
+import threading
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,8 +15,10 @@ import uvicorn
 
 from app import demo, migrations
 from app.db import Database, create_engine, is_sqlite
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from domain.errors import DomainError
+from domain.models import utcnow
+from jobs.delivery import deliver
 
 T = TypeVar("T")
 cli = typer.Typer(no_args_is_help=True, help="Trellis: professional learning for schools and trusts.")
@@ -23,6 +28,8 @@ schema_cli = typer.Typer(no_args_is_help=True, help="The GraphQL schema file.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(schema_cli, name="schema")
+notify_cli = typer.Typer(no_args_is_help=True, help="Email notifications: the worker, the scheduler, a day by hand.")
+cli.add_typer(notify_cli, name="notify")
 
 
 def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
@@ -158,7 +165,104 @@ def serve(
     elif is_sqlite(settings.database_url):
         typer.echo("Serving SQLite; `trellis serve --embedded` also migrates and loads demo data.")
     typer.echo(f"GraphiQL: http://localhost:{settings.port}/graphql")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=settings.port, reload=reload)
+    uvicorn.run("app.main:embedded_app", factory=True, host=host, port=settings.port, reload=reload)
+
+
+@notify_cli.command("day")
+def notify_day(
+    day: Annotated[datetime.datetime, typer.Argument(formats=["%Y-%m-%d"], help="The school-local day, YYYY-MM-DD.")],
+    school: Annotated[list[int] | None, typer.Option(help="A school's id; repeat for more. Default: every school.")] = None,
+) -> None:
+    """Plan and send one day again, for an operator re-running a missed day. The
+    once-only rules hold: no one gets a second digest for that day, no reminder twice."""
+    from jobs import broker as brokers
+    from jobs.planning import enqueue_waiting, plan_day
+
+    settings = get_settings()
+    local_date = day.date()
+
+    async def run(db: Database) -> None:
+        now = utcnow()
+        schools = school or list((await db_schools(db)))
+        for organisation_id in schools:
+            planned = await plan_day(db, organisation_id, local_date, now, rerun=True)
+            count = planned.deliveries if planned else 0
+            typer.echo(f"School {organisation_id}, {local_date}: {count} new digest(s).")
+        runtime = brokers.Runtime(settings)
+        broker = brokers.install(brokers.make_broker(settings.broker_url), runtime)
+        if settings.broker_url == "stub":
+            # No worker process to hand over to: send here and now.
+            sent: list[int] = []
+            await enqueue_waiting(db, now, sent.append, requeue_after=_requeue(settings), lease=_lease(settings))
+            for delivery_id in sent:
+                await deliver(db, delivery_id, runtime.mailer, runtime.policy)
+            typer.echo(f"Sent {len(sent)} digest(s) through {settings.smtp_url}.")
+        else:
+            handed = await enqueue_waiting(db, now, brokers.enqueue(settings), requeue_after=_requeue(settings),
+                                           lease=_lease(settings))
+            typer.echo(f"Handed {handed} digest(s) to the workers.")
+            broker.close()
+
+    _with_db(run)
+
+
+def _requeue(settings: Settings) -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.notification_requeue_seconds)
+
+
+def _lease(settings: Settings) -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.notification_lease_seconds)
+
+
+async def db_schools(db: Database) -> list[int]:
+    from sqlalchemy import select
+
+    from domain.models import Licence
+
+    async with db.read() as session:
+        return list((await session.execute(select(Licence.organisation_id).order_by(Licence.organisation_id))).scalars())
+
+
+@notify_cli.command("worker")
+def notify_worker(threads: Annotated[int, typer.Option(help="Worker threads.")] = 4) -> None:
+    """Send digests from BROKER_URL's queue until interrupted."""
+    import dramatiq
+
+    from jobs import broker as brokers
+
+    settings = get_settings()
+    runtime = brokers.Runtime(settings)
+    broker = brokers.install(brokers.make_broker(settings.broker_url), runtime)
+    worker = dramatiq.Worker(broker, worker_threads=threads)
+    worker.start()
+    typer.echo(f"Worker: {threads} thread(s) on {settings.broker_url}, mail to {settings.smtp_url}. Ctrl-C stops.")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    worker.stop()
+    runtime.close()
+    broker.close()
+
+
+@notify_cli.command("scheduler")
+def notify_scheduler() -> None:
+    """Plan each school's day when its send hour comes, and hand digests to the workers."""
+    from jobs import broker as brokers
+    from jobs.scheduler import run_scheduler
+
+    settings = get_settings()
+    brokers.install(brokers.make_broker(settings.broker_url), brokers.Runtime(settings))
+
+    async def run(db: Database) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        typer.echo(f"Scheduler: ticking every {settings.scheduler_interval_seconds}s on {settings.broker_url}.")
+        await run_scheduler(db, settings, brokers.enqueue(settings), stop)
+
+    _with_db(run)
 
 
 def main() -> None:

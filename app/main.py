@@ -19,6 +19,7 @@ from app.graphql_http import graphql_endpoint
 from app.migrations import ensure_current
 from app.report_endpoints import completion_svg, matrix_csv, trust_progress_csv
 from app.settings import Settings, get_settings
+from jobs.scheduler import EmbeddedJobs
 from schema.build import build_schema
 
 log = logging.getLogger("trellis")
@@ -60,9 +61,10 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, db: Database | None = None, *, jobs: bool = False) -> Starlette:
     """The app. Tests pass their own Database; otherwise one is made from settings and
-    the app refuses to start on a database that is behind the code."""
+    the app refuses to start on a database that is behind the code. With `jobs`, the
+    notification worker and scheduler run inside it (the embedded `make run`)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -72,7 +74,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             app.state.db = Database(create_engine(settings.database_url, settings.sqlite_busy_timeout_ms))
         try:
             await ensure_current(app.state.db.engine)
-            yield
+            embedded = EmbeddedJobs(app.state.db, settings) if jobs else None
+            if embedded is not None:
+                embedded.start()
+            try:
+                yield
+            finally:
+                if embedded is not None:
+                    await embedded.stop()
         finally:
             if owned:
                 await app.state.db.dispose()
@@ -92,3 +101,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db
     app.state.schema = build_schema(settings)
     return app
+
+
+def embedded_app() -> Starlette:
+    """`make run`: the service with its jobs in-process, when the broker is the stub."""
+    settings = get_settings()
+    return create_app(settings, jobs=settings.broker_url == "stub")

@@ -305,3 +305,114 @@ class TargetListItem(SQLModel, table=True):
     position: int
     # A school-local date: the course should be complete by the end of that day.
     due_on: date | None = Field(default=None, sa_type=Date)
+
+
+class NotificationSettings(SQLModel, table=True):
+    """A school's email notification settings (seed 000). No row means the defaults."""
+
+    __tablename__ = "notification_settings"
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True, ondelete="CASCADE")
+    due_soon_days: int = 14
+    overdue_days: int = 1
+    send_hour: int = 7  # school-local hour at which the day's digest goes out
+    assigned: bool = True
+    removed: bool = True
+    due_soon: bool = True
+    due_today: bool = True
+    overdue: bool = True
+    updated_at: datetime = _instant(default_factory=utcnow)
+
+
+class NotificationOutbox(SQLModel, table=True):
+    """Written in a mutation's own transaction: what reaches this person changed.
+    The day's plan consumes it, so a change is told once, in the next digest."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (Index("ix_notification_outbox_pending", "organisation_id", "planned_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _instant(default_factory=utcnow)
+    planned_on: date | None = Field(default=None, sa_type=Date)
+
+
+class NotificationPlan(SQLModel, table=True):
+    """One school-local day planned for one school. Its unique key is what stops two
+    schedulers planning the same day."""
+
+    __tablename__ = "notification_plan"
+    __table_args__ = (UniqueConstraint("organisation_id", "local_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    local_date: date = Field(sa_type=Date)
+    planned_at: datetime = _instant(default_factory=utcnow)
+
+
+class NotificationPlanTarget(SQLModel, table=True):
+    """Scratch rows of a plan being made: the targets shared by everyone reached by
+    the same set of groups, with their effective due dates. Emptied before commit."""
+
+    __tablename__ = "notification_plan_target"
+    __table_args__ = (Index("ix_notification_plan_target", "plan_id", "signature"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="notification_plan.id", ondelete="CASCADE")
+    signature: str = Field(sa_type=String(2000))
+    course_id: int = Field(foreign_key="course.id")
+    list_names: str = Field(sa_type=String(1000))
+    due_on: date | None = Field(default=None, sa_type=Date)
+    reminder: str | None = Field(default=None, sa_type=String(16))
+
+
+class NotificationDelivery(SQLModel, table=True):
+    """One digest: at most one per person per school-local day. Claimed before sending."""
+
+    __tablename__ = "notification_delivery"
+    __table_args__ = (
+        UniqueConstraint("person_id", "local_date"),
+        Index("ix_notification_delivery_school", "organisation_id", "local_date", "id"),
+        Index("ix_notification_delivery_status", "status", "enqueued_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    plan_id: int | None = Field(default=None, foreign_key="notification_plan.id", ondelete="SET NULL")
+    local_date: date = Field(sa_type=Date)
+    status: str = Field(sa_type=String(16), default="PENDING")
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=String(500))
+    created_at: datetime = _instant(default_factory=utcnow)
+    enqueued_at: datetime | None = _instant(default=None)
+    claimed_at: datetime | None = _instant(default=None)
+    sent_at: datetime | None = _instant(default=None)
+
+
+class NotificationItem(SQLModel, table=True):
+    """One line of a digest. A reminder of a kind for a (person, course, due date) is
+    sent once: the partial unique index says so."""
+
+    __tablename__ = "notification_item"
+    __table_args__ = (
+        Index("ix_notification_item_delivery", "delivery_id"),
+        Index("ix_notification_item_plan", "plan_id", "person_id"),
+        Index(
+            "uq_notification_item_reminder", "person_id", "kind", "course_id", "due_on", unique=True,
+            sqlite_where=text("kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"),
+            postgresql_where=text("kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int | None = Field(default=None, foreign_key="notification_plan.id", ondelete="SET NULL")
+    delivery_id: int | None = Field(default=None, foreign_key="notification_delivery.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id")
+    kind: str = Field(sa_type=String(16))
+    course_id: int | None = Field(default=None, foreign_key="course.id")
+    # Kept as planned, so the digest and its log read the same after renames.
+    course_title: str | None = Field(default=None, sa_type=String(200))
+    list_names: str | None = Field(default=None, sa_type=String(1000))
+    due_on: date | None = Field(default=None, sa_type=Date)

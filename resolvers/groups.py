@@ -23,7 +23,7 @@ from domain.models import (
 from permissions import policy
 from permissions.policy import Ability
 from permissions.principal import Principal
-from resolvers import staff
+from resolvers import outbox, staff
 from resolvers.context import RequestContext, find
 from resolvers.pagination import Order, Page, paginate
 from resolvers.unit_of_work import UnitOfWork, unit_of_work
@@ -218,10 +218,13 @@ async def change_members(ctx: RequestContext, *, group_id: int, person_ids: list
             if not changed:
                 raise Conflict("Everyone named is already in this group.", "personIds")
             uow.session.add_all(StaffGroupMember(group_id=group_id, person_id=p) for p in changed)
+            await uow.session.flush()
+            await outbox.members_changed(uow, found.school.id, found.group, changed)
         else:
             changed = [p for p in person_ids if p in current]
             if not changed:
                 raise Conflict("No one named is in this group.", "personIds")
+            await outbox.members_changed(uow, found.school.id, found.group, changed)
             await uow.session.execute(
                 delete(StaffGroupMember).where(
                     StaffGroupMember.group_id == group_id, StaffGroupMember.person_id.in_(changed)
@@ -249,6 +252,7 @@ async def delete_group(ctx: RequestContext, *, group_id: int, confirmation: str)
         _fixed(found.group, "it cannot be deleted")
         targets.check_confirmation(confirmation)
         content = await group_content(uow, found.group)
+        await outbox.group_changed(uow, found.school.id, found.group)
         await uow.session.delete(found.group)
         await uow.audit(
             AuditAction.GROUP_DELETED,

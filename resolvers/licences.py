@@ -20,7 +20,7 @@ from domain.models import (
 )
 from permissions import policy
 from permissions.policy import Ability
-from resolvers import groups
+from resolvers import groups, outbox
 from resolvers.context import RequestContext, find
 from resolvers.pagination import Order, Page, paginate
 from resolvers.unit_of_work import UnitOfWork, unit_of_work
@@ -166,6 +166,7 @@ async def add_seat(
         seat = Seat(licence_id=licence.id, person_id=person.id, subscription=subscription)
         uow.session.add(seat)
         await uow.session.flush()
+        await outbox.reach_changed(uow, school.id, licence.id, person.id)
         await uow.audit(
             AuditAction.SEAT_ADDED,
             target_type="Seat",
@@ -202,7 +203,12 @@ async def set_seat_active(ctx: RequestContext, *, seat_id: int, active: bool) ->
         person = await uow.session.get_one(Person, seat.person_id)
         school = await uow.session.get_one(Organisation, licence.organisation_id)
         before = snapshot(seat)
+        if not active:
+            await outbox.reach_changed(uow, school.id, licence.id, seat.person_id)
         seat.active = active
+        await uow.session.flush()
+        if active:
+            await outbox.reach_changed(uow, school.id, licence.id, seat.person_id)
         await uow.audit(
             AuditAction.SEAT_REACTIVATED if active else AuditAction.SEAT_DEACTIVATED,
             target_type="Seat",

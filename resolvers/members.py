@@ -9,7 +9,7 @@ from domain.errors import Conflict
 from domain.models import Licence, Membership, MembershipRole, Organisation, Person, Seat
 from permissions import policy
 from permissions.policy import Ability
-from resolvers import groups
+from resolvers import groups, outbox
 from resolvers.context import RequestContext, find
 from resolvers.pagination import Order, Page, paginate
 from resolvers.unit_of_work import UnitOfWork, unit_of_work
@@ -159,6 +159,11 @@ async def remove_member(ctx: RequestContext, *, membership_id: int) -> Membershi
             administrators=await _administrators(uow, organisation.id),
         )
         person = await uow.session.get_one(Person, membership.person_id)
+        licence_id = (
+            await uow.session.execute(select(Licence.id).where(Licence.organisation_id == organisation.id))
+        ).scalar_one_or_none()
+        if licence_id is not None:
+            await outbox.reach_changed(uow, organisation.id, licence_id, person.id)
         seats = await uow.session.execute(
             update(Seat)
             .where(

@@ -11,6 +11,7 @@ from domain.errors import Invalid, NotFound
 from domain.models import Course, Licence, Organisation, StaffGroup, TargetList, TargetListItem
 from permissions import policy
 from permissions.policy import Ability
+from resolvers import outbox
 from resolvers.context import RequestContext
 from resolvers.groups import check_available, list_content, load_group
 from resolvers.unit_of_work import UnitOfWork, unit_of_work
@@ -90,6 +91,7 @@ async def create_list(ctx: RequestContext, *, group_id: int, name: str, courses:
             for i, t in enumerate(courses)
         )
         await uow.session.flush()
+        await outbox.group_changed(uow, found.school.id, found.group)
         await uow.audit(
             AuditAction.TARGET_LIST_CREATED, target_type="TargetList", target_id=target_list.id,
             organisation_id=found.school.id, licence_id=found.licence.id, staff_group_id=group_id,
@@ -107,6 +109,7 @@ async def rename_list(ctx: RequestContext, *, list_id: int, name: str) -> Target
         name = validation.name(name, "name")
         old = found.target_list.name
         found.target_list.name = name
+        await outbox.group_changed(uow, found.school.id, found.group)
         await _audit(uow, found, AuditAction.TARGET_LIST_RENAMED, f"renamed the target list {old} to {name}",
                      {"name": old}, {"name": name})
     return found.target_list
@@ -130,6 +133,7 @@ async def add_courses(ctx: RequestContext, *, list_id: int, courses: list[Target
             for i, t in enumerate(courses)
         )
         await uow.session.flush()
+        await outbox.group_changed(uow, found.school.id, found.group)
         titles = ", ".join(added[t.course_id].title for t in courses)
         await _audit(uow, found, AuditAction.TARGET_COURSES_ADDED, f"added {titles} to {found.target_list.name}",
                      before, await list_content(uow, found.target_list))
@@ -151,6 +155,7 @@ async def remove_course(ctx: RequestContext, *, list_id: int, course_id: int) ->
         await check_available(uow, found.licence)
         item = await _item(uow, list_id, course_id)
         before = await list_content(uow, found.target_list)
+        await outbox.group_changed(uow, found.school.id, found.group)
         await uow.session.delete(item)
         for position, rest in enumerate(i for i in await _items(uow, list_id) if i.id != item.id):
             rest.position = position
@@ -174,6 +179,7 @@ async def reorder(ctx: RequestContext, *, list_id: int, course_ids: list[int]) -
         for item in items:
             item.position = position[item.course_id]
         await uow.session.flush()
+        await outbox.group_changed(uow, found.school.id, found.group)
         await _audit(uow, found, AuditAction.TARGET_LIST_REORDERED, f"reordered {found.target_list.name}",
                      before, await list_content(uow, found.target_list))
     return found.target_list
@@ -187,6 +193,7 @@ async def set_due_date(ctx: RequestContext, *, list_id: int, course_id: int, due
         before = await list_content(uow, found.target_list)
         item.due_on = due_on
         await uow.session.flush()
+        await outbox.group_changed(uow, found.school.id, found.group)
         title = (await uow.session.get_one(Course, course_id)).title
         what = f"set {title} due on {due_on.isoformat()}" if due_on else f"cleared the date of {title}"
         await _audit(uow, found, AuditAction.TARGET_DUE_DATE_SET, f"{what} in {found.target_list.name}",
@@ -199,6 +206,7 @@ async def delete_list(ctx: RequestContext, *, list_id: int, confirmation: str) -
         found = await _load_list(uow, list_id, Ability.DELETE_GROUP)
         targets.check_confirmation(confirmation)
         content = await list_content(uow, found.target_list)
+        await outbox.group_changed(uow, found.school.id, found.group)
         await uow.session.execute(delete(TargetListItem).where(TargetListItem.list_id == list_id))
         await uow.session.delete(found.target_list)
         await _audit(uow, found, AuditAction.TARGET_LIST_DELETED,

@@ -1,0 +1,103 @@
+"""Sending one digest, once.
+
+The delivery row is claimed (PENDING or RETRYING → SENDING) in its own committed
+transaction before anything is sent, so a redelivered message or a second worker finds
+it taken and does nothing. A claim older than the lease belongs to a worker that died
+between claiming and sending, and may be taken again. Every later write names the claim
+it belongs to, so a stale worker cannot overwrite a newer outcome.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from app.db import Database
+from domain.models import NotificationDelivery, NotificationItem, Organisation, Person, utcnow
+from domain.notifications import DeliveryStatus, NotificationKind
+from jobs.mail import Digest, Line, Mailer, MailError, render
+
+
+class RetryLater(Exception):
+    """The mail server failed and attempts remain: let the broker retry with backoff."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    sender: str
+    max_attempts: int = 5
+    lease: timedelta = timedelta(minutes=10)
+
+
+async def claim(db: Database, delivery_id: int, now: datetime, lease: timedelta) -> bool:
+    async with db.write() as session:
+        result = await session.execute(
+            update(NotificationDelivery)
+            .where(
+                NotificationDelivery.id == delivery_id,
+                or_(
+                    NotificationDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.RETRYING]),
+                    and_(NotificationDelivery.status == DeliveryStatus.SENDING,
+                         NotificationDelivery.claimed_at < now - lease),
+                ),
+            )
+            .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=NotificationDelivery.attempts + 1)
+        )
+        return result.rowcount == 1
+
+
+async def digest_of(db: Database, delivery_id: int) -> Digest:
+    async with db.read() as session:
+        delivery, person, school = (
+            await session.execute(
+                select(NotificationDelivery, Person, Organisation.name)
+                .join(Person, Person.id == NotificationDelivery.person_id)
+                .join(Organisation, Organisation.id == NotificationDelivery.organisation_id)
+                .where(NotificationDelivery.id == delivery_id)
+            )
+        ).one()
+        items = (
+            await session.execute(
+                select(NotificationItem)
+                .where(NotificationItem.delivery_id == delivery_id)
+                .order_by(NotificationItem.due_on.is_(None), NotificationItem.due_on, NotificationItem.course_title,
+                          NotificationItem.id)
+            )
+        ).scalars()
+        lines = [Line(NotificationKind(i.kind), i.course_title, i.list_names, i.due_on) for i in items]
+    return Digest(delivery.id, person.email, person.display_name, school, delivery.local_date, lines)
+
+
+async def _settle(db: Database, delivery_id: int, claimed_at: datetime, **values: object) -> None:
+    async with db.write() as session:
+        await session.execute(
+            update(NotificationDelivery)
+            .where(
+                NotificationDelivery.id == delivery_id,
+                NotificationDelivery.status == DeliveryStatus.SENDING,
+                NotificationDelivery.claimed_at == claimed_at,
+            )
+            .values(**values)
+        )
+
+
+async def deliver(db: Database, delivery_id: int, mailer: Mailer, policy: Policy,
+                  clock: Callable[[], datetime] = utcnow) -> DeliveryStatus | None:
+    """Send one digest. Returns what became of it, or None when it was not ours to send
+    (already sent, or being sent by someone else)."""
+    claimed_at = clock()
+    if not await claim(db, delivery_id, claimed_at, policy.lease):
+        return None
+    try:
+        await mailer.send(render(await digest_of(db, delivery_id), policy.sender))
+    except MailError as error:
+        async with db.read() as session:
+            attempts = (await session.get_one(NotificationDelivery, delivery_id)).attempts
+        status = DeliveryStatus.FAILED if attempts >= policy.max_attempts else DeliveryStatus.RETRYING
+        await _settle(db, delivery_id, claimed_at, status=status, last_error=str(error)[:500])
+        if status == DeliveryStatus.RETRYING:
+            raise RetryLater(str(error)) from error
+        return status
+    await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.SENT, sent_at=clock(), last_error=None)
+    return DeliveryStatus.SENT

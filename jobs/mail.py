@@ -1,0 +1,147 @@
+"""Rendering a digest (plain text and HTML, from templates) and handing it to a mail
+transport named by SMTP_URL: smtp://[user:password@]host[:port], smtps:// for TLS, or
+file://folder to write .eml files (the embedded default)."""
+
+import asyncio
+import os
+import smtplib
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from pathlib import Path
+from typing import Protocol
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from domain.notifications import NotificationKind, subject
+
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    keep_trailing_newline=True,
+)
+
+HEADINGS = {
+    NotificationKind.OVERDUE: "Overdue",
+    NotificationKind.DUE_TODAY: "Due today",
+    NotificationKind.DUE_SOON: "Due soon",
+    NotificationKind.ASSIGNED: "Your learning targets were assigned or updated",
+    NotificationKind.REMOVED: "Your learning targets were removed",
+}
+NOTES = {
+    NotificationKind.ASSIGNED: "Your learning path shows them in order.",
+    NotificationKind.REMOVED: "You have no learning targets at the moment.",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: NotificationKind
+    course: str | None
+    lists: str | None
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    delivery_id: int
+    email: str
+    name: str
+    school: str
+    day: date
+    lines: Sequence[Line]
+
+
+class MailError(Exception):
+    """The mail server could not take the message; worth retrying."""
+
+
+def render(digest: Digest, sender: str) -> EmailMessage:
+    kinds = {line.kind for line in digest.lines}
+    sections = [
+        {
+            "heading": HEADINGS[kind],
+            "note": NOTES.get(kind),
+            "lines": [
+                {"course": line.course, "lists": line.lists, "due_on": line.due_on.isoformat() if line.due_on else None}
+                for line in digest.lines if line.kind == kind and line.course
+            ],
+        }
+        for kind in HEADINGS if kind in kinds
+    ]
+    values = {
+        "name": digest.name, "school": digest.school, "day": digest.day.strftime("%A %-d %B %Y"),
+        "sections": sections, "subject": subject(kinds, digest.school),
+    }
+    message = EmailMessage()
+    message["Subject"] = values["subject"]
+    message["From"] = sender
+    message["To"] = formataddr((digest.name, digest.email))
+    message["Date"] = formatdate(localtime=False)
+    # The same digest always carries the same id, so a mail system can drop a copy.
+    message["Message-ID"] = f"<digest-{digest.delivery_id}-{digest.day.isoformat()}@trellis>"
+    message.set_content(_TEMPLATES.get_template("digest.txt").render(values))
+    message.add_alternative(_TEMPLATES.get_template("digest.html").render(values), subtype="html")
+    return message
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass
+class FolderMailer:
+    """Writes each message as an .eml file, named by its Message-ID so a resend overwrites."""
+
+    folder: Path
+
+    async def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").split("@")[0] + ".eml"
+        partial = self.folder / f".{name}.partial"
+        partial.write_bytes(bytes(message))
+        os.replace(partial, self.folder / name)
+
+
+@dataclass
+class SmtpMailer:
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+    def _send(self, message: EmailMessage) -> None:
+        connect = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
+        with connect(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(message)
+
+    async def send(self, message: EmailMessage) -> None:
+        try:
+            await asyncio.to_thread(self._send, message)
+        except (smtplib.SMTPException, OSError) as error:
+            raise MailError(f"{type(error).__name__}: {error}") from error
+
+
+def mailer_from_url(url: str) -> Mailer:
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme == "file":
+        return FolderMailer(Path((parsed.netloc + parsed.path) or "var/mail"))
+    if parsed.scheme in ("smtp", "smtps"):
+        tls = parsed.scheme == "smtps"
+        return SmtpMailer(
+            host=parsed.hostname or "localhost",
+            port=parsed.port or (465 if tls else 25),
+            tls=tls,
+            username=urllib.parse.unquote(parsed.username) if parsed.username else None,
+            password=urllib.parse.unquote(parsed.password) if parsed.password else None,
+        )
+    raise ValueError(f"SMTP_URL must start with smtp://, smtps:// or file://; got {url!r}")

@@ -1,0 +1,377 @@
+"""Planning one school's day: the outbox rows plus the date-based reminders, as a fixed
+set of SQL statements however many staff the school has.
+
+Effective due dates follow the learning-path rule (domain/learning_paths.py), which
+depends only on the set of groups reaching a person. So the planner asks SQL for the
+distinct sets, applies the rule once per set in Python, stages the results in
+`notification_plan_target`, and lets SQL join them back to every person.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import String, and_, cast, delete, exists, func, insert, literal, or_, select, union_all, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Database
+from domain import learning_paths
+from domain.learning_paths import ListItem, TargetListIn
+from domain.models import (
+    Course,
+    Enrolment,
+    GroupKind,
+    Licence,
+    NotificationDelivery,
+    NotificationItem,
+    NotificationOutbox,
+    NotificationPlan,
+    NotificationPlanTarget,
+    NotificationSettings,
+    Organisation,
+    Seat,
+    StaffGroup,
+    StaffGroupMember,
+    SubscriptionKind,
+    TargetList,
+    TargetListItem,
+    UTCDateTime,
+)
+from domain.notifications import DeliveryStatus, NotificationKind, Rules, day_to_plan, reminder
+
+log = logging.getLogger("trellis.jobs")
+
+
+@dataclass(frozen=True)
+class PlannedDay:
+    plan_id: int
+    organisation_id: int
+    local_date: date
+    deliveries: int
+
+
+async def rules_of(session: AsyncSession, organisation_id: int) -> Rules:
+    row = await session.get(NotificationSettings, organisation_id)
+    return Rules() if row is None else rules_from(row)
+
+
+def rules_from(row: NotificationSettings) -> Rules:
+    switches = {
+        NotificationKind.ASSIGNED: row.assigned, NotificationKind.REMOVED: row.removed,
+        NotificationKind.DUE_SOON: row.due_soon, NotificationKind.DUE_TODAY: row.due_today,
+        NotificationKind.OVERDUE: row.overdue,
+    }
+    return Rules(
+        due_soon_days=row.due_soon_days, overdue_days=row.overdue_days, send_hour=row.send_hour,
+        enabled=frozenset(kind for kind, on in switches.items() if on),
+    )
+
+
+def _with_targets(licence_id: int):  # type: ignore[no-untyped-def]
+    """Groups of the licence holding at least one target."""
+    return (
+        select(TargetList.group_id)
+        .join(TargetListItem, TargetListItem.list_id == TargetList.id)
+        .join(StaffGroup, StaffGroup.id == TargetList.group_id)
+        .where(StaffGroup.licence_id == licence_id)
+    )
+
+
+def person_signatures(licence_id: int):  # type: ignore[no-untyped-def]
+    """(person_id, signature): the sorted ids of the groups with targets that reach each
+    staff member, as text. Groups reach only holders of an active PLUS seat."""
+    seats = select(Seat.person_id).where(
+        Seat.licence_id == licence_id, Seat.active.is_(True), Seat.subscription == SubscriptionKind.ALL_ACCESS_PASS_PLUS
+    )
+    groups = _with_targets(licence_id)
+    picked = select(StaffGroupMember.person_id, StaffGroupMember.group_id).where(
+        StaffGroupMember.group_id.in_(groups), StaffGroupMember.person_id.in_(seats)
+    )
+    everyone = (
+        select(Seat.person_id, StaffGroup.id.label("group_id"))
+        .join(StaffGroup, StaffGroup.licence_id == Seat.licence_id)
+        .where(
+            Seat.licence_id == licence_id, Seat.active.is_(True),
+            Seat.subscription == SubscriptionKind.ALL_ACCESS_PASS_PLUS,
+            StaffGroup.kind == GroupKind.ALL_STAFF, StaffGroup.id.in_(groups),
+        )
+    )
+    reach = union_all(picked, everyone).subquery("reach")
+    signature = func.aggregate_strings(cast(reach.c.group_id, String), ",").over(
+        partition_by=reach.c.person_id, order_by=reach.c.group_id, rows=(None, None)
+    )
+    return select(reach.c.person_id, signature.label("signature")).distinct().subquery("person_targets")
+
+
+async def _stage_targets(
+    session: AsyncSession, plan_id: int, licence_id: int, signatures: Sequence[str], day: date, rules: Rules
+) -> None:
+    rows = (
+        await session.execute(
+            select(TargetList.group_id, TargetList.id, TargetList.name, TargetListItem.course_id, TargetListItem.due_on)
+            .join(TargetListItem, TargetListItem.list_id == TargetList.id)
+            .where(TargetList.group_id.in_(_with_targets(licence_id)))
+            .order_by(TargetList.id, TargetListItem.position)
+        )
+    ).all()
+    lists_of_group: dict[int, dict[int, list[ListItem]]] = defaultdict(lambda: defaultdict(list))
+    names: dict[int, str] = {}
+    for group_id, list_id, name, course_id, due_on in rows:
+        lists_of_group[group_id][list_id].append(ListItem(course_id, due_on))
+        names[list_id] = name
+    staged = []
+    for signature in signatures:
+        lists = [
+            TargetListIn(list_id, items)
+            for group_id in map(int, signature.split(","))
+            for list_id, items in lists_of_group[group_id].items()
+        ]
+        for course_id, _own, effective, list_ids in learning_paths.order(lists):
+            staged.append({
+                "plan_id": plan_id, "signature": signature, "course_id": course_id,
+                "list_names": ", ".join(names[i] for i in list_ids)[:1000],
+                "due_on": effective, "reminder": reminder(effective, day, rules),
+            })
+    if staged:
+        await session.execute(insert(NotificationPlanTarget), staged)
+
+
+async def plan_day(db: Database, organisation_id: int, day: date, now: datetime, *, rerun: bool = False) -> PlannedDay | None:
+    """Plan `day` for one school. Returns None when the day was already planned (and
+    this is not an operator's rerun) or the school has no licence. A rerun obeys the
+    same once-only rules: no second digest for a person that day, no reminder twice."""
+    try:
+        async with db.write() as session:
+            return await _plan(session, organisation_id, day, now, rerun)
+    except IntegrityError:
+        # Another scheduler planned the same day, or the same person's day, at the same moment.
+        log.info("day %s of school %s was planned concurrently", day, organisation_id)
+        return None
+
+
+async def _plan(session: AsyncSession, organisation_id: int, day: date, now: datetime, rerun: bool) -> PlannedDay | None:
+    licence_id = (
+        await session.execute(select(Licence.id).where(Licence.organisation_id == organisation_id))
+    ).scalar_one_or_none()
+    if licence_id is None:
+        return None
+    plan = (
+        await session.execute(
+            select(NotificationPlan).where(
+                NotificationPlan.organisation_id == organisation_id, NotificationPlan.local_date == day
+            )
+        )
+    ).scalar_one_or_none()
+    if plan is not None and not rerun:
+        return None
+    if plan is None:
+        plan = NotificationPlan(organisation_id=organisation_id, local_date=day, planned_at=now)
+        session.add(plan)
+        await session.flush()
+    rules = await rules_of(session, organisation_id)
+
+    people = person_signatures(licence_id)
+    signatures = (await session.execute(select(people.c.signature).distinct())).scalars().all()
+    await _stage_targets(session, plan.id, licence_id, signatures, day, rules)
+
+    staged = NotificationPlanTarget
+    told_today = select(NotificationDelivery.person_id).where(NotificationDelivery.local_date == day)
+    changed = select(NotificationOutbox.person_id).where(
+        NotificationOutbox.organisation_id == organisation_id,
+        NotificationOutbox.planned_on.is_(None),
+        NotificationOutbox.created_at <= now,
+    )
+    completed = (
+        select(Enrolment.id)
+        .where(
+            Enrolment.person_id == people.c.person_id, Enrolment.course_id == staged.course_id,
+            Enrolment.completed_at.is_not(None),
+        )
+        .exists()
+    )
+    columns = ["plan_id", "person_id", "kind", "course_id", "course_title", "list_names", "due_on"]
+
+    def lines(kind):  # type: ignore[no-untyped-def]
+        return (
+            select(
+                literal(plan.id), people.c.person_id, kind, staged.course_id, Course.title, staged.list_names,
+                staged.due_on,
+            )
+            .select_from(people)
+            .join(staged, and_(staged.signature == people.c.signature, staged.plan_id == plan.id))
+            .join(Course, Course.id == staged.course_id)
+            .where(~completed, people.c.person_id.not_in(told_today))
+        )
+
+    if any(kind in rules.enabled for kind in (NotificationKind.DUE_SOON, NotificationKind.DUE_TODAY,
+                                               NotificationKind.OVERDUE)):
+        sent = (
+            select(NotificationItem.id)
+            .where(
+                NotificationItem.person_id == people.c.person_id, NotificationItem.kind == staged.reminder,
+                NotificationItem.course_id == staged.course_id, NotificationItem.due_on == staged.due_on,
+            )
+            .exists()
+        )
+        await session.execute(
+            insert(NotificationItem).from_select(columns, lines(staged.reminder).where(staged.reminder.is_not(None), ~sent))
+        )
+    if NotificationKind.ASSIGNED in rules.enabled:
+        await session.execute(
+            insert(NotificationItem).from_select(
+                columns, lines(literal(NotificationKind.ASSIGNED.value)).where(people.c.person_id.in_(changed))
+            )
+        )
+    if NotificationKind.REMOVED in rules.enabled:
+        removed = (
+            select(literal(plan.id), NotificationOutbox.person_id, literal(NotificationKind.REMOVED.value))
+            .where(
+                NotificationOutbox.organisation_id == organisation_id,
+                NotificationOutbox.planned_on.is_(None),
+                NotificationOutbox.created_at <= now,
+                NotificationOutbox.person_id.not_in(select(people.c.person_id)),
+                NotificationOutbox.person_id.not_in(told_today),
+            )
+            .distinct()
+        )
+        await session.execute(insert(NotificationItem).from_select(["plan_id", "person_id", "kind"], removed))
+
+    created = await session.execute(
+        insert(NotificationDelivery).from_select(
+            ["person_id", "organisation_id", "plan_id", "local_date", "status", "attempts", "created_at"],
+            select(
+                NotificationItem.person_id, literal(organisation_id), literal(plan.id), literal(day),
+                literal(DeliveryStatus.PENDING.value), literal(0), literal(now, UTCDateTime()),
+            )
+            .where(NotificationItem.plan_id == plan.id, NotificationItem.delivery_id.is_(None))
+            .distinct()
+        )
+    )
+    await session.execute(
+        update(NotificationItem)
+        .where(NotificationItem.plan_id == plan.id, NotificationItem.delivery_id.is_(None))
+        .values(
+            delivery_id=select(NotificationDelivery.id)
+            .where(NotificationDelivery.person_id == NotificationItem.person_id, NotificationDelivery.local_date == day)
+            .scalar_subquery()
+        )
+    )
+    # A change is told in this digest, or has nothing to tell; either way it is done.
+    # Someone already emailed today hears of it tomorrow.
+    await session.execute(
+        update(NotificationOutbox)
+        .where(
+            NotificationOutbox.organisation_id == organisation_id,
+            NotificationOutbox.planned_on.is_(None),
+            NotificationOutbox.created_at <= now,
+            NotificationOutbox.person_id.not_in(
+                select(NotificationDelivery.person_id).where(
+                    NotificationDelivery.local_date == day,
+                    or_(NotificationDelivery.plan_id.is_(None), NotificationDelivery.plan_id != plan.id),
+                )
+            ),
+        )
+        .values(planned_on=day)
+    )
+    await session.execute(delete(NotificationPlanTarget).where(NotificationPlanTarget.plan_id == plan.id))
+    return PlannedDay(plan.id, organisation_id, day, created.rowcount or 0)
+
+
+async def due_days(db: Database, now: datetime) -> list[tuple[int, date]]:
+    """(school, day) pairs whose send hour has come and that have no plan yet."""
+    async with db.read() as session:
+        schools = (
+            await session.execute(
+                select(Organisation.id, Organisation.time_zone, func.coalesce(NotificationSettings.send_hour, Rules.send_hour))
+                .join(Licence, Licence.organisation_id == Organisation.id)
+                .outerjoin(NotificationSettings, NotificationSettings.organisation_id == Organisation.id)
+                .order_by(Organisation.id)
+            )
+        ).all()
+        wanted = [(school, day_to_plan(now, zone, hour)) for school, zone, hour in schools]
+        if not wanted:
+            return []
+        rows = await session.execute(
+            select(NotificationPlan.organisation_id, NotificationPlan.local_date).where(
+                NotificationPlan.local_date >= min(day for _, day in wanted)
+            )
+        )
+        planned = {(school, day) for school, day in rows}
+    return [pair for pair in wanted if pair not in planned]
+
+
+async def deliveries_to_send(db: Database, now: datetime, *, requeue_after: timedelta, lease: timedelta,
+                             limit: int = 1000) -> list[int]:
+    """Deliveries waiting for a worker: never enqueued, or enqueued so long ago that the
+    message must have been lost, or claimed by a worker that died."""
+    stale = now - requeue_after
+    async with db.read() as session:
+        return list(
+            (
+                await session.execute(
+                    select(NotificationDelivery.id)
+                    .where(
+                        or_(
+                            and_(
+                                NotificationDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.RETRYING]),
+                                or_(NotificationDelivery.enqueued_at.is_(None), NotificationDelivery.enqueued_at < stale),
+                            ),
+                            and_(
+                                NotificationDelivery.status == DeliveryStatus.SENDING,
+                                NotificationDelivery.claimed_at < now - lease,
+                                or_(NotificationDelivery.enqueued_at.is_(None), NotificationDelivery.enqueued_at < stale),
+                            ),
+                        )
+                    )
+                    .order_by(NotificationDelivery.id)
+                    .limit(limit)
+                )
+            ).scalars()
+        )
+
+
+async def mark_enqueued(db: Database, ids: Sequence[int], now: datetime) -> None:
+    if ids:
+        async with db.write() as session:
+            await session.execute(
+                update(NotificationDelivery).where(NotificationDelivery.id.in_(list(ids))).values(enqueued_at=now)
+            )
+
+
+Enqueue = Callable[[int], None]
+
+
+async def enqueue_waiting(db: Database, now: datetime, enqueue: Enqueue, *, requeue_after: timedelta,
+                          lease: timedelta) -> int:
+    """Hand waiting deliveries to the broker. If the broker is down, what was not handed
+    over stays waiting for the next tick; a delivery enqueued twice is sent once."""
+    total = 0
+    while ids := await deliveries_to_send(db, now, requeue_after=requeue_after, lease=lease):
+        handed: list[int] = []
+        try:
+            for delivery_id in ids:
+                enqueue(delivery_id)
+                handed.append(delivery_id)
+        except Exception:
+            log.exception("broker unavailable; %d deliveries wait for the next tick", len(ids) - len(handed))
+            await mark_enqueued(db, handed, now)
+            return total + len(handed)
+        await mark_enqueued(db, handed, now)
+        total += len(handed)
+    return total
+
+
+async def tick(db: Database, now: datetime, enqueue: Enqueue, *, requeue_after: timedelta,
+               lease: timedelta) -> list[PlannedDay]:
+    """One scheduler tick: plan every school whose day has come, then enqueue."""
+    planned = []
+    for organisation_id, day in await due_days(db, now):
+        result = await plan_day(db, organisation_id, day, now)
+        if result is not None:
+            planned.append(result)
+            log.info("planned %s for school %s: %d digest(s)", day, organisation_id, result.deliveries)
+    await enqueue_waiting(db, now, enqueue, requeue_after=requeue_after, lease=lease)
+    return planned
