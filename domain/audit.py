@@ -41,6 +41,8 @@ class AuditAction(StrEnum):
     COURSE_RETIRED = "course.retired"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
+    NOTIFICATION_SETTINGS_UPDATED = "notification.settings_updated"
+    NOTIFICATION_RETRIED = "notification.retried"
 
 
 def _plain(value: Any) -> Any:

@@ -416,3 +416,9 @@ class NotificationItem(SQLModel, table=True):
     course_title: str | None = Field(default=None, sa_type=String(200))
     list_names: str | None = Field(default=None, sa_type=String(1000))
     due_on: date | None = Field(default=None, sa_type=Date)
+
+
+def digest_order() -> tuple[Any, ...]:
+    """A digest's lines as read: dated first, soonest first, then by course."""
+    return (NotificationItem.due_on.is_(None), NotificationItem.due_on, NotificationItem.course_title,
+            NotificationItem.id)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 
 from app.db import Database
-from domain.models import NotificationDelivery, NotificationItem, Organisation, Person, utcnow
+from domain.models import NotificationDelivery, NotificationItem, Organisation, Person, digest_order, utcnow
 from domain.notifications import DeliveryStatus, NotificationKind
 from jobs.mail import Digest, Line, Mailer, MailError, render
 
@@ -61,8 +61,7 @@ async def digest_of(db: Database, delivery_id: int) -> Digest:
             await session.execute(
                 select(NotificationItem)
                 .where(NotificationItem.delivery_id == delivery_id)
-                .order_by(NotificationItem.due_on.is_(None), NotificationItem.due_on, NotificationItem.course_title,
-                          NotificationItem.id)
+                .order_by(*digest_order())
             )
         ).scalars()
         lines = [Line(NotificationKind(i.kind), i.course_title, i.list_names, i.due_on) for i in items]

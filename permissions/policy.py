@@ -32,6 +32,7 @@ class Ability(StrEnum):
     CREATE_GROUP = "create_group"
     VIEW_REPORTS = "view_reports"  # per course and per person completion reports
     GRANT_TRUST = "grant_trust"  # choose or withdraw the school's Multi Academy Trust
+    MANAGE_NOTIFICATIONS = "manage_notifications"  # email settings and the school's delivery log
     RECORD_PROGRESS = "record_progress"  # for anyone in the school
     VIEW_PATHS = "view_paths"  # every staff member's learning path
     # Group-level: asked with `can_on_group`.
@@ -53,6 +54,7 @@ _ADMINISTRATOR = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.MANAGE_MEMBERS,
     Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.MANAGE_SEATS, Ability.VIEW_AUDIT,
     Ability.CREATE_GROUP, Ability.VIEW_PATHS, Ability.VIEW_REPORTS, Ability.RECORD_PROGRESS, Ability.GRANT_TRUST,
+    Ability.MANAGE_NOTIFICATIONS,
 }) | _GROUP
 # A delegate manages the members and target lists of their groups, and sees their
 # reports; never deleting, delegating, other groups or licence settings (seed 000).

@@ -9,7 +9,17 @@ from sqlmodel import SQLModel
 from strawberry.dataloader import DataLoader
 
 from app.db import Database
-from domain.models import GroupDelegate, Licence, Membership, Person, Seat, TargetList, TargetListItem
+from domain.models import (
+    GroupDelegate,
+    Licence,
+    Membership,
+    NotificationItem,
+    Person,
+    Seat,
+    TargetList,
+    TargetListItem,
+    digest_order,
+)
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -24,6 +34,7 @@ class Loaders:
         self.lists_of_group = DataLoader(self._lists_of_groups)
         self.items_of_list = DataLoader(self._items_of_lists)
         self.delegates_of_group = DataLoader(self._delegates_of_groups)
+        self.lines_of_delivery = DataLoader(self._lines_of_deliveries)
 
     def by_id(self, model: type[Row]) -> DataLoader[int, Row | None]:
         if model not in self._by_id:
@@ -105,3 +116,15 @@ class Loaders:
             for group_id, person in rows:
                 found[group_id].append(person)
         return [found[i] for i in group_ids]
+
+    async def _lines_of_deliveries(self, delivery_ids: Sequence[int]) -> list[list[NotificationItem]]:
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(NotificationItem)
+                .where(NotificationItem.delivery_id.in_(delivery_ids))
+                .order_by(*digest_order())
+            )
+            found: dict[int, list[NotificationItem]] = defaultdict(list)
+            for item in rows.scalars():
+                found[item.delivery_id].append(item)
+        return [found[i] for i in delivery_ids]

@@ -14,6 +14,7 @@ from app.settings import Settings
 from domain.errors import DomainError
 from schema.group_mutations import GroupMutations
 from schema.mutations import OrganisationMutations
+from schema.notifications import NotificationMutations
 from schema.problems import ExpectedError
 from schema.progress_mutations import ProgressMutations
 from schema.query import Query
@@ -21,7 +22,9 @@ from schema.trusts import TrustMutations
 
 log = logging.getLogger("trellis.graphql")
 
-Mutation = merge_types("Mutation", (OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations))
+Mutation = merge_types(
+    "Mutation", (OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations, NotificationMutations)
+)
 
 
 def is_expected(error: GraphQLError) -> bool:

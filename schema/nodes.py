@@ -2,7 +2,7 @@
 a node the caller may not see answers null, exactly like one that does not exist."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Self
 
 import strawberry
@@ -118,6 +118,28 @@ class Organisation(SecuredNode):
             return None
         grant, trust = found
         return TrustGrant(trust=TrustListing.from_row(trust), granted_at=grant.granted_at)
+
+    @strawberry.field(description="The school's email notification settings, for its full administrators.")
+    async def notification_settings(
+        self, info: strawberry.Info
+    ) -> Annotated["NotificationSettings", strawberry.lazy("schema.notifications")] | None:
+        from schema.notifications import settings_of  # schema.notifications imports this module
+
+        return await settings_of(info, self)
+
+    @strawberry.field(description="The school's delivery log, newest first: who was sent what on which day, "
+                      "and whether it went. Empty unless the caller manages its notifications.")
+    async def notification_deliveries(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: Annotated["DeliveryStatusEnum", strawberry.lazy("schema.notifications")] | None = None,
+        on: Annotated[date | None, strawberry.argument(description="One school-local day.")] = None,
+    ) -> Connection[Annotated["NotificationDelivery", strawberry.lazy("schema.notifications")]]:
+        from schema.notifications import school_log
+
+        return await school_log(info, self.id, status, on, first, after)
 
     @strawberry.field(description="The school's licence, for those who may see it.")
     async def licence(self, info: strawberry.Info) -> "Licence | None":

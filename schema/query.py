@@ -16,9 +16,10 @@ from resolvers import organisations as organisation_resolvers
 from resolvers import reports as report_resolvers
 from resolvers import trusts as trust_resolvers
 from resolvers.pagination import Page
-from schema import ids
+from schema import ids, notifications
 from schema.connection import Connection, connection, page_size
 from schema.groups import LearningPath
+from schema.notifications import NotificationDelivery
 from schema.nodes import AuditActionEnum, AuditEvent, Course, Organisation, OrganisationKind, SecuredNode
 from schema.permission import field
 from schema.reports import CourseEnrolment, ReportFilter, enrolments
@@ -85,6 +86,13 @@ class Query:
             return None
         (found,) = await node_type.resolve_nodes(info=info, node_ids=[str(pk)])
         return found
+
+    @field(Ability.PLATFORM_SUPPORT, description="Digests whose retries are exhausted, in every school, "
+           "oldest first. Send one again with retryNotification.")
+    async def failed_notifications(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[NotificationDelivery]:
+        return await notifications.failed_log(info, first, after)
 
     @field(Ability.SIGNED_IN, description="Organisations the caller may see, by name.")
     async def organisations(

@@ -10,8 +10,10 @@ from resolvers import learning_paths as path_resolvers
 from resolvers import viewer as viewer_resolvers
 from schema.connection import Connection, connection, page_size
 from schema.groups import LearningPath, StaffGroup
+from schema import notifications as notification_schema
 from schema.ids import decode
 from schema.nodes import Licence, Membership, Organisation, Person, Seat
+from schema.notifications import NotificationDelivery
 
 
 @strawberry.type(description="One licence of the caller's schools, and the caller's part in it.")
@@ -80,6 +82,12 @@ class Viewer:
             return None
         result = await path_resolvers.path(info.context, licence_id=licence, person_id=self.person_id, on=on)
         return LearningPath.from_result(result) if result else None
+
+    @strawberry.field(description="The notification digests sent to the caller, newest first.")
+    async def notifications(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[NotificationDelivery]:
+        return await notification_schema.own_log(info, first, after)
 
     @strawberry.field(description="Every staff group the caller may see, with `viewerCan` on each.")
     async def staff_groups(

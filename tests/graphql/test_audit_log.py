@@ -3,7 +3,7 @@ transaction, the log reads newest first, filters narrow it, and the policy decid
 sees which events."""
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from domain.models import (
     AuditEvent,
     Membership,
     MembershipRole,
+    NotificationDelivery,
     Organisation,
     OrganisationKind,
     Person,
@@ -348,6 +349,24 @@ async def _withdraw_trust_access(gql, world: World, db: Database):  # type: igno
     return query, {"s": world.org("ashdown")}, world["admin"].token, "withdrawTrustAccess"
 
 
+async def _update_notification_settings(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($o: ID!) { updateNotificationSettings(input: {organisationId: $o, dueSoonDays: 7}) {
+      __typename } }"""
+    return query, {"o": world.org("ashdown")}, world["admin"].token, "updateNotificationSettings"
+
+
+async def _retry_notification(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    async with db.write() as session:
+        delivery = NotificationDelivery(
+            person_id=world["staff"].person_id, organisation_id=world.organisations["ashdown"],
+            local_date=date(2026, 3, 6), status="FAILED", attempts=5, last_error="SMTPServerDisconnected",
+        )
+        session.add(delivery)
+        await session.flush()
+    query = """mutation($d: ID!) { retryNotification(input: {deliveryId: $d}) { __typename } }"""
+    return query, {"d": global_id("NotificationDelivery", delivery.id)}, world["support"].token, "retryNotification"
+
+
 # Granting and withdrawing are written in the school's log and in the trust's.
 EVENTS_WRITTEN = {"grantTrustAccess": 2, "withdrawTrustAccess": 2}
 
@@ -384,6 +403,10 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     "retireCourse": (_retire_course, "COURSE_RETIRED", "CoursePayload"),
     "grantTrustAccess": (_grant_trust_access, "TRUST_GRANTED", "TrustGrantPayload"),
     "withdrawTrustAccess": (_withdraw_trust_access, "TRUST_WITHDRAWN", "TrustGrantPayload"),
+    "updateNotificationSettings": (
+        _update_notification_settings, "NOTIFICATION_SETTINGS_UPDATED", "NotificationSettingsPayload"
+    ),
+    "retryNotification": (_retry_notification, "NOTIFICATION_RETRIED", "NotificationDeliveryPayload"),
 }
 
 

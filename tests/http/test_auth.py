@@ -30,6 +30,7 @@ SIGNED_IN_QUERIES = {
     ),
     "trust": '{ trust(id: "%s") { isAcademies } }' % global_id("Organisation", 3),
     "trustDirectory": "{ trustDirectory { totalCount } }",
+    "failedNotifications": "{ failedNotifications { totalCount } }",
 }
 
 

@@ -35,11 +35,12 @@ SIGNED_IN = {A.PUBLIC, A.SIGNED_IN, A.VIEW_CATALOGUE}
 # That includes creating staff groups, every staff member's learning path, completion
 # reporting per course and per person, recording progress for their staff, every group
 # ability on every group of their school (seed 000: 'full control of all groups'), and
-# choosing the school's Multi Academy Trust (seed 001).
+# choosing the school's Multi Academy Trust (seed 001), and its email notification settings
+# and delivery log (seed 000: 'school wide notification settings').
 GROUP_ABILITIES = {A.VIEW_GROUP, A.EDIT_GROUP, A.DELETE_GROUP, A.DELEGATE_GROUP, A.VIEW_GROUP_REPORT}
 ADMINISTRATOR = {
     A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_LICENCE, A.VIEW_SEATS, A.MANAGE_SEATS, A.VIEW_AUDIT,
-    A.CREATE_GROUP, A.VIEW_PATHS, A.VIEW_REPORTS, A.RECORD_PROGRESS, A.GRANT_TRUST,
+    A.CREATE_GROUP, A.VIEW_PATHS, A.VIEW_REPORTS, A.RECORD_PROGRESS, A.GRANT_TRUST, A.MANAGE_NOTIFICATIONS,
 } | GROUP_ABILITIES
 # A member sees their school's profile and its 'My colleagues' list (seed 001) and licence;
 # they manage nothing, see no audit log, no group and no one else's learning path.
