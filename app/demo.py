@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, literal, select
 
 from app.db import Database
 from domain.models import (
@@ -20,6 +20,7 @@ from domain.models import (
     Licence,
     Membership,
     MembershipRole,
+    NotificationOutbox,
     Organisation,
     OrganisationKind,
     Person,
@@ -30,8 +31,10 @@ from domain.models import (
     TargetList,
     TargetListItem,
     TrustGrant,
+    UTCDateTime,
     utcnow,
 )
+from jobs.planning import person_signatures
 from resolvers import tokens
 
 FIRST = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hassan", "Isla", "Jack", "Kemi", "Leo",
@@ -86,11 +89,13 @@ SAMPLES = {
     "licence owner": "{ me { person { displayName } licences { isOwner licence { activeSeatCount } } } }",
     "full administrator": (
         "{ me { memberships { organisation { name members(first: 5) { totalCount "
-        "nodes { id role person { displayName } } } } } } }"
+        "nodes { id role person { displayName } } } notificationSettings { dueSoonDays sendHour timeZone } "
+        "notificationDeliveries(first: 5) { totalCount nodes { personName localDate kinds status } } } } } }"
     ),
     "staff member": (
         "{ me { learningPath { on items { course { title } status effectiveDueOn dueState "
-        "sourceLists { name } } } } }"
+        "sourceLists { name } } } notifications(first: 3) { nodes { localDate kinds "
+        "lines { kind courseTitle listNames dueOn } } } } }"
     ),
     "group delegate": (
         "{ me { staffGroups { nodes { name viewerCan { edit delete delegate report } "
@@ -168,6 +173,7 @@ async def load(db: Database) -> dict[str, str]:
             if grants:
                 session.add(TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=owner.id))
             await _groups(session, licence, people, {c.code: c for c in courses}, today=now.date())
+            await _targets_assigned(session, school.id, licence.id, now)
             if index == 0:
                 roles |= {"licence owner": owner.email, "full administrator": administrator.email,
                           "staff member": people[2].email, "group delegate": people[3].email,
@@ -201,6 +207,18 @@ async def _groups(session, licence: Licence, people: list[Person], by_code: dict
                 )
                 for position, (code, days) in enumerate(items)
             )
+
+
+async def _targets_assigned(session, school_id: int, licence_id: int, now) -> None:  # type: ignore[no-untyped-def]
+    """Everyone was just given targets: their first digest, at the school's next send
+    hour (or straight away under `make run`), says so."""
+    reached = person_signatures(licence_id)
+    await session.execute(
+        insert(NotificationOutbox).from_select(
+            ["organisation_id", "person_id", "created_at"],
+            select(literal(school_id), reached.c.person_id, literal(now, UTCDateTime())),
+        )
+    )
 
 
 async def issue_tokens(db: Database, roles: dict[str, str]) -> list[DemoToken]:

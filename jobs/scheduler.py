@@ -59,4 +59,4 @@ class EmbeddedJobs:
         if self.task is not None:
             await self.task
         await asyncio.to_thread(self.worker.stop)
-        self.runtime.close()
+        await asyncio.to_thread(self.runtime.close)  # runs each worker loop, so not on this one
