@@ -53,16 +53,9 @@ async def settings_of(ctx: RequestContext, school_id: int, kind: str) -> Notific
 async def update_settings(
     ctx: RequestContext, *, organisation_id: int, change: SettingsChange
 ) -> tuple[Organisation, NotificationSettings]:
-    """Every field given is checked before anything is written; fields left out keep
-    their values. The time zone is the school's own: its days are local days."""
-    if change.due_soon_days is not None:
-        rules.check_days(change.due_soon_days, "dueSoonDays")
-    if change.overdue_days is not None:
-        rules.check_overdue_days(change.overdue_days, "overdueDays")
-    if change.send_hour is not None:
-        rules.check_hour(change.send_hour, "sendHour")
-    if change.time_zone is not None:
-        validation.time_zone(change.time_zone, "timeZone")
+    """Who may is asked first; then every field given is checked before anything is
+    written. Fields left out keep their values. The time zone is the school's own: its
+    days are local days."""
     async with unit_of_work(ctx.db, ctx.principal) as uow:
         school = await find(
             uow.session, ctx.principal, Organisation, organisation_id,
@@ -71,6 +64,14 @@ async def update_settings(
         policy.authorize(ctx.principal, Ability.MANAGE_NOTIFICATIONS, school.id)
         if school.kind != OrganisationKind.SCHOOL:
             raise Invalid("Only a school has email notification settings.", "organisationId")
+        if change.due_soon_days is not None:
+            rules.check_days(change.due_soon_days, "dueSoonDays")
+        if change.overdue_days is not None:
+            rules.check_overdue_days(change.overdue_days, "overdueDays")
+        if change.send_hour is not None:
+            rules.check_hour(change.send_hour, "sendHour")
+        if change.time_zone is not None:
+            validation.time_zone(change.time_zone, "timeZone")
         row = await uow.session.get(NotificationSettings, school.id)
         if row is None:
             row = defaults(school.id)
