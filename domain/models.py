@@ -335,7 +335,9 @@ class NotificationOutbox(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", index=True)
     created_at: datetime = _instant(default_factory=utcnow)
+    # Set by the plan that tells it: its day, and the instant of that planning run.
     planned_on: date | None = Field(default=None, sa_type=Date)
+    planned_at: datetime | None = _instant(default=None)
 
 
 class NotificationPlan(SQLModel, table=True):
@@ -368,11 +370,12 @@ class NotificationPlanTarget(SQLModel, table=True):
 
 
 class NotificationDelivery(SQLModel, table=True):
-    """One digest: at most one per person per school-local day. Claimed before sending."""
+    """One digest: at most one per person per school per school-local day. Claimed
+    before sending."""
 
     __tablename__ = "notification_delivery"
     __table_args__ = (
-        UniqueConstraint("person_id", "local_date"),
+        UniqueConstraint("person_id", "organisation_id", "local_date"),
         Index("ix_notification_delivery_school", "organisation_id", "local_date", "id"),
         Index("ix_notification_delivery_status", "status", "enqueued_at"),
     )
@@ -380,7 +383,7 @@ class NotificationDelivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
     organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
-    plan_id: int | None = Field(default=None, foreign_key="notification_plan.id", ondelete="SET NULL")
+    plan_id: int = Field(foreign_key="notification_plan.id", ondelete="CASCADE")
     local_date: date = Field(sa_type=Date)
     status: str = Field(sa_type=String(16), default="PENDING")
     attempts: int = 0
@@ -391,27 +394,33 @@ class NotificationDelivery(SQLModel, table=True):
     sent_at: datetime | None = _instant(default=None)
 
 
+# The once-only key of a reminder, and the reminders' kinds, as SQL (so an ON CONFLICT
+# clause can name the partial index exactly).
+REMINDER_KEY = ("person_id", "kind", "course_id", "due_on")
+IS_REMINDER = "kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"
+
+
 class NotificationItem(SQLModel, table=True):
-    """One line of a digest. A reminder of a kind for a (person, course, due date) is
-    sent once: the partial unique index says so."""
+    """One line of a digest: its digest is the plan's delivery to the person. A reminder
+    of a kind for a (person, course, due date) is sent once: the partial unique index
+    says so. Written by the hundred thousand when a large school's day is planned, so it
+    checks no foreign key but its plan's; the course's title is kept on the line."""
 
     __tablename__ = "notification_item"
     __table_args__ = (
-        Index("ix_notification_item_delivery", "delivery_id"),
         Index("ix_notification_item_plan", "plan_id", "person_id"),
+        Index("ix_notification_item_person", "person_id", "course_id"),
         Index(
-            "uq_notification_item_reminder", "person_id", "kind", "course_id", "due_on", unique=True,
-            sqlite_where=text("kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"),
-            postgresql_where=text("kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"),
+            "uq_notification_item_reminder", *REMINDER_KEY, unique=True,
+            sqlite_where=text(IS_REMINDER), postgresql_where=text(IS_REMINDER),
         ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    plan_id: int | None = Field(default=None, foreign_key="notification_plan.id", ondelete="SET NULL")
-    delivery_id: int | None = Field(default=None, foreign_key="notification_delivery.id", ondelete="CASCADE")
-    person_id: int = Field(foreign_key="person.id")
+    plan_id: int = Field(foreign_key="notification_plan.id", ondelete="CASCADE")
+    person_id: int
     kind: str = Field(sa_type=String(16))
-    course_id: int | None = Field(default=None, foreign_key="course.id")
+    course_id: int | None = None
     # Kept as planned, so the digest and its log read the same after renames.
     course_title: str | None = Field(default=None, sa_type=String(200))
     list_names: str | None = Field(default=None, sa_type=String(1000))

@@ -60,7 +60,7 @@ async def digest_of(db: Database, delivery_id: int) -> Digest:
         items = (
             await session.execute(
                 select(NotificationItem)
-                .where(NotificationItem.delivery_id == delivery_id)
+                .where(NotificationItem.plan_id == delivery.plan_id, NotificationItem.person_id == delivery.person_id)
                 .order_by(*digest_order())
             )
         ).scalars()

@@ -12,8 +12,28 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import String, and_, cast, delete, exists, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    String,
+    CTE,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +43,8 @@ from domain.learning_paths import ListItem, TargetListIn
 from domain.models import (
     Course,
     Enrolment,
+    IS_REMINDER,
+    REMINDER_KEY,
     GroupKind,
     Licence,
     NotificationDelivery,
@@ -40,7 +62,7 @@ from domain.models import (
     TargetListItem,
     UTCDateTime,
 )
-from domain.notifications import DeliveryStatus, NotificationKind, Rules, day_to_plan, reminder
+from domain.notifications import REMINDERS, DeliveryStatus, NotificationKind, Rules, day_to_plan, reminder
 
 log = logging.getLogger("trellis.jobs")
 
@@ -80,9 +102,9 @@ def _with_targets(licence_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def person_signatures(licence_id: int):  # type: ignore[no-untyped-def]
-    """(person_id, signature): the sorted ids of the groups with targets that reach each
-    staff member, as text. Groups reach only holders of an active PLUS seat."""
+def reaching(licence_id: int) -> CompoundSelect:
+    """(person_id, group_id) for each group with targets and each staff member it
+    reaches. Groups reach only holders of an active PLUS seat."""
     seats = select(Seat.person_id).where(
         Seat.licence_id == licence_id, Seat.active.is_(True), Seat.subscription == SubscriptionKind.ALL_ACCESS_PASS_PLUS
     )
@@ -99,11 +121,20 @@ def person_signatures(licence_id: int):  # type: ignore[no-untyped-def]
             StaffGroup.kind == GroupKind.ALL_STAFF, StaffGroup.id.in_(groups),
         )
     )
-    reach = union_all(picked, everyone).subquery("reach")
+    return union_all(picked, everyone)
+
+
+def person_signatures(licence_id: int) -> CTE:
+    """(person_id, signature): the sorted ids of the groups with targets that reach each
+    staff member, as text."""
+    reach = reaching(licence_id).subquery("reach")
     signature = func.aggregate_strings(cast(reach.c.group_id, String), ",").over(
         partition_by=reach.c.person_id, order_by=reach.c.group_id, rows=(None, None)
     )
-    return select(reach.c.person_id, signature.label("signature")).distinct().subquery("person_targets")
+    # Materialised: computed once per statement, however the planner joins it.
+    return select(reach.c.person_id, signature.label("signature")).distinct().cte("person_targets").prefix_with(
+        "MATERIALIZED"
+    )
 
 
 async def _stage_targets(
@@ -178,23 +209,38 @@ async def _plan(session: AsyncSession, organisation_id: int, day: date, now: dat
     await _stage_targets(session, plan.id, licence_id, signatures, day, rules)
 
     staged = NotificationPlanTarget
-    told_today = select(NotificationDelivery.person_id).where(NotificationDelivery.local_date == day)
-    changed = select(NotificationOutbox.person_id).where(
-        NotificationOutbox.organisation_id == organisation_id,
-        NotificationOutbox.planned_on.is_(None),
-        NotificationOutbox.created_at <= now,
-    )
-    completed = (
-        select(Enrolment.id)
-        .where(
-            Enrolment.person_id == people.c.person_id, Enrolment.course_id == staged.course_id,
-            Enrolment.completed_at.is_not(None),
+
+    def told(person: Any) -> ColumnElement[bool]:
+        """Already sent (or due to be sent) this school's digest for the day."""
+        return exists().where(
+            NotificationDelivery.person_id == person, NotificationDelivery.organisation_id == organisation_id,
+            NotificationDelivery.local_date == day,
         )
-        .exists()
+
+    # Claim the changes waiting, in one statement: exactly these are told below. A
+    # change committed while this plan runs is not among them and waits for the next
+    # day; someone already told today hears of theirs tomorrow.
+    await session.execute(
+        update(NotificationOutbox)
+        .where(
+            NotificationOutbox.organisation_id == organisation_id,
+            NotificationOutbox.planned_on.is_(None),
+            NotificationOutbox.created_at <= now,
+            ~told(NotificationOutbox.person_id),
+        )
+        .values(planned_on=day, planned_at=now)
+    )
+    claimed = and_(
+        NotificationOutbox.organisation_id == organisation_id, NotificationOutbox.planned_on == day,
+        NotificationOutbox.planned_at == now,
+    )
+    completed = exists().where(
+        Enrolment.person_id == people.c.person_id, Enrolment.course_id == staged.course_id,
+        Enrolment.completed_at.is_not(None),
     )
     columns = ["plan_id", "person_id", "kind", "course_id", "course_title", "list_names", "due_on"]
 
-    def lines(kind):  # type: ignore[no-untyped-def]
+    def lines(kind: Any) -> Select:
         return (
             select(
                 literal(plan.id), people.c.person_id, kind, staged.course_id, Course.title, staged.list_names,
@@ -203,38 +249,29 @@ async def _plan(session: AsyncSession, organisation_id: int, day: date, now: dat
             .select_from(people)
             .join(staged, and_(staged.signature == people.c.signature, staged.plan_id == plan.id))
             .join(Course, Course.id == staged.course_id)
-            .where(~completed, people.c.person_id.not_in(told_today))
+            .where(~completed, ~told(people.c.person_id))
         )
 
-    if any(kind in rules.enabled for kind in (NotificationKind.DUE_SOON, NotificationKind.DUE_TODAY,
-                                               NotificationKind.OVERDUE)):
-        sent = (
-            select(NotificationItem.id)
-            .where(
-                NotificationItem.person_id == people.c.person_id, NotificationItem.kind == staged.reminder,
-                NotificationItem.course_id == staged.course_id, NotificationItem.due_on == staged.due_on,
-            )
-            .exists()
-        )
+    if rules.enabled & set(REMINDERS):
+        # A reminder already sent is skipped by its unique index, not by a NOT EXISTS on
+        # the table being inserted into, which a planner may scan once per row.
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
         await session.execute(
-            insert(NotificationItem).from_select(columns, lines(staged.reminder).where(staged.reminder.is_not(None), ~sent))
+            dialect.insert(NotificationItem)
+            .from_select(columns, lines(staged.reminder).where(staged.reminder.is_not(None)))
+            .on_conflict_do_nothing(index_elements=list(REMINDER_KEY), index_where=text(IS_REMINDER))
         )
     if NotificationKind.ASSIGNED in rules.enabled:
+        changed = exists().where(claimed, NotificationOutbox.person_id == people.c.person_id)
         await session.execute(
-            insert(NotificationItem).from_select(
-                columns, lines(literal(NotificationKind.ASSIGNED.value)).where(people.c.person_id.in_(changed))
-            )
+            insert(NotificationItem).from_select(columns, lines(literal(NotificationKind.ASSIGNED.value)).where(changed))
         )
     if NotificationKind.REMOVED in rules.enabled:
+        reached = select(people.c.person_id).subquery("reached")
         removed = (
             select(literal(plan.id), NotificationOutbox.person_id, literal(NotificationKind.REMOVED.value))
-            .where(
-                NotificationOutbox.organisation_id == organisation_id,
-                NotificationOutbox.planned_on.is_(None),
-                NotificationOutbox.created_at <= now,
-                NotificationOutbox.person_id.not_in(select(people.c.person_id)),
-                NotificationOutbox.person_id.not_in(told_today),
-            )
+            .outerjoin(reached, reached.c.person_id == NotificationOutbox.person_id)
+            .where(claimed, reached.c.person_id.is_(None))
             .distinct()
         )
         await session.execute(insert(NotificationItem).from_select(["plan_id", "person_id", "kind"], removed))
@@ -246,35 +283,9 @@ async def _plan(session: AsyncSession, organisation_id: int, day: date, now: dat
                 NotificationItem.person_id, literal(organisation_id), literal(plan.id), literal(day),
                 literal(DeliveryStatus.PENDING.value), literal(0), literal(now, UTCDateTime()),
             )
-            .where(NotificationItem.plan_id == plan.id, NotificationItem.delivery_id.is_(None))
+            .where(NotificationItem.plan_id == plan.id, ~told(NotificationItem.person_id))
             .distinct()
         )
-    )
-    await session.execute(
-        update(NotificationItem)
-        .where(NotificationItem.plan_id == plan.id, NotificationItem.delivery_id.is_(None))
-        .values(
-            delivery_id=select(NotificationDelivery.id)
-            .where(NotificationDelivery.person_id == NotificationItem.person_id, NotificationDelivery.local_date == day)
-            .scalar_subquery()
-        )
-    )
-    # A change is told in this digest, or has nothing to tell; either way it is done.
-    # Someone already emailed today hears of it tomorrow.
-    await session.execute(
-        update(NotificationOutbox)
-        .where(
-            NotificationOutbox.organisation_id == organisation_id,
-            NotificationOutbox.planned_on.is_(None),
-            NotificationOutbox.created_at <= now,
-            NotificationOutbox.person_id.not_in(
-                select(NotificationDelivery.person_id).where(
-                    NotificationDelivery.local_date == day,
-                    or_(NotificationDelivery.plan_id.is_(None), NotificationDelivery.plan_id != plan.id),
-                )
-            ),
-        )
-        .values(planned_on=day)
     )
     await session.execute(delete(NotificationPlanTarget).where(NotificationPlanTarget.plan_id == plan.id))
     return PlannedDay(plan.id, organisation_id, day, created.rowcount or 0)

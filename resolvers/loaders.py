@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlmodel import SQLModel
 from strawberry.dataloader import DataLoader
 
@@ -13,6 +13,7 @@ from domain.models import (
     GroupDelegate,
     Licence,
     Membership,
+    NotificationDelivery,
     NotificationItem,
     Person,
     Seat,
@@ -120,11 +121,13 @@ class Loaders:
     async def _lines_of_deliveries(self, delivery_ids: Sequence[int]) -> list[list[NotificationItem]]:
         async with self._db.read() as session:
             rows = await session.execute(
-                select(NotificationItem)
-                .where(NotificationItem.delivery_id.in_(delivery_ids))
+                select(NotificationDelivery.id, NotificationItem)
+                .join(NotificationItem, and_(NotificationItem.plan_id == NotificationDelivery.plan_id,
+                                             NotificationItem.person_id == NotificationDelivery.person_id))
+                .where(NotificationDelivery.id.in_(delivery_ids))
                 .order_by(*digest_order())
             )
             found: dict[int, list[NotificationItem]] = defaultdict(list)
-            for item in rows.scalars():
-                found[item.delivery_id].append(item)
+            for delivery_id, item in rows:
+                found[delivery_id].append(item)
         return [found[i] for i in delivery_ids]

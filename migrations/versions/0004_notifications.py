@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('created_at', domain.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('planned_on', sa.Date(), nullable=True),
+    sa.Column('planned_at', domain.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -60,7 +61,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('plan_id', sa.Integer(), nullable=True),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('local_date', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -71,9 +72,9 @@ def upgrade() -> None:
     sa.Column('sent_at', domain.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
-    sa.ForeignKeyConstraint(['plan_id'], ['notification_plan.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['plan_id'], ['notification_plan.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('person_id', 'local_date')
+    sa.UniqueConstraint('person_id', 'organisation_id', 'local_date')
     )
     with op.batch_alter_table('notification_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_notification_delivery_school', ['organisation_id', 'local_date', 'id'], unique=False)
@@ -96,23 +97,19 @@ def upgrade() -> None:
 
     op.create_table('notification_item',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('plan_id', sa.Integer(), nullable=True),
-    sa.Column('delivery_id', sa.Integer(), nullable=True),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=True),
     sa.Column('course_title', sa.String(length=200), nullable=True),
     sa.Column('list_names', sa.String(length=1000), nullable=True),
     sa.Column('due_on', sa.Date(), nullable=True),
-    sa.ForeignKeyConstraint(['course_id'], ['course.id'], ),
-    sa.ForeignKeyConstraint(['delivery_id'], ['notification_delivery.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
-    sa.ForeignKeyConstraint(['plan_id'], ['notification_plan.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['plan_id'], ['notification_plan.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('notification_item', schema=None) as batch_op:
-        batch_op.create_index('ix_notification_item_delivery', ['delivery_id'], unique=False)
         batch_op.create_index('ix_notification_item_plan', ['plan_id', 'person_id'], unique=False)
+        batch_op.create_index('ix_notification_item_person', ['person_id', 'course_id'], unique=False)
         batch_op.create_index('uq_notification_item_reminder', ['person_id', 'kind', 'course_id', 'due_on'], unique=True, sqlite_where=sa.text("kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"), postgresql_where=sa.text("kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"))
 
 
@@ -120,8 +117,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('notification_item', schema=None) as batch_op:
         batch_op.drop_index('uq_notification_item_reminder', sqlite_where=sa.text("kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"), postgresql_where=sa.text("kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"))
+        batch_op.drop_index('ix_notification_item_person')
         batch_op.drop_index('ix_notification_item_plan')
-        batch_op.drop_index('ix_notification_item_delivery')
 
     op.drop_table('notification_item')
     with op.batch_alter_table('notification_plan_target', schema=None) as batch_op:

@@ -16,6 +16,7 @@ from domain.models import (
     Membership,
     MembershipRole,
     NotificationDelivery,
+    NotificationPlan,
     Organisation,
     OrganisationKind,
     Person,
@@ -357,8 +358,11 @@ async def _update_notification_settings(gql, world: World, db: Database):  # typ
 
 async def _retry_notification(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
     async with db.write() as session:
+        plan = NotificationPlan(organisation_id=world.organisations["ashdown"], local_date=date(2026, 3, 6))
+        session.add(plan)
+        await session.flush()
         delivery = NotificationDelivery(
-            person_id=world["staff"].person_id, organisation_id=world.organisations["ashdown"],
+            person_id=world["staff"].person_id, organisation_id=world.organisations["ashdown"], plan_id=plan.id,
             local_date=date(2026, 3, 6), status="FAILED", attempts=5, last_error="SMTPServerDisconnected",
         )
         session.add(delivery)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.db import Database
-from domain.models import NotificationDelivery, NotificationItem
+from domain.models import NotificationDelivery, NotificationItem, NotificationPlan
 from schema.ids import global_id
 from tests.graphql.test_staff_groups import audit_count, course, make_group, make_list, pk, succeed
 from tests.graphql.test_trust_access import granted
@@ -647,15 +647,16 @@ async def add_deliveries(db: Database, world: World, days: range) -> None:
     """A SENT digest with two lines for Staff and Staff2 on each day."""
     async with db.write() as session:
         for day in days:
+            plan = NotificationPlan(organisation_id=world.organisations["ashdown"], local_date=date(2031, 1, day))
+            session.add(plan)
+            await session.flush()
             for who in ("staff", "staff2"):
-                delivery = NotificationDelivery(
-                    person_id=world[who].person_id, organisation_id=world.organisations["ashdown"],
+                session.add(NotificationDelivery(
+                    person_id=world[who].person_id, organisation_id=world.organisations["ashdown"], plan_id=plan.id,
                     local_date=date(2031, 1, day), status="SENT", attempts=1,
-                )
-                session.add(delivery)
-                await session.flush()
+                ))
                 session.add_all([
-                    NotificationItem(delivery_id=delivery.id, person_id=world[who].person_id, kind=kind,
+                    NotificationItem(plan_id=plan.id, person_id=world[who].person_id, kind=kind,
                                      course_id=world.courses[0], course_title="Course 1", list_names="Safeguarding",
                                      due_on=date(2031, 2, day))  # a reminder is once per date
                     for kind in ("ASSIGNED", "DUE_SOON")
