@@ -378,3 +378,10 @@ def authorize_edit_records(principal: Principal, phase: Phase, organisation_id: 
                            mentors: bool) -> None:
     if not can_edit_records(principal, phase, organisation_id, teaches=teaches, mentors=mentors):
         raise Forbidden("You cannot change these records in this phase.")
+
+
+def authorize_keep_behaviour(principal: Principal, organisation_id: int) -> None:
+    """Behaviour notes go into the writer's own mentor group, so only the school's mentors
+    write them (which learners, and in which phase, is decided as for any record)."""
+    if principal.person_id is None or organisation_id not in principal.mentor_of:
+        raise Forbidden("Behaviour notes are kept by the learner's mentors.")

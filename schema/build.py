@@ -17,11 +17,17 @@ from schema.mutations import OrganisationMutations
 from schema.problems import ExpectedError
 from schema.progress_mutations import ProgressMutations
 from schema.query import Query
+from schema.records import RecordMutations
+from schema.supervisors import SupervisorMutations
 from schema.trusts import TrustMutations
+from schema.workflow import WorkflowMutations
 
 log = logging.getLogger("trellis.graphql")
 
-Mutation = merge_types("Mutation", (OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations))
+Mutation = merge_types("Mutation", (
+    OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations,
+    WorkflowMutations, RecordMutations, SupervisorMutations,
+))
 
 
 def is_expected(error: GraphQLError) -> bool:
