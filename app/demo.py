@@ -7,35 +7,48 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import func, insert, literal, select, update
 
 from app.db import Database
 from domain.models import (
     ACADEMIES,
     ALL_STAFF_NAME,
+    Assessment,
+    AttendanceCode,
+    AttendanceRecord,
+    BehaviourNote,
     Course,
+    CourseParticipant,
     Enrolment,
     GroupDelegate,
     GroupKind,
     Licence,
     Membership,
     MembershipRole,
+    MentorLearner,
     NotificationOutbox,
     Organisation,
     OrganisationKind,
+    ParentLink,
     Person,
+    RegistrationScope,
+    SchoolCourse,
     Seat,
     StaffGroup,
     StaffGroupMember,
     SubscriptionKind,
     TargetList,
     TargetListItem,
+    Term,
     TrustGrant,
     UTCDateTime,
     utcnow,
 )
+from domain.records import DEFAULT_CODES, CourseRole
+from domain.workflow import Area, PhaseKind
 from jobs.planning import person_signatures
 from resolvers import tokens
+from resolvers.workflow import default_rows
 
 FIRST = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hassan", "Isla", "Jack", "Kemi", "Leo",
          "Maya", "Noah", "Olivia", "Priya", "Quinn", "Ruby", "Sam", "Tom", "Uma", "Vik", "Willow", "Xander",
@@ -104,6 +117,25 @@ SAMPLES = {
     "trust administrator": "{ me { memberships { role organisation { name kind designation } } } }",
     "trust member": "{ me { memberships { role organisation { name } } } }",
     "external system": "{ me { externalSystemOf { name timeZone } } }",
+    # Workflow, records and supervisors (seed 002).
+    "teacher": (
+        "{ attendanceRecords(first: 10) { totalCount nodes { learner { displayName } course { title } "
+        "sessionDate code { code name category } phase } } }"
+    ),
+    "mentor": (
+        "{ me { supervisorEntries { kind label organisation { id name } } } "
+        "behaviourNotes(first: 10) { totalCount nodes { learner { displayName } positive type weight text phase } } }"
+    ),
+    "headteacher": (
+        "{ me { supervisorEntries { kind label organisation { id name } } } "
+        "assessments(first: 10) { totalCount nodes { id learner { displayName } course { title } term { id name } "
+        "result phase } } }"
+    ),
+    "learner": (
+        "{ attendanceRecords(first: 10) { totalCount nodes { sessionDate code { name } } } "
+        "assessments { totalCount nodes { course { title } term { name } result comment } } }"
+    ),
+    "parent": "{ attendanceRecords(first: 10) { totalCount nodes { learner { displayName } sessionDate code { name } } } }",
 }
 
 
@@ -178,6 +210,7 @@ async def load(db: Database) -> dict[str, str]:
                 roles |= {"licence owner": owner.email, "full administrator": administrator.email,
                           "staff member": people[2].email, "group delegate": people[3].email,
                           "external system": str(school.id)}
+                roles |= await _workflow(session, school, people, rng, today=now.date())
     return roles
 
 
@@ -243,3 +276,93 @@ def read(path: Path) -> list[DemoToken]:
     if not path.exists():
         return []
     return [DemoToken(**item) for item in json.loads(path.read_text())]
+
+
+# --- Workflow, records and supervisors (seed 002) ------------------------------------------
+# At the demo school: two terms, two courses with six learners, two parents, a teacher, a
+# mentor and a headteacher (staff positions 4, 5 and 6). Attendance is ticked for learners
+# and parents from group registration on (the seed's example), assessment and behaviour
+# only once completed. Maths assessment waits in organisation approval for the headteacher
+# to complete it, after which the learner sees their result.
+LEARNERS = ["Ava Brooks", "Leo Brooks", "Mia Chen", "Omar Haddad", "Isla Reid", "Kai Turner"]
+TICKS = {
+    Area.ATTENDANCE: {PhaseKind.GROUP_REGISTRATION, PhaseKind.ORGANISATION_APPROVAL, PhaseKind.COMPLETED},
+    Area.ASSESSMENT: {PhaseKind.COMPLETED},
+    Area.BEHAVIOUR: {PhaseKind.COMPLETED},
+}
+
+
+async def _workflow(session, school: Organisation, people: list[Person], rng: random.Random, today) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    domain = school.name.split()[0].lower() + ".example"
+    teacher, mentor, headteacher = people[4], people[5], people[6]
+    learners = [_person(f"{n.lower().replace(' ', '.')}@pupils.{domain}", n) for n in LEARNERS]
+    parents = [_person(f"parent.of.{n.split()[0].lower()}@home.example", f"{n.split()[0]}'s parent")
+               for n in LEARNERS[:2]]
+    autumn = Term(organisation_id=school.id, name="This term", starts_on=today - timedelta(days=40),
+                  ends_on=today + timedelta(days=40))
+    spring = Term(organisation_id=school.id, name="Next term", starts_on=today + timedelta(days=55),
+                  ends_on=today + timedelta(days=140))
+    maths = SchoolCourse(organisation_id=school.id, title="Year 5 Maths")
+    english = SchoolCourse(organisation_id=school.id, title="Year 5 English")
+    session.add_all([*learners, *parents, autumn, spring, maths, english])
+    await session.flush()
+    session.add_all(Membership(organisation_id=school.id, person_id=p.id, role=MembershipRole.MEMBER)
+                    for p in [*learners, *parents])
+    await session.execute(update(Membership).where(Membership.organisation_id == school.id,
+                                                   Membership.person_id == mentor.id).values(is_mentor=True))
+    await session.execute(update(Membership).where(Membership.organisation_id == school.id,
+                                                   Membership.person_id == headteacher.id).values(is_headteacher=True))
+    for course in (maths, english):
+        session.add(CourseParticipant(course_id=course.id, person_id=teacher.id, role=CourseRole.TEACHER))
+        session.add_all(CourseParticipant(course_id=course.id, person_id=p.id, role=CourseRole.LEARNER)
+                        for p in learners)
+    session.add_all(ParentLink(parent_id=parent.id, learner_id=child.id) for parent, child in zip(parents, learners))
+    session.add_all(MentorLearner(organisation_id=school.id, mentor_id=mentor.id, learner_id=p.id) for p in learners)
+    phases = {}
+    for area in Area:
+        for row in default_rows(school.id, area):
+            row.learner_sees = row.parent_sees = row.kind in TICKS[area]
+            row.external_sees = area == Area.ASSESSMENT and row.kind == PhaseKind.COMPLETED
+            phases[area, row.kind] = row
+    codes = {c.code: AttendanceCode(organisation_id=school.id, code=c.code, name=c.name, category=c.category)
+             for c in DEFAULT_CODES}
+    session.add_all([*phases.values(), *codes.values()])
+    await session.flush()
+
+    def scope(area: Area, phase: PhaseKind, course: SchoolCourse | None) -> RegistrationScope:
+        row = RegistrationScope(organisation_id=school.id, area=area, term_id=autumn.id,
+                                course_id=course.id if course else None, mentor_id=None if course else mentor.id,
+                                phase_id=phases[area, phase].id)
+        session.add(row)
+        return row
+
+    scopes = {
+        "maths": scope(Area.ATTENDANCE, PhaseKind.COURSE_REGISTRATION, maths),
+        "english": scope(Area.ATTENDANCE, PhaseKind.GROUP_REGISTRATION, english),
+        "assessment": scope(Area.ASSESSMENT, PhaseKind.ORGANISATION_APPROVAL, maths),
+        "behaviour": scope(Area.BEHAVIOUR, PhaseKind.GROUP_REGISTRATION, None),
+    }
+    await session.flush()
+    weekdays = [d for d in (today - timedelta(days=i) for i in range(1, 15)) if d.weekday() < 5][:5]
+    for course, key in ((maths, "maths"), (english, "english")):
+        for learner in learners:
+            for day in weekdays:
+                code = rng.choices(["/", "/", "/", "/", "L", "I", "N"])[0]
+                session.add(AttendanceRecord(organisation_id=school.id, scope_id=scopes[key].id, learner_id=learner.id,
+                                             course_id=course.id, session_date=day, code_id=codes[code].id,
+                                             recorded_by_id=teacher.id))
+    for learner, result in zip(learners, ["Secure", "Working towards", "Greater depth", "Secure", "Secure",
+                                          "Working towards"]):
+        session.add(Assessment(organisation_id=school.id, scope_id=scopes["assessment"].id, learner_id=learner.id,
+                               course_id=maths.id, term_id=autumn.id, result=result,
+                               comment="Fractions and decimals this half term.", recorded_by_id=teacher.id))
+    for learner, positive, kind, text in [
+        (learners[0], True, "Helpfulness", "Helped a classmate with column addition."),
+        (learners[1], False, "Disruption", "Talking during the reading session."),
+        (learners[2], True, "Effort", "Finished the extension task."),
+    ]:
+        session.add(BehaviourNote(organisation_id=school.id, scope_id=scopes["behaviour"].id, learner_id=learner.id,
+                                  mentor_id=mentor.id, noted_on=weekdays[0], positive=positive, type=kind,
+                                  weight=2, text=text, recorded_by_id=mentor.id))
+    return {"teacher": teacher.email, "mentor": mentor.email, "headteacher": headteacher.email,
+            "learner": learners[0].email, "parent": parents[0].email}

@@ -43,6 +43,19 @@ class AuditAction(StrEnum):
     TOKEN_REVOKED = "token.revoked"
     NOTIFICATION_SETTINGS_UPDATED = "notification.settings_updated"
     NOTIFICATION_RETRIED = "notification.retried"
+    # Workflow, records and supervisors (seed 002).
+    WORKFLOW_PHASE_CONFIGURED = "workflow.phase_configured"
+    REGISTRATION_ADVANCED = "workflow.registration_advanced"
+    ATTENDANCE_RECORDED = "records.attendance_recorded"
+    BEHAVIOUR_NOTED = "records.behaviour_noted"
+    ASSESSMENT_RECORDED = "records.assessment_recorded"
+    MENTOR_ADDED = "supervisors.mentor_added"
+    MENTOR_REMOVED = "supervisors.mentor_removed"
+    LEARNERS_ASSIGNED = "supervisors.learners_assigned"
+    LEARNERS_UNASSIGNED = "supervisors.learners_unassigned"
+    HEADTEACHER_ADDED = "supervisors.headteacher_added"
+    HEADTEACHER_REMOVED = "supervisors.headteacher_removed"
+    SUPERVISOR_LABELS_RENAMED = "supervisors.labels_renamed"
 
 
 def _plain(value: Any) -> Any:

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Index, String, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import JSON, Date, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -93,6 +93,11 @@ class Membership(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     role: str = Field(sa_type=String(16))
     created_at: datetime = _instant(default_factory=utcnow)
+    # Supervisor roles (seed 002), held within this organisation: a mentor of the school's
+    # learners, a headteacher of the organisation. Kept here so the principal loads them
+    # with the person's standing and a headteacher is always a member.
+    is_mentor: bool = False
+    is_headteacher: bool = False
 
 
 class Licence(SQLModel, table=True):
@@ -431,3 +436,198 @@ def digest_order() -> tuple[Any, ...]:
     """A digest's lines as read: dated first, soonest first, then by course."""
     return (NotificationItem.due_on.is_(None), NotificationItem.due_on, NotificationItem.course_title,
             NotificationItem.id)
+
+
+# --- Workflow, records and supervisors (seed 002) ----------------------------------------
+
+
+class Term(SQLModel, table=True):
+    """A named period of a school's year; school-local dates, both days included."""
+
+    __tablename__ = "term"
+    __table_args__ = (Index("ix_term_organisation", "organisation_id", "starts_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    name: str = Field(sa_type=String(100))
+    starts_on: date = Field(sa_type=Date)
+    ends_on: date = Field(sa_type=Date)
+
+
+class SchoolCourse(SQLModel, table=True):
+    """A course a school teaches its learners (a class), unlike the staff catalogue's."""
+
+    __tablename__ = "school_course"
+    __table_args__ = (Index("ix_school_course_organisation", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    title: str = Field(sa_type=String(200))
+
+
+class CourseParticipant(SQLModel, table=True):
+    """A course's teachers and learners (domain.records.CourseRole)."""
+
+    __tablename__ = "course_participant"
+    __table_args__ = (
+        UniqueConstraint("course_id", "person_id"),
+        Index("ix_course_participant_person", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: int = Field(foreign_key="school_course.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id")
+    role: str = Field(sa_type=String(16))
+
+
+class ParentLink(SQLModel, table=True):
+    __tablename__ = "parent_link"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "learner_id"),
+        Index("ix_parent_link_learner", "learner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    parent_id: int = Field(foreign_key="person.id")
+    learner_id: int = Field(foreign_key="person.id")
+
+
+class MentorLearner(SQLModel, table=True):
+    """A learner assigned to a mentor of the school: many to many."""
+
+    __tablename__ = "mentor_learner"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "mentor_id", "learner_id"),
+        Index("ix_mentor_learner_learner", "learner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    mentor_id: int = Field(foreign_key="person.id")
+    learner_id: int = Field(foreign_key="person.id")
+    created_at: datetime = _instant(default_factory=utcnow)
+
+
+class SupervisorLabels(SQLModel, table=True):
+    """A site's own names for 'Mentor' and 'Headteacher'; none means the defaults."""
+
+    __tablename__ = "supervisor_labels"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", unique=True, ondelete="CASCADE")
+    mentor_label: str = Field(sa_type=String(50))
+    headteacher_label: str = Field(sa_type=String(50))
+
+
+class AttendanceCode(SQLModel, table=True):
+    __tablename__ = "attendance_code"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    code: str = Field(sa_type=String(8))
+    name: str = Field(sa_type=String(100))
+    category: str = Field(sa_type=String(32))
+
+
+class WorkflowPhase(SQLModel, table=True):
+    """One phase of a school's workflow for one area (domain.workflow), with who sees the
+    area's records in it and who moves it on."""
+
+    __tablename__ = "workflow_phase"
+    __table_args__ = (UniqueConstraint("organisation_id", "area", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    area: str = Field(sa_type=String(16))
+    kind: str = Field(sa_type=String(32))
+    position: int
+    responsible: str | None = Field(default=None, sa_type=String(16))
+    learner_sees: bool = False
+    parent_sees: bool = False
+    external_sees: bool = False
+
+
+class RegistrationScope(SQLModel, table=True):
+    """Where a set of records is in its workflow: a course's records of an area for a
+    term, or a mentor's group's."""
+
+    __tablename__ = "registration_scope"
+    __table_args__ = (
+        Index("ix_registration_scope_organisation", "organisation_id", "area", "term_id"),
+        Index(
+            "uq_registration_scope_course", "area", "term_id", "course_id", unique=True,
+            sqlite_where=text("course_id IS NOT NULL"), postgresql_where=text("course_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_registration_scope_mentor", "organisation_id", "area", "term_id", "mentor_id", unique=True,
+            sqlite_where=text("mentor_id IS NOT NULL"), postgresql_where=text("mentor_id IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    area: str = Field(sa_type=String(16))
+    term_id: int = Field(foreign_key="term.id")
+    course_id: int | None = Field(default=None, foreign_key="school_course.id")
+    mentor_id: int | None = Field(default=None, foreign_key="person.id")
+    phase_id: int = Field(foreign_key="workflow_phase.id")
+    updated_at: datetime = _instant(default_factory=utcnow)
+
+
+class AttendanceRecord(SQLModel, table=True):
+    __tablename__ = "attendance_record"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "course_id", "session_date"),
+        Index("ix_attendance_record_scope", "scope_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    scope_id: int = Field(foreign_key="registration_scope.id")
+    learner_id: int = Field(foreign_key="person.id")
+    course_id: int = Field(foreign_key="school_course.id")
+    session_date: date = Field(sa_type=Date)
+    code_id: int = Field(foreign_key="attendance_code.id")
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime = _instant(default_factory=utcnow)
+
+
+class BehaviourNote(SQLModel, table=True):
+    __tablename__ = "behaviour_note"
+    __table_args__ = (
+        Index("ix_behaviour_note_scope", "scope_id"),
+        Index("ix_behaviour_note_learner", "learner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    scope_id: int = Field(foreign_key="registration_scope.id")
+    learner_id: int = Field(foreign_key="person.id")
+    mentor_id: int = Field(foreign_key="person.id")
+    noted_on: date = Field(sa_type=Date)
+    positive: bool
+    type: str = Field(sa_type=String(100))
+    weight: int
+    text: str = Field(sa_type=Text)
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime = _instant(default_factory=utcnow)
+
+
+class Assessment(SQLModel, table=True):
+    __tablename__ = "assessment"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "course_id", "term_id"),
+        Index("ix_assessment_scope", "scope_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    scope_id: int = Field(foreign_key="registration_scope.id")
+    learner_id: int = Field(foreign_key="person.id")
+    course_id: int = Field(foreign_key="school_course.id")
+    term_id: int = Field(foreign_key="term.id")
+    result: str = Field(sa_type=String(50))
+    comment: str = Field(sa_type=Text)
+    recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime = _instant(default_factory=utcnow)

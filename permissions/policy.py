@@ -8,10 +8,12 @@ mutations ask `can()` / `authorize()` about one organisation.
 from collections.abc import Iterable
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from domain.errors import Forbidden
-from domain.models import MembershipRole
+from domain.models import CourseParticipant, MembershipRole, MentorLearner, ParentLink
+from domain.records import CourseRole
+from domain.workflow import Phase, Role, editors
 from permissions.principal import Principal
 
 
@@ -35,6 +37,11 @@ class Ability(StrEnum):
     MANAGE_NOTIFICATIONS = "manage_notifications"  # email settings and the school's delivery log
     RECORD_PROGRESS = "record_progress"  # for anyone in the school
     VIEW_PATHS = "view_paths"  # every staff member's learning path
+    # Workflow and supervisors (seed 002).
+    MANAGE_SUPERVISORS = "manage_supervisors"  # 'Supervisor management': mentors, headteachers, labels
+    CONFIGURE_WORKFLOW = "configure_workflow"  # phases' audiences and responsible roles
+    VIEW_RECORDS = "view_records"  # every attendance, behaviour and assessment record of the school
+    VIEW_SUPERVISION = "view_supervision"  # every registration scope and the mentors' overviews
     # Group-level: asked with `can_on_group`.
     VIEW_GROUP = "view_group"
     EDIT_GROUP = "edit_group"  # members, name and target lists
@@ -55,11 +62,15 @@ _ADMINISTRATOR = frozenset({
     Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.MANAGE_SEATS, Ability.VIEW_AUDIT,
     Ability.CREATE_GROUP, Ability.VIEW_PATHS, Ability.VIEW_REPORTS, Ability.RECORD_PROGRESS, Ability.GRANT_TRUST,
     Ability.MANAGE_NOTIFICATIONS,
+    Ability.MANAGE_SUPERVISORS, Ability.CONFIGURE_WORKFLOW, Ability.VIEW_RECORDS, Ability.VIEW_SUPERVISION,
 }) | _GROUP
 # A delegate manages the members and target lists of their groups, and sees their
 # reports; never deleting, delegating, other groups or licence settings (seed 000).
 _DELEGATE = frozenset({Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.VIEW_GROUP_REPORT})
 _MEMBER = frozenset({Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE})
+# A headteacher monitors the mentors of their organisations: every record and registration
+# of its learners, and the overviews (seed 002).
+_HEADTEACHER = frozenset({Ability.VIEW_RECORDS, Ability.VIEW_SUPERVISION})
 # A school's external system (an MIS, a course player) may record its people's progress.
 _EXTERNAL_SYSTEM = frozenset({Ability.VIEW_ORGANISATION, Ability.RECORD_PROGRESS})
 # Platform support reads everything so it can do its acts, but runs no school's business.
@@ -98,6 +109,8 @@ def can(principal: Principal, ability: Ability, organisation_id: int | None = No
     role = principal.roles.get(organisation_id)
     if role is None:
         return False
+    if ability in _HEADTEACHER and organisation_id in principal.headteacher_of:
+        return True
     return ability in (_ADMINISTRATOR if principal.is_administrator(organisation_id) else _MEMBER)
 
 
@@ -233,3 +246,144 @@ def granting_schools(principal: Principal, trust_id: int) -> list[int]:
 def can_browse_trusts(principal: Principal) -> bool:
     """School Administrators look trusts up by name to choose theirs."""
     return any(can(principal, Ability.GRANT_TRUST, o) for o in principal.school_ids)
+
+
+# --- Workflow, records and supervisors (seed 002) ----------------------------------------
+# Who keeps, moves on and sees attendance, behaviour and assessment records. The facts
+# (who teaches a course, who mentors whom, whose parent one is) are read in SQL; the
+# visibility of records is decided per row by a phase's audiences, also in SQL.
+
+
+def teaches(principal: Principal, course_id: ColumnElement) -> ColumnElement[bool]:
+    """The caller teaches the course."""
+    if principal.person_id is None:
+        return false()
+    return exists().where(
+        CourseParticipant.course_id == course_id,
+        CourseParticipant.person_id == principal.person_id,
+        CourseParticipant.role == CourseRole.TEACHER,
+    )
+
+
+def mentors_learner(principal: Principal, organisation_id: ColumnElement, learner_id: ColumnElement) -> ColumnElement[bool]:
+    """The caller is a mentor of the school with this learner assigned."""
+    if principal.person_id is None or not principal.mentor_of:
+        return false()
+    return exists().where(
+        MentorLearner.mentor_id == principal.person_id,
+        MentorLearner.learner_id == learner_id,
+        MentorLearner.organisation_id == organisation_id,
+        MentorLearner.organisation_id.in_(sorted(principal.mentor_of)),
+    )
+
+
+def mentors_course(principal: Principal, organisation_id: ColumnElement, course_id: ColumnElement) -> ColumnElement[bool]:
+    """The caller mentors a learner of the course."""
+    if principal.person_id is None or not principal.mentor_of:
+        return false()
+    return exists().where(
+        CourseParticipant.course_id == course_id,
+        CourseParticipant.role == CourseRole.LEARNER,
+        MentorLearner.learner_id == CourseParticipant.person_id,
+        MentorLearner.mentor_id == principal.person_id,
+        MentorLearner.organisation_id == organisation_id,
+        MentorLearner.organisation_id.in_(sorted(principal.mentor_of)),
+    )
+
+
+def records_clause(
+    principal: Principal,
+    *,
+    organisation_id: ColumnElement,
+    learner_id: ColumnElement,
+    course_id: ColumnElement | None,
+    learner_sees: ColumnElement,
+    parent_sees: ColumnElement,
+    external_sees: ColumnElement,
+) -> ColumnElement[bool]:
+    """The records a caller may see, as one SQL condition over a record joined to its
+    scope's current phase. Administrators and headteachers see their schools' records,
+    teachers their courses' (`course_id`, None for behaviour), mentors their learners';
+    learners, parents and the school's external systems only in phases ticking them."""
+    if not principal.authenticated:
+        return false()
+    if principal.system_organisation_id is not None:
+        return and_(organisation_id == principal.system_organisation_id, external_sees.is_(True))
+    if principal.person_id is None:
+        return false()
+    me = principal.person_id
+    children = select(ParentLink.learner_id).where(ParentLink.parent_id == me)
+    clauses = [
+        scope(principal, Ability.VIEW_RECORDS).clause(organisation_id),
+        and_(learner_id == me, learner_sees.is_(True)),
+        and_(learner_id.in_(children), parent_sees.is_(True)),
+        mentors_learner(principal, organisation_id, learner_id),
+    ]
+    if course_id is not None:
+        clauses.append(teaches(principal, course_id))
+    return or_(*clauses)
+
+
+def scopes_clause(
+    principal: Principal, *, organisation_id: ColumnElement, course_id: ColumnElement, mentor_id: ColumnElement
+) -> ColumnElement[bool]:
+    """Registration scopes a caller may see: all of their schools' for administrators and
+    headteachers, their courses' for teachers, and for mentors their own group's and
+    those of courses their learners are in."""
+    if principal.person_id is None:
+        return false()
+    own_group = (
+        and_(mentor_id == principal.person_id, organisation_id.in_(sorted(principal.mentor_of)))
+        if principal.mentor_of else false()
+    )
+    return or_(
+        scope(principal, Ability.VIEW_SUPERVISION).clause(organisation_id),
+        teaches(principal, course_id),
+        mentors_course(principal, organisation_id, course_id),
+        own_group,
+    )
+
+
+def can_move_on(
+    principal: Principal, responsible: Role | None, organisation_id: int, *, teaches: bool, mentors: bool
+) -> bool:
+    """Only the phase's responsible role moves a scope on: the course's teacher, a mentor
+    of the school whose learners (or group) it holds, a headteacher of the school.
+    Administrators hold no role by being administrators; a completed phase no one."""
+    if principal.person_id is None:
+        return False
+    match responsible:
+        case Role.TEACHER:
+            return teaches
+        case Role.MENTOR:
+            return mentors and organisation_id in principal.mentor_of
+        case Role.HEADTEACHER:
+            return organisation_id in principal.headteacher_of
+    return False
+
+
+def can_edit_records(principal: Principal, phase: Phase, organisation_id: int, *, teaches: bool, mentors: bool) -> bool:
+    """A scope's records are changed by whoever may act in its phase (domain.workflow.editors)."""
+    return any(
+        can_move_on(principal, role, organisation_id, teaches=teaches, mentors=mentors) for role in editors(phase)
+    )
+
+
+def authorize_move_on(
+    principal: Principal, responsible: Role | None, organisation_id: int, *, teaches: bool, mentors: bool
+) -> None:
+    if not can_move_on(principal, responsible, organisation_id, teaches=teaches, mentors=mentors):
+        raise Forbidden("Only the role responsible for this phase can move it on.")
+
+
+def authorize_edit_records(principal: Principal, phase: Phase, organisation_id: int, *, teaches: bool,
+                           mentors: bool) -> None:
+    if not can_edit_records(principal, phase, organisation_id, teaches=teaches, mentors=mentors):
+        raise Forbidden("You cannot change these records in this phase.")
+
+
+def authorize_keep_behaviour(principal: Principal, organisation_id: int) -> None:
+    """Behaviour notes go into the writer's own mentor group, so only the school's mentors
+    write them (which learners, and in which phase, is decided as for any record)."""
+    if principal.person_id is None or organisation_id not in principal.mentor_of:
+        raise Forbidden("Behaviour notes are kept by the learner's mentors.")

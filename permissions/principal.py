@@ -38,6 +38,10 @@ class Principal:
     # Schools whose progress this person may see as a trust viewer: school id -> trust id.
     # Loaded per request, so a withdrawn grant or a changed designation ends access at once.
     trust_schools: Mapping[int, int] = field(default_factory=dict)
+    # Supervisor roles (seed 002): schools where the person mentors learners, and
+    # organisations they are headteacher of.
+    mentor_of: frozenset[int] = frozenset()
+    headteacher_of: frozenset[int] = frozenset()
 
     @property
     def authenticated(self) -> bool:
@@ -88,7 +92,8 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
         )
     grants = (
         await session.execute(
-            select(Membership.organisation_id, Membership.role, Licence.id, Licence.owner_id, Organisation.kind)
+            select(Membership.organisation_id, Membership.role, Licence.id, Licence.owner_id, Organisation.kind,
+                   Membership.is_mentor, Membership.is_headteacher)
             .join(Organisation, Organisation.id == Membership.organisation_id)
             .outerjoin(Licence, Licence.organisation_id == Membership.organisation_id)
             .where(Membership.person_id == person.id)
@@ -102,7 +107,7 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
             .where(GroupDelegate.person_id == person.id)
         )
     ).all()
-    administered = [org for org, role, _, _, _ in grants if role == MembershipRole.ADMINISTRATOR]
+    administered = [org for org, role, *_ in grants if role == MembershipRole.ADMINISTRATOR]
     trust_schools = (
         await session.execute(
             select(TrustGrant.school_id, TrustGrant.trust_id)
@@ -119,9 +124,11 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
         display_name=person.display_name,
         token_id=api_token.id,
         is_platform_support=person.is_platform_support,
-        roles={org: role for org, role, _, _, _ in grants},
-        school_ids=frozenset(org for org, _, _, _, kind in grants if kind == OrganisationKind.SCHOOL),
-        owned_licences=frozenset(lic for _, _, lic, owner, _ in grants if owner == person.id),
+        roles={org: role for org, role, *_ in grants},
+        school_ids=frozenset(org for org, _, _, _, kind, *_ in grants if kind == OrganisationKind.SCHOOL),
+        owned_licences=frozenset(lic for _, _, lic, owner, *_ in grants if owner == person.id),
         delegations={group: org for group, org in delegations},
         trust_schools={school: trust for school, trust in trust_schools},
+        mentor_of=frozenset(org for org, *_, mentor, _ in grants if mentor),
+        headteacher_of=frozenset(org for org, *_, head in grants if head),
     )

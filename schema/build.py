@@ -18,13 +18,17 @@ from schema.notifications import NotificationMutations
 from schema.problems import ExpectedError
 from schema.progress_mutations import ProgressMutations
 from schema.query import Query
+from schema.records import RecordMutations
+from schema.supervisors import SupervisorMutations
 from schema.trusts import TrustMutations
+from schema.workflow import WorkflowMutations
 
 log = logging.getLogger("trellis.graphql")
 
-Mutation = merge_types(
-    "Mutation", (OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations, NotificationMutations)
-)
+Mutation = merge_types("Mutation", (
+    OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations, NotificationMutations,
+    WorkflowMutations, RecordMutations, SupervisorMutations,
+))
 
 
 def is_expected(error: GraphQLError) -> bool:

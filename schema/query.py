@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
+from strawberry.tools import merge_types
 
 from domain import models, validation
 from permissions.policy import Ability
@@ -19,10 +20,11 @@ from resolvers.pagination import Page
 from schema import ids, notifications
 from schema.connection import Connection, connection, page_size
 from schema.groups import LearningPath
-from schema.notifications import NotificationDelivery
 from schema.nodes import AuditActionEnum, AuditEvent, Course, Organisation, OrganisationKind, SecuredNode
+from schema.notifications import NotificationDelivery
 from schema.permission import field
 from schema.reports import CourseEnrolment, ReportFilter, enrolments
+from schema.supervisors import WorkflowQuery
 from schema.trusts import Trust, TrustListing, trust_view
 from schema.viewer import Viewer
 
@@ -195,3 +197,7 @@ class Query:
     ) -> Connection[TrustListing]:
         page = await trust_resolvers.directory(info.context, search=search, first=page_size(info, first), after=after)
         return connection(page, TrustListing.from_row)
+
+
+# Workflow, records and supervisors (seed 002) declare their fields beside their types.
+Query = merge_types("Query", (Query, WorkflowQuery))

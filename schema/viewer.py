@@ -7,13 +7,15 @@ import strawberry
 from domain import models
 from resolvers import groups as group_resolvers
 from resolvers import learning_paths as path_resolvers
+from resolvers import supervisors as supervisor_resolvers
 from resolvers import viewer as viewer_resolvers
+from schema import notifications as notification_schema
 from schema.connection import Connection, connection, page_size
 from schema.groups import LearningPath, StaffGroup
-from schema import notifications as notification_schema
 from schema.ids import decode
 from schema.nodes import Licence, Membership, Organisation, Person, Seat
 from schema.notifications import NotificationDelivery
+from schema.supervisors import SupervisorEntry
 
 
 @strawberry.type(description="One licence of the caller's schools, and the caller's part in it.")
@@ -97,3 +99,8 @@ class Viewer:
             info.context, licence_id=None, first=page_size(info, first), after=after
         )
         return connection(page, StaffGroup.from_row)
+
+    @strawberry.field(description="Which supervisor entry to show in each organisation where the caller is a "
+                      "mentor or a headteacher, under the site's labels: SUPERVISOR for someone who is both.")
+    async def supervisor_entries(self, info: strawberry.Info) -> list[SupervisorEntry]:
+        return [SupervisorEntry.from_entry(e) for e in await supervisor_resolvers.entries(info.context)]

@@ -414,6 +414,101 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
 }
 
 
+# --- Workflow, records and supervisors (seed 002) ---------------------------------------
+
+from tests.workflow_world import IN_AUTUMN, build_workflow_world  # noqa: E402
+
+RECORD_ATTENDANCE = """mutation($c: ID!, $l: ID!, $d: Date!) { recordAttendance(input: {courseId: $c, learnerId: $l,
+  sessionDate: $d, code: "/"}) { __typename } }"""
+
+
+async def _configure_workflow_phase(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($s: ID!) { configureWorkflowPhase(input: {schoolId: $s, area: ATTENDANCE,
+      phase: GROUP_REGISTRATION, learner: true, parent: true, responsible: MENTOR}) { __typename } }"""
+    return query, {"s": world.org("ashdown")}, world["owner"].token, "configureWorkflowPhase"
+
+
+async def _record_attendance(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    w = await build_workflow_world(db, world)
+    variables = {"c": w.course("maths"), "l": w["learner"].gid, "d": IN_AUTUMN.isoformat()}
+    return RECORD_ATTENDANCE, variables, w["teacher"].token, "recordAttendance"
+
+
+async def _advance_registration(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query, variables, token, _ = await _record_attendance(gql, world, db)
+    await gql(query, variables, token=token)
+    scopes = await gql('query($s: ID!) { registrationScopes(schoolId: $s) { nodes { id } } }',
+                       {"s": world.org("ashdown")}, token=token)
+    query = """mutation($id: ID!) { advanceRegistration(input: {scopeId: $id, fromPhase: COURSE_REGISTRATION}) {
+      __typename } }"""
+    return query, {"id": scopes["registrationScopes"]["nodes"][0]["id"]}, token, "advanceRegistration"
+
+
+async def _add_behaviour_note(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    w = await build_workflow_world(db, world)
+    query = """mutation($s: ID!, $l: ID!) { addBehaviourNote(input: {schoolId: $s, learnerId: $l,
+      notedOn: "2026-10-05", positive: true, type: "Helpfulness", weight: 2, text: "Tidied up"}) { __typename } }"""
+    return query, {"s": world.org("ashdown"), "l": w["learner"].gid}, w["mentor"].token, "addBehaviourNote"
+
+
+async def _record_assessment(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    w = await build_workflow_world(db, world)
+    query = """mutation($c: ID!, $l: ID!, $t: ID!) { recordAssessment(input: {courseId: $c, learnerId: $l,
+      termId: $t, result: "Secure", comment: "Good"}) { __typename } }"""
+    variables = {"c": w.course("maths"), "l": w["learner"].gid, "t": w.term("autumn")}
+    return query, variables, w["teacher"].token, "recordAssessment"
+
+
+def _role_setup(name: str, school_field: str, person: str):  # type: ignore[no-untyped-def]
+    async def setup(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+        w = await build_workflow_world(db, world)
+        query = f"""mutation($o: ID!, $p: ID!) {{ {name}(input: {{{school_field}: $o, personId: $p}}) {{
+          __typename }} }}"""
+        return query, {"o": world.org("ashdown"), "p": w[person].gid}, world["owner"].token, name
+
+    return setup
+
+
+async def _assign_learners(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    w = await build_workflow_world(db, world)
+    query = """mutation($s: ID!, $m: ID!, $c: ID!) { assignLearners(input: {schoolId: $s, mentorId: $m,
+      courseIds: [$c]}) { __typename } }"""
+    return query, {"s": world.org("ashdown"), "m": w["mentor"].gid, "c": w.course("maths")}, world["owner"].token, \
+        "assignLearners"
+
+
+async def _unassign_learners(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    w = await build_workflow_world(db, world)
+    query = """mutation($s: ID!, $m: ID!, $l: ID!) { unassignLearners(input: {schoolId: $s, mentorId: $m,
+      learnerIds: [$l]}) { __typename } }"""
+    return query, {"s": world.org("ashdown"), "m": w["mentor"].gid, "l": w["learner"].gid}, \
+        world["owner"].token, "unassignLearners"
+
+
+async def _rename_supervisor_labels(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($s: ID!) { renameSupervisorLabels(input: {schoolId: $s, mentorLabel: "Tutor",
+      headteacherLabel: "Principal"}) { __typename } }"""
+    return query, {"s": world.org("ashdown")}, world["admin"].token, "renameSupervisorLabels"
+
+
+MUTATIONS |= {
+    "configureWorkflowPhase": (_configure_workflow_phase, "WORKFLOW_PHASE_CONFIGURED", "WorkflowPhasePayload"),
+    "advanceRegistration": (_advance_registration, "REGISTRATION_ADVANCED", "RegistrationScopePayload"),
+    "recordAttendance": (_record_attendance, "ATTENDANCE_RECORDED", "AttendanceRecordPayload"),
+    "addBehaviourNote": (_add_behaviour_note, "BEHAVIOUR_NOTED", "BehaviourNotePayload"),
+    "recordAssessment": (_record_assessment, "ASSESSMENT_RECORDED", "AssessmentPayload"),
+    "addMentor": (_role_setup("addMentor", "schoolId", "teacher"), "MENTOR_ADDED", "SupervisorPayload"),
+    "removeMentor": (_role_setup("removeMentor", "schoolId", "mentor"), "MENTOR_REMOVED", "SupervisorPayload"),
+    "addHeadteacher": (_role_setup("addHeadteacher", "organisationId", "teacher"), "HEADTEACHER_ADDED",
+                       "SupervisorPayload"),
+    "removeHeadteacher": (_role_setup("removeHeadteacher", "organisationId", "headteacher"), "HEADTEACHER_REMOVED",
+                          "SupervisorPayload"),
+    "assignLearners": (_assign_learners, "LEARNERS_ASSIGNED", "MentorLearnersPayload"),
+    "unassignLearners": (_unassign_learners, "LEARNERS_UNASSIGNED", "MentorLearnersPayload"),
+    "renameSupervisorLabels": (_rename_supervisor_labels, "SUPERVISOR_LABELS_RENAMED", "SupervisorLabelsPayload"),
+}
+
+
 def test_every_mutation_of_the_schema_is_covered_here() -> None:
     """A new mutation must join the table below, or its audit event goes untested."""
     from app.settings import Settings

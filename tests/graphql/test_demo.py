@@ -40,7 +40,7 @@ async def test_the_full_administrator_lists_staff_promotes_one_and_reads_the_eve
     me = await gql("{ me { memberships { organisation { members(first: 50, role: MEMBER) { totalCount "
                    "nodes { id person { displayName } } } } } } }", token=token)
     members = me["me"]["memberships"][0]["organisation"]["members"]
-    assert members["totalCount"] == 28
+    assert members["totalCount"] == 28 + len(demo.LEARNERS) + 2  # staff, and the learners and parents of seed 002
     chosen = members["nodes"][0]
     done = await gql("mutation($id: ID!) { promoteMember(input: {membershipId: $id}) { __typename } }",
                      {"id": chosen["id"]}, token=token)
@@ -65,3 +65,37 @@ async def test_the_demo_delegate_manages_es1_only(gql, demo_tokens) -> None:  # 
     assert data["me"]["staffGroups"]["nodes"] == [
         {"name": "ES1", "viewerCan": {"edit": True, "delete": False, "delegate": False, "report": True}}
     ]
+
+
+async def test_the_headteacher_completes_a_phase_after_which_the_learner_sees_the_records(gql, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    """Issue 7's 'done when': the headteacher sees a mentor's overview and completes the Maths
+    assessment, and the learner's token then sees their result."""
+    learner = await gql(demo.SAMPLES["learner"], token=demo_tokens["learner"])
+    assert learner["assessments"]["totalCount"] == 0
+    assert learner["attendanceRecords"]["totalCount"] == 5  # English is in group registration: ticked
+
+    head = await gql(demo.SAMPLES["headteacher"], token=demo_tokens["headteacher"])
+    (entry,) = head["me"]["supervisorEntries"]
+    assert entry["kind"] == "HEADTEACHER" and entry["label"] == "Headteacher"
+    term = head["assessments"]["nodes"][0]["term"]["id"]
+    overview = await gql(
+        "query($s: ID!, $t: ID!) { site(schoolId: $s) { mentorOverview(termId: $t) { mentor { displayName } "
+        "learners attendanceRate positiveNotes negativeNotes assessmentScopes { phase scopes } } } }",
+        {"s": entry["organisation"]["id"], "t": term}, token=demo_tokens["headteacher"])
+    (mentor,) = overview["site"]["mentorOverview"]
+    assert mentor["learners"] == 6 and mentor["positiveNotes"] == 2 and mentor["negativeNotes"] == 1
+    assert 0 < mentor["attendanceRate"] <= 1
+    assert {"phase": "ORGANISATION_APPROVAL", "scopes": 1} in mentor["assessmentScopes"]
+
+    scopes = await gql(
+        'query($s: ID!) { registrationScopes(schoolId: $s, area: ASSESSMENT) { nodes { id phase { kind } '
+        'viewerCanMoveOn } } }', {"s": entry["organisation"]["id"]}, token=demo_tokens["headteacher"])
+    (scope,) = scopes["registrationScopes"]["nodes"]
+    assert scope["viewerCanMoveOn"] is True
+    done = await gql("mutation($id: ID!) { advanceRegistration(input: {scopeId: $id, fromPhase: ORGANISATION_APPROVAL}) "
+                     "{ __typename ... on RegistrationScopePayload { registrationScope { phase { kind } } } } }",
+                     {"id": scope["id"]}, token=demo_tokens["headteacher"])
+    assert done["advanceRegistration"]["registrationScope"]["phase"]["kind"] == "COMPLETED"
+
+    learner = await gql(demo.SAMPLES["learner"], token=demo_tokens["learner"])
+    assert [a["course"]["title"] for a in learner["assessments"]["nodes"]] == ["Year 5 Maths"]

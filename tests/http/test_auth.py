@@ -31,6 +31,12 @@ SIGNED_IN_QUERIES = {
     "trust": '{ trust(id: "%s") { isAcademies } }' % global_id("Organisation", 3),
     "trustDirectory": "{ trustDirectory { totalCount } }",
     "failedNotifications": "{ failedNotifications { totalCount } }",
+    # Workflow, records and supervisors (seed 002).
+    "site": '{ site(schoolId: "%s") { school { name } } }' % global_id("Organisation", 1),
+    "registrationScopes": '{ registrationScopes(schoolId: "%s") { totalCount } }' % global_id("Organisation", 1),
+    "attendanceRecords": "{ attendanceRecords { totalCount } }",
+    "behaviourNotes": "{ behaviourNotes { totalCount } }",
+    "assessments": "{ assessments { totalCount } }",
 }
 
 

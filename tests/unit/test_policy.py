@@ -26,6 +26,9 @@ PRINCIPALS = {
     "external system of 1": Principal(token_id=7, display_name="MIS", system_organisation_id=1),
     # Put in charge of staff group 7 of school 1 by its administrators: a member otherwise.
     "delegate of group 7 in 1": Principal(person_id=8, token_id=8, roles={1: MEMBER}, delegations={7: 1}),
+    # Supervisors (seed 002): roles a site administrator gives members of the school.
+    "headteacher of 1": Principal(person_id=10, token_id=10, roles={1: MEMBER}, headteacher_of=frozenset({1})),
+    "mentor in 1": Principal(person_id=11, token_id=11, roles={1: MEMBER}, mentor_of=frozenset({1})),
 }
 
 # Any valid token: `me`, `node`, lists scoped by organisation, and the platform-wide catalogue.
@@ -41,7 +44,13 @@ GROUP_ABILITIES = {A.VIEW_GROUP, A.EDIT_GROUP, A.DELETE_GROUP, A.DELEGATE_GROUP,
 ADMINISTRATOR = {
     A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_LICENCE, A.VIEW_SEATS, A.MANAGE_SEATS, A.VIEW_AUDIT,
     A.CREATE_GROUP, A.VIEW_PATHS, A.VIEW_REPORTS, A.RECORD_PROGRESS, A.GRANT_TRUST, A.MANAGE_NOTIFICATIONS,
-} | GROUP_ABILITIES
+} | GROUP_ABILITIES | {
+    # Seed 002: site administrators hold 'Supervisor management' and set the workflow; DOMAIN.md
+    # gives them everything in their school, its records and overviews included.
+    A.MANAGE_SUPERVISORS, A.CONFIGURE_WORKFLOW, A.VIEW_RECORDS, A.VIEW_SUPERVISION,
+}
+# A headteacher monitors their organisation's mentors: its records and the overviews.
+HEADTEACHER = {A.VIEW_RECORDS, A.VIEW_SUPERVISION}
 # A member sees their school's profile and its 'My colleagues' list (seed 001) and licence;
 # they manage nothing, see no audit log, no group and no one else's learning path.
 MEMBER_OF = {A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.VIEW_LICENCE}
@@ -67,6 +76,9 @@ EXPECTED: dict[str, dict[int | None, set[Ability]]] = {
     "external system of 1": {1: SIGNED_IN | SYSTEM_OF, 2: SIGNED_IN, None: SIGNED_IN},
     # A delegation is about one group (asked with can_on_group): it adds nothing school-wide.
     "delegate of group 7 in 1": {1: SIGNED_IN | MEMBER_OF, 2: SIGNED_IN, None: SIGNED_IN},
+    "headteacher of 1": {1: SIGNED_IN | MEMBER_OF | HEADTEACHER, 2: SIGNED_IN, None: SIGNED_IN},
+    # A mentor's reach is their learners, decided per record: nothing school-wide.
+    "mentor in 1": {1: SIGNED_IN | MEMBER_OF, 2: SIGNED_IN, None: SIGNED_IN},
 }
 
 PAIRS = [(who, ability) for who in PRINCIPALS for ability in Ability]
@@ -197,6 +209,8 @@ GROUP_EXPECTED: dict[str, dict[int, set[Ability]]] = {
     "member of 1, administrator of 2": {7: set(), 8: set(), 9: GROUP_ABILITIES},
     "external system of 1": {7: set(), 8: set(), 9: set()},
     "delegate of group 7 in 1": {7: DELEGATE_SHARE, 8: set(), 9: set()},
+    "headteacher of 1": {7: set(), 8: set(), 9: set()},
+    "mentor in 1": {7: set(), 8: set(), 9: set()},
 }
 GROUP_LEVEL = sorted(GROUP_ABILITIES)
 
@@ -370,3 +384,145 @@ def test_the_clauses_render_as_plain_sql(who: str, groups: str, events: str) -> 
     principal = PRINCIPALS[who]
     assert sql(policy.groups_clause(principal, column("id"), column("organisation_id"))) == groups
     assert sql(policy.audit_clause(principal, column("organisation_id"), column("staff_group_id"))) == events
+
+
+# --- Workflow, records and supervisors (seed 002) -----------------------------------------
+# Acting on a phase: only its responsible role, whatever else the caller holds.
+
+from domain.records import CourseRole  # noqa: E402
+from domain.workflow import Area, PhaseKind, Role, default_phases  # noqa: E402
+
+# Who is asking about a scope of school 1: (principal, teaches its course, mentors its learners).
+ACTORS = {
+    "teacher of the course": (Principal(person_id=20, token_id=20, roles={1: MEMBER}), True, False),
+    "mentor of its learners": (PRINCIPALS["mentor in 1"], False, True),
+    "mentor of other learners": (PRINCIPALS["mentor in 1"], False, False),
+    # Assigned learners once, but no longer a mentor of the school.
+    "former mentor": (Principal(person_id=21, token_id=21, roles={1: MEMBER}), False, True),
+    "headteacher of 1": (PRINCIPALS["headteacher of 1"], False, False),
+    "headteacher of 2": (Principal(person_id=22, token_id=22, roles={2: MEMBER}, headteacher_of=frozenset({2})),
+                         False, False),
+    "administrator of 1": (PRINCIPALS["administrator of 1"], False, False),
+    "platform support": (PRINCIPALS["platform support"], False, False),
+    "external system of 1": (PRINCIPALS["external system of 1"], False, False),
+    "anonymous": (ANONYMOUS, False, False),
+}
+MOVERS = {Role.TEACHER: {"teacher of the course"}, Role.MENTOR: {"mentor of its learners"},
+          Role.HEADTEACHER: {"headteacher of 1"}, None: set()}
+
+
+@pytest.mark.parametrize("responsible", [Role.TEACHER, Role.MENTOR, Role.HEADTEACHER, None])
+@pytest.mark.parametrize("who", sorted(ACTORS))
+def test_only_the_responsible_role_moves_a_phase_on(responsible: Role | None, who: str) -> None:
+    principal, teaches, mentors = ACTORS[who]
+    allowed = policy.can_move_on(principal, responsible, 1, teaches=teaches, mentors=mentors)
+    assert allowed is (who in MOVERS[responsible])
+    if not allowed:
+        with pytest.raises(Forbidden):
+            policy.authorize_move_on(principal, responsible, 1, teaches=teaches, mentors=mentors)
+
+
+EDITORS = {
+    PhaseKind.COURSE_REGISTRATION: {"teacher of the course"},
+    PhaseKind.GROUP_REGISTRATION: {"mentor of its learners"},
+    PhaseKind.ORGANISATION_APPROVAL: {"headteacher of 1", "mentor of its learners"},  # the mentor can still edit
+    PhaseKind.COMPLETED: set(),
+}
+
+
+@pytest.mark.parametrize("phase", default_phases(Area.ATTENDANCE), ids=lambda p: p.kind)
+@pytest.mark.parametrize("who", sorted(ACTORS))
+def test_who_may_change_records_in_each_phase(phase, who: str) -> None:  # type: ignore[no-untyped-def]
+    principal, teaches, mentors = ACTORS[who]
+    allowed = policy.can_edit_records(principal, phase, 1, teaches=teaches, mentors=mentors)
+    assert allowed is (who in EDITORS[phase.kind])
+
+
+# Visibility of records, evaluated on real rows. Every record is in school 1 or 2, of a
+# learner, maybe of a course, with its phase's three ticks.
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
+
+from domain.models import CourseParticipant, MentorLearner, ParentLink  # noqa: E402
+
+_records = Table(
+    "records", _metadata, Column("id", Integer, primary_key=True), Column("organisation_id", Integer),
+    Column("learner_id", Integer), Column("course_id", Integer, nullable=True),
+    Column("learner_sees", Integer), Column("parent_sees", Integer), Column("external_sees", Integer),
+)
+LEARNER, CHILD, PARENT, TEACHER, MENTOR = 30, 31, 32, 20, 11
+WORKFLOW_PRINCIPALS = {
+    "learner": Principal(person_id=LEARNER, token_id=30),
+    "parent": Principal(person_id=PARENT, token_id=32),
+    "teacher": Principal(person_id=TEACHER, token_id=20, roles={1: MEMBER}),
+    "mentor": PRINCIPALS["mentor in 1"],
+    "headteacher": PRINCIPALS["headteacher of 1"],
+    "administrator": PRINCIPALS["administrator of 1"],
+    "external system": PRINCIPALS["external system of 1"],
+    "member": PRINCIPALS["member of 1"],
+    "platform support": PRINCIPALS["platform support"],
+    "anonymous": ANONYMOUS,
+}
+
+
+def expected_sight(who: str, row: dict) -> bool:
+    """Written from DOMAIN.md's table, row by row. Course 100 of school 1 is taught by the
+    teacher; the mentor has the learner assigned in school 1; the parent's child is CHILD."""
+    in_1 = row["organisation_id"] == 1
+    return {
+        "learner": row["learner_id"] == LEARNER and row["learner_sees"],
+        "parent": row["learner_id"] == CHILD and row["parent_sees"],
+        "teacher": row["course_id"] == 100,
+        "mentor": in_1 and row["learner_id"] == LEARNER,
+        "headteacher": in_1,
+        "administrator": in_1,
+        "external system": in_1 and row["external_sees"],
+    }.get(who, False)
+
+
+@pytest.fixture(scope="module")
+def workflow_tables():  # type: ignore[no-untyped-def]
+    engine = create_engine("sqlite://")
+    _metadata.create_all(engine, tables=[_records])
+    SQLModel.metadata.create_all(
+        engine, tables=[CourseParticipant.__table__, MentorLearner.__table__, ParentLink.__table__]
+    )
+    with engine.begin() as conn:
+        conn.execute(insert(CourseParticipant), [
+            {"course_id": 100, "person_id": TEACHER, "role": CourseRole.TEACHER},
+            {"course_id": 100, "person_id": LEARNER, "role": CourseRole.LEARNER},
+            {"course_id": 200, "person_id": TEACHER, "role": CourseRole.LEARNER},  # learning is not teaching
+        ])
+        conn.execute(insert(MentorLearner), [
+            {"organisation_id": 1, "mentor_id": MENTOR, "learner_id": LEARNER},
+            {"organisation_id": 2, "mentor_id": MENTOR, "learner_id": CHILD},  # not a mentor of school 2
+        ])
+        conn.execute(insert(ParentLink), [{"parent_id": PARENT, "learner_id": CHILD}])
+    yield engine
+    engine.dispose()
+
+
+_row = st.fixed_dictionaries({
+    "organisation_id": st.sampled_from([1, 2]),
+    "learner_id": st.sampled_from([LEARNER, CHILD, 99]),
+    "course_id": st.sampled_from([None, 100, 200]),
+    "learner_sees": st.booleans(), "parent_sees": st.booleans(), "external_sees": st.booleans(),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(_row, min_size=1, max_size=12))
+def test_records_clause_selects_exactly_the_records_domain_md_allows(workflow_tables, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    with workflow_tables.begin() as conn:
+        conn.execute(_records.delete())
+        conn.execute(insert(_records), [{"id": i, **r} for i, r in enumerate(rows, 1)])
+    for who, principal in WORKFLOW_PRINCIPALS.items():
+        clause = policy.records_clause(
+            principal, organisation_id=_records.c.organisation_id, learner_id=_records.c.learner_id,
+            course_id=_records.c.course_id, learner_sees=_records.c.learner_sees,
+            parent_sees=_records.c.parent_sees, external_sees=_records.c.external_sees,
+        )
+        expected = {i for i, r in enumerate(rows, 1) if expected_sight(who, r)}
+        assert _ids(workflow_tables, _records, clause) == expected, who
