@@ -15,7 +15,7 @@ import uvicorn
 
 from app import demo, migrations
 from app.db import Database, create_engine, is_sqlite
-from app.settings import Settings, get_settings
+from app.settings import get_settings
 from domain.errors import DomainError
 from domain.models import utcnow
 from jobs.delivery import deliver
@@ -171,56 +171,37 @@ def serve(
 @notify_cli.command("day")
 def notify_day(
     day: Annotated[datetime.datetime, typer.Argument(formats=["%Y-%m-%d"], help="The school-local day, YYYY-MM-DD.")],
-    school: Annotated[list[int] | None, typer.Option(help="A school's id; repeat for more. Default: every school.")] = None,
+    school: Annotated[list[int] | None, typer.Option(help="A school's id; repeat for more. Default: all.")] = None,
 ) -> None:
     """Plan and send one day again, for an operator re-running a missed day. The
     once-only rules hold: no one gets a second digest for that day, no reminder twice."""
     from jobs import broker as brokers
-    from jobs.planning import enqueue_waiting, plan_day
+    from jobs import planning, scheduler
 
     settings = get_settings()
-    local_date = day.date()
 
     async def run(db: Database) -> None:
         now = utcnow()
-        schools = school or list((await db_schools(db)))
-        for organisation_id in schools:
-            planned = await plan_day(db, organisation_id, local_date, now, rerun=True)
-            count = planned.deliveries if planned else 0
-            typer.echo(f"School {organisation_id}, {local_date}: {count} new digest(s).")
+        for organisation_id in school or await planning.licensed_schools(db):
+            planned = await planning.plan_day(db, organisation_id, day.date(), now, rerun=True)
+            typer.echo(f"School {organisation_id}, {day.date()}: {planned.deliveries if planned else 0} new digest(s).")
         runtime = brokers.Runtime(settings)
-        broker = brokers.install(brokers.make_broker(settings.broker_url), runtime)
         if settings.broker_url == "stub":
             # No worker process to hand over to: send here and now.
-            sent: list[int] = []
-            await enqueue_waiting(db, now, sent.append, requeue_after=_requeue(settings), lease=_lease(settings))
-            for delivery_id in sent:
+            waiting: list[int] = []
+            await scheduler.hand_over(db, settings, waiting.append)
+            for delivery_id in waiting:
                 await deliver(db, delivery_id, runtime.mailer, runtime.policy)
-            typer.echo(f"Sent {len(sent)} digest(s) through {settings.smtp_url}.")
-        else:
-            handed = await enqueue_waiting(db, now, brokers.enqueue(settings), requeue_after=_requeue(settings),
-                                           lease=_lease(settings))
-            typer.echo(f"Handed {handed} digest(s) to the workers.")
+            typer.echo(f"Sent {len(waiting)} digest(s) through {settings.smtp_url}.")
+            return
+        broker = brokers.install(brokers.make_broker(settings.broker_url), runtime)
+        try:
+            typer.echo(f"Handed {await scheduler.hand_over(db, settings, brokers.enqueue(settings))} digest(s) "
+                       "to the workers.")
+        finally:
             broker.close()
 
     _with_db(run)
-
-
-def _requeue(settings: Settings) -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.notification_requeue_seconds)
-
-
-def _lease(settings: Settings) -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.notification_lease_seconds)
-
-
-async def db_schools(db: Database) -> list[int]:
-    from sqlalchemy import select
-
-    from domain.models import Licence
-
-    async with db.read() as session:
-        return list((await session.execute(select(Licence.organisation_id).order_by(Licence.organisation_id))).scalars())
 
 
 @notify_cli.command("worker")

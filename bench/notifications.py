@@ -12,7 +12,7 @@ import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app import migrations
 from app.db import Database, create_engine, normalise_url
@@ -82,6 +82,9 @@ async def _school(db: Database, staff: int) -> int:
     ids = range(first_person, first_person + staff)
     await _bulk(db, Person, [{"id": i, "email": f"p{i}@bench.example", "display_name": f"Person {i}",
                               "is_platform_support": False, "created_at": NOW} for i in ids])
+    if not db.sqlite:  # ids were given: move the sequence past them
+        async with db.write() as session:
+            await session.execute(text("SELECT setval(pg_get_serial_sequence('person', 'id'), max(id)) FROM person"))
     await _bulk(db, Membership, [{"organisation_id": school_id, "person_id": i, "role": MembershipRole.MEMBER,
                                   "created_at": NOW} for i in ids])
     await _bulk(db, Seat, [{"licence_id": licence_id, "person_id": i, "active": True, "created_at": NOW,
@@ -116,7 +119,7 @@ async def bench(url: str, sizes: list[int]) -> list[tuple[int, float, float, int
             assert planned is not None
             async with db.read() as session:
                 lines = (await session.execute(
-                    select(func.count()).select_from(NotificationItem).where(NotificationItem.plan_id == planned.plan_id)
+                    select(func.count()).where(NotificationItem.plan_id == planned.plan_id)
                 )).scalar_one()
                 digests = (await session.execute(
                     select(func.count()).select_from(NotificationDelivery)

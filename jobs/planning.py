@@ -15,11 +15,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     CompoundSelect,
     Select,
     String,
-    CTE,
     and_,
     cast,
     delete,
@@ -41,10 +41,10 @@ from app.db import Database
 from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
 from domain.models import (
-    Course,
-    Enrolment,
     IS_REMINDER,
     REMINDER_KEY,
+    Course,
+    Enrolment,
     GroupKind,
     Licence,
     NotificationDelivery,
@@ -170,7 +170,9 @@ async def _stage_targets(
         await session.execute(insert(NotificationPlanTarget), staged)
 
 
-async def plan_day(db: Database, organisation_id: int, day: date, now: datetime, *, rerun: bool = False) -> PlannedDay | None:
+async def plan_day(
+    db: Database, organisation_id: int, day: date, now: datetime, *, rerun: bool = False
+) -> PlannedDay | None:
     """Plan `day` for one school. Returns None when the day was already planned (and
     this is not an operator's rerun) or the school has no licence. A rerun obeys the
     same once-only rules: no second digest for a person that day, no reminder twice."""
@@ -183,7 +185,9 @@ async def plan_day(db: Database, organisation_id: int, day: date, now: datetime,
         return None
 
 
-async def _plan(session: AsyncSession, organisation_id: int, day: date, now: datetime, rerun: bool) -> PlannedDay | None:
+async def _plan(
+    session: AsyncSession, organisation_id: int, day: date, now: datetime, rerun: bool
+) -> PlannedDay | None:
     licence_id = (
         await session.execute(select(Licence.id).where(Licence.organisation_id == organisation_id))
     ).scalar_one_or_none()
@@ -264,7 +268,9 @@ async def _plan(session: AsyncSession, organisation_id: int, day: date, now: dat
     if NotificationKind.ASSIGNED in rules.enabled:
         changed = exists().where(claimed, NotificationOutbox.person_id == people.c.person_id)
         await session.execute(
-            insert(NotificationItem).from_select(columns, lines(literal(NotificationKind.ASSIGNED.value)).where(changed))
+            insert(NotificationItem).from_select(
+                columns, lines(literal(NotificationKind.ASSIGNED.value)).where(changed)
+            )
         )
     if NotificationKind.REMOVED in rules.enabled:
         reached = select(people.c.person_id).subquery("reached")
@@ -291,12 +297,21 @@ async def _plan(session: AsyncSession, organisation_id: int, day: date, now: dat
     return PlannedDay(plan.id, organisation_id, day, created.rowcount or 0)
 
 
+async def licensed_schools(db: Database) -> list[int]:
+    async with db.read() as session:
+        rows = await session.execute(select(Licence.organisation_id).order_by(Licence.organisation_id))
+        return list(rows.scalars())
+
+
 async def due_days(db: Database, now: datetime) -> list[tuple[int, date]]:
     """(school, day) pairs whose send hour has come and that have no plan yet."""
     async with db.read() as session:
         schools = (
             await session.execute(
-                select(Organisation.id, Organisation.time_zone, func.coalesce(NotificationSettings.send_hour, Rules.send_hour))
+                select(
+                    Organisation.id, Organisation.time_zone,
+                    func.coalesce(NotificationSettings.send_hour, Rules.send_hour),
+                )
                 .join(Licence, Licence.organisation_id == Organisation.id)
                 .outerjoin(NotificationSettings, NotificationSettings.organisation_id == Organisation.id)
                 .order_by(Organisation.id)
@@ -319,29 +334,17 @@ async def deliveries_to_send(db: Database, now: datetime, *, requeue_after: time
     """Deliveries waiting for a worker: never enqueued, or enqueued so long ago that the
     message must have been lost, or claimed by a worker that died."""
     stale = now - requeue_after
+    not_handed_over = or_(NotificationDelivery.enqueued_at.is_(None), NotificationDelivery.enqueued_at < stale)
+    waiting = or_(
+        and_(NotificationDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.RETRYING]), not_handed_over),
+        and_(NotificationDelivery.status == DeliveryStatus.SENDING, NotificationDelivery.claimed_at < now - lease,
+             not_handed_over),
+    )
     async with db.read() as session:
-        return list(
-            (
-                await session.execute(
-                    select(NotificationDelivery.id)
-                    .where(
-                        or_(
-                            and_(
-                                NotificationDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.RETRYING]),
-                                or_(NotificationDelivery.enqueued_at.is_(None), NotificationDelivery.enqueued_at < stale),
-                            ),
-                            and_(
-                                NotificationDelivery.status == DeliveryStatus.SENDING,
-                                NotificationDelivery.claimed_at < now - lease,
-                                or_(NotificationDelivery.enqueued_at.is_(None), NotificationDelivery.enqueued_at < stale),
-                            ),
-                        )
-                    )
-                    .order_by(NotificationDelivery.id)
-                    .limit(limit)
-                )
-            ).scalars()
+        rows = await session.execute(
+            select(NotificationDelivery.id).where(waiting).order_by(NotificationDelivery.id).limit(limit)
         )
+        return list(rows.scalars())
 
 
 async def mark_enqueued(db: Database, ids: Sequence[int], now: datetime) -> None:

@@ -10,17 +10,25 @@ from app.db import Database
 from app.settings import Settings
 from domain.models import utcnow
 from jobs import broker as brokers
-from jobs.planning import Enqueue, PlannedDay, tick
+from jobs.planning import Enqueue, PlannedDay, enqueue_waiting, tick
 
 log = logging.getLogger("trellis.jobs")
 
 
+def _timing(settings: Settings) -> dict[str, timedelta]:
+    return {
+        "requeue_after": timedelta(seconds=settings.notification_requeue_seconds),
+        "lease": timedelta(seconds=settings.notification_lease_seconds),
+    }
+
+
 async def tick_now(db: Database, settings: Settings, enqueue: Enqueue) -> list[PlannedDay]:
-    return await tick(
-        db, utcnow(), enqueue,
-        requeue_after=timedelta(seconds=settings.notification_requeue_seconds),
-        lease=timedelta(seconds=settings.notification_lease_seconds),
-    )
+    return await tick(db, utcnow(), enqueue, **_timing(settings))
+
+
+async def hand_over(db: Database, settings: Settings, enqueue: Enqueue) -> int:
+    """Enqueue every digest waiting for a worker; how many were handed over."""
+    return await enqueue_waiting(db, utcnow(), enqueue, **_timing(settings))
 
 
 async def run_scheduler(db: Database, settings: Settings, enqueue: Enqueue, stop: asyncio.Event) -> None:

@@ -99,6 +99,9 @@ async def update_settings(
     return school, row
 
 
+Logged = tuple[NotificationDelivery, Person, str]  # a delivery, its person, its school's name
+
+
 def _logged() -> Select:
     return (
         select(NotificationDelivery, Person, Organisation.name)
@@ -108,7 +111,7 @@ def _logged() -> Select:
 
 
 async def _page(ctx: RequestContext, stmt: Select, *, first: int, after: str | None,
-                newest_first: bool = True) -> Page[tuple[NotificationDelivery, Person, str]]:
+                newest_first: bool = True) -> Page[Logged]:
     async with ctx.db.read() as session:
         return await paginate(
             session, stmt, [Order(NotificationDelivery.id, descending=newest_first)],
@@ -116,7 +119,7 @@ async def _page(ctx: RequestContext, stmt: Select, *, first: int, after: str | N
         )
 
 
-async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[tuple[NotificationDelivery, Person, str]]:
+async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[Logged]:
     """What was sent to the caller, newest first."""
     person_id = ctx.principal.person_id
     if person_id is None:
@@ -130,7 +133,7 @@ async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) 
 async def school_deliveries(
     ctx: RequestContext, *, school_id: int, status: DeliveryStatus | None, on: date | None, first: int,
     after: str | None,
-) -> Page[tuple[NotificationDelivery, Person, str]]:
+) -> Page[Logged]:
     """A school's delivery log, newest first, for those who manage its notifications."""
     if not policy.can(ctx.principal, Ability.MANAGE_NOTIFICATIONS, school_id):
         return Page.empty()
@@ -142,7 +145,7 @@ async def school_deliveries(
     return await _page(ctx, stmt, first=first, after=after)
 
 
-async def failed_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[tuple[NotificationDelivery, Person, str]]:
+async def failed_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[Logged]:
     """Digests whose retries are exhausted, across every school, oldest first: platform
     support's list."""
     policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)

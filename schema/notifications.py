@@ -71,7 +71,8 @@ class NotificationDelivery:
         delivery, person, school_name = rows
         return cls(
             id=ids.global_id("NotificationDelivery", delivery.id), row=delivery, person_name=person.display_name,
-            person_email=person.email, school_name=school_name, local_date=delivery.local_date, status=DeliveryStatus(delivery.status),
+            person_email=person.email, school_name=school_name, local_date=delivery.local_date,
+            status=DeliveryStatus(delivery.status),
             attempts=delivery.attempts, sent_at=delivery.sent_at,
         )
 

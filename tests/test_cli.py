@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from app.cli import cli
 from app.db import Database, create_engine
 from app.main import create_app
 from app.settings import Settings, get_settings
-from domain.models import ApiToken, AuditEvent, utcnow
+from domain.models import ApiToken, AuditEvent, TargetList, TargetListItem, utcnow
 from permissions.principal import InvalidToken, Principal, load_principal
 from tests.world import World, build_world
 
@@ -235,3 +236,35 @@ def test_schema_check_fails_on_a_stale_schema(tmp_path: Path, change: str) -> No
     result = invoke("schema", "check", str(stale))
     assert result.exit_code != 0
     assert "make schema" in result.stderr
+
+
+def test_notify_day_plans_and_sends_a_missed_day_once(seeded: Seeded, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator re-runs a day the scheduler missed: its digests go out (here into the
+    .eml folder of the embedded default), and running it again sends nothing more."""
+    mail = tmp_path / "mail"
+    monkeypatch.setenv("SMTP_URL", f"file://{mail}")
+    get_settings.cache_clear()
+    world = seeded.world
+
+    async def give_targets(db: Database) -> None:
+        async with db.write() as session:
+            target_list = TargetList(group_id=world.all_staff["ashdown"], name="Safeguarding")
+            session.add(target_list)
+            await session.flush()
+            session.add(TargetListItem(list_id=target_list.id, course_id=world.courses[0], position=0,
+                                       due_on=date(2026, 3, 10)))
+
+    seeded.run(give_targets)
+    school = str(world.organisations["ashdown"])
+    first = invoke("notify", "day", "2026-03-01", "--school", school)
+    assert first.exit_code == 0, first.output
+    assert "4 new digest(s)" in first.stdout and "Sent 4 digest(s)" in first.stdout, first.stdout
+    sent = sorted(p.name for p in mail.glob("*.eml"))
+    assert len(sent) == 4  # Ashdown's four staff, each told Course 1 is due soon
+    assert all("Course 1 (Safeguarding), due 2026-03-10" in (mail / name).read_text() for name in sent)
+
+    again = invoke("notify", "day", "2026-03-01", "--school", school)
+    assert again.exit_code == 0, again.output
+    assert "0 new digest(s)" in again.stdout and "Sent 0 digest(s)" in again.stdout, again.stdout
+    assert sorted(p.name for p in mail.glob("*.eml")) == sent
