@@ -273,11 +273,11 @@ async def _plan(
             )
         )
     if NotificationKind.REMOVED in rules.enabled:
-        reached = select(people.c.person_id).subquery("reached")
+        # NOT IN: both engines build the set of people reached once (SQLite an index,
+        # PostgreSQL a hash), where a join or NOT EXISTS may scan it per outbox row.
         removed = (
             select(literal(plan.id), NotificationOutbox.person_id, literal(NotificationKind.REMOVED.value))
-            .outerjoin(reached, reached.c.person_id == NotificationOutbox.person_id)
-            .where(claimed, reached.c.person_id.is_(None))
+            .where(claimed, NotificationOutbox.person_id.not_in(select(people.c.person_id)))
             .distinct()
         )
         await session.execute(insert(NotificationItem).from_select(["plan_id", "person_id", "kind"], removed))
