@@ -18,6 +18,7 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     CompoundSelect,
+    CursorResult,
     Select,
     String,
     and_,
@@ -62,7 +63,14 @@ from domain.models import (
     TargetListItem,
     UTCDateTime,
 )
-from domain.notifications import REMINDERS, DeliveryStatus, NotificationKind, Rules, day_to_plan, reminder
+from domain.notifications import (
+    REMINDERS,
+    DeliveryStatus,
+    NotificationKind,
+    Rules,
+    day_to_plan,
+    reminder,
+)
 
 log = logging.getLogger("trellis.jobs")
 
@@ -257,13 +265,9 @@ async def _plan(
         )
 
     if rules.enabled & set(REMINDERS):
-        # A reminder already sent is skipped by its unique index, not by a NOT EXISTS on
-        # the table being inserted into, which a planner may scan once per row.
-        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-        await session.execute(
-            dialect.insert(NotificationItem)
-            .from_select(columns, lines(staged.reminder).where(staged.reminder.is_not(None)))
-            .on_conflict_do_nothing(index_elements=list(REMINDER_KEY), index_where=text(IS_REMINDER))
+        await _insert_new(
+            session, NotificationItem, columns, lines(staged.reminder).where(staged.reminder.is_not(None)),
+            list(REMINDER_KEY), text(IS_REMINDER),
         )
     if NotificationKind.ASSIGNED in rules.enabled:
         changed = exists().where(claimed, NotificationOutbox.person_id == people.c.person_id)
@@ -282,19 +286,30 @@ async def _plan(
         )
         await session.execute(insert(NotificationItem).from_select(["plan_id", "person_id", "kind"], removed))
 
-    created = await session.execute(
-        insert(NotificationDelivery).from_select(
-            ["person_id", "organisation_id", "plan_id", "local_date", "status", "attempts", "created_at"],
-            select(
-                NotificationItem.person_id, literal(organisation_id), literal(plan.id), literal(day),
-                literal(DeliveryStatus.PENDING.value), literal(0), literal(now, UTCDateTime()),
-            )
-            .where(NotificationItem.plan_id == plan.id, ~told(NotificationItem.person_id))
-            .distinct()
+    # Someone told by an earlier run of this day keeps that digest: the unique key skips them.
+    created = await _insert_new(
+        session, NotificationDelivery,
+        ["person_id", "organisation_id", "plan_id", "local_date", "status", "attempts", "created_at"],
+        select(
+            NotificationItem.person_id, literal(organisation_id), literal(plan.id), literal(day),
+            literal(DeliveryStatus.PENDING.value), literal(0), literal(now, UTCDateTime()),
         )
+        .where(NotificationItem.plan_id == plan.id)
+        .distinct(),
+        ["person_id", "organisation_id", "local_date"],
     )
     await session.execute(delete(NotificationPlanTarget).where(NotificationPlanTarget.plan_id == plan.id))
     return PlannedDay(plan.id, organisation_id, day, created.rowcount or 0)
+
+
+async def _insert_new(session: AsyncSession, model: type, columns: list[str], rows: Select,
+                      key: list[str], key_where: ColumnElement[bool] | None = None) -> CursorResult:
+    """INSERT ... SELECT, skipping rows whose unique key is taken. Skipped by the index
+    rather than by a NOT EXISTS on the table being filled, which a planner may rescan
+    once per row as the statement's own rows pile up."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).from_select(columns, rows)
+    return await session.execute(statement.on_conflict_do_nothing(index_elements=key, index_where=key_where))
 
 
 async def licensed_schools(db: Database) -> list[int]:
