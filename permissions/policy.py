@@ -68,6 +68,15 @@ _ADMINISTRATOR = frozenset({
 # reports; never deleting, delegating, other groups or licence settings (seed 000).
 _DELEGATE = frozenset({Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.VIEW_GROUP_REPORT})
 _MEMBER = frozenset({Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE})
+# Learners and parents see that their school exists; which records they see is the records
+# clause's decision, per phase. Never the staff and members list, nor the licence.
+_LEARNER_OR_PARENT = frozenset({Ability.VIEW_ORGANISATION})
+_BY_ROLE = {
+    MembershipRole.ADMINISTRATOR: _ADMINISTRATOR,
+    MembershipRole.MEMBER: _MEMBER,
+    MembershipRole.LEARNER: _LEARNER_OR_PARENT,
+    MembershipRole.PARENT: _LEARNER_OR_PARENT,
+}
 # A headteacher monitors the mentors of their organisations: every record and registration
 # of its learners, and the overviews (seed 002).
 _HEADTEACHER = frozenset({Ability.VIEW_RECORDS, Ability.VIEW_SUPERVISION})
@@ -111,7 +120,7 @@ def can(principal: Principal, ability: Ability, organisation_id: int | None = No
         return False
     if ability in _HEADTEACHER and organisation_id in principal.headteacher_of:
         return True
-    return ability in (_ADMINISTRATOR if principal.is_administrator(organisation_id) else _MEMBER)
+    return ability in _BY_ROLE.get(role, frozenset())
 
 
 def authorize(principal: Principal, ability: Ability, organisation_id: int | None = None) -> None:

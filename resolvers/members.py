@@ -78,6 +78,7 @@ async def add_member(
             ability=Ability.VIEW_ORGANISATION, field="organisationId", organisation_of=lambda o: o.id,
         )
         policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, organisation.id)
+        memberships.check_standing(role, organisation.kind)
         email = validation.email(email)
         display_name = validation.name(display_name, "displayName")
         person = (await uow.session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
