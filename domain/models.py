@@ -538,6 +538,8 @@ class AttendanceCode(SQLModel, table=True):
     code: str = Field(sa_type=String(8))
     name: str = Field(sa_type=String(100))
     category: str = Field(sa_type=String(32))
+    # A retired code is kept for the records that hold it, but no new record may use it.
+    retired_at: datetime | None = _instant(default=None)
 
 
 class WorkflowPhase(SQLModel, table=True):

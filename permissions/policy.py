@@ -42,6 +42,7 @@ class Ability(StrEnum):
     CONFIGURE_WORKFLOW = "configure_workflow"  # phases' audiences and responsible roles
     VIEW_RECORDS = "view_records"  # every attendance, behaviour and assessment record of the school
     VIEW_SUPERVISION = "view_supervision"  # every registration scope and the mentors' overviews
+    MANAGE_SITE = "manage_site"  # terms, the school's courses and their people, parent links, attendance codes
     # Group-level: asked with `can_on_group`.
     VIEW_GROUP = "view_group"
     EDIT_GROUP = "edit_group"  # members, name and target lists
@@ -63,6 +64,7 @@ _ADMINISTRATOR = frozenset({
     Ability.CREATE_GROUP, Ability.VIEW_PATHS, Ability.VIEW_REPORTS, Ability.RECORD_PROGRESS, Ability.GRANT_TRUST,
     Ability.MANAGE_NOTIFICATIONS,
     Ability.MANAGE_SUPERVISORS, Ability.CONFIGURE_WORKFLOW, Ability.VIEW_RECORDS, Ability.VIEW_SUPERVISION,
+    Ability.MANAGE_SITE,
 }) | _GROUP
 # A delegate manages the members and target lists of their groups, and sees their
 # reports; never deleting, delegating, other groups or licence settings (seed 000).

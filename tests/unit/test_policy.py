@@ -53,6 +53,8 @@ ADMINISTRATOR = {
     # Seed 002: site administrators hold 'Supervisor management' and set the workflow; DOMAIN.md
     # gives them everything in their school, its records and overviews included.
     A.MANAGE_SUPERVISORS, A.CONFIGURE_WORKFLOW, A.VIEW_RECORDS, A.VIEW_SUPERVISION,
+    # ...and keep the site: its terms, courses and their people, parent links and attendance codes.
+    A.MANAGE_SITE,
 }
 # A headteacher monitors their organisation's mentors: its records and the overviews.
 HEADTEACHER = {A.VIEW_RECORDS, A.VIEW_SUPERVISION}
