@@ -46,6 +46,9 @@ async def test_learners_and_parents_see_their_school_but_not_its_members(gql, w,
     membership = await gql("query($id: ID!) { node(id: $id) { id } }", {"id": w.base["staff"].membership("ashdown")},
                            token=w.token(who))
     assert membership["node"] is None
+    # Nor the school's licence, its owner and seats.
+    me = (await gql("{ me { licences { licence { id } } memberships { role } } }", token=w.token(who)))["me"]
+    assert me == {"licences": [], "memberships": [{"role": role}]}
 
 
 async def _membership_of(gql, w, name: str) -> str:  # type: ignore[no-untyped-def]
