@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import aliased
 
 from domain import records, validation
 from domain.audit import AuditAction, snapshot
@@ -30,6 +31,7 @@ from permissions import policy
 from permissions.policy import Ability
 from resolvers.context import RequestContext, find
 from resolvers.members import lock_organisation
+from resolvers.pagination import Order, Page, paginate
 from resolvers.unit_of_work import UnitOfWork, unit_of_work
 from resolvers.workflow import ensure_site, school_for
 
@@ -346,3 +348,48 @@ async def retire_code(ctx: RequestContext, *, school_id: int, code: str) -> Atte
             before=before, after=snapshot(row),
         )
     return row
+
+
+# --- Who is on which course, and whose parent -----------------------------------------------
+
+
+async def list_participants(ctx: RequestContext, school_id: int, *, course_id: int | None, role: CourseRole | None,
+                            first: int, after: str | None) -> Page[tuple[CourseParticipant, Person, SchoolCourse]]:
+    """The school's courses' teachers and learners, by course and name: one statement a page."""
+    if not policy.can(ctx.principal, Ability.VIEW_MEMBERS, school_id):
+        return Page.empty()
+    stmt = (
+        select(CourseParticipant, Person, SchoolCourse)
+        .join(Person, Person.id == CourseParticipant.person_id)
+        .join(SchoolCourse, SchoolCourse.id == CourseParticipant.course_id)
+        .where(SchoolCourse.organisation_id == school_id)
+    )
+    if course_id is not None:
+        stmt = stmt.where(SchoolCourse.id == course_id)
+    if role is not None:
+        stmt = stmt.where(CourseParticipant.role == role)
+    async with ctx.db.read() as session:
+        return await paginate(session, stmt, [Order(SchoolCourse.title), Order(SchoolCourse.id),
+                                              Order(Person.display_name), Order(CourseParticipant.id)],
+                              first=first, after=after, maximum=ctx.settings.max_page_size)
+
+
+async def list_parent_links(ctx: RequestContext, school_id: int, *, learner_id: int | None, first: int,
+                            after: str | None) -> Page[tuple[ParentLink, Person, Person]]:
+    """Parents linked to the school's learners (a link belongs to no school: it is shown
+    where the learner is a member), for those who keep the site."""
+    if not policy.can(ctx.principal, Ability.MANAGE_SITE, school_id):
+        return Page.empty()
+    parent, learner = aliased(Person), aliased(Person)
+    stmt = (
+        select(ParentLink, parent, learner)
+        .join(parent, parent.id == ParentLink.parent_id)
+        .join(learner, learner.id == ParentLink.learner_id)
+        .join(Membership, Membership.person_id == ParentLink.learner_id)
+        .where(Membership.organisation_id == school_id)
+    )
+    if learner_id is not None:
+        stmt = stmt.where(ParentLink.learner_id == learner_id)
+    async with ctx.db.read() as session:
+        return await paginate(session, stmt, [Order(learner.display_name), Order(ParentLink.id)],
+                              first=first, after=after, maximum=ctx.settings.max_page_size)

@@ -81,6 +81,31 @@ class RetireAttendanceCodeInput:
     code: str
 
 
+@strawberry.type(description="A teacher or a learner of one of the school's courses.")
+class CourseParticipant:
+    course: SchoolCourse
+    person: PersonRef
+    role: CourseRole
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, Any, Any]) -> "CourseParticipant":
+        participant, person, course = row
+        return cls(course=SchoolCourse.from_row(course), person=PersonRef.from_row(person),
+                   role=records.CourseRole(participant.role))
+
+
+@strawberry.type(description="A parent linked to a learner: the parent sees the learner's records in phases "
+                 "ticking Parent.")
+class ParentLink:
+    parent: PersonRef
+    learner: PersonRef
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, Any, Any]) -> "ParentLink":
+        _, parent, learner = row
+        return cls(parent=PersonRef.from_row(parent), learner=PersonRef.from_row(learner))
+
+
 @strawberry.type
 class TermPayload:
     term: Term

@@ -92,7 +92,7 @@ async def test_a_learner_holds_no_seat_nor_supervisor_role(gql, w, db: Database)
 
 # --- Who keeps the site ------------------------------------------------------------------
 
-from domain.models import TrustGrant  # noqa: E402
+from domain.models import CourseParticipant, Membership, MembershipRole, ParentLink, Person, TrustGrant  # noqa: E402
 from tests.graphql.test_audit_log import SITE, database_state  # noqa: E402
 
 SITE_MUTATIONS = sorted(SITE)
@@ -285,3 +285,50 @@ async def test_a_retired_code_keeps_its_records_but_takes_no_new_ones(gql, w, db
     assert again["recordAttendance"]["attendanceRecord"]["code"] == {"code": "V", "retired": True}
     retired_again = await run(gql, w, "retireAttendanceCode", "admin")
     assert retired_again["code"] == "CONFLICT"
+
+
+# --- Reading who is on which course, and whose parent -------------------------------------
+
+PEOPLE = """query($s: ID!, $c: ID, $first: Int, $after: String) { site(schoolId: $s) {
+  courseParticipants(courseId: $c, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+    nodes { course { title } person { displayName } role } }
+  parentLinks(first: 10) { totalCount nodes { parent { displayName } learner { displayName } } } } }"""
+
+
+async def test_staff_see_the_courses_people_and_only_administrators_see_parent_links(gql, w) -> None:  # type: ignore[no-untyped-def]
+    school = w.base.org("ashdown")
+    seen = (await gql(PEOPLE, {"s": school}, token=w.token("owner")))["site"]
+    assert [(n["course"]["title"], n["person"]["displayName"], n["role"]) for n in seen["courseParticipants"]["nodes"]] \
+        == [("5A Art", "Learner2", "LEARNER"), ("5A Maths", "Learner", "LEARNER"), ("5A Maths", "Learner2", "LEARNER"),
+            ("5A Maths", "Teacher", "TEACHER")]
+    assert seen["parentLinks"]["nodes"] == [{"parent": {"displayName": "Parent"}, "learner": {"displayName": "Learner"}}]
+    page = (await gql(PEOPLE, {"s": school, "c": w.course("maths"), "first": 2}, token=w.token("teacher")))["site"]
+    assert page["courseParticipants"]["totalCount"] == 3 and page["courseParticipants"]["pageInfo"]["hasNextPage"]
+    rest = (await gql(PEOPLE, {"s": school, "c": w.course("maths"), "first": 2,
+                               "after": page["courseParticipants"]["pageInfo"]["endCursor"]}, token=w.token("teacher")))
+    assert [n["person"]["displayName"] for n in rest["site"]["courseParticipants"]["nodes"]] == ["Teacher"]
+    assert page["parentLinks"]["totalCount"] == 0  # staff do not see families
+    for who in ("learner", "parent"):
+        hidden = (await gql(PEOPLE, {"s": school}, token=w.token(who)))["site"]
+        assert hidden["courseParticipants"]["totalCount"] == 0 and hidden["parentLinks"]["totalCount"] == 0
+    assert (await gql(PEOPLE, {"s": school}, token=w.token("owner_b")))["site"] is None
+
+
+async def test_the_lists_cost_the_same_for_a_few_rows_and_many(gql, w, db: Database, count_statements) -> None:  # type: ignore[no-untyped-def]
+    school, token = w.base.org("ashdown"), w.token("owner")
+    small = count_statements.count
+    await gql(PEOPLE, {"s": school, "first": 50}, token=token)
+    small = count_statements.count - small
+    async with db.write() as session:
+        people = [Person(email=f"pupil{i}@pupils.example", display_name=f"Pupil {i:02}") for i in range(25)]
+        session.add_all(people)
+        await session.flush()
+        ashdown = w.base.organisations["ashdown"]
+        session.add_all(Membership(organisation_id=ashdown, person_id=p.id, role=MembershipRole.LEARNER) for p in people)
+        session.add_all(CourseParticipant(course_id=w.courses["art"], person_id=p.id, role="LEARNER") for p in people)
+        session.add_all(ParentLink(parent_id=w["parent"].person_id, learner_id=p.id) for p in people)
+    large = count_statements.count
+    data = await gql(PEOPLE, {"s": school, "first": 50}, token=token)
+    large = count_statements.count - large
+    assert data["site"]["courseParticipants"]["totalCount"] == 29 and data["site"]["parentLinks"]["totalCount"] == 26
+    assert large == small
