@@ -306,8 +306,9 @@ async def _workflow(session, school: Organisation, people: list[Person], rng: ra
     english = SchoolCourse(organisation_id=school.id, title="Year 5 English")
     session.add_all([*learners, *parents, autumn, spring, maths, english])
     await session.flush()
-    session.add_all(Membership(organisation_id=school.id, person_id=p.id, role=MembershipRole.MEMBER)
-                    for p in [*learners, *parents])
+    session.add_all(Membership(organisation_id=school.id, person_id=p.id, role=role)
+                    for people_, role in ((learners, MembershipRole.LEARNER), (parents, MembershipRole.PARENT))
+                    for p in people_)
     await session.execute(update(Membership).where(Membership.organisation_id == school.id,
                                                    Membership.person_id == mentor.id).values(is_mentor=True))
     await session.execute(update(Membership).where(Membership.organisation_id == school.id,

@@ -56,6 +56,16 @@ class AuditAction(StrEnum):
     HEADTEACHER_ADDED = "supervisors.headteacher_added"
     HEADTEACHER_REMOVED = "supervisors.headteacher_removed"
     SUPERVISOR_LABELS_RENAMED = "supervisors.labels_renamed"
+    TERM_CREATED = "site.term_created"
+    TERM_UPDATED = "site.term_updated"
+    SCHOOL_COURSE_CREATED = "site.course_created"
+    COURSE_PARTICIPANTS_ADDED = "site.course_participants_added"
+    COURSE_PARTICIPANTS_REMOVED = "site.course_participants_removed"
+    PARENT_LINKED = "site.parent_linked"
+    PARENT_UNLINKED = "site.parent_unlinked"
+    ATTENDANCE_CODE_ADDED = "site.attendance_code_added"
+    ATTENDANCE_CODE_UPDATED = "site.attendance_code_updated"
+    ATTENDANCE_CODE_RETIRED = "site.attendance_code_retired"
 
 
 def _plain(value: Any) -> Any:

@@ -47,6 +47,15 @@ class OrganisationKind(StrEnum):
 class MembershipRole(StrEnum):
     ADMINISTRATOR = "ADMINISTRATOR"
     MEMBER = "MEMBER"
+    # A school's learners and parents (seed 002): they belong to the school, but are not
+    # its staff, so they see neither its members nor its licence.
+    LEARNER = "LEARNER"
+    PARENT = "PARENT"
+
+
+# Standings that make someone staff: only these move between Member and Administrator,
+# hold seats, own licences or supervise.
+STAFF_ROLES = frozenset({MembershipRole.ADMINISTRATOR, MembershipRole.MEMBER})
 
 
 class SubscriptionKind(StrEnum):
@@ -80,7 +89,8 @@ class Person(SQLModel, table=True):
 
 
 class Membership(SQLModel, table=True):
-    """A person's standing in an organisation: Administrator or Member (seed 001)."""
+    """A person's standing in an organisation: Administrator or Member (seed 001), or in a
+    school Learner or Parent (seed 002)."""
 
     __tablename__ = "membership"
     __table_args__ = (
@@ -528,6 +538,8 @@ class AttendanceCode(SQLModel, table=True):
     code: str = Field(sa_type=String(8))
     name: str = Field(sa_type=String(100))
     category: str = Field(sa_type=String(32))
+    # A retired code is kept for the records that hold it, but no new record may use it.
+    retired_at: datetime | None = _instant(default=None)
 
 
 class WorkflowPhase(SQLModel, table=True):

@@ -77,3 +77,33 @@ def weight(value: int) -> int:
     if not 1 <= value <= MAX_WEIGHT:
         raise Invalid(f"weight must be between 1 and {MAX_WEIGHT}.", "weight")
     return value
+
+
+MAX_CODE = 8
+
+
+def term_dates(starts_on: date, ends_on: date) -> None:
+    if ends_on < starts_on:
+        raise Invalid("endsOn must not be before startsOn.", "endsOn")
+
+
+def overlapping(starts_on: date, ends_on: date, other: TermDates) -> bool:
+    """Terms include both their days, so sharing one day is an overlap."""
+    return starts_on <= other.ends_on and other.starts_on <= ends_on
+
+
+def code(value: str) -> str:
+    cleaned = value.strip()
+    if not cleaned or len(cleaned) > MAX_CODE or any(c.isspace() for c in cleaned):
+        raise Invalid(f"code must be 1 to {MAX_CODE} characters, without spaces.", "code")
+    return cleaned
+
+
+def category(value: str) -> AttendanceCategory:
+    """Categories are fixed (attendance rates count some of them as attending); a site
+    chooses its own codes within them."""
+    try:
+        return AttendanceCategory(value.strip().upper())
+    except ValueError:
+        choices = ", ".join(AttendanceCategory)
+        raise Invalid(f"category must be one of {choices}.", "category") from None

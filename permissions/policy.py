@@ -42,6 +42,7 @@ class Ability(StrEnum):
     CONFIGURE_WORKFLOW = "configure_workflow"  # phases' audiences and responsible roles
     VIEW_RECORDS = "view_records"  # every attendance, behaviour and assessment record of the school
     VIEW_SUPERVISION = "view_supervision"  # every registration scope and the mentors' overviews
+    MANAGE_SITE = "manage_site"  # terms, the school's courses and their people, parent links, attendance codes
     # Group-level: asked with `can_on_group`.
     VIEW_GROUP = "view_group"
     EDIT_GROUP = "edit_group"  # members, name and target lists
@@ -63,11 +64,21 @@ _ADMINISTRATOR = frozenset({
     Ability.CREATE_GROUP, Ability.VIEW_PATHS, Ability.VIEW_REPORTS, Ability.RECORD_PROGRESS, Ability.GRANT_TRUST,
     Ability.MANAGE_NOTIFICATIONS,
     Ability.MANAGE_SUPERVISORS, Ability.CONFIGURE_WORKFLOW, Ability.VIEW_RECORDS, Ability.VIEW_SUPERVISION,
+    Ability.MANAGE_SITE,
 }) | _GROUP
 # A delegate manages the members and target lists of their groups, and sees their
 # reports; never deleting, delegating, other groups or licence settings (seed 000).
 _DELEGATE = frozenset({Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.VIEW_GROUP_REPORT})
 _MEMBER = frozenset({Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE})
+# Learners and parents see that their school exists; which records they see is the records
+# clause's decision, per phase. Never the staff and members list, nor the licence.
+_LEARNER_OR_PARENT = frozenset({Ability.VIEW_ORGANISATION})
+_BY_ROLE = {
+    MembershipRole.ADMINISTRATOR: _ADMINISTRATOR,
+    MembershipRole.MEMBER: _MEMBER,
+    MembershipRole.LEARNER: _LEARNER_OR_PARENT,
+    MembershipRole.PARENT: _LEARNER_OR_PARENT,
+}
 # A headteacher monitors the mentors of their organisations: every record and registration
 # of its learners, and the overviews (seed 002).
 _HEADTEACHER = frozenset({Ability.VIEW_RECORDS, Ability.VIEW_SUPERVISION})
@@ -111,7 +122,7 @@ def can(principal: Principal, ability: Ability, organisation_id: int | None = No
         return False
     if ability in _HEADTEACHER and organisation_id in principal.headteacher_of:
         return True
-    return ability in (_ADMINISTRATOR if principal.is_administrator(organisation_id) else _MEMBER)
+    return ability in _BY_ROLE.get(role, frozenset())
 
 
 def authorize(principal: Principal, ability: Ability, organisation_id: int | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from domain import validation
+from domain import memberships, validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
 from domain.models import (
@@ -119,6 +119,7 @@ async def transfer_ownership(ctx: RequestContext, *, licence_id: int, new_owner_
         ).scalar_one_or_none()
         if member is None:
             raise Invalid(f"The new owner must be a member of {school.name}.", "newOwnerId")
+        memberships.check_staff(member.role, "newOwnerId", "own a licence")
         if licence.owner_id == new_owner_id:
             raise Conflict("This person already owns the licence.", "newOwnerId")
         before = snapshot(licence)
@@ -148,15 +149,17 @@ async def add_seat(
         )
         policy.authorize(ctx.principal, Ability.MANAGE_SEATS, licence.organisation_id)
         school = await uow.session.get_one(Organisation, licence.organisation_id)
-        person = (
+        found = (
             await uow.session.execute(
-                select(Person)
+                select(Person, Membership.role)
                 .join(Membership, Membership.person_id == Person.id)
                 .where(Person.id == person_id, Membership.organisation_id == school.id)
             )
-        ).scalar_one_or_none()
-        if person is None:
+        ).first()
+        if found is None:
             raise Invalid(f"A seat can only go to a member of {school.name}.", "personId")
+        person, role = found
+        memberships.check_staff(role, "personId", "hold a seat")
         existing = (
             await uow.session.execute(select(Seat).where(Seat.licence_id == licence.id, Seat.person_id == person.id))
         ).scalar_one_or_none()

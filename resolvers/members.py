@@ -48,7 +48,7 @@ async def list_members(
         )
 
 
-async def _lock_organisation(uow: UnitOfWork, organisation_id: int) -> Organisation:
+async def lock_organisation(uow: UnitOfWork, organisation_id: int) -> Organisation:
     """Serialise role changes within one organisation (PostgreSQL row lock; SQLite's
     BEGIN IMMEDIATE already serialises every write)."""
     stmt = select(Organisation).where(Organisation.id == organisation_id).with_for_update()
@@ -78,6 +78,7 @@ async def add_member(
             ability=Ability.VIEW_ORGANISATION, field="organisationId", organisation_of=lambda o: o.id,
         )
         policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, organisation.id)
+        memberships.check_standing(role, organisation.kind)
         email = validation.email(email)
         display_name = validation.name(display_name, "displayName")
         person = (await uow.session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
@@ -116,7 +117,7 @@ async def change_role(ctx: RequestContext, *, membership_id: int, role: Membersh
             ability=Ability.VIEW_MEMBERS, field="membershipId",
         )
         policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, membership.organisation_id)
-        organisation = await _lock_organisation(uow, membership.organisation_id)
+        organisation = await lock_organisation(uow, membership.organisation_id)
         memberships.check_role_change(
             current=membership.role,
             new=role,
@@ -152,7 +153,7 @@ async def remove_member(ctx: RequestContext, *, membership_id: int) -> Membershi
             ability=Ability.VIEW_MEMBERS, field="membershipId",
         )
         policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, membership.organisation_id)
-        organisation = await _lock_organisation(uow, membership.organisation_id)
+        organisation = await lock_organisation(uow, membership.organisation_id)
         memberships.check_removal(
             current=membership.role,
             is_owner=await _owner_id(uow, organisation.id) == membership.person_id,

@@ -125,6 +125,9 @@ async def record_attendance(
                                            AttendanceRecord.course_id == course.id,
                                            AttendanceRecord.session_date == session_date)
         )).scalar_one_or_none()
+        if found.retired_at is not None and (row is None or row.code_id != found.id):
+            # Records that already hold a retired code keep it; nothing new takes it.
+            raise Invalid(f"The code {found.code} is retired; choose another.", "code")
         before = snapshot(row)
         if row is None:
             row = AttendanceRecord(organisation_id=school_id, scope_id=scope.id, learner_id=learner.id,

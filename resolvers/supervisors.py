@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Float, and_, case, cast, delete, distinct, func, select
 
-from domain import workflow
+from domain import memberships, workflow
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
 from domain.models import (
@@ -92,6 +92,8 @@ async def _set_role(ctx: RequestContext, *, organisation_id: int, person_id: int
             uow, organisation, person_id, field,
             "Only organisations the person is a member of can be chosen: they are not a member of {organisation}.",
         )
+        if on:
+            memberships.check_staff(membership.role, field, f"be a {role.lower()}")
         attribute = "is_mentor" if role == Role.MENTOR else "is_headteacher"
         if getattr(membership, attribute) == on:
             raise Conflict(f"{person.display_name} is {'already' if on else 'not'} a {role.lower()} of "

@@ -19,6 +19,7 @@ from schema.problems import ExpectedError
 from schema.progress_mutations import ProgressMutations
 from schema.query import Query
 from schema.records import RecordMutations
+from schema.site import SiteMutations
 from schema.supervisors import SupervisorMutations
 from schema.trusts import TrustMutations
 from schema.workflow import WorkflowMutations
@@ -27,7 +28,7 @@ log = logging.getLogger("trellis.graphql")
 
 Mutation = merge_types("Mutation", (
     OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations, NotificationMutations,
-    WorkflowMutations, RecordMutations, SupervisorMutations,
+    WorkflowMutations, RecordMutations, SupervisorMutations, SiteMutations,
 ))
 
 

@@ -25,7 +25,8 @@ OrganisationKind = strawberry.enum(models.OrganisationKind, description="A schoo
 MembershipRole = strawberry.enum(
     models.MembershipRole,
     description="A person's standing in an organisation. In a school, an Administrator is a full "
-    "licence administrator.",
+    "licence administrator; LEARNER and PARENT belong to the school without being staff, and see neither "
+    "its members nor its licence.",
 )
 SubscriptionKind = strawberry.enum(
     models.SubscriptionKind, description="A seat's subscription. ALL_ACCESS_PASS_PLUS makes its holder staff."

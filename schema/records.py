@@ -21,10 +21,13 @@ class AttendanceCode:
     code: str
     name: str
     category: AttendanceCategory
+    retired: bool = strawberry.field(description="A retired code stays on the records holding it; no new "
+                                     "record may use it.")
 
     @classmethod
     def from_row(cls, row: models.AttendanceCode) -> Self:
-        return cls(code=row.code, name=row.name, category=records.AttendanceCategory(row.category))
+        return cls(code=row.code, name=row.name, category=records.AttendanceCategory(row.category),
+                   retired=row.retired_at is not None)
 
 
 @strawberry.type(description="A learner's attendance at one session of a course.")

@@ -10,6 +10,7 @@ from domain import models, workflow
 from permissions import policy
 from permissions.policy import Ability
 from resolvers import records as record_resolvers
+from resolvers import site as site_resolvers
 from resolvers import supervisors as supervisor_resolvers
 from resolvers import workflow as workflow_resolvers
 from schema import errors, ids
@@ -18,6 +19,7 @@ from schema.mutations import attempt
 from schema.nodes import Organisation
 from schema.permission import field, mutation
 from schema.records import Assessment, AttendanceCode, AttendanceRecord, BehaviourNote, RecordFilter
+from schema.site import CourseParticipant, CourseRole, ParentLink
 from schema.workflow import (
     InformationArea,
     PersonRef,
@@ -115,6 +117,30 @@ class Site:
     @strawberry.field(description="The courses the school teaches its learners.")
     async def courses(self, info: strawberry.Info) -> list[SchoolCourse]:
         return [SchoolCourse.from_row(c) for c in await workflow_resolvers.courses_of(info.context, self.school.id)]
+
+    @strawberry.field(description="The teachers and learners of the school's courses, by course and name, for "
+                      "those who may see its members; empty for anyone else.")
+    async def course_participants(
+        self, info: strawberry.Info, course_id: strawberry.ID | None = None, role: CourseRole | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[CourseParticipant]:
+        page = await site_resolvers.list_participants(
+            info.context, self.school.id, role=role, first=page_size(info, first), after=after,
+            course_id=ids.decode(course_id, "SchoolCourse", "courseId") if course_id else None,
+        )
+        return connection(page, CourseParticipant.from_row)
+
+    @strawberry.field(description="Parents linked to the school's learners, by learner, for the school's "
+                      "Administrators; empty for anyone else.")
+    async def parent_links(
+        self, info: strawberry.Info, learner_id: strawberry.ID | None = None, first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ParentLink]:
+        page = await site_resolvers.list_parent_links(
+            info.context, self.school.id, first=page_size(info, first), after=after,
+            learner_id=ids.decode(learner_id, "Person", "learnerId") if learner_id else None,
+        )
+        return connection(page, ParentLink.from_row)
 
     @strawberry.field(description="The school's mentors and their work in a term, for its headteachers and "
                       "Administrators; empty for anyone else. One SQL statement.")

@@ -64,16 +64,17 @@ class WorkflowWorld:
         return self.people[key].token if key in self.people else self.base[key].token
 
 
-# name -> (school, is mentor, is headteacher)
+# name -> (school, standing, is mentor, is headteacher)
+L, P, M = MembershipRole.LEARNER, MembershipRole.PARENT, MembershipRole.MEMBER
 PEOPLE = {
-    "teacher": ("ashdown", False, False),
-    "mentor": ("ashdown", True, False),
-    "headteacher": ("ashdown", False, True),
-    "learner": ("ashdown", False, False),
-    "learner2": ("ashdown", False, False),
-    "parent": ("ashdown", False, False),
-    "learner_b": ("birchwood", False, False),
-    "teacher_b": ("birchwood", False, False),
+    "teacher": ("ashdown", M, False, False),
+    "mentor": ("ashdown", M, True, False),
+    "headteacher": ("ashdown", M, False, True),
+    "learner": ("ashdown", L, False, False),
+    "learner2": ("ashdown", L, False, False),
+    "parent": ("ashdown", P, False, False),
+    "learner_b": ("birchwood", L, False, False),
+    "teacher_b": ("birchwood", M, False, False),
 }
 
 
@@ -104,9 +105,9 @@ async def build_workflow_world(db: Database, world: World) -> WorkflowWorld:
         await session.flush()
         orgs = {"ashdown": ashdown, "birchwood": birchwood}
         session.add_all(
-            Membership(organisation_id=orgs[school], person_id=people[key].id, role=MembershipRole.MEMBER,
+            Membership(organisation_id=orgs[school], person_id=people[key].id, role=role,
                        is_mentor=mentor, is_headteacher=head)
-            for key, (school, mentor, head) in PEOPLE.items()
+            for key, (school, role, mentor, head) in PEOPLE.items()
         )
         participants = [
             ("maths", "teacher", CourseRole.TEACHER), ("maths", "learner", CourseRole.LEARNER),

@@ -25,6 +25,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=8), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('category', sa.String(length=32), nullable=False),
+    sa.Column('retired_at', domain.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('organisation_id', 'code')

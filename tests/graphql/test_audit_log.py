@@ -509,6 +509,58 @@ MUTATIONS |= {
 }
 
 
+# --- Keeping the site (seed 002) ---------------------------------------------------------
+
+
+def _site_setup(name: str, query: str, variables):  # type: ignore[no-untyped-def]
+    """A site mutation by the school's owner, on the workflow world; `variables(w)`."""
+    async def setup(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+        w = await build_workflow_world(db, world)
+        return query, variables(w), world["owner"].token, name
+
+    return setup
+
+
+SITE = {
+    "createTerm": ("""mutation($s: ID!) { createTerm(input: {schoolId: $s, name: "Summer 2027",
+      startsOn: "2027-04-20", endsOn: "2027-07-20"}) { __typename } }""",
+                   lambda w: {"s": w.base.org("ashdown")}, "TERM_CREATED", "TermPayload"),
+    "updateTerm": ("""mutation($t: ID!) { updateTerm(input: {termId: $t, name: "Autumn"}) { __typename } }""",
+                   lambda w: {"t": w.term("autumn")}, "TERM_UPDATED", "TermPayload"),
+    "createSchoolCourse": ("""mutation($s: ID!, $t: ID!, $l: ID!) { createSchoolCourse(input: {schoolId: $s,
+      title: "5A Science", teacherIds: [$t], learnerIds: [$l]}) { __typename } }""",
+                           lambda w: {"s": w.base.org("ashdown"), "t": w["teacher"].gid, "l": w["learner"].gid},
+                           "SCHOOL_COURSE_CREATED", "SchoolCoursePayload"),
+    "addCourseParticipants": ("""mutation($c: ID!, $p: ID!) { addCourseParticipants(input: {courseId: $c,
+      role: LEARNER, personIds: [$p]}) { __typename } }""",
+                              lambda w: {"c": w.course("art"), "p": w["learner"].gid},
+                              "COURSE_PARTICIPANTS_ADDED", "SchoolCoursePayload"),
+    "removeCourseParticipants": ("""mutation($c: ID!, $p: ID!) { removeCourseParticipants(input: {courseId: $c,
+      role: LEARNER, personIds: [$p]}) { __typename } }""",
+                                 lambda w: {"c": w.course("art"), "p": w["learner2"].gid},
+                                 "COURSE_PARTICIPANTS_REMOVED", "SchoolCoursePayload"),
+    "linkParent": ("""mutation($s: ID!, $p: ID!, $l: ID!) { linkParent(input: {schoolId: $s, parentId: $p,
+      learnerId: $l}) { __typename } }""",
+                   lambda w: {"s": w.base.org("ashdown"), "p": w["parent"].gid, "l": w["learner2"].gid},
+                   "PARENT_LINKED", "ParentLinkPayload"),
+    "unlinkParent": ("""mutation($s: ID!, $p: ID!, $l: ID!) { unlinkParent(input: {schoolId: $s, parentId: $p,
+      learnerId: $l}) { __typename } }""",
+                     lambda w: {"s": w.base.org("ashdown"), "p": w["parent"].gid, "l": w["learner"].gid},
+                     "PARENT_UNLINKED", "ParentLinkPayload"),
+    "addAttendanceCode": ("""mutation($s: ID!) { addAttendanceCode(input: {schoolId: $s, code: "S",
+      name: "Sports fixture", category: "APPROVED_ACTIVITY"}) { __typename } }""",
+                          lambda w: {"s": w.base.org("ashdown")}, "ATTENDANCE_CODE_ADDED", "AttendanceCodePayload"),
+    "updateAttendanceCode": ("""mutation($s: ID!) { updateAttendanceCode(input: {schoolId: $s, code: "M",
+      name: "Medical or dental"}) { __typename } }""",
+                             lambda w: {"s": w.base.org("ashdown")}, "ATTENDANCE_CODE_UPDATED",
+                             "AttendanceCodePayload"),
+    "retireAttendanceCode": ("""mutation($s: ID!) { retireAttendanceCode(input: {schoolId: $s, code: "V"}) {
+      __typename } }""", lambda w: {"s": w.base.org("ashdown")}, "ATTENDANCE_CODE_RETIRED", "AttendanceCodePayload"),
+}
+MUTATIONS |= {name: (_site_setup(name, query, variables), action, payload)
+              for name, (query, variables, action, payload) in SITE.items()}
+
+
 def test_every_mutation_of_the_schema_is_covered_here() -> None:
     """A new mutation must join the table below, or its audit event goes untested."""
     from app.settings import Settings
@@ -851,3 +903,4 @@ async def test_another_schools_event_stays_invisible_to_a_school_administrator(g
 async def test_signed_out_callers_cannot_read_the_log(gql, busy_log: World) -> None:
     errors = await gql.errors(LOG, {})
     assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+

@@ -13,6 +13,7 @@ from permissions.principal import ANONYMOUS, Principal
 
 A = Ability
 ADMIN, MEMBER = MembershipRole.ADMINISTRATOR, MembershipRole.MEMBER
+LEARNER, PARENT = MembershipRole.LEARNER, MembershipRole.PARENT
 ORGANISATIONS = (1, 2, None)  # None: a question about no organisation in particular
 
 PRINCIPALS = {
@@ -29,6 +30,10 @@ PRINCIPALS = {
     # Supervisors (seed 002): roles a site administrator gives members of the school.
     "headteacher of 1": Principal(person_id=10, token_id=10, roles={1: MEMBER}, headteacher_of=frozenset({1})),
     "mentor in 1": Principal(person_id=11, token_id=11, roles={1: MEMBER}, mentor_of=frozenset({1})),
+    # Seed 002's learners and parents belong to the school but are not its staff.
+    "learner of 1": Principal(person_id=12, token_id=12, roles={1: LEARNER}),
+    "parent in 1": Principal(person_id=13, token_id=13, roles={1: PARENT}),
+    "learner of 1, member of 2": Principal(person_id=14, token_id=14, roles={1: LEARNER, 2: MEMBER}),
 }
 
 # Any valid token: `me`, `node`, lists scoped by organisation, and the platform-wide catalogue.
@@ -48,12 +53,17 @@ ADMINISTRATOR = {
     # Seed 002: site administrators hold 'Supervisor management' and set the workflow; DOMAIN.md
     # gives them everything in their school, its records and overviews included.
     A.MANAGE_SUPERVISORS, A.CONFIGURE_WORKFLOW, A.VIEW_RECORDS, A.VIEW_SUPERVISION,
+    # ...and keep the site: its terms, courses and their people, parent links and attendance codes.
+    A.MANAGE_SITE,
 }
 # A headteacher monitors their organisation's mentors: its records and the overviews.
 HEADTEACHER = {A.VIEW_RECORDS, A.VIEW_SUPERVISION}
 # A member sees their school's profile and its 'My colleagues' list (seed 001) and licence;
 # they manage nothing, see no audit log, no group and no one else's learning path.
 MEMBER_OF = {A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.VIEW_LICENCE}
+# A learner or a parent sees that their school exists, nothing of its staff, members or licence:
+# the records they see are decided per record by the phase (records_clause).
+LEARNER_OR_PARENT = {A.VIEW_ORGANISATION}
 # Support reads every organisation (and can look at its groups) so it can do its acts, but runs
 # no school's business: no group changes, no learning paths.
 SUPPORT = SIGNED_IN | {
@@ -79,6 +89,9 @@ EXPECTED: dict[str, dict[int | None, set[Ability]]] = {
     "headteacher of 1": {1: SIGNED_IN | MEMBER_OF | HEADTEACHER, 2: SIGNED_IN, None: SIGNED_IN},
     # A mentor's reach is their learners, decided per record: nothing school-wide.
     "mentor in 1": {1: SIGNED_IN | MEMBER_OF, 2: SIGNED_IN, None: SIGNED_IN},
+    "learner of 1": {1: SIGNED_IN | LEARNER_OR_PARENT, 2: SIGNED_IN, None: SIGNED_IN},
+    "parent in 1": {1: SIGNED_IN | LEARNER_OR_PARENT, 2: SIGNED_IN, None: SIGNED_IN},
+    "learner of 1, member of 2": {1: SIGNED_IN | LEARNER_OR_PARENT, 2: SIGNED_IN | MEMBER_OF, None: SIGNED_IN},
 }
 
 PAIRS = [(who, ability) for who in PRINCIPALS for ability in Ability]
@@ -211,6 +224,9 @@ GROUP_EXPECTED: dict[str, dict[int, set[Ability]]] = {
     "delegate of group 7 in 1": {7: DELEGATE_SHARE, 8: set(), 9: set()},
     "headteacher of 1": {7: set(), 8: set(), 9: set()},
     "mentor in 1": {7: set(), 8: set(), 9: set()},
+    "learner of 1": {7: set(), 8: set(), 9: set()},
+    "parent in 1": {7: set(), 8: set(), 9: set()},
+    "learner of 1, member of 2": {7: set(), 8: set(), 9: set()},
 }
 GROUP_LEVEL = sorted(GROUP_ABILITIES)
 
