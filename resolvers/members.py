@@ -1,12 +1,23 @@
 """Members and Administrators of an organisation (seed 001; in a school, seed 000's
 full licence administrators)."""
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from domain import memberships, validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict
-from domain.models import Licence, Membership, MembershipRole, Organisation, Person, Seat
+from domain.models import (
+    CourseParticipant,
+    Licence,
+    Membership,
+    MembershipRole,
+    MentorLearner,
+    Organisation,
+    ParentLink,
+    Person,
+    SchoolCourse,
+    Seat,
+)
 from permissions import policy
 from permissions.policy import Ability
 from resolvers import groups, outbox
@@ -144,9 +155,48 @@ async def change_role(ctx: RequestContext, *, membership_id: int, role: Membersh
     return membership
 
 
+async def leave_site(uow: UnitOfWork, organisation_id: int, person_id: int) -> dict[str, list[int]]:
+    """End a leaver's ties to the school's workflow: their course places, their mentor
+    assignments either way, and parent links with anyone of the school. Records they
+    kept or that were kept about them stay. Returns what ended, for the audit event."""
+    courses = await uow.session.execute(
+        delete(CourseParticipant)
+        .where(
+            CourseParticipant.person_id == person_id,
+            CourseParticipant.course_id.in_(
+                select(SchoolCourse.id).where(SchoolCourse.organisation_id == organisation_id)
+            ),
+        )
+        .returning(CourseParticipant.course_id)
+    )
+    mentoring = await uow.session.execute(
+        delete(MentorLearner)
+        .where(
+            MentorLearner.organisation_id == organisation_id,
+            or_(MentorLearner.mentor_id == person_id, MentorLearner.learner_id == person_id),
+        )
+        .returning(MentorLearner.id)
+    )
+    school = select(Membership.person_id).where(Membership.organisation_id == organisation_id)
+    links = await uow.session.execute(
+        delete(ParentLink)
+        .where(or_(
+            and_(ParentLink.parent_id == person_id, ParentLink.learner_id.in_(school)),
+            and_(ParentLink.learner_id == person_id, ParentLink.parent_id.in_(school)),
+        ))
+        .returning(ParentLink.id)
+    )
+    return {
+        "left_course_ids": sorted(courses.scalars()),
+        "ended_mentor_assignment_ids": sorted(mentoring.scalars()),
+        "ended_parent_link_ids": sorted(links.scalars()),
+    }
+
+
 async def remove_member(ctx: RequestContext, *, membership_id: int) -> Membership:
-    """Take a person out of an organisation. Their seat there is deactivated; their
-    account and their progress are kept."""
+    """Take a person out of an organisation. Their seat there is deactivated, and their
+    groups, delegations, courses, mentor assignments and parent links there end; their
+    account, their progress and the records about them are kept."""
     async with unit_of_work(ctx.db, ctx.principal) as uow:
         membership = await find(
             uow.session, ctx.principal, Membership, membership_id,
@@ -178,6 +228,7 @@ async def remove_member(ctx: RequestContext, *, membership_id: int) -> Membershi
         deactivated = list(seats.scalars())
         ended = await groups.end_delegations(uow, organisation.id, person.id)
         left = await groups.leave_groups(uow, organisation.id, person.id)
+        ties = await leave_site(uow, organisation.id, person.id)
         before = snapshot(membership, person=snapshot(person))
         await uow.session.delete(membership)
         await uow.audit(
@@ -191,6 +242,7 @@ async def remove_member(ctx: RequestContext, *, membership_id: int) -> Membershi
                 "deactivated_seat_ids": deactivated,
                 "ended_delegation_group_ids": ended,
                 "left_group_ids": left,
+                **ties,
             },
         )
     return membership

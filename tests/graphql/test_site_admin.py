@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import Database
-from domain.models import AuditEvent
+from domain.models import AuditEvent, MentorLearner
 from tests.workflow_world import WorkflowWorld, build_workflow_world
 from tests.world import World
 
@@ -332,3 +332,50 @@ async def test_the_lists_cost_the_same_for_a_few_rows_and_many(gql, w, db: Datab
     large = count_statements.count - large
     assert data["site"]["courseParticipants"]["totalCount"] == 29 and data["site"]["parentLinks"]["totalCount"] == 26
     assert large == small
+
+
+# --- Leaving the school ------------------------------------------------------------------
+
+PARTICIPANTS = """query($s: ID!) { site(schoolId: $s) { courseParticipants(first: 50) {
+  nodes { person { displayName } } } } }"""
+REMOVE = """mutation($id: ID!) { removeMember(input: {membershipId: $id}) {
+  __typename ... on Error { code message field } } }"""
+
+
+async def test_a_parent_removed_from_the_school_no_longer_sees_their_childs_records(gql, w) -> None:  # type: ignore[no-untyped-def]
+    """Parent links end with the parent's membership: records are the school's, and a
+    former parent of it sees none of them, whatever the phase ticks."""
+    await gql("""mutation($s: ID!) { configureWorkflowPhase(input: {schoolId: $s, area: ATTENDANCE,
+      phase: COURSE_REGISTRATION, parent: true, responsible: TEACHER}) { __typename } }""",
+              {"s": w.base.org("ashdown")}, token=w.token("owner"))
+    await gql("""mutation($c: ID!, $l: ID!) { recordAttendance(input: {courseId: $c, learnerId: $l,
+      sessionDate: "2026-10-05", code: "/"}) { __typename } }""", {"c": w.course("maths"), "l": w["learner"].gid},
+              token=w.token("teacher"))
+    assert (await gql(ATTENDANCE, token=w.token("parent")))["attendanceRecords"]["totalCount"] == 1
+
+    removed = await gql(REMOVE, {"id": await _membership_of(gql, w, "parent")}, token=w.token("owner"))
+    assert removed["removeMember"]["__typename"] == "RemoveMemberPayload", removed
+    assert (await gql(ATTENDANCE, token=w.token("parent")))["attendanceRecords"]["totalCount"] == 0
+    # The record itself stays the school's.
+    assert (await gql(ATTENDANCE, token=w.token("owner")))["attendanceRecords"]["totalCount"] == 1
+
+
+async def test_a_learner_removed_from_the_school_leaves_its_courses_and_mentors(gql, w, db: Database) -> None:  # type: ignore[no-untyped-def]
+    def names(data):  # type: ignore[no-untyped-def]
+        return {n["person"]["displayName"] for n in data["site"]["courseParticipants"]["nodes"]}
+
+    before = names(await gql(PARTICIPANTS, {"s": w.base.org("ashdown")}, token=w.token("owner")))
+    learner = w["learner"]
+    assert "Learner" in before, before
+
+    removed = await gql(REMOVE, {"id": await _membership_of(gql, w, "learner")}, token=w.token("owner"))
+    assert removed["removeMember"]["__typename"] == "RemoveMemberPayload", removed
+    after = names(await gql(PARTICIPANTS, {"s": w.base.org("ashdown")}, token=w.token("owner")))
+    assert after == before - {"Learner"}
+    async with db.read() as session:
+        left = (await session.execute(
+            select(func.count()).select_from(MentorLearner).where(MentorLearner.learner_id == learner.person_id)
+        )).scalar_one()
+        event = (await session.execute(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))).scalar_one()
+    assert left == 0
+    assert event.after["left_course_ids"] and event.after["ended_parent_link_ids"], event.after
