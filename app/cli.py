@@ -164,6 +164,8 @@ def serve(
         _print_demo_tokens(settings.port)
     elif is_sqlite(settings.database_url):
         typer.echo("Serving SQLite; `trellis serve --embedded` also migrates and loads demo data.")
+    if settings.broker_url == "stub":
+        typer.echo(f"Notification digests go out at each school's send hour, to {settings.smtp_url}.")
     typer.echo(f"GraphiQL: http://localhost:{settings.port}/graphql")
     uvicorn.run("app.main:embedded_app", factory=True, host=host, port=settings.port, reload=reload)
 
