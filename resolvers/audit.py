@@ -9,7 +9,7 @@ from domain.audit import AuditAction
 from domain.models import AuditEvent
 from permissions import policy
 from resolvers.context import RequestContext
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Page, by_id
 
 
 @dataclass
@@ -44,8 +44,4 @@ async def audit_log(ctx: RequestContext, where: AuditFilter, *, first: int, afte
         stmt = stmt.where(AuditEvent.occurred_at >= where.since)
     if where.until is not None:
         stmt = stmt.where(AuditEvent.occurred_at < where.until)
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, stmt, [Order(AuditEvent.id, descending=True)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+    return await by_id(ctx, stmt, AuditEvent.id, first=first, after=after)

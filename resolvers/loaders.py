@@ -15,6 +15,7 @@ from domain.models import (
     Membership,
     NotificationDelivery,
     NotificationItem,
+    NotificationSettings,
     Person,
     Seat,
     TargetList,
@@ -36,6 +37,7 @@ class Loaders:
         self.items_of_list = DataLoader(self._items_of_lists)
         self.delegates_of_group = DataLoader(self._delegates_of_groups)
         self.lines_of_delivery = DataLoader(self._lines_of_deliveries)
+        self.notification_settings = DataLoader(self._notification_settings)
 
     def by_id(self, model: type[Row]) -> DataLoader[int, Row | None]:
         if model not in self._by_id:
@@ -117,6 +119,14 @@ class Loaders:
             for group_id, person in rows:
                 found[group_id].append(person)
         return [found[i] for i in group_ids]
+
+    async def _notification_settings(self, school_ids: Sequence[int]) -> list[NotificationSettings | None]:
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(NotificationSettings).where(NotificationSettings.organisation_id.in_(school_ids))
+            )
+            found = {row.organisation_id: row for row in rows.scalars()}
+        return [found.get(i) for i in school_ids]
 
     async def _lines_of_deliveries(self, delivery_ids: Sequence[int]) -> list[list[NotificationItem]]:
         async with self._db.read() as session:

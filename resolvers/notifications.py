@@ -22,7 +22,7 @@ from domain.notifications import DeliveryStatus
 from permissions import policy
 from permissions.policy import Ability
 from resolvers.context import RequestContext, find
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Page, by_id
 from resolvers.unit_of_work import unit_of_work
 
 
@@ -46,8 +46,7 @@ def defaults(organisation_id: int) -> NotificationSettings:
 async def settings_of(ctx: RequestContext, school_id: int, kind: str) -> NotificationSettings | None:
     if kind != OrganisationKind.SCHOOL or not policy.can(ctx.principal, Ability.MANAGE_NOTIFICATIONS, school_id):
         return None
-    async with ctx.db.read() as session:
-        return await session.get(NotificationSettings, school_id) or defaults(school_id)
+    return await ctx.loaders.notification_settings.load(school_id) or defaults(school_id)
 
 
 async def update_settings(
@@ -110,15 +109,6 @@ def _logged() -> Select:
     )
 
 
-async def _page(ctx: RequestContext, stmt: Select, *, first: int, after: str | None,
-                newest_first: bool = True) -> Page[Logged]:
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, stmt, [Order(NotificationDelivery.id, descending=newest_first)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
-
-
 async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[Logged]:
     """What was sent to the caller, newest first."""
     person_id = ctx.principal.person_id
@@ -127,7 +117,7 @@ async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) 
     stmt = _logged().where(
         NotificationDelivery.person_id == person_id, NotificationDelivery.status == DeliveryStatus.SENT
     )
-    return await _page(ctx, stmt, first=first, after=after)
+    return await by_id(ctx, stmt, NotificationDelivery.id, first=first, after=after)
 
 
 async def school_deliveries(
@@ -142,7 +132,7 @@ async def school_deliveries(
         stmt = stmt.where(NotificationDelivery.status == status)
     if on is not None:
         stmt = stmt.where(NotificationDelivery.local_date == on)
-    return await _page(ctx, stmt, first=first, after=after)
+    return await by_id(ctx, stmt, NotificationDelivery.id, first=first, after=after)
 
 
 async def failed_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[Logged]:
@@ -150,7 +140,7 @@ async def failed_deliveries(ctx: RequestContext, *, first: int, after: str | Non
     support's list."""
     policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
     stmt = _logged().where(NotificationDelivery.status == DeliveryStatus.FAILED)
-    return await _page(ctx, stmt, first=first, after=after, newest_first=False)
+    return await by_id(ctx, stmt, NotificationDelivery.id, first=first, after=after, newest_first=False)
 
 
 async def retry(ctx: RequestContext, *, delivery_id: int) -> NotificationDelivery:

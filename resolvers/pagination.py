@@ -3,12 +3,15 @@
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Invalid
+
+if TYPE_CHECKING:
+    from resolvers.context import RequestContext
 
 T = TypeVar("T")
 
@@ -90,3 +93,11 @@ async def paginate(
     items = [row[0] if len(row) - keys == 1 else tuple(row[:-keys]) for row in rows[:first]]
     cursors = [encode_cursor(list(row[-keys:])) for row in rows[:first]]
     return Page(items, cursors, has_next=len(rows) > first, has_previous=after is not None, total=total)
+
+
+async def by_id(ctx: "RequestContext", stmt: Select, id_column: Any, *, first: int, after: str | None,
+                newest_first: bool = True) -> Page[Any]:
+    """A page of a log-like list ordered by its id alone, newest first unless asked."""
+    async with ctx.db.read() as session:
+        return await paginate(session, stmt, [Order(id_column, descending=newest_first)],
+                              first=first, after=after, maximum=ctx.settings.max_page_size)

@@ -29,7 +29,7 @@ from domain.workflow import Area
 from permissions import policy
 from permissions.policy import Ability
 from resolvers.context import RequestContext, find
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Page, by_id
 from resolvers.unit_of_work import UnitOfWork, unit_of_work
 from resolvers.workflow import as_phase, ensure_site, school_for, scope_for
 
@@ -240,12 +240,6 @@ def _filtered(stmt: Select, record: Any, where: RecordFilter) -> Select:
     return stmt
 
 
-async def _page(ctx: RequestContext, stmt: Select, record: Any, first: int, after: str | None) -> Page[Any]:
-    async with ctx.db.read() as session:
-        return await paginate(session, stmt, [Order(record.id, descending=True)], first=first, after=after,
-                              maximum=ctx.settings.max_page_size)
-
-
 async def attendance(ctx: RequestContext, where: RecordFilter, *, first: int, after: str | None) -> Page[Any]:
     """Newest first: (record, code, learner, course, phase kind)."""
     stmt = (
@@ -254,14 +248,14 @@ async def attendance(ctx: RequestContext, where: RecordFilter, *, first: int, af
         .join(SchoolCourse, SchoolCourse.id == AttendanceRecord.course_id)
     )
     stmt = _filtered(_visible(ctx, stmt, AttendanceRecord, AttendanceRecord.course_id), AttendanceRecord, where)
-    return await _page(ctx, stmt, AttendanceRecord, first, after)
+    return await by_id(ctx, stmt, AttendanceRecord.id, first=first, after=after)
 
 
 async def behaviour(ctx: RequestContext, where: RecordFilter, *, first: int, after: str | None) -> Page[Any]:
     """Newest first: (note, learner, phase kind)."""
     stmt = select(BehaviourNote, Person, WorkflowPhase.kind)
     stmt = _filtered(_visible(ctx, stmt, BehaviourNote, None), BehaviourNote, where)
-    return await _page(ctx, stmt, BehaviourNote, first, after)
+    return await by_id(ctx, stmt, BehaviourNote.id, first=first, after=after)
 
 
 async def assessments(ctx: RequestContext, where: RecordFilter, *, first: int, after: str | None) -> Page[Any]:
@@ -272,5 +266,5 @@ async def assessments(ctx: RequestContext, where: RecordFilter, *, first: int, a
         .join(Term, Term.id == Assessment.term_id)
     )
     stmt = _filtered(_visible(ctx, stmt, Assessment, Assessment.course_id), Assessment, where)
-    return await _page(ctx, stmt, Assessment, first, after)
+    return await by_id(ctx, stmt, Assessment.id, first=first, after=after)
 
