@@ -2,7 +2,7 @@
 
 from starlette.requests import Request
 
-from app.db import Database
+from infra.database import Database
 from domain.models import utcnow
 from permissions.principal import ANONYMOUS, InvalidToken, Principal, load_principal
 

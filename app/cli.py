@@ -13,9 +13,10 @@ from typing import Annotated, TypeVar
 import typer
 import uvicorn
 
-from app import demo, migrations
-from app.db import Database, create_engine, is_sqlite
-from app.settings import get_settings
+from app import demo
+from infra import migrations
+from infra.database import Database, create_engine, is_sqlite
+from infra.settings import get_settings
 from domain.errors import DomainError
 from domain.models import utcnow
 from jobs.delivery import deliver

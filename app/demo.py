@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, literal, select, update
 
-from app.db import Database
+from infra.database import Database
 from domain.models import (
     ACADEMIES,
     ALL_STAFF_NAME,

@@ -14,11 +14,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db import Database, create_engine
+from infra.database import Database, create_engine
 from app.graphql_http import graphql_endpoint
-from app.migrations import ensure_current
+from infra.migrations import ensure_current
 from app.report_endpoints import completion_svg, matrix_csv, trust_progress_csv
-from app.settings import Settings, get_settings
+from infra.settings import Settings, get_settings
 from jobs.scheduler import EmbeddedJobs
 from schema.build import build_schema
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from app.db import Database, create_engine
+from infra.database import Database, create_engine
 from domain import tokens
 from domain.models import (
     ACADEMIES,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from app import migrations
-from app.db import Database, create_engine, normalise_url
+from infra import migrations
+from infra.database import Database, create_engine, normalise_url
 from bench.generate import _bulk
 from bench.run import ROOT, _reset
 from domain.models import (

@@ -17,8 +17,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app import migrations
-from app.db import create_engine, normalise_url
+from infra import migrations
+from infra.database import create_engine, normalise_url
 from bench.generate import generate
 from resolvers.reports import local_today
 from resolvers.trust_analytics import Dimension, summary_statement

@@ -13,8 +13,8 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
-from app.db import Database, create_engine
-from app.settings import Settings, get_settings
+from infra.database import Database, create_engine
+from infra.settings import Settings, get_settings
 from jobs.delivery import Policy, deliver
 from jobs.mail import Mailer, mailer_from_url
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 
-from app.db import Database
+from infra.database import Database
 from domain.models import NotificationDelivery, NotificationItem, Organisation, Person, digest_order, utcnow
 from domain.notifications import DeliveryStatus, NotificationKind
 from jobs.mail import Digest, Line, Mailer, MailError, render

@@ -38,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import Database
+from infra.database import Database
 from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
 from domain.models import (

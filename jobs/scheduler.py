@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import dramatiq
 
-from app.db import Database
-from app.settings import Settings
+from infra.database import Database
+from infra.settings import Settings
 from domain.models import utcnow
 from jobs import broker as brokers
 from jobs.planning import Enqueue, PlannedDay, enqueue_waiting, tick

@@ -6,8 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers the tables)
-from app.db import create_engine
-from app.settings import get_settings
+from infra.database import create_engine
+from infra.settings import get_settings
 
 config = context.config
 target_metadata = SQLModel.metadata

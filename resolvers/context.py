@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from app.db import Database
-from app.settings import Settings
+from infra.database import Database
+from infra.settings import Settings
 from domain.errors import NotFound
 from permissions import policy
 from permissions.policy import Ability

@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlmodel import SQLModel
 from strawberry.dataloader import DataLoader
 
-from app.db import Database
+from infra.database import Database
 from domain.models import (
     GroupDelegate,
     Licence,

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.db import Database
+from infra.database import Database
 from domain import tokens, validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound

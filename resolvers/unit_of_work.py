@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import Database
+from infra.database import Database
 from domain.audit import AuditAction
 from domain.errors import Conflict
 from domain.models import AuditEvent

@@ -10,7 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from app.settings import Settings
+from infra.settings import Settings
 from domain.errors import DomainError
 from schema.group_mutations import GroupMutations
 from schema.mutations import OrganisationMutations

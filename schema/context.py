@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from app.db import Database
-from app.settings import Settings
+from infra.database import Database
+from infra.settings import Settings
 from permissions.principal import Principal
 from resolvers.loaders import Loaders
 

@@ -14,10 +14,10 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app import migrations
-from app.db import Database, create_engine, normalise_url
+from infra import migrations
+from infra.database import Database, create_engine, normalise_url
 from app.main import create_app
-from app.settings import Settings
+from infra.settings import Settings
 from tests.availability import POSTGRES_URL, reachable, require
 from tests.world import World, build_world
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner, Result
 
 from app.cli import cli
-from app.db import Database, create_engine
+from infra.database import Database, create_engine
 from app.main import create_app
-from app.settings import Settings, get_settings
+from infra.settings import Settings, get_settings
 from domain.models import ApiToken, AuditEvent, TargetList, TargetListItem, utcnow
 from permissions.principal import InvalidToken, Principal, load_principal
 from tests.world import World, build_world

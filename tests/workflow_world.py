@@ -5,7 +5,7 @@ its own, so nothing of one school shows in the other."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.db import Database
+from infra.database import Database
 from domain import tokens
 from domain.models import (
     ApiToken,

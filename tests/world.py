@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from app.db import Database
+from infra.database import Database
 from domain import tokens
 from domain.models import (
     ACADEMIES,

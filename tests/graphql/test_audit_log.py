@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, func, select
 
-from app.db import Database
+from infra.database import Database
 from domain.audit import AuditAction
 from domain.models import (
     AuditEvent,
@@ -563,7 +563,7 @@ MUTATIONS |= {name: (_site_setup(name, query, variables), action, payload)
 
 def test_every_mutation_of_the_schema_is_covered_here() -> None:
     """A new mutation must join the table below, or its audit event goes untested."""
-    from app.settings import Settings
+    from infra.settings import Settings
     from schema.build import build_schema
 
     mutation = build_schema(Settings())._schema.mutation_type

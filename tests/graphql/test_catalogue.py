@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.db import Database
+from infra.database import Database
 from schema.ids import global_id
 from tests.graphql.test_reports import (
     REPORT,

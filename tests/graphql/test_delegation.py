@@ -5,7 +5,7 @@ Promotion or leaving the school ends a person's delegations."""
 
 import pytest
 
-from app.db import Database
+from infra.database import Database
 from tests.graphql.test_staff_groups import (
     REFUSED,
     Setup,

@@ -3,7 +3,7 @@ the same number of SQL statements whether it holds 5 courses or 500."""
 
 from datetime import UTC, date, datetime, timedelta
 
-from app.db import Database
+from infra.database import Database
 from domain.models import Course, Enrolment, GroupDelegate, StaffGroup, StaffGroupMember, TargetList, TargetListItem
 from schema.ids import global_id
 from tests.world import World

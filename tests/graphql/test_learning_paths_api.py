@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.db import Database
+from infra.database import Database
 from domain.models import Course, Enrolment, Membership, MembershipRole, Person, Seat, SubscriptionKind
 from schema.ids import global_id
 from tests.world import Actor, World, _token

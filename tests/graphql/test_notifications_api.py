@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.db import Database
+from infra.database import Database
 from domain.models import NotificationDelivery, NotificationItem, NotificationPlan
 from schema.ids import global_id
 from tests.graphql.test_staff_groups import audit_count, course, make_group, make_list, pk, succeed

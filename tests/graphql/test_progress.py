@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
+from infra.database import Database
 from domain import tokens
 from domain.audit import AuditAction
 from domain.models import ApiToken, AuditEvent, Enrolment, utcnow

@@ -3,7 +3,7 @@ members, courses, lists and enrolments, nested fields included (no N+1)."""
 
 from datetime import UTC, datetime, timedelta
 
-from app.db import Database
+from infra.database import Database
 from domain.models import (
     Course,
     Enrolment,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.db import Database
+from infra.database import Database
 from domain.models import Enrolment, utcnow
 from schema.ids import global_id
 from tests.world import World

@@ -8,7 +8,7 @@ import strawberry
 from graphql import GraphQLObjectType
 from strawberry import relay
 
-from app.settings import Settings
+from infra.settings import Settings
 from permissions.policy import Ability
 from schema.build import build_schema
 from schema.nodes import SecuredNode

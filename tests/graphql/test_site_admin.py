@@ -5,7 +5,7 @@ mutation is the school's Administrators' alone; anyone else is refused and nothi
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
+from infra.database import Database
 from domain.models import AuditEvent, MentorLearner
 from tests.workflow_world import WorkflowWorld, build_workflow_world
 from tests.world import World

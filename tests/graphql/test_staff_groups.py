@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from strawberry.relay import GlobalID
 
-from app.db import Database
+from infra.database import Database
 from domain import tokens
 from domain.models import (
     ApiToken,

@@ -3,7 +3,7 @@ statements a query runs does not grow with the number of rows it returns."""
 
 from datetime import UTC, datetime, timedelta
 
-from app.db import Database
+from infra.database import Database
 from domain.audit import AuditAction
 from domain.models import (
     AuditEvent,

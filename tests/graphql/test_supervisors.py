@@ -3,7 +3,7 @@ labels; `me` names the entry to show; headteachers see an overview of their ment
 
 import pytest
 
-from app.db import Database
+from infra.database import Database
 from tests.graphql.test_workflow import ADVANCE, ASSESSMENT, ATTENDANCE, BEHAVIOUR, counts
 from tests.workflow_world import IN_AUTUMN, WorkflowWorld, build_workflow_world
 from tests.world import World

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.db import Database
+from infra.database import Database
 from domain.models import Course
 from schema.ids import global_id
 from tests.graphql.test_staff_groups import (

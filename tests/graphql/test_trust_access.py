@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
+from infra.database import Database
 from domain import tokens
 from domain.models import (
     ACADEMIES,

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.db import Database
+from infra.database import Database
 from domain.models import (
     ALL_STAFF_NAME,
     Course,

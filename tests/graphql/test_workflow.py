@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.db import Database
+from infra.database import Database
 from domain.models import AttendanceRecord, AuditEvent, RegistrationScope
 from domain.workflow import Area, Audience, PhaseKind, default_phases
 from tests.workflow_world import IN_AUTUMN, WorkflowWorld, build_workflow_world

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 import resolvers.organisations
-from app.db import Database
+from infra.database import Database
 from app.main import create_app
-from app.settings import Settings
+from infra.settings import Settings
 from tests.world import World
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"

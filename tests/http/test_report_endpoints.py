@@ -12,7 +12,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from app.db import Database
+from infra.database import Database
 from domain.models import Membership, MembershipRole, Person, Seat, SubscriptionKind
 from schema.ids import global_id
 from tests.graphql.test_reports import (

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app import demo
-from app.db import Database
+from infra.database import Database
 from domain.models import Course, Enrolment, Membership, Organisation
 from schema.ids import decode, global_id
 from tests.graphql.test_trust_access import granted, other_trust, some_progress

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from app.db import Database
+from infra.database import Database
 from jobs.delivery import Policy, deliver
 from jobs.mail import MailError
 from jobs.planning import PlannedDay, tick

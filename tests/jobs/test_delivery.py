@@ -21,8 +21,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from app.db import Database, create_engine
-from app.settings import Settings
+from infra.database import Database, create_engine
+from infra.settings import Settings
 from domain.models import (
     GroupKind,
     NotificationDelivery,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
-from app.db import Database, create_engine
+from infra.database import Database, create_engine
 from domain.models import (
     Enrolment,
     Membership,

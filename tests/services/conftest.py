@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import migrations
+from infra import migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0

@@ -14,10 +14,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from app import migrations
-from app.db import create_engine
+from infra import migrations
+from infra.database import create_engine
 from app.main import create_app
-from app.settings import Settings
+from infra.settings import Settings
 
 
 async def test_the_app_refuses_an_unmigrated_database_and_names_the_fix(tmp_path: Path) -> None:

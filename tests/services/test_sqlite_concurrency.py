@@ -11,7 +11,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from app.db import Database, create_engine
+from infra.database import Database, create_engine
 from tests.world import build_world
 
 pytestmark = pytest.mark.live
