@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run worker scheduler test migrate schema schema-check bench clean
+.PHONY: install run worker scheduler test test-suite test-live migrate schema schema-check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,15 @@ worker: install
 scheduler: install
 	$(PY) -m app.cli notify scheduler
 
-## The whole suite, on SQLite and on PostgreSQL.
-test: install
-	$(PY) -m pytest
+## The whole suite, on SQLite and on PostgreSQL: in-process tests on every core, then the
+## live step (real uvicorn servers, the graphql-http audit, SMTP and Redis workers).
+test: test-suite test-live
+
+test-suite: install
+	$(PY) -m pytest -n auto -m "not live"
+
+test-live: install
+	$(PY) -m pytest -m live
 
 ## Bring the database named by DATABASE_URL (default: the SQLite file) up to date.
 migrate: install

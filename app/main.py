@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import strawberry
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -61,7 +62,10 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None, *, jobs: bool = False) -> Starlette:
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, *, jobs: bool = False,
+    schema: strawberry.Schema | None = None,
+) -> Starlette:
     """The app. Tests pass their own Database; otherwise one is made from settings and
     the app refuses to start on a database that is behind the code. With `jobs`, the
     notification worker and scheduler run inside it (the embedded `make run`)."""
@@ -99,7 +103,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, *, 
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.schema = build_schema(settings)
+    app.state.schema = schema or build_schema(settings)
     return app
 
 

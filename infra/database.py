@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-_WRITE = "trellis_write"
+WRITE = "trellis_write"
 
 
 def normalise_url(url: str) -> str:
@@ -56,7 +56,7 @@ def create_engine(url: str, busy_timeout_ms: int = 30_000) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(_WRITE, False)
+        write = connection.get_execution_options().get(WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
@@ -88,7 +88,7 @@ class Database:
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
-            await session.connection(execution_options={_WRITE: True})
+            await session.connection(execution_options={WRITE: True})
             try:
                 yield session
             except BaseException:

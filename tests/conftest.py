@@ -1,80 +1,74 @@
-"""The suite runs once on SQLite and once on PostgreSQL: every test that uses `db`
-is parametrised by engine. Each test gets an empty, migrated database."""
+"""The suite runs once on SQLite and once on PostgreSQL: every test that uses `db` is
+parametrised by engine. Each test sees an empty, migrated database: by default its
+writes are rolled back at its end (tests/databases.py)."""
 
-import asyncio
-import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import event
 
 from infra import migrations
-from infra.database import Database, create_engine, normalise_url
 from app.main import create_app
+from infra.database import Database
 from infra.settings import Settings
-from tests.availability import POSTGRES_URL, reachable, require
+from schema.build import build_schema
+from tests.databases import Base, rolled_back
 from tests.world import World, build_world
+
+ENGINES = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file; each test copies it."""
+    """One migrated SQLite file; tests that need a file of their own copy it."""
     path = tmp_path_factory.mktemp("db") / "template.db"
     migrations.upgrade(f"sqlite+aiosqlite:///{path}")
     return path
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated() -> Iterator[str]:
-    """A database of this test run's own on the PostgreSQL server, migrated once and
-    dropped at the end, so concurrent runs never disturb each other."""
-    server = make_url(normalise_url(POSTGRES_URL))
-    require(reachable(server.host or "127.0.0.1", server.port or 5432),
-            f"PostgreSQL is not reachable at {server.host}:{server.port}")
-    name = f"trellis_test_{os.getpid()}"
-    url = server.set(database=name).render_as_string(hide_password=False)
-
-    async def admin(*statements: str) -> None:
-        engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            for statement in statements:
-                await conn.execute(text(statement))
-        await engine.dispose()
-
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
-    migrations.upgrade(url)
-    yield url
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+async def bases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, Base]]:
+    """This worker's migrated database on each engine, made the first time a test asks."""
+    folder = tmp_path_factory.mktemp("bases")
+    made = {kind: Base(kind, folder) for kind in ENGINES}
+    yield made
+    for base in made.values():
+        await base.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "trellis.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite+aiosqlite:///{path}"
-    return request.getfixturevalue("postgres_migrated")
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Every test that touches a database runs once per engine."""
+    return request.param
+
+
+def _committed(request: pytest.FixtureRequest) -> bool:
+    return "database_url" in request.fixturenames or request.node.get_closest_marker("committed") is not None
 
 
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(create_engine(database_url))
-    if database.engine.dialect.name == "postgresql":
-        async with database.engine.begin() as conn:
-            tables = (
-                await conn.execute(
-                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-                )
-            ).scalars()
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    yield database
-    await database.dispose()
+async def database_url(engine: str, bases: dict[str, Base]) -> str:
+    """The URL of the worker's database. Asking for it makes the test's writes real
+    (other connections, threads and processes see them); they are emptied afterwards."""
+    await bases[engine].open()
+    return bases[engine].url
+
+
+@pytest.fixture
+async def db(request: pytest.FixtureRequest, engine: str, bases: dict[str, Base]) -> AsyncIterator[Database]:
+    base = bases[engine]
+    database = await base.open()
+    if not _committed(request):
+        async with rolled_back(database) as rollback:
+            yield rollback
+        return
+    try:
+        yield database
+    finally:
+        await base.empty()
 
 
 @pytest.fixture
@@ -82,9 +76,20 @@ def settings() -> Settings:
     return Settings(production=False)
 
 
+_SCHEMAS: dict[str, Any] = {}
+
+
+def schema_for(settings: Settings) -> Any:
+    """The GraphQL schema is built once per distinct settings for the whole run."""
+    key = settings.model_dump_json()
+    if key not in _SCHEMAS:
+        _SCHEMAS[key] = build_schema(settings)
+    return _SCHEMAS[key]
+
+
 @pytest.fixture
 async def client(db: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, db)
+    app = create_app(settings, db, schema=schema_for(settings))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://trellis.test") as http:
         yield http

@@ -56,6 +56,9 @@ HTML_ROWS = tuple(f"<tr><td>Course {c}</td><td>Phonics</td><td>{d}</td></tr>"
 JOIN_MS = 30_000
 BROKERS = ["stub", "redis"]
 
+# Real SMTP servers, Dramatiq workers in threads and Redis: the suite's live step.
+pytestmark = pytest.mark.live
+
 
 # --- A real SMTP server -------------------------------------------------------------
 

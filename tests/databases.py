@@ -1,0 +1,163 @@
+"""The test databases: one migrated database per engine and per xdist worker, made once,
+and for each test either a transaction rolled back at its end (the default: nothing a
+test writes outlives it, and nothing has to be truncated) or, for tests that need other
+connections to see their writes (workers in threads, subprocesses, real concurrency),
+the database itself, emptied afterwards."""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+from infra import migrations
+from infra.database import WRITE, Database, create_engine, normalise_url
+from tests.availability import POSTGRES_URL, reachable, require
+
+# A session waiting this long for the shared connection is waiting on itself.
+LOCK_TIMEOUT = 20.0
+
+
+class SharedConnectionDatabase(Database):
+    """Every session on one connection, inside a transaction the test rolls back.
+
+    Sessions join it through savepoints: a write's commit releases its savepoint, a
+    failed write rolls back to it, exactly as a real transaction would commit or not.
+    One connection runs one statement at a time, so sessions take turns; a task may
+    open a session inside its own (they nest as savepoints)."""
+
+    def __init__(self, engine: AsyncEngine, connection: AsyncConnection) -> None:
+        super().__init__(engine)
+        self.connection = connection
+        self._turn = asyncio.Lock()
+        self._holder: asyncio.Task | None = None
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        task = asyncio.current_task()
+        nested = self._holder is task
+        if not nested:
+            try:
+                await asyncio.wait_for(self._turn.acquire(), LOCK_TIMEOUT)
+            except TimeoutError:
+                raise RuntimeError("A session waited for the test's connection while another task held it: "
+                                   "code awaits other work while holding a session open.") from None
+            self._holder = task
+        try:
+            async with AsyncSession(bind=self.connection, expire_on_commit=False,
+                                    join_transaction_mode="create_savepoint") as session:
+                yield session
+        finally:
+            if not nested:
+                self._holder = None
+                self._turn.release()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._session() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self._session() as session:
+            await session.begin()
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    async def dispose(self) -> None:
+        """The engine is the worker's; the test's transaction is rolled back by its fixture."""
+
+
+def worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+class Base:
+    """One engine's migrated database for this worker, made on first use."""
+
+    def __init__(self, kind: str, folder: Path) -> None:
+        self.kind = kind
+        self.folder = folder
+        self.url = ""
+        self.database: Database | None = None
+
+    async def open(self) -> Database:
+        if self.database is None:
+            self.url = await asyncio.to_thread(self._create) if self.kind == "postgresql" else self._sqlite()
+            await asyncio.to_thread(migrations.upgrade, self.url)
+            self.database = Database(create_engine(self.url))
+        return self.database
+
+    def _sqlite(self) -> str:
+        path = self.folder / f"trellis-{worker()}.db"
+        path.unlink(missing_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
+
+    def _server(self):  # type: ignore[no-untyped-def]
+        server = make_url(normalise_url(POSTGRES_URL))
+        require(reachable(server.host or "127.0.0.1", server.port or 5432),
+                f"PostgreSQL is not reachable at {server.host}:{server.port}")
+        return server
+
+    def _name(self) -> str:
+        return f"trellis_test_{worker()}_{os.getpid()}"
+
+    def _create(self) -> str:
+        server = self._server()
+        name = self._name()
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+        return server.set(database=name).render_as_string(hide_password=False)
+
+    async def empty(self) -> None:
+        """Everything a committed test wrote goes; ids are never handed out again."""
+        assert self.database is not None
+        async with self.database.engine.begin() as conn:
+            if self.kind == "postgresql":
+                tables = (await conn.execute(text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                ))).scalars().all()
+                await conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            else:
+                await conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+                tables = (await conn.execute(text(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
+                    "('alembic_version', 'sqlite_sequence') AND name NOT LIKE 'sqlite_%'"
+                ))).scalars().all()
+                for table in tables:
+                    await conn.execute(text(f'DELETE FROM "{table}"'))
+
+    async def close(self) -> None:
+        if self.database is not None:
+            await self.database.dispose()
+            if self.kind == "postgresql":
+                await asyncio.to_thread(
+                    lambda: asyncio.run(_admin(self._server(), f'DROP DATABASE IF EXISTS "{self._name()}" WITH (FORCE)'))
+                )
+
+
+async def _admin(server, *statements: str) -> None:  # type: ignore[no-untyped-def]
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+    await engine.dispose()
+
+
+@asynccontextmanager
+async def rolled_back(base: Database) -> AsyncIterator[SharedConnectionDatabase]:
+    """A database whose every write is undone when the block ends."""
+    async with base.engine.connect() as connection:
+        await connection.execution_options(**{WRITE: True})
+        await connection.begin()
+        try:
+            yield SharedConnectionDatabase(base.engine, connection)
+        finally:
+            await connection.rollback()
