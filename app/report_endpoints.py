@@ -20,7 +20,7 @@ from domain.errors import DomainError, ErrorCode, Forbidden, Invalid
 from domain.models import Course, Organisation, StaffGroup
 from permissions import policy
 from resolvers import reports, trust_analytics, trusts
-from resolvers.groups import GroupInSchool
+from resolvers.targets import GroupInSchool
 from resolvers.learning_paths import local_date
 from resolvers.trust_analytics import Dimension
 from resolvers.trusts import ProgressFilter, ProgressStatus

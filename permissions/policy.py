@@ -5,16 +5,16 @@ resolvers ask `scope()` for the organisations to filter by in SQL; node resolver
 mutations ask `can()` / `authorize()` about one organisation.
 """
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from domain.errors import Forbidden
+from domain.errors import Forbidden, NotFound
 from domain.models import CourseParticipant, MembershipRole, MentorLearner, ParentLink
 from domain.records import CourseRole
 from domain.workflow import Phase, Role, editors
-from permissions.principal import Principal
+from permissions.principal import Principal, is_full_administrator
 
 
 class Ability(StrEnum):
@@ -43,12 +43,27 @@ class Ability(StrEnum):
     VIEW_RECORDS = "view_records"  # every attendance, behaviour and assessment record of the school
     VIEW_SUPERVISION = "view_supervision"  # every registration scope and the mentors' overviews
     MANAGE_SITE = "manage_site"  # terms, the school's courses and their people, parent links, attendance codes
-    # Group-level: asked with `can_on_group`.
+    # Group-level: held by the school's full administrators, and in part by the group's delegates.
     VIEW_GROUP = "view_group"
     EDIT_GROUP = "edit_group"  # members, name and target lists
     DELETE_GROUP = "delete_group"
     DELEGATE_GROUP = "delegate_group"
     VIEW_GROUP_REPORT = "view_group_report"
+    # Object-level: decided by `can_on` from the object's facts (a Subject), not by a
+    # table of roles alone.
+    VIEW_PERSON = "view_person"  # themself, or anyone who may see a members list they are on
+    VIEW_MEMBERSHIP = "view_membership"  # one's own, or the organisation's members list
+    VIEW_SEAT = "view_seat"  # its holder while in the school, or whoever sees the licence's seats
+    VIEW_AUDIT_EVENT = "view_audit_event"  # the school's log, or the log of one's delegated group
+    VIEW_DELIVERY = "view_delivery"  # one's own digest, the school's delivery log, platform support
+    VIEW_PATH = "view_path"  # one staff member's learning path
+    VIEW_PERSON_REPORT = "view_person_report"  # one person's completion report
+    VIEW_SCOPE = "view_scope"  # one registration scope and its phase
+    MOVE_ON = "move_on"  # move a registration scope to its next phase
+    KEEP_RECORDS = "keep_records"  # attendance and assessments of one of the school's courses
+    KEEP_BEHAVIOUR = "keep_behaviour"  # behaviour notes in the school
+    VIEW_RECORD = "view_record"  # one attendance, behaviour or assessment record
+    VIEW_TRUST_PROGRESS = "view_trust_progress"  # a trust's view of the schools that granted it
 
 
 GLOBAL = frozenset({Ability.PUBLIC, Ability.SIGNED_IN, Ability.PLATFORM_SUPPORT, Ability.VIEW_CATALOGUE})
@@ -163,28 +178,6 @@ def scope(principal: Principal, ability: Ability) -> Scope:
     return Scope(frozenset(held))
 
 
-def can_see_person(principal: Principal, person_id: int, organisation_ids: Iterable[int]) -> bool:
-    """People are visible to themselves and to whoever may see a members list they are on."""
-    if principal.person_id is not None and principal.person_id == person_id:
-        return True
-    return any(can(principal, Ability.VIEW_MEMBERS, o) for o in organisation_ids)
-
-
-def can_see_seat(principal: Principal, holder_id: int, organisation_id: int) -> bool:
-    """Seats are seen by those who may see the licence's seats, and by their holder while
-    still in the school."""
-    if principal.person_id == holder_id and can(principal, Ability.VIEW_LICENCE, organisation_id):
-        return True
-    return can(principal, Ability.VIEW_SEATS, organisation_id)
-
-
-def can_see_audit_event(principal: Principal, organisation_id: int | None, staff_group_id: int | None) -> bool:
-    """The same rule as `audit_clause`, for one event."""
-    if staff_group_id is not None and staff_group_id in principal.delegations:
-        return True
-    return can(principal, Ability.VIEW_AUDIT, organisation_id)
-
-
 def can_on_group(principal: Principal, ability: Ability, group_id: int, organisation_id: int) -> bool:
     """A group ability: the school's full administrators hold all of them, a group's
     delegates the delegate's share."""
@@ -193,54 +186,112 @@ def can_on_group(principal: Principal, ability: Ability, group_id: int, organisa
     return principal.delegations.get(group_id) == organisation_id and ability in _DELEGATE
 
 
-def authorize_on_group(principal: Principal, ability: Ability, group_id: int, organisation_id: int) -> None:
-    if not can_on_group(principal, ability, group_id, organisation_id):
-        raise Forbidden("You do not have permission to do this to this group.")
-
-
-def is_full_administrator(role: str) -> bool:
-    """In a school, an Administrator is a full licence administrator: one role."""
-    return role == MembershipRole.ADMINISTRATOR
+def administers(principal: Principal, organisation_id: int) -> bool:
+    return is_full_administrator(principal.roles.get(organisation_id, ""))
 
 
 def groups_clause(principal: Principal, group_id: ColumnElement, organisation_id: ColumnElement) -> ColumnElement[bool]:
-    """The staff groups a caller may see, as one SQL condition."""
+    """The staff groups a caller may see, as one SQL condition: `can_on(VIEW_GROUP)` in SQL."""
     delegated = group_id.in_(sorted(principal.delegations)) if principal.delegations else false()
     return or_(scope(principal, Ability.VIEW_GROUP).clause(organisation_id), delegated)
 
 
 def audit_clause(principal: Principal, organisation_id: ColumnElement, group_id: ColumnElement) -> ColumnElement[bool]:
-    """Audit events a caller may read: all of their schools' for full administrators,
-    their groups' events for delegates."""
+    """Audit events a caller may read, as one SQL condition: `can_on(VIEW_AUDIT_EVENT)` in SQL."""
     delegated = group_id.in_(sorted(principal.delegations)) if principal.delegations else false()
     return or_(scope(principal, Ability.VIEW_AUDIT).clause(organisation_id), delegated)
 
 
-def can_view_path(
-    principal: Principal, person_id: int, organisation_id: int, group_ids: Iterable[int]
-) -> bool:
-    """A learning path is seen by its owner, the school's full administrators, and the
-    delegates of any group the person is in (`group_ids`, All Staff included)."""
-    if principal.person_id == person_id and principal.is_member(organisation_id):
-        return True
-    if can(principal, Ability.VIEW_PATHS, organisation_id):
-        return True
-    return any(principal.delegations.get(g) == organisation_id for g in group_ids)
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a decision about one object needs to know of it. Read from the database with
+    the object itself, by the one loader path (resolvers/subjects.py)."""
+
+    organisation_id: int | None = None  # the organisation it belongs to
+    group_id: int | None = None  # the staff group it belongs to
+    person_id: int | None = None  # the person it is, is held by, or is about
+    organisations: frozenset[int] = frozenset()  # a person's organisations
+    groups: frozenset[int] = frozenset()  # the staff groups that reach a person (their path)
+    teaches: bool = False  # the caller teaches its course
+    mentors: bool = False  # the caller mentors its learners, or it is the caller's mentor group
+    responsible: Role | None = None  # who moves its current phase on (registration scopes)
 
 
-def can_record_progress(principal: Principal, person_id: int, organisation_ids: Iterable[int]) -> bool:
-    """Progress is recorded by the person themself, a full administrator of one of their
-    schools, or one of their schools' external systems."""
-    if principal.person_id == person_id:
-        return True
-    return any(can(principal, Ability.RECORD_PROGRESS, o) for o in organisation_ids)
+def _self(principal: Principal, subject: Subject) -> bool:
+    return principal.person_id is not None and principal.person_id == subject.person_id
 
 
-def can_view_person_report(principal: Principal, person_id: int, organisation_id: int) -> bool:
-    """A person's completion report: themself, and their school's full administrators."""
-    if principal.person_id == person_id and principal.is_member(organisation_id):
-        return True
-    return can(principal, Ability.VIEW_REPORTS, organisation_id)
+def can_on(principal: Principal, ability: Ability, subject: Subject) -> bool:
+    """May the caller do `ability` on one object? Every check on an object, for seeing it
+    (a type's read ability) or acting on it (a mutation's), is this function."""
+    if ability in GLOBAL:
+        return _holds_globally(principal, ability)
+    org = subject.organisation_id
+    match ability:
+        case Ability.VIEW_PERSON:
+            return _self(principal, subject) or any(can(principal, Ability.VIEW_MEMBERS, o) for o in subject.organisations)
+        case Ability.VIEW_MEMBERSHIP:
+            return _self(principal, subject) or can(principal, Ability.VIEW_MEMBERS, org)
+        case Ability.VIEW_SEAT:
+            # The holder, while still in the school; and those who see the licence's seats.
+            holder = _self(principal, subject) and can(principal, Ability.VIEW_LICENCE, org)
+            return holder or can(principal, Ability.VIEW_SEATS, org)
+        case Ability.VIEW_AUDIT_EVENT:
+            delegated = subject.group_id is not None and subject.group_id in principal.delegations
+            return delegated or can(principal, Ability.VIEW_AUDIT, org)
+        case Ability.VIEW_DELIVERY:
+            return (_self(principal, subject) or principal.is_platform_support
+                    or can(principal, Ability.MANAGE_NOTIFICATIONS, org))
+        case Ability.VIEW_PATH:
+            # Its owner, the school's full administrators, and delegates of a group it comes from.
+            if _self(principal, subject) and principal.is_member(org):
+                return True
+            return can(principal, Ability.VIEW_PATHS, org) or any(
+                principal.delegations.get(g) == org for g in subject.groups
+            )
+        case Ability.VIEW_PERSON_REPORT:
+            return (_self(principal, subject) and principal.is_member(org)) or can(principal, Ability.VIEW_REPORTS, org)
+        case Ability.RECORD_PROGRESS if subject.organisations or subject.person_id is not None:
+            # Progress is recorded by the person themself, a full administrator of one of their
+            # schools, or one of their schools' external systems.
+            return _self(principal, subject) or any(
+                can(principal, Ability.RECORD_PROGRESS, o) for o in subject.organisations
+            )
+        case Ability.VIEW_SCOPE:
+            return can(principal, Ability.VIEW_SUPERVISION, org) or (
+                principal.person_id is not None and (subject.teaches or subject.mentors)
+            )
+        case Ability.MOVE_ON:
+            return org is not None and can_move_on(
+                principal, subject.responsible, org, teaches=subject.teaches, mentors=subject.mentors
+            )
+        case Ability.KEEP_RECORDS:
+            # The course's teachers, mentors of its learners and the school's headteachers:
+            # every role a phase can make responsible. The phase decides the rest.
+            return principal.person_id is not None and (
+                subject.teaches or subject.mentors or org in principal.headteacher_of
+            )
+        case Ability.VIEW_TRUST_PROGRESS:
+            # Seed 001: an Administrator of a trust designated 'Academies' (the principal
+            # carries the schools that granted such trusts); which schools, per school.
+            return org is not None and org in set(principal.trust_schools.values())
+        case Ability.KEEP_BEHAVIOUR:
+            # Notes go into the writer's own mentor group, so only the school's mentors write them.
+            return principal.person_id is not None and org in principal.mentor_of
+    if ability in _GROUP and subject.group_id is not None:
+        return org is not None and can_on_group(principal, ability, subject.group_id, org)
+    return can(principal, ability, org)
+
+
+def authorize_on(principal: Principal, subject: Subject | None, *, read: Ability, act: Ability, field: str) -> None:
+    """The one order of a refusal: what the caller may not see does not exist (NOT_FOUND,
+    the same answer as for an id that never existed), what they may see but not act on is
+    FORBIDDEN. Nothing about the input's content has been looked at yet."""
+    if subject is not None and can_on(principal, act, subject):
+        return
+    if subject is not None and can_on(principal, read, subject):
+        raise Forbidden("You do not have permission to do this.")
+    raise NotFound(f"Nothing with that {field} was found.", field)
 
 
 def can_view_trust_progress(principal: Principal, trust_id: int, school_id: int) -> bool:
@@ -380,21 +431,8 @@ def can_edit_records(principal: Principal, phase: Phase, organisation_id: int, *
     )
 
 
-def authorize_move_on(
-    principal: Principal, responsible: Role | None, organisation_id: int, *, teaches: bool, mentors: bool
-) -> None:
-    if not can_move_on(principal, responsible, organisation_id, teaches=teaches, mentors=mentors):
-        raise Forbidden("Only the role responsible for this phase can move it on.")
-
-
 def authorize_edit_records(principal: Principal, phase: Phase, organisation_id: int, *, teaches: bool,
                            mentors: bool) -> None:
     if not can_edit_records(principal, phase, organisation_id, teaches=teaches, mentors=mentors):
         raise Forbidden("You cannot change these records in this phase.")
 
-
-def authorize_keep_behaviour(principal: Principal, organisation_id: int) -> None:
-    """Behaviour notes go into the writer's own mentor group, so only the school's mentors
-    write them (which learners, and in which phase, is decided as for any record)."""
-    if principal.person_id is None or organisation_id not in principal.mentor_of:
-        raise Forbidden("Behaviour notes are kept by the learner's mentors.")

@@ -47,9 +47,6 @@ class Principal:
     def authenticated(self) -> bool:
         return self.token_id is not None
 
-    def is_administrator(self, organisation_id: int) -> bool:
-        return self.roles.get(organisation_id) == MembershipRole.ADMINISTRATOR
-
     def is_member(self, organisation_id: int) -> bool:
         return organisation_id in self.roles
 
@@ -57,12 +54,14 @@ class Principal:
     def organisation_ids(self) -> frozenset[int]:
         return frozenset(self.roles)
 
-    @property
-    def administered_ids(self) -> frozenset[int]:
-        return frozenset(o for o, r in self.roles.items() if r == MembershipRole.ADMINISTRATOR)
-
 
 ANONYMOUS = Principal()
+
+
+def is_full_administrator(role: str) -> bool:
+    """In a school, an Administrator is a full licence administrator: one role. Every
+    test of 'is an administrator' in Trellis is this one."""
+    return role == MembershipRole.ADMINISTRATOR
 
 
 class InvalidToken(Exception):
@@ -107,7 +106,7 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
             .where(GroupDelegate.person_id == person.id)
         )
     ).all()
-    administered = [org for org, role, *_ in grants if role == MembershipRole.ADMINISTRATOR]
+    administered = [org for org, role, *_ in grants if is_full_administrator(role)]
     trust_schools = (
         await session.execute(
             select(TrustGrant.school_id, TrustGrant.trust_id)

@@ -4,13 +4,11 @@ from sqlalchemy import func, or_, select
 
 from domain import validation
 from domain.audit import AuditAction, snapshot
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict
 from domain.models import Course, utcnow
-from permissions import policy
-from permissions.policy import Ability
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
-from resolvers.unit_of_work import UnitOfWork, unit_of_work
+from resolvers.unit_of_work import UnitOfWork
 
 
 async def list_courses(
@@ -34,53 +32,38 @@ async def list_courses(
         )
 
 
-async def add_course(ctx: RequestContext, *, code: str, title: str) -> Course:
-    policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
+async def add_course(uow: UnitOfWork, *, code: str, title: str) -> Course:
     code = validation.name(code, "code", 32).upper()
     title = validation.name(title, "title")
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        if (await uow.session.execute(select(Course.id).where(Course.code == code))).first():
-            raise Conflict(f"The code {code} is taken.", "code")
-        course = Course(code=code, title=title)
-        uow.session.add(course)
-        await uow.session.flush()
-        await uow.audit(AuditAction.COURSE_ADDED, target_type="Course", target_id=course.id,
-                        summary=f"{ctx.principal.display_name} added {code} {title} to the catalogue",
-                        after=snapshot(course))
+    if (await uow.session.execute(select(Course.id).where(Course.code == code))).first():
+        raise Conflict(f"The code {code} is taken.", "code")
+    course = Course(code=code, title=title)
+    uow.session.add(course)
+    await uow.session.flush()
+    await uow.audit(AuditAction.COURSE_ADDED, target_type="Course", target_id=course.id,
+                    summary=f"{uow.principal.display_name} added {code} {title} to the catalogue",
+                    after=snapshot(course))
     return course
 
 
-async def _course(uow: UnitOfWork, course_id: int) -> Course:
-    course = await uow.session.get(Course, course_id)
-    if course is None:
-        raise NotFound("Nothing with that courseId was found.", "courseId")
-    return course
-
-
-async def rename_course(ctx: RequestContext, *, course_id: int, title: str) -> Course:
-    policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
+async def rename_course(uow: UnitOfWork, course: Course, *, title: str) -> Course:
     title = validation.name(title, "title")
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        course = await _course(uow, course_id)
-        before = snapshot(course)
-        course.title = title
-        await uow.audit(AuditAction.COURSE_RENAMED, target_type="Course", target_id=course.id,
-                        summary=f"{ctx.principal.display_name} renamed {course.code} to {title}",
-                        before=before, after=snapshot(course))
+    before = snapshot(course)
+    course.title = title
+    await uow.audit(AuditAction.COURSE_RENAMED, target_type="Course", target_id=course.id,
+                    summary=f"{uow.principal.display_name} renamed {course.code} to {title}",
+                    before=before, after=snapshot(course))
     return course
 
 
-async def retire_course(ctx: RequestContext, *, course_id: int) -> Course:
+async def retire_course(uow: UnitOfWork, course: Course) -> Course:
     """A retired course leaves the catalogue's default listing and cannot become a new
     target; it stays in history, paths and reports."""
-    policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        course = await _course(uow, course_id)
-        if course.retired_at is not None:
-            raise Conflict("This course is already retired.", "courseId")
-        before = snapshot(course)
-        course.retired_at = utcnow()
-        await uow.audit(AuditAction.COURSE_RETIRED, target_type="Course", target_id=course.id,
-                        summary=f"{ctx.principal.display_name} retired {course.code} {course.title}",
-                        before=before, after=snapshot(course))
+    if course.retired_at is not None:
+        raise Conflict("This course is already retired.", "courseId")
+    before = snapshot(course)
+    course.retired_at = utcnow()
+    await uow.audit(AuditAction.COURSE_RETIRED, target_type="Course", target_id=course.id,
+                    summary=f"{uow.principal.display_name} retired {course.code} {course.title}",
+                    before=before, after=snapshot(course))
     return course

@@ -1,13 +1,10 @@
 """Staff groups: creating, renaming, membership, delegates and deleting (seed 000)."""
 
-from dataclasses import dataclass
-
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import targets, validation
 from domain.audit import AuditAction, snapshot
-from domain.errors import Conflict, Invalid, NotFound
+from domain.errors import Conflict, Invalid
 from domain.models import (
     GroupDelegate,
     GroupKind,
@@ -21,39 +18,12 @@ from domain.models import (
     TargetListItem,
 )
 from permissions import policy
-from permissions.policy import Ability
-from permissions.principal import Principal
+from permissions.principal import is_full_administrator
 from resolvers import outbox, staff
-from resolvers.context import RequestContext, find
+from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
-from resolvers.unit_of_work import UnitOfWork, unit_of_work
-
-
-@dataclass
-class GroupInSchool:
-    group: StaffGroup
-    licence: Licence
-    school: Organisation
-
-
-async def load_group(
-    session: AsyncSession, principal: Principal, group_id: int, ability: Ability, field: str = "groupId"
-) -> GroupInSchool:
-    """The group, if the caller may see it (NOT_FOUND otherwise), and may do `ability`
-    on it (FORBIDDEN otherwise)."""
-    row = (
-        await session.execute(
-            select(StaffGroup, Licence, Organisation)
-            .join(Licence, Licence.id == StaffGroup.licence_id)
-            .join(Organisation, Organisation.id == Licence.organisation_id)
-            .where(StaffGroup.id == group_id)
-        )
-    ).first()
-    if row is None or not policy.can_on_group(principal, Ability.VIEW_GROUP, group_id, row[1].organisation_id):
-        raise NotFound(f"Nothing with that {field} was found.", field)
-    found = GroupInSchool(*row)
-    policy.authorize_on_group(principal, ability, group_id, found.licence.organisation_id)
-    return found
+from resolvers.targets import GroupInSchool
+from resolvers.unit_of_work import UnitOfWork
 
 
 async def check_available(uow: UnitOfWork, licence: Licence) -> None:
@@ -122,11 +92,11 @@ async def list_content(uow: UnitOfWork, target_list: TargetList) -> dict:
 
 async def list_groups(
     ctx: RequestContext, *, licence_id: int | None, first: int, after: str | None
-) -> Page[StaffGroup]:
+) -> Page[tuple[StaffGroup, int]]:
     """Groups the caller may see (all of a licence's, for its full administrators; their
-    own, for delegates): All Staff first, then by name."""
+    own, for delegates): All Staff first, then by name, each with its school's id."""
     stmt = (
-        select(StaffGroup)
+        select(StaffGroup, Licence.organisation_id)
         .join(Licence, Licence.id == StaffGroup.licence_id)
         .where(policy.groups_clause(ctx.principal, StaffGroup.id, Licence.organisation_id))
     )
@@ -152,168 +122,155 @@ async def list_members(
         )
 
 
-async def create_group(ctx: RequestContext, *, licence_id: int, name: str, member_ids: list[int]) -> StaffGroup:
+async def create_group(uow: UnitOfWork, licence: Licence, *, name: str, member_ids: list[int]) -> StaffGroup:
     """Step one of the seed's three: a name and its staff."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        licence = await find(
-            uow.session, ctx.principal, Licence, licence_id, ability=Ability.VIEW_LICENCE, field="licenceId"
-        )
-        policy.authorize(ctx.principal, Ability.CREATE_GROUP, licence.organisation_id)
-        await check_available(uow, licence)
-        name = validation.name(name, "name")
-        member_ids = list(dict.fromkeys(member_ids))
-        await _require_staff(uow, licence, member_ids, "memberIds")
-        group = StaffGroup(licence_id=licence.id, name=name, kind=GroupKind.STAFF)
-        uow.session.add(group)
-        await uow.session.flush()
-        uow.session.add_all(StaffGroupMember(group_id=group.id, person_id=p) for p in member_ids)
-        await uow.audit(
-            AuditAction.GROUP_CREATED,
-            target_type="StaffGroup", target_id=group.id, organisation_id=licence.organisation_id,
-            licence_id=licence.id, staff_group_id=group.id,
-            summary=f"{ctx.principal.display_name} created the staff group {name} with {len(member_ids)} staff",
-            after=snapshot(group, member_ids=member_ids),
-        )
+    await check_available(uow, licence)
+    name = validation.name(name, "name")
+    member_ids = list(dict.fromkeys(member_ids))
+    await _require_staff(uow, licence, member_ids, "memberIds")
+    group = StaffGroup(licence_id=licence.id, name=name, kind=GroupKind.STAFF)
+    uow.session.add(group)
+    await uow.session.flush()
+    uow.session.add_all(StaffGroupMember(group_id=group.id, person_id=p) for p in member_ids)
+    await uow.audit(
+        AuditAction.GROUP_CREATED,
+        target_type="StaffGroup", target_id=group.id, organisation_id=licence.organisation_id,
+        licence_id=licence.id, staff_group_id=group.id,
+        summary=f"{uow.principal.display_name} created the staff group {name} with {len(member_ids)} staff",
+        after=snapshot(group, member_ids=member_ids),
+    )
     return group
 
 
-async def rename_group(ctx: RequestContext, *, group_id: int, name: str) -> StaffGroup:
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow.session, ctx.principal, group_id, Ability.EDIT_GROUP)
-        _fixed(found.group, "its name cannot change")
-        await check_available(uow, found.licence)
-        name = validation.name(name, "name")
-        before = snapshot(found.group)
-        old, found.group.name = found.group.name, name
-        await uow.audit(
-            AuditAction.GROUP_RENAMED,
-            target_type="StaffGroup", target_id=group_id, organisation_id=found.school.id,
-            licence_id=found.licence.id, staff_group_id=group_id,
-            summary=f"{ctx.principal.display_name} renamed the staff group {old} to {name}",
-            before=before, after=snapshot(found.group),
-        )
+async def rename_group(uow: UnitOfWork, found: GroupInSchool, *, name: str) -> StaffGroup:
+    _fixed(found.group, "its name cannot change")
+    await check_available(uow, found.licence)
+    name = validation.name(name, "name")
+    before = snapshot(found.group)
+    old, found.group.name = found.group.name, name
+    await uow.audit(
+        AuditAction.GROUP_RENAMED,
+        target_type="StaffGroup", target_id=found.group.id, organisation_id=found.school.id,
+        licence_id=found.licence.id, staff_group_id=found.group.id,
+        summary=f"{uow.principal.display_name} renamed the staff group {old} to {name}",
+        before=before, after=snapshot(found.group),
+    )
     return found.group
 
 
-async def change_members(ctx: RequestContext, *, group_id: int, person_ids: list[int], add: bool) -> StaffGroup:
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow.session, ctx.principal, group_id, Ability.EDIT_GROUP)
-        _fixed(found.group, "its members cannot be edited by hand")
-        await check_available(uow, found.licence)
-        person_ids = list(dict.fromkeys(person_ids))
-        if not person_ids:
-            raise Invalid("Name at least one person.", "personIds")
-        current = set(
-            (
-                await uow.session.execute(
-                    select(StaffGroupMember.person_id).where(
-                        StaffGroupMember.group_id == group_id, StaffGroupMember.person_id.in_(person_ids)
-                    )
-                )
-            ).scalars()
-        )
-        if add:
-            await _require_staff(uow, found.licence, person_ids, "personIds")
-            changed = [p for p in person_ids if p not in current]
-            if not changed:
-                raise Conflict("Everyone named is already in this group.", "personIds")
-            uow.session.add_all(StaffGroupMember(group_id=group_id, person_id=p) for p in changed)
-            await uow.session.flush()
-            await outbox.members_changed(uow, found.school.id, found.group, changed)
-        else:
-            changed = [p for p in person_ids if p in current]
-            if not changed:
-                raise Conflict("No one named is in this group.", "personIds")
-            await outbox.members_changed(uow, found.school.id, found.group, changed)
+async def change_members(uow: UnitOfWork, found: GroupInSchool, *, person_ids: list[int], add: bool) -> StaffGroup:
+    _fixed(found.group, "its members cannot be edited by hand")
+    await check_available(uow, found.licence)
+    person_ids = list(dict.fromkeys(person_ids))
+    if not person_ids:
+        raise Invalid("Name at least one person.", "personIds")
+    current = set(
+        (
             await uow.session.execute(
-                delete(StaffGroupMember).where(
-                    StaffGroupMember.group_id == group_id, StaffGroupMember.person_id.in_(changed)
+                select(StaffGroupMember.person_id).where(
+                    StaffGroupMember.group_id == found.group.id, StaffGroupMember.person_id.in_(person_ids)
                 )
             )
-        people = await _people(uow, changed)
-        names = ", ".join(sorted(people[p].display_name for p in changed))
-        await uow.audit(
-            AuditAction.GROUP_MEMBERS_ADDED if add else AuditAction.GROUP_MEMBERS_REMOVED,
-            target_type="StaffGroup", target_id=group_id, organisation_id=found.school.id,
-            licence_id=found.licence.id, staff_group_id=group_id,
-            summary=f"{ctx.principal.display_name} {'added' if add else 'removed'} {names} "
-            f"{'to' if add else 'from'} {found.group.name}",
-            before={"member_ids": sorted(current)},
-            after={"member_ids": sorted(current | set(changed)) if add else sorted(current - set(changed))},
+        ).scalars()
+    )
+    if add:
+        await _require_staff(uow, found.licence, person_ids, "personIds")
+        changed = [p for p in person_ids if p not in current]
+        if not changed:
+            raise Conflict("Everyone named is already in this group.", "personIds")
+        uow.session.add_all(StaffGroupMember(group_id=found.group.id, person_id=p) for p in changed)
+        await uow.session.flush()
+        await outbox.members_changed(uow, found.school.id, found.group, changed)
+    else:
+        changed = [p for p in person_ids if p in current]
+        if not changed:
+            raise Conflict("No one named is in this group.", "personIds")
+        await outbox.members_changed(uow, found.school.id, found.group, changed)
+        await uow.session.execute(
+            delete(StaffGroupMember).where(
+                StaffGroupMember.group_id == found.group.id, StaffGroupMember.person_id.in_(changed)
+            )
         )
+    people = await _people(uow, changed)
+    names = ", ".join(sorted(people[p].display_name for p in changed))
+    await uow.audit(
+        AuditAction.GROUP_MEMBERS_ADDED if add else AuditAction.GROUP_MEMBERS_REMOVED,
+        target_type="StaffGroup", target_id=found.group.id, organisation_id=found.school.id,
+        licence_id=found.licence.id, staff_group_id=found.group.id,
+        summary=f"{uow.principal.display_name} {'added' if add else 'removed'} {names} "
+        f"{'to' if add else 'from'} {found.group.name}",
+        before={"member_ids": sorted(current)},
+        after={"member_ids": sorted(current | set(changed)) if add else sorted(current - set(changed))},
+    )
     return found.group
 
 
-async def delete_group(ctx: RequestContext, *, group_id: int, confirmation: str) -> StaffGroup:
+async def delete_group(uow: UnitOfWork, found: GroupInSchool, *, confirmation: str) -> StaffGroup:
     """Deletes the group and its target lists. Progress is untouched; the audit event
     keeps everything that was deleted, since there is no undo."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow.session, ctx.principal, group_id, Ability.DELETE_GROUP)
-        _fixed(found.group, "it cannot be deleted")
-        targets.check_confirmation(confirmation)
-        content = await group_content(uow, found.group)
-        await outbox.group_changed(uow, found.school.id, found.group)
-        await uow.session.delete(found.group)
-        await uow.audit(
-            AuditAction.GROUP_DELETED,
-            target_type="StaffGroup", target_id=group_id, organisation_id=found.school.id,
-            licence_id=found.licence.id, staff_group_id=group_id,
-            summary=f"{ctx.principal.display_name} deleted the staff group {found.group.name} "
-            f"and its {len(content['target_lists'])} target list(s)",
-            before=content,
-        )
+    _fixed(found.group, "it cannot be deleted")
+    targets.check_confirmation(confirmation)
+    content = await group_content(uow, found.group)
+    await outbox.group_changed(uow, found.school.id, found.group)
+    await uow.session.delete(found.group)
+    await uow.audit(
+        AuditAction.GROUP_DELETED,
+        target_type="StaffGroup", target_id=found.group.id, organisation_id=found.school.id,
+        licence_id=found.licence.id, staff_group_id=found.group.id,
+        summary=f"{uow.principal.display_name} deleted the staff group {found.group.name} "
+        f"and its {len(content['target_lists'])} target list(s)",
+        before=content,
+    )
     return found.group
 
 
-async def change_delegate(ctx: RequestContext, *, group_id: int, person_id: int, add: bool) -> StaffGroup:
+async def change_delegate(uow: UnitOfWork, found: GroupInSchool, *, person_id: int, add: bool) -> StaffGroup:
     """Only full administrators delegate. A full administrator already manages every
     group, so cannot be made a delegate."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow.session, ctx.principal, group_id, Ability.DELEGATE_GROUP)
-        await check_available(uow, found.licence)
-        membership = (
-            await uow.session.execute(
-                select(Membership).where(
-                    Membership.organisation_id == found.school.id, Membership.person_id == person_id
-                )
+    await check_available(uow, found.licence)
+    membership = (
+        await uow.session.execute(
+            select(Membership).where(
+                Membership.organisation_id == found.school.id, Membership.person_id == person_id
             )
-        ).scalar_one_or_none()
-        if membership is None:
-            raise Invalid(f"A delegate must be a member of {found.school.name}.", "personId")
-        person = await uow.session.get_one(Person, person_id)
-        existing = (
-            await uow.session.execute(
-                select(GroupDelegate).where(GroupDelegate.group_id == group_id, GroupDelegate.person_id == person_id)
-            )
-        ).scalar_one_or_none()
-        if add:
-            if policy.is_full_administrator(membership.role):
-                raise Conflict(
-                    f"{person.display_name} is a full administrator and already manages every group; "
-                    "a full administrator cannot be a group delegate.",
-                    "personId",
-                )
-            if existing is not None:
-                raise Conflict(f"{person.display_name} is already a delegate of this group.", "personId")
-            if not await staff.staff_among(uow.session, found.licence.id, [person_id]):
-                raise Invalid(
-                    f"{person.display_name} holds no active All Access Pass PLUS seat; a delegate is a staff member.",
-                    "personId",
-                )
-            uow.session.add(GroupDelegate(group_id=group_id, person_id=person_id))
-        else:
-            if existing is None:
-                raise Conflict(f"{person.display_name} is not a delegate of this group.", "personId")
-            await uow.session.delete(existing)
-        await uow.audit(
-            AuditAction.DELEGATE_ADDED if add else AuditAction.DELEGATE_REMOVED,
-            target_type="StaffGroup", target_id=group_id, organisation_id=found.school.id,
-            licence_id=found.licence.id, staff_group_id=group_id,
-            summary=f"{ctx.principal.display_name} {'made' if add else 'removed'} {person.display_name} "
-            f"{'a delegate of' if add else 'as a delegate of'} {found.group.name}",
-            before=None if add else {"delegate_id": person_id},
-            after={"delegate_id": person_id} if add else None,
         )
+    ).scalar_one_or_none()
+    if membership is None:
+        raise Invalid(f"A delegate must be a member of {found.school.name}.", "personId")
+    person = await uow.session.get_one(Person, person_id)
+    existing = (
+        await uow.session.execute(
+            select(GroupDelegate).where(GroupDelegate.group_id == found.group.id, GroupDelegate.person_id == person_id)
+        )
+    ).scalar_one_or_none()
+    if add:
+        if is_full_administrator(membership.role):
+            raise Conflict(
+                f"{person.display_name} is a full administrator and already manages every group; "
+                "a full administrator cannot be a group delegate.",
+                "personId",
+            )
+        if existing is not None:
+            raise Conflict(f"{person.display_name} is already a delegate of this group.", "personId")
+        if not await staff.staff_among(uow.session, found.licence.id, [person_id]):
+            raise Invalid(
+                f"{person.display_name} holds no active All Access Pass PLUS seat; a delegate is a staff member.",
+                "personId",
+            )
+        uow.session.add(GroupDelegate(group_id=found.group.id, person_id=person_id))
+    else:
+        if existing is None:
+            raise Conflict(f"{person.display_name} is not a delegate of this group.", "personId")
+        await uow.session.delete(existing)
+    await uow.audit(
+        AuditAction.DELEGATE_ADDED if add else AuditAction.DELEGATE_REMOVED,
+        target_type="StaffGroup", target_id=found.group.id, organisation_id=found.school.id,
+        licence_id=found.licence.id, staff_group_id=found.group.id,
+        summary=f"{uow.principal.display_name} {'made' if add else 'removed'} {person.display_name} "
+        f"{'a delegate of' if add else 'as a delegate of'} {found.group.name}",
+        before=None if add else {"delegate_id": person_id},
+        after={"delegate_id": person_id} if add else None,
+    )
     return found.group
 
 

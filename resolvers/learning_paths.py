@@ -11,6 +11,7 @@ from domain import learning_paths
 from domain.learning_paths import ListItem, PathItem, Progress, TargetListIn
 from domain.models import Enrolment, Licence, Membership, Organisation, Seat, TargetList, TargetListItem, utcnow
 from permissions import policy
+from permissions.policy import Ability, Subject
 from resolvers import staff
 from resolvers.context import RequestContext
 
@@ -22,6 +23,7 @@ class LearningPath:
     on: date
     items: list[PathItem]
     lists: dict[int, TargetList]
+    subject: Subject  # what the policy decided on: the person, their school and their groups
 
 
 def local_date(instant: datetime, zone: str) -> date:
@@ -49,7 +51,8 @@ async def path(ctx: RequestContext, *, licence_id: int, person_id: int, on: date
         if member.first() is None:
             return None  # not of this school: nothing to see, not even that they exist
         group_ids = list((await session.execute(staff.groups_of_person(licence_id, person_id))).scalars())
-        if not policy.can_view_path(ctx.principal, person_id, licence.organisation_id, group_ids):
+        subject = Subject(organisation_id=licence.organisation_id, person_id=person_id, groups=frozenset(group_ids))
+        if not policy.can_on(ctx.principal, Ability.VIEW_PATH, subject):
             return None
         rows = (
             await session.execute(
@@ -80,7 +83,7 @@ async def path(ctx: RequestContext, *, licence_id: int, person_id: int, on: date
     merged = learning_paths.learning_path(
         [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today
     )
-    return LearningPath(licence=licence, person_id=person_id, on=today, items=merged, lists=lists)
+    return LearningPath(licence=licence, person_id=person_id, on=today, items=merged, lists=lists, subject=subject)
 
 
 async def default_licence(ctx: RequestContext) -> int | None:

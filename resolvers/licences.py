@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from domain import memberships, validation
 from domain.audit import AuditAction, snapshot
-from domain.errors import Conflict, Invalid, NotFound
+from domain.errors import Conflict, Invalid
 from domain.models import (
     ALL_STAFF_NAME,
     GroupKind,
@@ -18,19 +18,16 @@ from domain.models import (
     StaffGroup,
     SubscriptionKind,
 )
-from permissions import policy
-from permissions.policy import Ability
 from resolvers import groups, outbox
-from resolvers.context import RequestContext, find
+from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
-from resolvers.unit_of_work import UnitOfWork, unit_of_work
+from resolvers.targets import SeatOnLicence
+from resolvers.unit_of_work import UnitOfWork
 
 
 async def list_seats(
     ctx: RequestContext, licence: Licence, *, first: int, after: str | None, active: bool | None
 ) -> Page[Seat]:
-    if not policy.can(ctx.principal, Ability.VIEW_SEATS, licence.organisation_id):
-        return Page.empty()
     stmt = select(Seat).join(Person, Person.id == Seat.person_id).where(Seat.licence_id == licence.id)
     if active is not None:
         stmt = stmt.where(Seat.active.is_(active))
@@ -60,167 +57,140 @@ async def _ensure_administrator(uow: UnitOfWork, organisation_id: int, person_id
 
 
 async def create_licence(
-    ctx: RequestContext, *, organisation_id: int, owner_email: str, owner_display_name: str
+    uow: UnitOfWork, school: Organisation, *, owner_email: str, owner_display_name: str
 ) -> Licence:
     """Platform support sells a school its licence. The owner becomes an Administrator
     of the school and takes the first All Access Pass PLUS seat."""
-    policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
     owner_email = validation.email(owner_email, "ownerEmail")
     owner_display_name = validation.name(owner_display_name, "ownerDisplayName")
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        school = await find(
-            uow.session, ctx.principal, Organisation, organisation_id,
-            ability=Ability.VIEW_ORGANISATION, field="organisationId", organisation_of=lambda o: o.id,
-        )
-        if school.kind != OrganisationKind.SCHOOL:
-            raise Invalid("Only a school can hold a licence.", "organisationId")
-        if (await uow.session.execute(select(Licence.id).where(Licence.organisation_id == school.id))).first():
-            raise Conflict(f"{school.name} already has a licence.", "organisationId")
-        owner = (await uow.session.execute(select(Person).where(Person.email == owner_email))).scalar_one_or_none()
-        if owner is None:
-            owner = Person(email=owner_email, display_name=owner_display_name)
-            uow.session.add(owner)
-            await uow.session.flush()
-        await _ensure_administrator(uow, school.id, owner.id)
-        licence = Licence(organisation_id=school.id, owner_id=owner.id)
-        uow.session.add(licence)
+    if school.kind != OrganisationKind.SCHOOL:
+        raise Invalid("Only a school can hold a licence.", "organisationId")
+    if (await uow.session.execute(select(Licence.id).where(Licence.organisation_id == school.id))).first():
+        raise Conflict(f"{school.name} already has a licence.", "organisationId")
+    owner = (await uow.session.execute(select(Person).where(Person.email == owner_email))).scalar_one_or_none()
+    if owner is None:
+        owner = Person(email=owner_email, display_name=owner_display_name)
+        uow.session.add(owner)
         await uow.session.flush()
-        seat = Seat(licence_id=licence.id, person_id=owner.id, subscription=SubscriptionKind.ALL_ACCESS_PASS_PLUS)
-        uow.session.add(seat)
-        uow.session.add(StaffGroup(licence_id=licence.id, name=ALL_STAFF_NAME, kind=GroupKind.ALL_STAFF))
-        await uow.session.flush()
-        await uow.audit(
-            AuditAction.LICENCE_CREATED,
-            target_type="Licence",
-            target_id=licence.id,
-            organisation_id=school.id,
-            licence_id=licence.id,
-            summary=f"{ctx.principal.display_name} created a licence for {school.name} owned by {owner.display_name}",
-            after=snapshot(licence, owner=snapshot(owner), seat=snapshot(seat)),
-        )
+    await _ensure_administrator(uow, school.id, owner.id)
+    licence = Licence(organisation_id=school.id, owner_id=owner.id)
+    uow.session.add(licence)
+    await uow.session.flush()
+    seat = Seat(licence_id=licence.id, person_id=owner.id, subscription=SubscriptionKind.ALL_ACCESS_PASS_PLUS)
+    uow.session.add(seat)
+    uow.session.add(StaffGroup(licence_id=licence.id, name=ALL_STAFF_NAME, kind=GroupKind.ALL_STAFF))
+    await uow.session.flush()
+    await uow.audit(
+        AuditAction.LICENCE_CREATED,
+        target_type="Licence",
+        target_id=licence.id,
+        organisation_id=school.id,
+        licence_id=licence.id,
+        summary=f"{uow.principal.display_name} created a licence for {school.name} owned by {owner.display_name}",
+        after=snapshot(licence, owner=snapshot(owner), seat=snapshot(seat)),
+    )
     return licence
 
 
-async def transfer_ownership(ctx: RequestContext, *, licence_id: int, new_owner_id: int) -> Licence:
+async def transfer_ownership(uow: UnitOfWork, licence: Licence, *, new_owner_id: int) -> Licence:
     """Only platform support moves ownership; the new owner must belong to the school
     and becomes an Administrator. The old owner stays an Administrator."""
-    policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        licence = await find(
-            uow.session, ctx.principal, Licence, licence_id, ability=Ability.VIEW_LICENCE, field="licenceId"
-        )
-        school = await uow.session.get_one(Organisation, licence.organisation_id)
-        member = (
-            await uow.session.execute(
-                select(Membership).where(
-                    Membership.organisation_id == school.id, Membership.person_id == new_owner_id
-                )
+    school = await uow.session.get_one(Organisation, licence.organisation_id)
+    member = (
+        await uow.session.execute(
+            select(Membership).where(
+                Membership.organisation_id == school.id, Membership.person_id == new_owner_id
             )
-        ).scalar_one_or_none()
-        if member is None:
-            raise Invalid(f"The new owner must be a member of {school.name}.", "newOwnerId")
-        memberships.check_staff(member.role, "newOwnerId", "own a licence")
-        if licence.owner_id == new_owner_id:
-            raise Conflict("This person already owns the licence.", "newOwnerId")
-        before = snapshot(licence)
-        ended = await _ensure_administrator(uow, school.id, new_owner_id)
-        licence.owner_id = new_owner_id
-        new_owner = await uow.session.get_one(Person, new_owner_id)
-        await uow.audit(
-            AuditAction.OWNERSHIP_TRANSFERRED,
-            target_type="Licence",
-            target_id=licence.id,
-            organisation_id=school.id,
-            licence_id=licence.id,
-            summary=f"{ctx.principal.display_name} transferred ownership of {school.name}'s licence "
-            f"to {new_owner.display_name}",
-            before=before,
-            after=snapshot(licence, ended_delegation_group_ids=ended) if ended else snapshot(licence),
         )
+    ).scalar_one_or_none()
+    if member is None:
+        raise Invalid(f"The new owner must be a member of {school.name}.", "newOwnerId")
+    memberships.check_staff(member.role, "newOwnerId", "own a licence")
+    if licence.owner_id == new_owner_id:
+        raise Conflict("This person already owns the licence.", "newOwnerId")
+    before = snapshot(licence)
+    ended = await _ensure_administrator(uow, school.id, new_owner_id)
+    licence.owner_id = new_owner_id
+    new_owner = await uow.session.get_one(Person, new_owner_id)
+    await uow.audit(
+        AuditAction.OWNERSHIP_TRANSFERRED,
+        target_type="Licence",
+        target_id=licence.id,
+        organisation_id=school.id,
+        licence_id=licence.id,
+        summary=f"{uow.principal.display_name} transferred ownership of {school.name}'s licence "
+        f"to {new_owner.display_name}",
+        before=before,
+        after=snapshot(licence, ended_delegation_group_ids=ended) if ended else snapshot(licence),
+    )
     return licence
 
 
-async def add_seat(
-    ctx: RequestContext, *, licence_id: int, person_id: int, subscription: SubscriptionKind
-) -> Seat:
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        licence = await find(
-            uow.session, ctx.principal, Licence, licence_id, ability=Ability.VIEW_LICENCE, field="licenceId"
+async def add_seat(uow: UnitOfWork, licence: Licence, *, person_id: int, subscription: SubscriptionKind) -> Seat:
+    school = await uow.session.get_one(Organisation, licence.organisation_id)
+    found = (
+        await uow.session.execute(
+            select(Person, Membership.role)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Person.id == person_id, Membership.organisation_id == school.id)
         )
-        policy.authorize(ctx.principal, Ability.MANAGE_SEATS, licence.organisation_id)
-        school = await uow.session.get_one(Organisation, licence.organisation_id)
-        found = (
-            await uow.session.execute(
-                select(Person, Membership.role)
-                .join(Membership, Membership.person_id == Person.id)
-                .where(Person.id == person_id, Membership.organisation_id == school.id)
-            )
-        ).first()
-        if found is None:
-            raise Invalid(f"A seat can only go to a member of {school.name}.", "personId")
-        person, role = found
-        memberships.check_staff(role, "personId", "hold a seat")
-        existing = (
-            await uow.session.execute(select(Seat).where(Seat.licence_id == licence.id, Seat.person_id == person.id))
-        ).scalar_one_or_none()
-        if existing is not None:
-            state = "an active" if existing.active else "a deactivated"
-            raise Conflict(f"{person.display_name} already has {state} seat on this licence.", "personId")
-        seat = Seat(licence_id=licence.id, person_id=person.id, subscription=subscription)
-        uow.session.add(seat)
-        await uow.session.flush()
-        await outbox.reach_changed(uow, school.id, licence.id, person.id)
-        await uow.audit(
-            AuditAction.SEAT_ADDED,
-            target_type="Seat",
-            target_id=seat.id,
-            organisation_id=school.id,
-            licence_id=licence.id,
-            summary=f"{ctx.principal.display_name} gave {person.display_name} a seat in {school.name}",
-            after=snapshot(seat),
-        )
+    ).first()
+    if found is None:
+        raise Invalid(f"A seat can only go to a member of {school.name}.", "personId")
+    person, role = found
+    memberships.check_staff(role, "personId", "hold a seat")
+    existing = (
+        await uow.session.execute(select(Seat).where(Seat.licence_id == licence.id, Seat.person_id == person.id))
+    ).scalar_one_or_none()
+    if existing is not None:
+        state = "an active" if existing.active else "a deactivated"
+        raise Conflict(f"{person.display_name} already has {state} seat on this licence.", "personId")
+    seat = Seat(licence_id=licence.id, person_id=person.id, subscription=subscription)
+    uow.session.add(seat)
+    await uow.session.flush()
+    await outbox.reach_changed(uow, school.id, licence.id, person.id)
+    await uow.audit(
+        AuditAction.SEAT_ADDED,
+        target_type="Seat",
+        target_id=seat.id,
+        organisation_id=school.id,
+        licence_id=licence.id,
+        summary=f"{uow.principal.display_name} gave {person.display_name} a seat in {school.name}",
+        after=snapshot(seat),
+    )
     return seat
 
 
-async def set_seat_active(ctx: RequestContext, *, seat_id: int, active: bool) -> Seat:
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        row = (
-            await uow.session.execute(
-                select(Seat, Licence).join(Licence, Licence.id == Seat.licence_id).where(Seat.id == seat_id)
+async def set_seat_active(uow: UnitOfWork, found: SeatOnLicence, *, active: bool) -> Seat:
+    seat, licence = found.seat, found.licence
+    if seat.active == active:
+        raise Conflict(f"This seat is already {'active' if active else 'deactivated'}.", "seatId")
+    if active and not (
+        await uow.session.execute(
+            select(Membership.id).where(
+                Membership.organisation_id == licence.organisation_id, Membership.person_id == seat.person_id
             )
-        ).first()
-        if row is None or not policy.can(ctx.principal, Ability.VIEW_LICENCE, row[1].organisation_id):
-            raise NotFound("Nothing with that seatId was found.", "seatId")
-        seat, licence = row
-        policy.authorize(ctx.principal, Ability.MANAGE_SEATS, licence.organisation_id)
-        if seat.active == active:
-            raise Conflict(f"This seat is already {'active' if active else 'deactivated'}.", "seatId")
-        if active and not (
-            await uow.session.execute(
-                select(Membership.id).where(
-                    Membership.organisation_id == licence.organisation_id, Membership.person_id == seat.person_id
-                )
-            )
-        ).first():
-            raise Invalid("This person is no longer a member of the school; add them again first.", "seatId")
-        person = await uow.session.get_one(Person, seat.person_id)
-        school = await uow.session.get_one(Organisation, licence.organisation_id)
-        before = snapshot(seat)
-        if not active:
-            await outbox.reach_changed(uow, school.id, licence.id, seat.person_id)
-        seat.active = active
-        await uow.session.flush()
-        if active:
-            await outbox.reach_changed(uow, school.id, licence.id, seat.person_id)
-        await uow.audit(
-            AuditAction.SEAT_REACTIVATED if active else AuditAction.SEAT_DEACTIVATED,
-            target_type="Seat",
-            target_id=seat.id,
-            organisation_id=school.id,
-            licence_id=licence.id,
-            summary=f"{ctx.principal.display_name} {'reactivated' if active else 'deactivated'} "
-            f"{person.display_name}'s seat in {school.name}",
-            before=before,
-            after=snapshot(seat),
         )
+    ).first():
+        raise Invalid("This person is no longer a member of the school; add them again first.", "seatId")
+    person = await uow.session.get_one(Person, seat.person_id)
+    school = await uow.session.get_one(Organisation, licence.organisation_id)
+    before = snapshot(seat)
+    if not active:
+        await outbox.reach_changed(uow, school.id, licence.id, seat.person_id)
+    seat.active = active
+    await uow.session.flush()
+    if active:
+        await outbox.reach_changed(uow, school.id, licence.id, seat.person_id)
+    await uow.audit(
+        AuditAction.SEAT_REACTIVATED if active else AuditAction.SEAT_DEACTIVATED,
+        target_type="Seat",
+        target_id=seat.id,
+        organisation_id=school.id,
+        licence_id=licence.id,
+        summary=f"{uow.principal.display_name} {'reactivated' if active else 'deactivated'} "
+        f"{person.display_name}'s seat in {school.name}",
+        before=before,
+        after=snapshot(seat),
+    )
     return seat

@@ -9,6 +9,9 @@ from sqlmodel import SQLModel
 from strawberry.dataloader import DataLoader
 
 from infra.database import Database
+from permissions.principal import Principal
+from resolvers import targets
+from resolvers.targets import Found
 from domain.models import (
     GroupDelegate,
     Licence,
@@ -27,9 +30,11 @@ Row = TypeVar("Row", bound=SQLModel)
 
 
 class Loaders:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, principal: Principal) -> None:
         self._db = db
+        self._principal = principal
         self._by_id: dict[type[SQLModel], DataLoader[int, Any]] = {}
+        self._targets: dict[type[SQLModel], DataLoader[int, Found | None]] = {}
         self.organisations_of_person = DataLoader(self._organisations_of_people)
         self.licence_of_organisation = DataLoader(self._licences_of_organisations)
         self.active_seats = DataLoader(self._active_seats)
@@ -50,6 +55,18 @@ class Loaders:
 
             self._by_id[model] = DataLoader(load)
         return self._by_id[model]
+
+    def targets(self, model: type[SQLModel]) -> DataLoader[int, Found | None]:
+        """Objects by id with the facts the policy needs of them (resolvers/targets.py)."""
+        if model not in self._targets:
+
+            async def load(ids: Sequence[int]) -> list[Found | None]:
+                async with self._db.read() as session:
+                    found = await targets.find(session, self._principal, model, ids)
+                return [found.get(i) for i in ids]
+
+            self._targets[model] = DataLoader(load)
+        return self._targets[model]
 
     async def rows(self, model: type[Row], keys: Iterable[int | None]) -> dict[int, Row]:
         """Rows by id for a batch of keys (Nones and unknown ids left out)."""

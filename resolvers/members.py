@@ -18,12 +18,10 @@ from domain.models import (
     SchoolCourse,
     Seat,
 )
-from permissions import policy
-from permissions.policy import Ability
 from resolvers import groups, outbox
-from resolvers.context import RequestContext, find
+from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
-from resolvers.unit_of_work import UnitOfWork, unit_of_work
+from resolvers.unit_of_work import UnitOfWork
 
 
 async def list_members(
@@ -35,8 +33,6 @@ async def list_members(
     role: MembershipRole | None,
     search: str | None,
 ) -> Page[tuple[Membership, Person]]:
-    if not policy.can(ctx.principal, Ability.VIEW_MEMBERS, organisation_id):
-        return Page.empty()
     stmt = (
         select(Membership, Person)
         .join(Person, Person.id == Membership.person_id)
@@ -79,79 +75,67 @@ async def _owner_id(uow: UnitOfWork, organisation_id: int) -> int | None:
 
 
 async def add_member(
-    ctx: RequestContext, *, organisation_id: int, email: str, display_name: str, role: MembershipRole
+    uow: UnitOfWork, organisation: Organisation, *, email: str, display_name: str, role: MembershipRole
 ) -> Membership:
     """Add a person by email. Someone new to Trellis gets an account; someone who already
     has one (a teacher moving schools, say) keeps it and joins."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        organisation = await find(
-            uow.session, ctx.principal, Organisation, organisation_id,
-            ability=Ability.VIEW_ORGANISATION, field="organisationId", organisation_of=lambda o: o.id,
-        )
-        policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, organisation.id)
-        memberships.check_standing(role, organisation.kind)
-        email = validation.email(email)
-        display_name = validation.name(display_name, "displayName")
-        person = (await uow.session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
-        if person is None:
-            person = Person(email=email, display_name=display_name)
-            uow.session.add(person)
-            await uow.session.flush()
-        else:
-            existing = await uow.session.execute(
-                select(Membership.id).where(
-                    Membership.organisation_id == organisation.id, Membership.person_id == person.id
-                )
-            )
-            if existing.first() is not None:
-                raise Conflict(f"{email} is already a member of {organisation.name}.", "email")
-        membership = Membership(organisation_id=organisation.id, person_id=person.id, role=role)
-        uow.session.add(membership)
+    memberships.check_standing(role, organisation.kind)
+    email = validation.email(email)
+    display_name = validation.name(display_name, "displayName")
+    person = (await uow.session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
+    if person is None:
+        person = Person(email=email, display_name=display_name)
+        uow.session.add(person)
         await uow.session.flush()
-        await uow.audit(
-            AuditAction.MEMBER_ADDED,
-            target_type="Membership",
-            target_id=membership.id,
-            organisation_id=organisation.id,
-            summary=f"{ctx.principal.display_name} added {person.display_name} to {organisation.name} "
-            f"as {role.title()}",
-            after=snapshot(membership, person=snapshot(person)),
+    else:
+        existing = await uow.session.execute(
+            select(Membership.id).where(
+                Membership.organisation_id == organisation.id, Membership.person_id == person.id
+            )
         )
+        if existing.first() is not None:
+            raise Conflict(f"{email} is already a member of {organisation.name}.", "email")
+    membership = Membership(organisation_id=organisation.id, person_id=person.id, role=role)
+    uow.session.add(membership)
+    await uow.session.flush()
+    await uow.audit(
+        AuditAction.MEMBER_ADDED,
+        target_type="Membership",
+        target_id=membership.id,
+        organisation_id=organisation.id,
+        summary=f"{uow.principal.display_name} added {person.display_name} to {organisation.name} "
+        f"as {role.title()}",
+        after=snapshot(membership, person=snapshot(person)),
+    )
     return membership
 
 
-async def change_role(ctx: RequestContext, *, membership_id: int, role: MembershipRole) -> Membership:
+async def change_role(uow: UnitOfWork, membership: Membership, *, role: MembershipRole) -> Membership:
     """Promote a member to Administrator, or demote an Administrator to Member."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        membership = await find(
-            uow.session, ctx.principal, Membership, membership_id,
-            ability=Ability.VIEW_MEMBERS, field="membershipId",
-        )
-        policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, membership.organisation_id)
-        organisation = await lock_organisation(uow, membership.organisation_id)
-        memberships.check_role_change(
-            current=membership.role,
-            new=role,
-            is_owner=await _owner_id(uow, organisation.id) == membership.person_id,
-            administrators=await _administrators(uow, organisation.id),
-        )
-        person = await uow.session.get_one(Person, membership.person_id)
-        before = snapshot(membership)
-        membership.role = role
-        promoted = role == MembershipRole.ADMINISTRATOR
-        # A full administrator manages every group already: their delegations end.
-        ended = await groups.end_delegations(uow, organisation.id, person.id) if promoted else []
-        await uow.audit(
-            AuditAction.MEMBER_PROMOTED if promoted else AuditAction.MEMBER_DEMOTED,
-            target_type="Membership",
-            target_id=membership.id,
-            organisation_id=organisation.id,
-            summary=f"{ctx.principal.display_name} "
-            + (f"promoted {person.display_name} to Administrator" if promoted else f"demoted {person.display_name} to Member")
-            + f" in {organisation.name}",
-            before=before,
-            after=snapshot(membership, ended_delegation_group_ids=ended) if ended else snapshot(membership),
-        )
+    organisation = await lock_organisation(uow, membership.organisation_id)
+    memberships.check_role_change(
+        current=membership.role,
+        new=role,
+        is_owner=await _owner_id(uow, organisation.id) == membership.person_id,
+        administrators=await _administrators(uow, organisation.id),
+    )
+    person = await uow.session.get_one(Person, membership.person_id)
+    before = snapshot(membership)
+    membership.role = role
+    promoted = role == MembershipRole.ADMINISTRATOR
+    # A full administrator manages every group already: their delegations end.
+    ended = await groups.end_delegations(uow, organisation.id, person.id) if promoted else []
+    await uow.audit(
+        AuditAction.MEMBER_PROMOTED if promoted else AuditAction.MEMBER_DEMOTED,
+        target_type="Membership",
+        target_id=membership.id,
+        organisation_id=organisation.id,
+        summary=f"{uow.principal.display_name} "
+        + (f"promoted {person.display_name} to Administrator" if promoted else f"demoted {person.display_name} to Member")
+        + f" in {organisation.name}",
+        before=before,
+        after=snapshot(membership, ended_delegation_group_ids=ended) if ended else snapshot(membership),
+    )
     return membership
 
 
@@ -193,56 +177,50 @@ async def leave_site(uow: UnitOfWork, organisation_id: int, person_id: int) -> d
     }
 
 
-async def remove_member(ctx: RequestContext, *, membership_id: int) -> Membership:
+async def remove_member(uow: UnitOfWork, membership: Membership) -> tuple[Membership, Organisation]:
     """Take a person out of an organisation. Their seat there is deactivated, and their
     groups, delegations, courses, mentor assignments and parent links there end; their
     account, their progress and the records about them are kept."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        membership = await find(
-            uow.session, ctx.principal, Membership, membership_id,
-            ability=Ability.VIEW_MEMBERS, field="membershipId",
+    organisation = await lock_organisation(uow, membership.organisation_id)
+    memberships.check_removal(
+        current=membership.role,
+        is_owner=await _owner_id(uow, organisation.id) == membership.person_id,
+        administrators=await _administrators(uow, organisation.id),
+    )
+    person = await uow.session.get_one(Person, membership.person_id)
+    licence_id = (
+        await uow.session.execute(select(Licence.id).where(Licence.organisation_id == organisation.id))
+    ).scalar_one_or_none()
+    if licence_id is not None:
+        await outbox.reach_changed(uow, organisation.id, licence_id, person.id)
+    seats = await uow.session.execute(
+        update(Seat)
+        .where(
+            Seat.person_id == person.id,
+            Seat.active.is_(True),
+            Seat.licence_id.in_(select(Licence.id).where(Licence.organisation_id == organisation.id)),
         )
-        policy.authorize(ctx.principal, Ability.MANAGE_MEMBERS, membership.organisation_id)
-        organisation = await lock_organisation(uow, membership.organisation_id)
-        memberships.check_removal(
-            current=membership.role,
-            is_owner=await _owner_id(uow, organisation.id) == membership.person_id,
-            administrators=await _administrators(uow, organisation.id),
-        )
-        person = await uow.session.get_one(Person, membership.person_id)
-        licence_id = (
-            await uow.session.execute(select(Licence.id).where(Licence.organisation_id == organisation.id))
-        ).scalar_one_or_none()
-        if licence_id is not None:
-            await outbox.reach_changed(uow, organisation.id, licence_id, person.id)
-        seats = await uow.session.execute(
-            update(Seat)
-            .where(
-                Seat.person_id == person.id,
-                Seat.active.is_(True),
-                Seat.licence_id.in_(select(Licence.id).where(Licence.organisation_id == organisation.id)),
-            )
-            .values(active=False)
-            .returning(Seat.id)
-        )
-        deactivated = list(seats.scalars())
-        ended = await groups.end_delegations(uow, organisation.id, person.id)
-        left = await groups.leave_groups(uow, organisation.id, person.id)
-        ties = await leave_site(uow, organisation.id, person.id)
-        before = snapshot(membership, person=snapshot(person))
-        await uow.session.delete(membership)
-        await uow.audit(
-            AuditAction.MEMBER_REMOVED,
-            target_type="Membership",
-            target_id=membership_id,
-            organisation_id=organisation.id,
-            summary=f"{ctx.principal.display_name} removed {person.display_name} from {organisation.name}",
-            before=before,
-            after={
-                "deactivated_seat_ids": deactivated,
-                "ended_delegation_group_ids": ended,
-                "left_group_ids": left,
-                **ties,
-            },
-        )
-    return membership
+        .values(active=False)
+        .returning(Seat.id)
+    )
+    deactivated = list(seats.scalars())
+    ended = await groups.end_delegations(uow, organisation.id, person.id)
+    left = await groups.leave_groups(uow, organisation.id, person.id)
+    ties = await leave_site(uow, organisation.id, person.id)
+    before = snapshot(membership, person=snapshot(person))
+    await uow.session.delete(membership)
+    await uow.audit(
+        AuditAction.MEMBER_REMOVED,
+        target_type="Membership",
+        target_id=membership.id,
+        organisation_id=organisation.id,
+        summary=f"{uow.principal.display_name} removed {person.display_name} from {organisation.name}",
+        before=before,
+        after={
+            "deactivated_seat_ids": deactivated,
+            "ended_delegation_group_ids": ended,
+            "left_group_ids": left,
+            **ties,
+        },
+    )
+    return membership, organisation

@@ -1,7 +1,6 @@
 """Notification settings, the caller's own digests, a school's delivery log, and the
 failed deliveries platform support may retry."""
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, select
@@ -9,7 +8,7 @@ from sqlalchemy import Select, select
 from domain import notifications as rules
 from domain import validation
 from domain.audit import AuditAction, snapshot
-from domain.errors import Conflict, Invalid, NotFound
+from domain.errors import Conflict, Invalid
 from domain.models import (
     NotificationDelivery,
     NotificationSettings,
@@ -19,97 +18,73 @@ from domain.models import (
     utcnow,
 )
 from domain.notifications import DeliveryStatus
-from permissions import policy
-from permissions.policy import Ability
-from resolvers.context import RequestContext, find
+from resolvers.context import RequestContext
 from resolvers.pagination import Page, by_id
-from resolvers.unit_of_work import unit_of_work
-
-
-@dataclass
-class SettingsChange:
-    due_soon_days: int | None = None
-    overdue_days: int | None = None
-    send_hour: int | None = None
-    time_zone: str | None = None
-    assigned: bool | None = None
-    removed: bool | None = None
-    due_soon: bool | None = None
-    due_today: bool | None = None
-    overdue: bool | None = None
+from resolvers.unit_of_work import UnitOfWork
 
 
 def defaults(organisation_id: int) -> NotificationSettings:
     return NotificationSettings(organisation_id=organisation_id)
 
 
-async def settings_of(ctx: RequestContext, school_id: int, kind: str) -> NotificationSettings | None:
-    if kind != OrganisationKind.SCHOOL or not policy.can(ctx.principal, Ability.MANAGE_NOTIFICATIONS, school_id):
-        return None
+async def settings_of(ctx: RequestContext, school_id: int) -> NotificationSettings:
     return await ctx.loaders.notification_settings.load(school_id) or defaults(school_id)
 
 
 async def update_settings(
-    ctx: RequestContext, *, organisation_id: int, change: SettingsChange
+    uow: UnitOfWork, school: Organisation, *, due_soon_days: int | None = None, overdue_days: int | None = None,
+    send_hour: int | None = None, time_zone: str | None = None, assigned: bool | None = None,
+    removed: bool | None = None, due_soon: bool | None = None, due_today: bool | None = None,
+    overdue: bool | None = None,
 ) -> tuple[Organisation, NotificationSettings]:
-    """Who may is asked first; then every field given is checked before anything is
-    written. Fields left out keep their values. The time zone is the school's own: its
+    """Every field given is checked before anything is written (who may was asked
+    first). Fields left out keep their values. The time zone is the school's own: its
     days are local days."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        school = await find(
-            uow.session, ctx.principal, Organisation, organisation_id,
-            ability=Ability.VIEW_ORGANISATION, field="organisationId", organisation_of=lambda o: o.id,
-        )
-        policy.authorize(ctx.principal, Ability.MANAGE_NOTIFICATIONS, school.id)
-        if school.kind != OrganisationKind.SCHOOL:
-            raise Invalid("Only a school has email notification settings.", "organisationId")
-        if change.due_soon_days is not None:
-            rules.check_days(change.due_soon_days, "dueSoonDays")
-        if change.overdue_days is not None:
-            rules.check_overdue_days(change.overdue_days, "overdueDays")
-        if change.send_hour is not None:
-            rules.check_hour(change.send_hour, "sendHour")
-        if change.time_zone is not None:
-            validation.time_zone(change.time_zone, "timeZone")
-        row = await uow.session.get(NotificationSettings, school.id)
-        if row is None:
-            row = defaults(school.id)
-            uow.session.add(row)
-        before = snapshot(row, exclude={"updated_at"}, time_zone=school.time_zone)
-        for name, value in vars(change).items():
-            if value is None:
-                continue
-            if name == "time_zone":
-                school.time_zone = value
-            else:
-                setattr(row, name, value)
-        after = snapshot(row, exclude={"updated_at"}, time_zone=school.time_zone)
-        if after == before:
-            raise Conflict("These are the settings already; nothing to change.")
-        row.updated_at = utcnow()
-        changed = ", ".join(k for k in after if after[k] != before[k])
-        await uow.audit(
-            AuditAction.NOTIFICATION_SETTINGS_UPDATED, target_type="NotificationSettings", target_id=school.id,
-            organisation_id=school.id,
-            summary=f"{ctx.principal.display_name} changed the email notification settings of {school.name} "
-            f"({changed})",
-            before=before, after=after,
-        )
+    change = {"due_soon_days": due_soon_days, "overdue_days": overdue_days, "send_hour": send_hour,
+              "time_zone": time_zone, "assigned": assigned, "removed": removed, "due_soon": due_soon,
+              "due_today": due_today, "overdue": overdue}
+    if school.kind != OrganisationKind.SCHOOL:
+        raise Invalid("Only a school has email notification settings.", "organisationId")
+    if due_soon_days is not None:
+        rules.check_days(due_soon_days, "dueSoonDays")
+    if overdue_days is not None:
+        rules.check_overdue_days(overdue_days, "overdueDays")
+    if send_hour is not None:
+        rules.check_hour(send_hour, "sendHour")
+    if time_zone is not None:
+        validation.time_zone(time_zone, "timeZone")
+    row = await uow.session.get(NotificationSettings, school.id)
+    if row is None:
+        row = defaults(school.id)
+        uow.session.add(row)
+    before = snapshot(row, exclude={"updated_at"}, time_zone=school.time_zone)
+    for name, value in change.items():
+        if value is None:
+            continue
+        if name == "time_zone":
+            school.time_zone = value
+        else:
+            setattr(row, name, value)
+    after = snapshot(row, exclude={"updated_at"}, time_zone=school.time_zone)
+    if after == before:
+        raise Conflict("These are the settings already; nothing to change.")
+    row.updated_at = utcnow()
+    changed = ", ".join(k for k in after if after[k] != before[k])
+    await uow.audit(
+        AuditAction.NOTIFICATION_SETTINGS_UPDATED, target_type="NotificationSettings", target_id=school.id,
+        organisation_id=school.id,
+        summary=f"{uow.principal.display_name} changed the email notification settings of {school.name} "
+        f"({changed})",
+        before=before, after=after,
+    )
     return school, row
 
 
-Logged = tuple[NotificationDelivery, Person, str]  # a delivery, its person, its school's name
-
-
 def _logged() -> Select:
-    return (
-        select(NotificationDelivery, Person, Organisation.name)
-        .join(Person, Person.id == NotificationDelivery.person_id)
-        .join(Organisation, Organisation.id == NotificationDelivery.organisation_id)
-    )
+    return select(NotificationDelivery)
 
 
-async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[Logged]:
+async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[NotificationDelivery]:
     """What was sent to the caller, newest first."""
     person_id = ctx.principal.person_id
     if person_id is None:
@@ -123,10 +98,8 @@ async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) 
 async def school_deliveries(
     ctx: RequestContext, *, school_id: int, status: DeliveryStatus | None, on: date | None, first: int,
     after: str | None,
-) -> Page[Logged]:
-    """A school's delivery log, newest first, for those who manage its notifications."""
-    if not policy.can(ctx.principal, Ability.MANAGE_NOTIFICATIONS, school_id):
-        return Page.empty()
+) -> Page[NotificationDelivery]:
+    """A school's delivery log, newest first."""
     stmt = _logged().where(NotificationDelivery.organisation_id == school_id)
     if status is not None:
         stmt = stmt.where(NotificationDelivery.status == status)
@@ -135,34 +108,28 @@ async def school_deliveries(
     return await by_id(ctx, stmt, NotificationDelivery.id, first=first, after=after)
 
 
-async def failed_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[Logged]:
+async def failed_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[NotificationDelivery]:
     """Digests whose retries are exhausted, across every school, oldest first: platform
     support's list."""
-    policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
     stmt = _logged().where(NotificationDelivery.status == DeliveryStatus.FAILED)
     return await by_id(ctx, stmt, NotificationDelivery.id, first=first, after=after, newest_first=False)
 
 
-async def retry(ctx: RequestContext, *, delivery_id: int) -> NotificationDelivery:
+async def retry(uow: UnitOfWork, delivery: NotificationDelivery) -> NotificationDelivery:
     """Platform support sends a failed digest again: it waits for the next scheduler
     tick, and is claimed like any other, so it still goes out once."""
-    policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        delivery = await uow.session.get(NotificationDelivery, delivery_id)
-        if delivery is None:
-            raise NotFound("Nothing with that deliveryId was found.", "deliveryId")
-        if delivery.status != DeliveryStatus.FAILED:
-            raise Conflict(f"Only a failed digest can be retried; this one is {delivery.status}.", "deliveryId")
-        before = snapshot(delivery)
-        delivery.status = DeliveryStatus.PENDING
-        delivery.attempts = 0
-        delivery.enqueued_at = None
-        person = await uow.session.get_one(Person, delivery.person_id)
-        await uow.audit(
-            AuditAction.NOTIFICATION_RETRIED, target_type="NotificationDelivery", target_id=delivery.id,
-            organisation_id=delivery.organisation_id,
-            summary=f"{ctx.principal.display_name} retried the {delivery.local_date.isoformat()} digest "
-            f"to {person.display_name}",
-            before=before, after=snapshot(delivery),
-        )
+    if delivery.status != DeliveryStatus.FAILED:
+        raise Conflict(f"Only a failed digest can be retried; this one is {delivery.status}.", "deliveryId")
+    before = snapshot(delivery)
+    delivery.status = DeliveryStatus.PENDING
+    delivery.attempts = 0
+    delivery.enqueued_at = None
+    person = await uow.session.get_one(Person, delivery.person_id)
+    await uow.audit(
+        AuditAction.NOTIFICATION_RETRIED, target_type="NotificationDelivery", target_id=delivery.id,
+        organisation_id=delivery.organisation_id,
+        summary=f"{uow.principal.display_name} retried the {delivery.local_date.isoformat()} digest "
+        f"to {person.display_name}",
+        before=before, after=snapshot(delivery),
+    )
     return delivery

@@ -7,9 +7,9 @@ from domain.audit import AuditAction, snapshot
 from domain.models import Organisation, OrganisationKind
 from permissions import policy
 from permissions.policy import Ability
-from resolvers.context import RequestContext, find
+from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
-from resolvers.unit_of_work import unit_of_work
+from resolvers.unit_of_work import UnitOfWork
 
 
 async def list_organisations(
@@ -30,47 +30,39 @@ async def list_organisations(
 
 
 async def create_organisation(
-    ctx: RequestContext, *, kind: OrganisationKind, name: str, designation: str | None, time_zone: str
+    uow: UnitOfWork, *, kind: OrganisationKind, name: str, designation: str | None, time_zone: str
 ) -> Organisation:
-    policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
     organisation = Organisation(
         kind=kind,
         name=validation.name(name, "name"),
         designation=validation.name(designation, "designation", 100) if designation is not None else None,
         time_zone=validation.time_zone(time_zone),
     )
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        uow.session.add(organisation)
-        await uow.session.flush()
-        await uow.audit(
-            AuditAction.ORGANISATION_CREATED,
-            target_type="Organisation",
-            target_id=organisation.id,
-            organisation_id=organisation.id,
-            summary=f"{ctx.principal.display_name} created the {kind.lower()} {organisation.name}",
-            after=snapshot(organisation),
-        )
+    uow.session.add(organisation)
+    await uow.session.flush()
+    await uow.audit(
+        AuditAction.ORGANISATION_CREATED,
+        target_type="Organisation",
+        target_id=organisation.id,
+        organisation_id=organisation.id,
+        summary=f"{uow.principal.display_name} created the {kind.lower()} {organisation.name}",
+        after=snapshot(organisation),
+    )
     return organisation
 
 
-async def set_designation(ctx: RequestContext, *, organisation_id: int, designation: str | None) -> Organisation:
-    policy.authorize(ctx.principal, Ability.PLATFORM_SUPPORT)
+async def set_designation(uow: UnitOfWork, organisation: Organisation, *, designation: str | None) -> Organisation:
     cleaned = validation.name(designation, "designation", 100) if designation is not None else None
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        organisation = await find(
-            uow.session, ctx.principal, Organisation, organisation_id,
-            ability=Ability.VIEW_ORGANISATION, field="organisationId", organisation_of=lambda o: o.id,
-        )
-        before = snapshot(organisation)
-        organisation.designation = cleaned
-        await uow.audit(
-            AuditAction.DESIGNATION_SET,
-            target_type="Organisation",
-            target_id=organisation.id,
-            organisation_id=organisation.id,
-            summary=f"{ctx.principal.display_name} set the designation of {organisation.name} "
-            f"to {cleaned or '(none)'}",
-            before=before,
-            after=snapshot(organisation),
-        )
+    before = snapshot(organisation)
+    organisation.designation = cleaned
+    await uow.audit(
+        AuditAction.DESIGNATION_SET,
+        target_type="Organisation",
+        target_id=organisation.id,
+        organisation_id=organisation.id,
+        summary=f"{uow.principal.display_name} set the designation of {organisation.name} "
+        f"to {cleaned or '(none)'}",
+        before=before,
+        after=snapshot(organisation),
+    )
     return organisation

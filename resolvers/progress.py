@@ -1,97 +1,87 @@
 """Recording course progress, from a course player, an external learning system or
 the person themself."""
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from domain import progress
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, NotFound
 from domain.models import Course, Enrolment, Membership, Person, ProgressRecord, utcnow
-from permissions import policy
-from resolvers.context import RequestContext
-from resolvers.unit_of_work import unit_of_work
+from resolvers.unit_of_work import UnitOfWork
 
 
 async def record(
-    ctx: RequestContext, *, person_id: int, course_id: int, idempotency_key: str, call: progress.ProgressCall
+    uow: UnitOfWork, person: Person, *, course_id: int, idempotency_key: str, progress_percent: int,
+    seconds_spent: int, completed_at: datetime | None,
 ) -> Enrolment:
     """Apply one progress call. A retry with the same key changes nothing and answers the
     enrolment as it stands; the same key with a different request is a CONFLICT."""
     now = utcnow()
+    call = progress.ProgressCall(progress_percent, seconds_spent, completed_at)
     progress.check_call(call, idempotency_key, now)
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        person = await uow.session.get(Person, person_id)
-        schools = [] if person is None else list(
-            (
-                await uow.session.execute(
-                    select(Membership.organisation_id)
-                    .where(Membership.person_id == person_id)
-                    .order_by(Membership.id)
-                )
-            ).scalars()
-        )
-        principal = ctx.principal
-        allowed = person is not None and policy.can_record_progress(principal, person_id, schools)
-        if person is None or not (allowed or policy.can_see_person(principal, person_id, schools)):
-            raise NotFound("Nothing with that personId was found.", "personId")
-        if not allowed:
-            raise policy.Forbidden("Only the person, their school's full administrators or its external "
-                                   "system may record their progress.")
-        course = await uow.session.get(Course, course_id)
-        if course is None:
-            raise NotFound("Nothing with that courseId was found.", "courseId")
+    principal = uow.principal
+    schools = list((await uow.session.execute(
+        select(Membership.organisation_id).where(Membership.person_id == person.id).order_by(Membership.id)
+    )).scalars())
+    course = await uow.session.get(Course, course_id)
+    if course is None:
+        raise NotFound("Nothing with that courseId was found.", "courseId")
+    person_id = person.id
 
-        replay = (
-            await uow.session.execute(
-                select(ProgressRecord).where(
-                    ProgressRecord.person_id == person_id, ProgressRecord.idempotency_key == idempotency_key
-                )
+    replay = (
+        await uow.session.execute(
+            select(ProgressRecord).where(
+                ProgressRecord.person_id == person_id, ProgressRecord.idempotency_key == idempotency_key
             )
-        ).scalar_one_or_none()
-        request = {"course_id": course_id, **call.as_json()}
-        enrolment = (
-            await uow.session.execute(
-                select(Enrolment)
-                .where(Enrolment.person_id == person_id, Enrolment.course_id == course_id)
-                .with_for_update()
-            )
-        ).scalar_one_or_none()
-        if replay is not None:
-            if replay.request != request:
-                raise Conflict("This idempotencyKey was used for a different request.", "idempotencyKey")
-            assert enrolment is not None  # the first call created it, and enrolments are never deleted
-            return enrolment
+        )
+    ).scalar_one_or_none()
+    request = {"course_id": course_id, **call.as_json()}
+    enrolment = (
+        await uow.session.execute(
+            select(Enrolment)
+            .where(Enrolment.person_id == person_id, Enrolment.course_id == course_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if replay is not None:
+        if replay.request != request:
+            raise Conflict("This idempotencyKey was used for a different request.", "idempotencyKey")
+        assert enrolment is not None  # the first call created it, and enrolments are never deleted
+        uow.nothing_changed()
+        return enrolment
 
-        before = snapshot(enrolment)
-        was_completed = enrolment is not None and enrolment.completed_at is not None
-        if enrolment is None:
-            # A completion reported after the fact started no later than it finished.
-            started = min(now, call.completed_at) if call.completed_at else now
-            enrolment = Enrolment(person_id=person_id, course_id=course_id, started_at=started)
-            uow.session.add(enrolment)
-        state = progress.apply(
-            progress.State(enrolment.progress_percent or 0, enrolment.seconds_spent or 0, enrolment.completed_at),
-            call,
-            now,
-        )
-        enrolment.progress_percent = state.progress_percent
-        enrolment.seconds_spent = state.seconds_spent
-        enrolment.completed_at = state.completed_at
-        enrolment.updated_at = now
-        uow.session.add(ProgressRecord(person_id=person_id, course_id=course_id,
-                                       idempotency_key=idempotency_key, request=request))
-        await uow.session.flush()
-        # The log of the school the caller acts for: the system's, or the first school they share.
-        organisation = next(
-            (o for o in schools if principal.system_organisation_id == o or principal.is_member(o)),
-            schools[0] if schools else None,
-        )
-        done = state.completed_at is not None and not was_completed
-        what = f"completed {course.title}" if done else f"is {state.progress_percent}% through {course.title}"
-        await uow.audit(
-            AuditAction.PROGRESS_RECORDED,
-            target_type="Enrolment", target_id=enrolment.id, organisation_id=organisation,
-            summary=f"{principal.display_name} recorded that {person.display_name} {what}",
-            before=before, after=snapshot(enrolment),
-        )
+    before = snapshot(enrolment)
+    was_completed = enrolment is not None and enrolment.completed_at is not None
+    if enrolment is None:
+        # A completion reported after the fact started no later than it finished.
+        started = min(now, call.completed_at) if call.completed_at else now
+        enrolment = Enrolment(person_id=person_id, course_id=course_id, started_at=started)
+        uow.session.add(enrolment)
+    state = progress.apply(
+        progress.State(enrolment.progress_percent or 0, enrolment.seconds_spent or 0, enrolment.completed_at),
+        call,
+        now,
+    )
+    enrolment.progress_percent = state.progress_percent
+    enrolment.seconds_spent = state.seconds_spent
+    enrolment.completed_at = state.completed_at
+    enrolment.updated_at = now
+    uow.session.add(ProgressRecord(person_id=person_id, course_id=course_id,
+                                   idempotency_key=idempotency_key, request=request))
+    await uow.session.flush()
+    # The log of the school the caller acts for: the system's, or the first school they share.
+    organisation = next(
+        (o for o in schools if principal.system_organisation_id == o or principal.is_member(o)),
+        schools[0] if schools else None,
+    )
+    done = state.completed_at is not None and not was_completed
+    what = f"completed {course.title}" if done else f"is {state.progress_percent}% through {course.title}"
+    await uow.audit(
+        AuditAction.PROGRESS_RECORDED,
+        target_type="Enrolment", target_id=enrolment.id, organisation_id=organisation,
+        summary=f"{principal.display_name} recorded that {person.display_name} {what}",
+        before=before, after=snapshot(enrolment),
+    )
     return enrolment

@@ -17,6 +17,7 @@ from domain.models import (
     AttendanceRecord,
     BehaviourNote,
     CourseParticipant,
+    Organisation,
     Person,
     RegistrationScope,
     SchoolCourse,
@@ -27,11 +28,10 @@ from domain.models import (
 from domain.records import CourseRole
 from domain.workflow import Area
 from permissions import policy
-from permissions.policy import Ability
-from resolvers.context import RequestContext, find
+from resolvers.context import RequestContext
 from resolvers.pagination import Page, by_id
-from resolvers.unit_of_work import UnitOfWork, unit_of_work
-from resolvers.workflow import as_phase, ensure_site, school_for, scope_for
+from resolvers.unit_of_work import UnitOfWork
+from resolvers.workflow import as_phase, ensure_site, require_school, scope_for
 
 
 @dataclass
@@ -40,11 +40,6 @@ class RecordFilter:
     course_id: int | None = None
     learner_id: int | None = None
     term_id: int | None = None
-
-
-async def _course(uow: UnitOfWork, course_id: int) -> SchoolCourse:
-    return await find(uow.session, uow.principal, SchoolCourse, course_id, ability=Ability.VIEW_ORGANISATION,
-                      field="courseId")
 
 
 async def _learner(uow: UnitOfWork, course: SchoolCourse, learner_id: int) -> Person:
@@ -101,116 +96,110 @@ async def _may_edit(uow: UnitOfWork, phase: WorkflowPhase, school_id: int, learn
 
 
 async def record_attendance(
-    ctx: RequestContext, *, course_id: int, learner_id: int, session_date: date, code: str
+    uow: UnitOfWork, course: SchoolCourse, *, learner_id: int, session_date: date, code: str
 ) -> tuple[Any, ...]:
     """A learner's attendance at one session of a course; a second call for the same
     session replaces the code."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        course = await _course(uow, course_id)
-        school_id = course.organisation_id
-        learner = await _learner(uow, course, learner_id)
-        await ensure_site(uow.session, school_id)
-        found = (await uow.session.execute(
-            select(AttendanceCode).where(AttendanceCode.organisation_id == school_id,
-                                         AttendanceCode.code == code.strip())
-        )).scalar_one_or_none()
-        if found is None:
-            raise Invalid(f"{code!r} is not one of the school's attendance codes.", "code")
-        term_id = records.term_of(session_date, await _terms(uow, school_id), "sessionDate")
-        scope, phase = await scope_for(uow, school_id=school_id, area=Area.ATTENDANCE, term_id=term_id,
-                                       course_id=course.id)
-        await _may_edit(uow, phase, school_id, learner.id, course.id)
-        row = (await uow.session.execute(
-            select(AttendanceRecord).where(AttendanceRecord.learner_id == learner.id,
-                                           AttendanceRecord.course_id == course.id,
-                                           AttendanceRecord.session_date == session_date)
-        )).scalar_one_or_none()
-        if found.retired_at is not None and (row is None or row.code_id != found.id):
-            # Records that already hold a retired code keep it; nothing new takes it.
-            raise Invalid(f"The code {found.code} is retired; choose another.", "code")
-        before = snapshot(row)
-        if row is None:
-            row = AttendanceRecord(organisation_id=school_id, scope_id=scope.id, learner_id=learner.id,
-                                   course_id=course.id, session_date=session_date, code_id=found.id)
-            uow.session.add(row)
-        row.code_id, row.recorded_by_id, row.recorded_at = found.id, ctx.principal.person_id, utcnow()
-        await uow.session.flush()
-        await uow.audit(
-            AuditAction.ATTENDANCE_RECORDED, target_type="AttendanceRecord", target_id=row.id,
-            organisation_id=school_id,
-            summary=f"{ctx.principal.display_name} recorded {learner.display_name} as {found.name.lower()} in "
-                    f"{course.title} on {session_date.isoformat()}",
-            before=before, after=snapshot(row, code=found.code),
-        )
+    school_id = course.organisation_id
+    learner = await _learner(uow, course, learner_id)
+    await ensure_site(uow.session, school_id)
+    term_id = records.term_of(session_date, await _terms(uow, school_id), "sessionDate")
+    scope, phase = await scope_for(uow, school_id=school_id, area=Area.ATTENDANCE, term_id=term_id,
+                                   course_id=course.id)
+    await _may_edit(uow, phase, school_id, learner.id, course.id)
+    found = (await uow.session.execute(
+        select(AttendanceCode).where(AttendanceCode.organisation_id == school_id,
+                                     AttendanceCode.code == code.strip())
+    )).scalar_one_or_none()
+    if found is None:
+        raise Invalid(f"{code!r} is not one of the school's attendance codes.", "code")
+    row = (await uow.session.execute(
+        select(AttendanceRecord).where(AttendanceRecord.learner_id == learner.id,
+                                       AttendanceRecord.course_id == course.id,
+                                       AttendanceRecord.session_date == session_date)
+    )).scalar_one_or_none()
+    if found.retired_at is not None and (row is None or row.code_id != found.id):
+        # Records that already hold a retired code keep it; nothing new takes it.
+        raise Invalid(f"The code {found.code} is retired; choose another.", "code")
+    before = snapshot(row)
+    if row is None:
+        row = AttendanceRecord(organisation_id=school_id, scope_id=scope.id, learner_id=learner.id,
+                               course_id=course.id, session_date=session_date, code_id=found.id)
+        uow.session.add(row)
+    row.code_id, row.recorded_by_id, row.recorded_at = found.id, uow.principal.person_id, utcnow()
+    await uow.session.flush()
+    await uow.audit(
+        AuditAction.ATTENDANCE_RECORDED, target_type="AttendanceRecord", target_id=row.id,
+        organisation_id=school_id,
+        summary=f"{uow.principal.display_name} recorded {learner.display_name} as {found.name.lower()} in "
+                f"{course.title} on {session_date.isoformat()}",
+        before=before, after=snapshot(row, code=found.code),
+    )
     return row, found, learner, course, phase.kind
 
 
 async def add_behaviour_note(
-    ctx: RequestContext, *, school_id: int, learner_id: int, noted_on: date, positive: bool, type: str,
+    uow: UnitOfWork, school: Organisation, *, learner_id: int, noted_on: date, positive: bool, type: str,
     weight: int, text: str,
 ) -> tuple[Any, ...]:
     """A note in the caller's mentor group: mentors keep behaviour for their learners."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        school = await school_for(uow, school_id, Ability.VIEW_ORGANISATION)
-        kind = records.text(type, "type", 100)
-        body = records.text(text, "text")
-        records.weight(weight)
-        learner = await _school_learner(uow, school.id, learner_id)
-        policy.authorize_keep_behaviour(ctx.principal, school.id)
-        await ensure_site(uow.session, school.id)
-        term_id = records.term_of(noted_on, await _terms(uow, school.id), "notedOn")
-        scope, phase = await scope_for(uow, school_id=school.id, area=Area.BEHAVIOUR, term_id=term_id,
-                                       mentor_id=ctx.principal.person_id)
-        await _may_edit(uow, phase, school.id, learner.id, None)
-        row = BehaviourNote(
-            organisation_id=school.id, scope_id=scope.id, learner_id=learner.id, mentor_id=ctx.principal.person_id,
-            noted_on=noted_on, positive=positive, type=kind, weight=weight, text=body,
-            recorded_by_id=ctx.principal.person_id,
-        )
-        uow.session.add(row)
-        await uow.session.flush()
-        await uow.audit(
-            AuditAction.BEHAVIOUR_NOTED, target_type="BehaviourNote", target_id=row.id, organisation_id=school.id,
-            summary=f"{ctx.principal.display_name} noted {'positive' if positive else 'negative'} behaviour "
-                    f"({kind}) of {learner.display_name} on {noted_on.isoformat()}",
-            after=snapshot(row),
-        )
+    require_school(school)
+    learner = await _school_learner(uow, school.id, learner_id)
+    await ensure_site(uow.session, school.id)
+    term_id = records.term_of(noted_on, await _terms(uow, school.id), "notedOn")
+    scope, phase = await scope_for(uow, school_id=school.id, area=Area.BEHAVIOUR, term_id=term_id,
+                                   mentor_id=uow.principal.person_id)
+    await _may_edit(uow, phase, school.id, learner.id, None)
+    kind = records.text(type, "type", 100)
+    body = records.text(text, "text")
+    records.weight(weight)
+    row = BehaviourNote(
+        organisation_id=school.id, scope_id=scope.id, learner_id=learner.id, mentor_id=uow.principal.person_id,
+        noted_on=noted_on, positive=positive, type=kind, weight=weight, text=body,
+        recorded_by_id=uow.principal.person_id,
+    )
+    uow.session.add(row)
+    await uow.session.flush()
+    await uow.audit(
+        AuditAction.BEHAVIOUR_NOTED, target_type="BehaviourNote", target_id=row.id, organisation_id=school.id,
+        summary=f"{uow.principal.display_name} noted {'positive' if positive else 'negative'} behaviour "
+                f"({kind}) of {learner.display_name} on {noted_on.isoformat()}",
+        after=snapshot(row),
+    )
     return row, learner, phase.kind
 
 
 async def record_assessment(
-    ctx: RequestContext, *, course_id: int, learner_id: int, term_id: int, result: str, comment: str
+    uow: UnitOfWork, course: SchoolCourse, *, learner_id: int, term_id: int, result: str, comment: str
 ) -> tuple[Any, ...]:
     """A learner's result in a course for a term; a second call replaces it."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        course = await _course(uow, course_id)
-        school_id = course.organisation_id
-        learner = await _learner(uow, course, learner_id)
-        term = await _term(uow, school_id, term_id)
-        cleaned = records.text(result, "result", records.MAX_RESULT)
-        remark = records.text(comment, "comment", required=False)
-        await ensure_site(uow.session, school_id)
-        scope, phase = await scope_for(uow, school_id=school_id, area=Area.ASSESSMENT, term_id=term.id,
-                                       course_id=course.id)
-        await _may_edit(uow, phase, school_id, learner.id, course.id)
-        row = (await uow.session.execute(
-            select(Assessment).where(Assessment.learner_id == learner.id, Assessment.course_id == course.id,
-                                     Assessment.term_id == term.id)
-        )).scalar_one_or_none()
-        before = snapshot(row)
-        if row is None:
-            row = Assessment(organisation_id=school_id, scope_id=scope.id, learner_id=learner.id, course_id=course.id,
-                             term_id=term.id, result=cleaned, comment=remark)
-            uow.session.add(row)
-        row.result, row.comment = cleaned, remark
-        row.recorded_by_id, row.recorded_at = ctx.principal.person_id, utcnow()
-        await uow.session.flush()
-        await uow.audit(
-            AuditAction.ASSESSMENT_RECORDED, target_type="Assessment", target_id=row.id, organisation_id=school_id,
-            summary=f"{ctx.principal.display_name} assessed {learner.display_name} in {course.title} for "
-                    f"{term.name}: {cleaned}",
-            before=before, after=snapshot(row),
-        )
+    school_id = course.organisation_id
+    learner = await _learner(uow, course, learner_id)
+    term = await _term(uow, school_id, term_id)
+    await ensure_site(uow.session, school_id)
+    scope, phase = await scope_for(uow, school_id=school_id, area=Area.ASSESSMENT, term_id=term.id,
+                                   course_id=course.id)
+    await _may_edit(uow, phase, school_id, learner.id, course.id)
+    cleaned = records.text(result, "result", records.MAX_RESULT)
+    remark = records.text(comment, "comment", required=False)
+    row = (await uow.session.execute(
+        select(Assessment).where(Assessment.learner_id == learner.id, Assessment.course_id == course.id,
+                                 Assessment.term_id == term.id)
+    )).scalar_one_or_none()
+    before = snapshot(row)
+    if row is None:
+        row = Assessment(organisation_id=school_id, scope_id=scope.id, learner_id=learner.id, course_id=course.id,
+                         term_id=term.id, result=cleaned, comment=remark)
+        uow.session.add(row)
+    row.result, row.comment = cleaned, remark
+    row.recorded_by_id, row.recorded_at = uow.principal.person_id, utcnow()
+    await uow.session.flush()
+    await uow.audit(
+        AuditAction.ASSESSMENT_RECORDED, target_type="Assessment", target_id=row.id, organisation_id=school_id,
+        summary=f"{uow.principal.display_name} assessed {learner.display_name} in {course.title} for "
+                f"{term.name}: {cleaned}",
+        before=before, after=snapshot(row),
+    )
     return row, learner, course, term, phase.kind
 
 

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, Float, Select, and_, case, cast, func, literal, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import Course, Enrolment, Licence, Membership, Person, TargetList, TargetListItem, utcnow
+from domain.models import Course, Enrolment, Licence, Membership, Person, StaffGroup, TargetList, TargetListItem, utcnow
 from permissions import policy
-from permissions.policy import Ability
-from resolvers import staff
+from permissions.policy import Ability, Subject
+from resolvers import staff, targets
 from resolvers.context import RequestContext
-from resolvers.groups import GroupInSchool, load_group
 from resolvers.pagination import Order, Page, paginate
+from resolvers.targets import GroupInSchool
 
 
 class EnrolmentStatus(StrEnum):
@@ -66,8 +66,6 @@ async def course_report(
     ctx: RequestContext, *, licence: Licence, course_id: int, where: ReportFilter, first: int, after: str | None
 ) -> Page[tuple[Enrolment, Person]]:
     """Who in the school took a course: when they started and completed, and for how long."""
-    if not policy.can(ctx.principal, Ability.VIEW_REPORTS, licence.organisation_id):
-        return Page.empty()
     stmt = (
         select(Enrolment, Person)
         .join(Person, Person.id == Enrolment.person_id)
@@ -93,7 +91,8 @@ async def person_report(
                 )
             )
         ).first()
-        if member is None or not policy.can_view_person_report(ctx.principal, person_id, licence.organisation_id):
+        subject = Subject(organisation_id=licence.organisation_id, person_id=person_id)
+        if member is None or not policy.can_on(ctx.principal, Ability.VIEW_PERSON_REPORT, subject):
             return Page.empty()
         stmt = select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id).where(
             Enrolment.person_id == person_id
@@ -277,11 +276,14 @@ async def staff_page(
         )
 
 
-async def report_for(ctx: RequestContext, group_id: int, on: date | None) -> tuple[GroupInSchool, GroupReport]:
+async def report_for(
+    ctx: RequestContext, group_id: int, on: date | None, field: str = "groupId"
+) -> tuple[GroupInSchool, GroupReport]:
     """A group's report, raising NOT_FOUND for a group the caller may not see and
     FORBIDDEN for one whose report they may not read."""
     async with ctx.db.read() as session:
-        found = await load_group(session, ctx.principal, group_id, Ability.VIEW_GROUP_REPORT)
+        found = await targets.authorized(session, ctx.principal, StaffGroup, group_id, read=Ability.VIEW_GROUP,
+                                         act=Ability.VIEW_GROUP_REPORT, field=field)
         return found, await group_report(session, found, on or local_today(found.school.time_zone))
 
 

@@ -28,9 +28,9 @@ from domain.records import ATTENDING, CourseRole
 from domain.workflow import Area, PhaseKind, Role
 from permissions import policy
 from permissions.policy import Ability
-from resolvers.context import RequestContext, find
-from resolvers.unit_of_work import UnitOfWork, unit_of_work
-from resolvers.workflow import school_for
+from resolvers.context import RequestContext
+from resolvers.unit_of_work import UnitOfWork
+from resolvers.workflow import require_school
 
 
 @dataclass
@@ -61,13 +61,6 @@ class MentorOverview:
         return round(self.attended / self.sessions, 4) if self.sessions else None
 
 
-async def _organisation(uow: UnitOfWork, organisation_id: int, field: str) -> Organisation:
-    organisation = await find(uow.session, uow.principal, Organisation, organisation_id,
-                              ability=Ability.VIEW_ORGANISATION, field=field, organisation_of=lambda o: o.id)
-    policy.authorize(uow.principal, Ability.MANAGE_SUPERVISORS, organisation.id)
-    return organisation
-
-
 async def _membership(uow: UnitOfWork, organisation: Organisation, person_id: int, field: str,
                       refusal: str) -> tuple[Membership, Person]:
     row = (await uow.session.execute(
@@ -79,67 +72,64 @@ async def _membership(uow: UnitOfWork, organisation: Organisation, person_id: in
     return row[0], row[1]
 
 
-async def _set_role(ctx: RequestContext, *, organisation_id: int, person_id: int, role: Role, on: bool,
+async def _set_role(uow: UnitOfWork, organisation: Organisation, *, person_id: int, role: Role, on: bool,
                     field: str, action: AuditAction) -> tuple[Membership, Person]:
     """Give or take a supervisor role: a flag on the person's membership of the organisation.
     Only organisations the person is a member of can be chosen (seed 002)."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        if role == Role.MENTOR:
-            organisation = await school_for(uow, organisation_id, Ability.MANAGE_SUPERVISORS)
-        else:
-            organisation = await _organisation(uow, organisation_id, "organisationId")
-        membership, person = await _membership(
-            uow, organisation, person_id, field,
-            "Only organisations the person is a member of can be chosen: they are not a member of {organisation}.",
-        )
-        if on:
-            memberships.check_staff(membership.role, field, f"be a {role.lower()}")
-        attribute = "is_mentor" if role == Role.MENTOR else "is_headteacher"
-        if getattr(membership, attribute) == on:
-            raise Conflict(f"{person.display_name} is {'already' if on else 'not'} a {role.lower()} of "
-                           f"{organisation.name}.", field)
-        before = snapshot(membership)
-        extra = {}
-        if role == Role.MENTOR and not on:
-            # A removed mentor's group goes with them; the audit event keeps who was in it.
-            learners = (await uow.session.execute(
-                select(MentorLearner.learner_id).where(MentorLearner.organisation_id == organisation.id,
-                                                      MentorLearner.mentor_id == person.id)
-            )).scalars().all()
-            extra["learner_ids"] = sorted(learners)
-            await uow.session.execute(delete(MentorLearner).where(
-                MentorLearner.organisation_id == organisation.id, MentorLearner.mentor_id == person.id))
-        setattr(membership, attribute, on)
-        await uow.session.flush()
-        labels = await _labels(uow.session, organisation.id)
-        title = labels.mentor if role == Role.MENTOR else labels.headteacher
-        await uow.audit(
-            action, target_type="Membership", target_id=membership.id, organisation_id=organisation.id,
-            summary=f"{ctx.principal.display_name} {'made' if on else 'removed'} {person.display_name} "
-                    f"{'a' if on else 'as'} {title.lower()} {'of' if on else 'from'} {organisation.name}",
-            before=before | extra if before else before, after=snapshot(membership),
-        )
+    if role == Role.MENTOR:
+        require_school(organisation)
+    membership, person = await _membership(
+        uow, organisation, person_id, field,
+        "Only organisations the person is a member of can be chosen: they are not a member of {organisation}.",
+    )
+    if on:
+        memberships.check_staff(membership.role, field, f"be a {role.lower()}")
+    attribute = "is_mentor" if role == Role.MENTOR else "is_headteacher"
+    if getattr(membership, attribute) == on:
+        raise Conflict(f"{person.display_name} is {'already' if on else 'not'} a {role.lower()} of "
+                       f"{organisation.name}.", field)
+    before = snapshot(membership)
+    extra = {}
+    if role == Role.MENTOR and not on:
+        # A removed mentor's group goes with them; the audit event keeps who was in it.
+        learners = (await uow.session.execute(
+            select(MentorLearner.learner_id).where(MentorLearner.organisation_id == organisation.id,
+                                                  MentorLearner.mentor_id == person.id)
+        )).scalars().all()
+        extra["learner_ids"] = sorted(learners)
+        await uow.session.execute(delete(MentorLearner).where(
+            MentorLearner.organisation_id == organisation.id, MentorLearner.mentor_id == person.id))
+    setattr(membership, attribute, on)
+    await uow.session.flush()
+    labels = await _labels(uow.session, organisation.id)
+    title = labels.mentor if role == Role.MENTOR else labels.headteacher
+    await uow.audit(
+        action, target_type="Membership", target_id=membership.id, organisation_id=organisation.id,
+        summary=f"{uow.principal.display_name} {'made' if on else 'removed'} {person.display_name} "
+                f"{'a' if on else 'as'} {title.lower()} {'of' if on else 'from'} {organisation.name}",
+        before=before | extra if before else before, after=snapshot(membership),
+    )
     return membership, person
 
 
-async def add_mentor(ctx: RequestContext, *, school_id: int, person_id: int) -> tuple[Membership, Person]:
-    return await _set_role(ctx, organisation_id=school_id, person_id=person_id, role=Role.MENTOR, on=True,
+async def add_mentor(uow: UnitOfWork, school: Organisation, *, person_id: int) -> tuple[Membership, Person]:
+    return await _set_role(uow, school, person_id=person_id, role=Role.MENTOR, on=True,
                            field="personId", action=AuditAction.MENTOR_ADDED)
 
 
-async def remove_mentor(ctx: RequestContext, *, school_id: int, person_id: int) -> tuple[Membership, Person]:
-    return await _set_role(ctx, organisation_id=school_id, person_id=person_id, role=Role.MENTOR, on=False,
+async def remove_mentor(uow: UnitOfWork, school: Organisation, *, person_id: int) -> tuple[Membership, Person]:
+    return await _set_role(uow, school, person_id=person_id, role=Role.MENTOR, on=False,
                            field="personId", action=AuditAction.MENTOR_REMOVED)
 
 
-async def add_headteacher(ctx: RequestContext, *, organisation_id: int, person_id: int) -> tuple[Membership, Person]:
-    return await _set_role(ctx, organisation_id=organisation_id, person_id=person_id, role=Role.HEADTEACHER,
+async def add_headteacher(uow: UnitOfWork, organisation: Organisation, *, person_id: int) -> tuple[Membership, Person]:
+    return await _set_role(uow, organisation, person_id=person_id, role=Role.HEADTEACHER,
                            on=True, field="organisationId", action=AuditAction.HEADTEACHER_ADDED)
 
 
-async def remove_headteacher(ctx: RequestContext, *, organisation_id: int,
+async def remove_headteacher(uow: UnitOfWork, organisation: Organisation, *,
                              person_id: int) -> tuple[Membership, Person]:
-    return await _set_role(ctx, organisation_id=organisation_id, person_id=person_id, role=Role.HEADTEACHER,
+    return await _set_role(uow, organisation, person_id=person_id, role=Role.HEADTEACHER,
                            on=False, field="personId", action=AuditAction.HEADTEACHER_REMOVED)
 
 
@@ -155,69 +145,67 @@ async def _mentor(uow: UnitOfWork, school: Organisation, mentor_id: int) -> Pers
 
 
 async def assign_learners(
-    ctx: RequestContext, *, school_id: int, mentor_id: int, learner_ids: Sequence[int], course_ids: Sequence[int],
+    uow: UnitOfWork, school: Organisation, *, mentor_id: int, learner_ids: Sequence[int], course_ids: Sequence[int],
 ) -> tuple[Person, list[int]]:
     """Assign learners to a mentor one by one, or every learner of whole courses at once.
     A learner may have several mentors and a mentor many learners."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        school = await school_for(uow, school_id, Ability.MANAGE_SUPERVISORS)
-        mentor = await _mentor(uow, school, mentor_id)
-        if not learner_ids and not course_ids:
-            raise Invalid("Name learners, courses, or both.", "learnerIds")
-        courses = set((await uow.session.execute(
-            select(SchoolCourse.id).where(SchoolCourse.id.in_(course_ids), SchoolCourse.organisation_id == school.id)
-        )).scalars())
-        if len(courses) != len(set(course_ids)):
-            raise NotFound("No course of this school with one of those courseIds.", "courseIds")
-        school_learners = (
-            select(CourseParticipant.person_id).join(SchoolCourse, SchoolCourse.id == CourseParticipant.course_id)
-            .where(SchoolCourse.organisation_id == school.id, CourseParticipant.role == CourseRole.LEARNER)
-        )
-        named = set((await uow.session.execute(
-            school_learners.where(CourseParticipant.person_id.in_(learner_ids))
-        )).scalars())
-        if len(named) != len(set(learner_ids)):
-            raise Invalid(f"{len(set(learner_ids) - named)} of these people are not learners of {school.name}.",
-                          "learnerIds")
-        whole = set((await uow.session.execute(
-            school_learners.where(CourseParticipant.course_id.in_(courses))
-        )).scalars()) if courses else set()
-        already = set((await uow.session.execute(
-            select(MentorLearner.learner_id).where(MentorLearner.organisation_id == school.id,
-                                                   MentorLearner.mentor_id == mentor.id)
-        )).scalars())
-        added = sorted((named | whole) - already)
-        if not added:
-            raise Conflict(f"Every one of these learners is already assigned to {mentor.display_name}.",
-                           "learnerIds")
-        uow.session.add_all(MentorLearner(organisation_id=school.id, mentor_id=mentor.id, learner_id=learner)
-                            for learner in added)
-        await uow.session.flush()
-        await uow.audit(
-            AuditAction.LEARNERS_ASSIGNED, target_type="Person", target_id=mentor.id, organisation_id=school.id,
-            summary=f"{ctx.principal.display_name} assigned {len(added)} learner(s) to {mentor.display_name}",
-            after={"mentor_id": mentor.id, "learner_ids": added, "course_ids": sorted(courses)},
-        )
+    require_school(school)
+    mentor = await _mentor(uow, school, mentor_id)
+    if not learner_ids and not course_ids:
+        raise Invalid("Name learners, courses, or both.", "learnerIds")
+    courses = set((await uow.session.execute(
+        select(SchoolCourse.id).where(SchoolCourse.id.in_(course_ids), SchoolCourse.organisation_id == school.id)
+    )).scalars())
+    if len(courses) != len(set(course_ids)):
+        raise NotFound("No course of this school with one of those courseIds.", "courseIds")
+    school_learners = (
+        select(CourseParticipant.person_id).join(SchoolCourse, SchoolCourse.id == CourseParticipant.course_id)
+        .where(SchoolCourse.organisation_id == school.id, CourseParticipant.role == CourseRole.LEARNER)
+    )
+    named = set((await uow.session.execute(
+        school_learners.where(CourseParticipant.person_id.in_(learner_ids))
+    )).scalars())
+    if len(named) != len(set(learner_ids)):
+        raise Invalid(f"{len(set(learner_ids) - named)} of these people are not learners of {school.name}.",
+                      "learnerIds")
+    whole = set((await uow.session.execute(
+        school_learners.where(CourseParticipant.course_id.in_(courses))
+    )).scalars()) if courses else set()
+    already = set((await uow.session.execute(
+        select(MentorLearner.learner_id).where(MentorLearner.organisation_id == school.id,
+                                               MentorLearner.mentor_id == mentor.id)
+    )).scalars())
+    added = sorted((named | whole) - already)
+    if not added:
+        raise Conflict(f"Every one of these learners is already assigned to {mentor.display_name}.",
+                       "learnerIds")
+    uow.session.add_all(MentorLearner(organisation_id=school.id, mentor_id=mentor.id, learner_id=learner)
+                        for learner in added)
+    await uow.session.flush()
+    await uow.audit(
+        AuditAction.LEARNERS_ASSIGNED, target_type="Person", target_id=mentor.id, organisation_id=school.id,
+        summary=f"{uow.principal.display_name} assigned {len(added)} learner(s) to {mentor.display_name}",
+        after={"mentor_id": mentor.id, "learner_ids": added, "course_ids": sorted(courses)},
+    )
     return mentor, added
 
 
 async def unassign_learners(
-    ctx: RequestContext, *, school_id: int, mentor_id: int, learner_ids: Sequence[int]
+    uow: UnitOfWork, school: Organisation, *, mentor_id: int, learner_ids: Sequence[int]
 ) -> tuple[Person, list[int]]:
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        school = await school_for(uow, school_id, Ability.MANAGE_SUPERVISORS)
-        mentor = await _mentor(uow, school, mentor_id)
-        mine = and_(MentorLearner.organisation_id == school.id, MentorLearner.mentor_id == mentor.id,
-                    MentorLearner.learner_id.in_(learner_ids))
-        removed = sorted((await uow.session.execute(select(MentorLearner.learner_id).where(mine))).scalars())
-        if len(removed) != len(set(learner_ids)) or not removed:
-            raise Invalid(f"Not every one of these learners is assigned to {mentor.display_name}.", "learnerIds")
-        await uow.session.execute(delete(MentorLearner).where(mine))
-        await uow.audit(
-            AuditAction.LEARNERS_UNASSIGNED, target_type="Person", target_id=mentor.id, organisation_id=school.id,
-            summary=f"{ctx.principal.display_name} took {len(removed)} learner(s) from {mentor.display_name}",
-            before={"mentor_id": mentor.id, "learner_ids": removed},
-        )
+    require_school(school)
+    mentor = await _mentor(uow, school, mentor_id)
+    mine = and_(MentorLearner.organisation_id == school.id, MentorLearner.mentor_id == mentor.id,
+                MentorLearner.learner_id.in_(learner_ids))
+    removed = sorted((await uow.session.execute(select(MentorLearner.learner_id).where(mine))).scalars())
+    if len(removed) != len(set(learner_ids)) or not removed:
+        raise Invalid(f"Not every one of these learners is assigned to {mentor.display_name}.", "learnerIds")
+    await uow.session.execute(delete(MentorLearner).where(mine))
+    await uow.audit(
+        AuditAction.LEARNERS_UNASSIGNED, target_type="Person", target_id=mentor.id, organisation_id=school.id,
+        summary=f"{uow.principal.display_name} took {len(removed)} learner(s) from {mentor.display_name}",
+        before={"mentor_id": mentor.id, "learner_ids": removed},
+    )
     return mentor, removed
 
 
@@ -228,29 +216,28 @@ async def _labels(session, organisation_id: int) -> Labels:  # type: ignore[no-u
     return Labels(row.mentor_label, row.headteacher_label) if row else Labels()
 
 
-async def rename_labels(ctx: RequestContext, *, school_id: int, mentor: str, headteacher: str) -> Labels:
+async def rename_labels(uow: UnitOfWork, school: Organisation, *, mentor_label: str, headteacher_label: str) -> Labels:
     """The site's own words for 'Mentor' and 'Headteacher'."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        school = await school_for(uow, school_id, Ability.MANAGE_SUPERVISORS)
-        mentor_label = workflow.label(mentor, "mentorLabel")
-        headteacher_label = workflow.label(headteacher, "headteacherLabel")
-        row = (await uow.session.execute(
-            select(SupervisorLabels).where(SupervisorLabels.organisation_id == school.id)
-        )).scalar_one_or_none()
-        before = snapshot(row)
-        if row is None:
-            row = SupervisorLabels(organisation_id=school.id, mentor_label=mentor_label,
-                                   headteacher_label=headteacher_label)
-            uow.session.add(row)
-        row.mentor_label, row.headteacher_label = mentor_label, headteacher_label
-        await uow.session.flush()
-        await uow.audit(
-            AuditAction.SUPERVISOR_LABELS_RENAMED, target_type="Organisation", target_id=school.id,
-            organisation_id=school.id,
-            summary=f"{ctx.principal.display_name} renamed the supervisor labels of {school.name}: "
-                    f"'{mentor_label}' and '{headteacher_label}'",
-            before=before, after=snapshot(row),
-        )
+    require_school(school)
+    mentor_label = workflow.label(mentor_label, "mentorLabel")
+    headteacher_label = workflow.label(headteacher_label, "headteacherLabel")
+    row = (await uow.session.execute(
+        select(SupervisorLabels).where(SupervisorLabels.organisation_id == school.id)
+    )).scalar_one_or_none()
+    before = snapshot(row)
+    if row is None:
+        row = SupervisorLabels(organisation_id=school.id, mentor_label=mentor_label,
+                               headteacher_label=headteacher_label)
+        uow.session.add(row)
+    row.mentor_label, row.headteacher_label = mentor_label, headteacher_label
+    await uow.session.flush()
+    await uow.audit(
+        AuditAction.SUPERVISOR_LABELS_RENAMED, target_type="Organisation", target_id=school.id,
+        organisation_id=school.id,
+        summary=f"{uow.principal.display_name} renamed the supervisor labels of {school.name}: "
+                f"'{mentor_label}' and '{headteacher_label}'",
+        before=before, after=snapshot(row),
+    )
     return Labels(mentor_label, headteacher_label)
 
 

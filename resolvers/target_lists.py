@@ -1,51 +1,26 @@
 """Target lists: the seed's 'learning target groups', ordered courses with optional dates."""
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import delete, select
 
 from domain import targets, validation
 from domain.audit import AuditAction
 from domain.errors import Invalid, NotFound
-from domain.models import Course, Licence, Organisation, StaffGroup, TargetList, TargetListItem
-from permissions import policy
-from permissions.policy import Ability
+from domain.models import Course, TargetList, TargetListItem
 from resolvers import outbox
-from resolvers.context import RequestContext
-from resolvers.groups import check_available, list_content, load_group
-from resolvers.unit_of_work import UnitOfWork, unit_of_work
+from resolvers.groups import check_available, list_content
+from resolvers.targets import GroupInSchool, ListInSchool
+from resolvers.unit_of_work import UnitOfWork
 
 
-@dataclass
-class Target:
+class Target(Protocol):
+    """A course for a list, with its date if it has one."""
+
     course_id: int
-    due_on: date | None = None
-
-
-@dataclass
-class ListInSchool:
-    target_list: TargetList
-    group: StaffGroup
-    licence: Licence
-    school: Organisation
-
-
-async def _load_list(uow: UnitOfWork, list_id: int, ability: Ability) -> ListInSchool:
-    row = (
-        await uow.session.execute(
-            select(TargetList, StaffGroup, Licence, Organisation)
-            .join(StaffGroup, StaffGroup.id == TargetList.group_id)
-            .join(Licence, Licence.id == StaffGroup.licence_id)
-            .join(Organisation, Organisation.id == Licence.organisation_id)
-            .where(TargetList.id == list_id)
-        )
-    ).first()
-    if row is None or not policy.can_on_group(uow.principal, Ability.VIEW_GROUP, row[1].id, row[3].id):
-        raise NotFound("Nothing with that targetListId was found.", "targetListId")
-    found = ListInSchool(*row)
-    policy.authorize_on_group(uow.principal, ability, found.group.id, found.school.id)
-    return found
+    due_on: date | None
 
 
 async def _check_courses(uow: UnitOfWork, course_ids: list[int], field: str) -> dict[int, Course]:
@@ -75,68 +50,62 @@ async def _audit(uow: UnitOfWork, found: ListInSchool, action: AuditAction, summ
     )
 
 
-async def create_list(ctx: RequestContext, *, group_id: int, name: str, courses: list[Target]) -> TargetList:
+async def create_list(uow: UnitOfWork, found: GroupInSchool, *, name: str, courses: Sequence[Target]) -> TargetList:
     """Steps two and three of the seed's: the target courses, in order, with any dates.
     The courses can also come later."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await load_group(uow.session, ctx.principal, group_id, Ability.EDIT_GROUP)
-        await check_available(uow, found.licence)
-        name = validation.name(name, "name")
-        await _check_courses(uow, [t.course_id for t in courses], "courses")
-        target_list = TargetList(group_id=group_id, name=name)
-        uow.session.add(target_list)
-        await uow.session.flush()
-        uow.session.add_all(
-            TargetListItem(list_id=target_list.id, course_id=t.course_id, position=i, due_on=t.due_on)
-            for i, t in enumerate(courses)
-        )
-        await uow.session.flush()
-        await outbox.group_changed(uow, found.school.id, found.group)
-        await uow.audit(
-            AuditAction.TARGET_LIST_CREATED, target_type="TargetList", target_id=target_list.id,
-            organisation_id=found.school.id, licence_id=found.licence.id, staff_group_id=group_id,
-            summary=f"{ctx.principal.display_name} created the target list {name} with {len(courses)} course(s) "
-            f"in {found.group.name}",
-            after=await list_content(uow, target_list),
-        )
+    await check_available(uow, found.licence)
+    name = validation.name(name, "name")
+    await _check_courses(uow, [t.course_id for t in courses], "courses")
+    target_list = TargetList(group_id=found.group.id, name=name)
+    uow.session.add(target_list)
+    await uow.session.flush()
+    uow.session.add_all(
+        TargetListItem(list_id=target_list.id, course_id=t.course_id, position=i, due_on=t.due_on)
+        for i, t in enumerate(courses)
+    )
+    await uow.session.flush()
+    await outbox.group_changed(uow, found.school.id, found.group)
+    await uow.audit(
+        AuditAction.TARGET_LIST_CREATED, target_type="TargetList", target_id=target_list.id,
+        organisation_id=found.school.id, licence_id=found.licence.id, staff_group_id=found.group.id,
+        summary=f"{uow.principal.display_name} created the target list {name} with {len(courses)} course(s) "
+        f"in {found.group.name}",
+        after=await list_content(uow, target_list),
+    )
     return target_list
 
 
-async def rename_list(ctx: RequestContext, *, list_id: int, name: str) -> TargetList:
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await _load_list(uow, list_id, Ability.EDIT_GROUP)
-        await check_available(uow, found.licence)
-        name = validation.name(name, "name")
-        old = found.target_list.name
-        found.target_list.name = name
-        await outbox.group_changed(uow, found.school.id, found.group)
-        await _audit(uow, found, AuditAction.TARGET_LIST_RENAMED, f"renamed the target list {old} to {name}",
-                     {"name": old}, {"name": name})
+async def rename_list(uow: UnitOfWork, found: ListInSchool, *, name: str) -> TargetList:
+    await check_available(uow, found.licence)
+    name = validation.name(name, "name")
+    old = found.target_list.name
+    found.target_list.name = name
+    await outbox.group_changed(uow, found.school.id, found.group)
+    await _audit(uow, found, AuditAction.TARGET_LIST_RENAMED, f"renamed the target list {old} to {name}",
+                 {"name": old}, {"name": name})
     return found.target_list
 
 
-async def add_courses(ctx: RequestContext, *, list_id: int, courses: list[Target]) -> TargetList:
+async def add_courses(uow: UnitOfWork, found: ListInSchool, *, courses: Sequence[Target]) -> TargetList:
     """New courses go to the end of the list; reorder to move them."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await _load_list(uow, list_id, Ability.EDIT_GROUP)
-        await check_available(uow, found.licence)
-        if not courses:
-            raise Invalid("Name at least one course.", "courses")
-        items = await _items(uow, list_id)
-        on_list = {i.course_id for i in items}
-        added = await _check_courses(uow, [t.course_id for t in courses], "courses")
-        if on_list & set(added):
-            raise Invalid("A course appears at most once in a target list; it is already on it.", "courses")
-        before = await list_content(uow, found.target_list)
-        uow.session.add_all(
-            TargetListItem(list_id=list_id, course_id=t.course_id, position=len(items) + i, due_on=t.due_on)
-            for i, t in enumerate(courses)
-        )
-        await uow.session.flush()
-        await outbox.group_changed(uow, found.school.id, found.group)
-        titles = ", ".join(added[t.course_id].title for t in courses)
-        await _audit(uow, found, AuditAction.TARGET_COURSES_ADDED, f"added {titles} to {found.target_list.name}",
-                     before, await list_content(uow, found.target_list))
+    await check_available(uow, found.licence)
+    if not courses:
+        raise Invalid("Name at least one course.", "courses")
+    items = await _items(uow, found.target_list.id)
+    on_list = {i.course_id for i in items}
+    added = await _check_courses(uow, [t.course_id for t in courses], "courses")
+    if on_list & set(added):
+        raise Invalid("A course appears at most once in a target list; it is already on it.", "courses")
+    before = await list_content(uow, found.target_list)
+    uow.session.add_all(
+        TargetListItem(list_id=found.target_list.id, course_id=t.course_id, position=len(items) + i, due_on=t.due_on)
+        for i, t in enumerate(courses)
+    )
+    await uow.session.flush()
+    await outbox.group_changed(uow, found.school.id, found.group)
+    titles = ", ".join(added[t.course_id].title for t in courses)
+    await _audit(uow, found, AuditAction.TARGET_COURSES_ADDED, f"added {titles} to {found.target_list.name}",
+                 before, await list_content(uow, found.target_list))
     return found.target_list
 
 
@@ -148,67 +117,59 @@ async def _item(uow: UnitOfWork, list_id: int, course_id: int) -> TargetListItem
     return item
 
 
-async def remove_course(ctx: RequestContext, *, list_id: int, course_id: int) -> TargetList:
+async def remove_course(uow: UnitOfWork, found: ListInSchool, *, course_id: int) -> TargetList:
     """Progress in the course is untouched."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await _load_list(uow, list_id, Ability.EDIT_GROUP)
-        await check_available(uow, found.licence)
-        item = await _item(uow, list_id, course_id)
-        before = await list_content(uow, found.target_list)
-        await outbox.group_changed(uow, found.school.id, found.group)
-        await uow.session.delete(item)
-        for position, rest in enumerate(i for i in await _items(uow, list_id) if i.id != item.id):
-            rest.position = position
-        await uow.session.flush()
-        title = (await uow.session.get_one(Course, course_id)).title
-        await _audit(uow, found, AuditAction.TARGET_COURSE_REMOVED,
-                     f"removed {title} from {found.target_list.name}", before,
-                     await list_content(uow, found.target_list))
+    await check_available(uow, found.licence)
+    item = await _item(uow, found.target_list.id, course_id)
+    before = await list_content(uow, found.target_list)
+    await outbox.group_changed(uow, found.school.id, found.group)
+    await uow.session.delete(item)
+    for position, rest in enumerate(i for i in await _items(uow, found.target_list.id) if i.id != item.id):
+        rest.position = position
+    await uow.session.flush()
+    title = (await uow.session.get_one(Course, course_id)).title
+    await _audit(uow, found, AuditAction.TARGET_COURSE_REMOVED,
+                 f"removed {title} from {found.target_list.name}", before,
+                 await list_content(uow, found.target_list))
     return found.target_list
 
 
-async def reorder(ctx: RequestContext, *, list_id: int, course_ids: list[int]) -> TargetList:
+async def reorder(uow: UnitOfWork, found: ListInSchool, *, course_ids: list[int]) -> TargetList:
     """One call takes the whole new order, naming every course once."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await _load_list(uow, list_id, Ability.EDIT_GROUP)
-        await check_available(uow, found.licence)
-        items = await _items(uow, list_id)
-        targets.check_new_order([i.course_id for i in items], course_ids)
-        before = await list_content(uow, found.target_list)
-        position = {course: i for i, course in enumerate(course_ids)}
-        for item in items:
-            item.position = position[item.course_id]
-        await uow.session.flush()
-        await outbox.group_changed(uow, found.school.id, found.group)
-        await _audit(uow, found, AuditAction.TARGET_LIST_REORDERED, f"reordered {found.target_list.name}",
-                     before, await list_content(uow, found.target_list))
+    await check_available(uow, found.licence)
+    items = await _items(uow, found.target_list.id)
+    targets.check_new_order([i.course_id for i in items], course_ids)
+    before = await list_content(uow, found.target_list)
+    position = {course: i for i, course in enumerate(course_ids)}
+    for item in items:
+        item.position = position[item.course_id]
+    await uow.session.flush()
+    await outbox.group_changed(uow, found.school.id, found.group)
+    await _audit(uow, found, AuditAction.TARGET_LIST_REORDERED, f"reordered {found.target_list.name}",
+                 before, await list_content(uow, found.target_list))
     return found.target_list
 
 
-async def set_due_date(ctx: RequestContext, *, list_id: int, course_id: int, due_on: date | None) -> TargetList:
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await _load_list(uow, list_id, Ability.EDIT_GROUP)
-        await check_available(uow, found.licence)
-        item = await _item(uow, list_id, course_id)
-        before = await list_content(uow, found.target_list)
-        item.due_on = due_on
-        await uow.session.flush()
-        await outbox.group_changed(uow, found.school.id, found.group)
-        title = (await uow.session.get_one(Course, course_id)).title
-        what = f"set {title} due on {due_on.isoformat()}" if due_on else f"cleared the date of {title}"
-        await _audit(uow, found, AuditAction.TARGET_DUE_DATE_SET, f"{what} in {found.target_list.name}",
-                     before, await list_content(uow, found.target_list))
+async def set_due_date(uow: UnitOfWork, found: ListInSchool, *, course_id: int, due_on: date | None) -> TargetList:
+    await check_available(uow, found.licence)
+    item = await _item(uow, found.target_list.id, course_id)
+    before = await list_content(uow, found.target_list)
+    item.due_on = due_on
+    await uow.session.flush()
+    await outbox.group_changed(uow, found.school.id, found.group)
+    title = (await uow.session.get_one(Course, course_id)).title
+    what = f"set {title} due on {due_on.isoformat()}" if due_on else f"cleared the date of {title}"
+    await _audit(uow, found, AuditAction.TARGET_DUE_DATE_SET, f"{what} in {found.target_list.name}",
+                 before, await list_content(uow, found.target_list))
     return found.target_list
 
 
-async def delete_list(ctx: RequestContext, *, list_id: int, confirmation: str) -> TargetList:
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        found = await _load_list(uow, list_id, Ability.DELETE_GROUP)
-        targets.check_confirmation(confirmation)
-        content = await list_content(uow, found.target_list)
-        await outbox.group_changed(uow, found.school.id, found.group)
-        await uow.session.execute(delete(TargetListItem).where(TargetListItem.list_id == list_id))
-        await uow.session.delete(found.target_list)
-        await _audit(uow, found, AuditAction.TARGET_LIST_DELETED,
-                     f"deleted the target list {found.target_list.name} from {found.group.name}", content, None)
+async def delete_list(uow: UnitOfWork, found: ListInSchool, *, confirmation: str) -> TargetList:
+    targets.check_confirmation(confirmation)
+    content = await list_content(uow, found.target_list)
+    await outbox.group_changed(uow, found.school.id, found.group)
+    await uow.session.execute(delete(TargetListItem).where(TargetListItem.list_id == found.target_list.id))
+    await uow.session.delete(found.target_list)
+    await _audit(uow, found, AuditAction.TARGET_LIST_DELETED,
+                 f"deleted the target list {found.target_list.name} from {found.group.name}", content, None)
     return found.target_list

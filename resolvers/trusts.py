@@ -23,9 +23,9 @@ from domain.models import (
 from permissions import policy
 from permissions.policy import Ability
 from resolvers import staff
-from resolvers.context import RequestContext, find
+from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
-from resolvers.unit_of_work import UnitOfWork, unit_of_work
+from resolvers.unit_of_work import UnitOfWork
 
 
 class ProgressStatus(StrEnum):
@@ -46,12 +46,7 @@ class ProgressFilter:
     search: str | None = None
 
 
-async def _school(uow: UnitOfWork, school_id: int) -> Organisation:
-    school = await find(
-        uow.session, uow.principal, Organisation, school_id,
-        ability=Ability.VIEW_ORGANISATION, field="schoolId", organisation_of=lambda o: o.id,
-    )
-    policy.authorize(uow.principal, Ability.GRANT_TRUST, school.id)
+def _school(school: Organisation) -> Organisation:
     if school.kind != OrganisationKind.SCHOOL:
         raise Invalid("Only a school grants a trust access.", "schoolId")
     return school
@@ -70,54 +65,50 @@ async def _log_both(uow: UnitOfWork, action: AuditAction, school: Organisation,
                         summary=summary, before=before, after=after)
 
 
-async def grant(ctx: RequestContext, *, school_id: int, trust_id: int) -> TrustGrant:
+async def grant(uow: UnitOfWork, school: Organisation, *, trust_id: int) -> TrustGrant:
     """The school chooses its Multi Academy Trust; choosing another replaces it."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        school = await _school(uow, school_id)
-        trust = await uow.session.get(Organisation, trust_id)
-        if trust is None or trust.kind != OrganisationKind.TRUST:
-            raise NotFound("No trust with that trustId.", "trustId")
-        current = await _current(uow, school.id)
-        if current is not None and current.trust_id == trust.id:
-            raise Conflict(f"{school.name} already grants {trust.name} access.", "trustId")
-        name = ctx.principal.display_name
-        if current is not None:
-            previous = await uow.session.get_one(Organisation, current.trust_id)
-            before = snapshot(current)
-            await uow.session.delete(current)
-            await uow.session.flush()
-            await _log_both(uow, AuditAction.TRUST_WITHDRAWN, school, previous,
-                            f"{name} withdrew {previous.name}'s access to {school.name}'s course progress",
-                            before, None)
-        new = TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=ctx.principal.person_id)
-        uow.session.add(new)
+    _school(school)
+    trust = await uow.session.get(Organisation, trust_id)
+    if trust is None or trust.kind != OrganisationKind.TRUST:
+        raise NotFound("No trust with that trustId.", "trustId")
+    current = await _current(uow, school.id)
+    if current is not None and current.trust_id == trust.id:
+        raise Conflict(f"{school.name} already grants {trust.name} access.", "trustId")
+    name = uow.principal.display_name
+    if current is not None:
+        previous = await uow.session.get_one(Organisation, current.trust_id)
+        before = snapshot(current)
+        await uow.session.delete(current)
         await uow.session.flush()
-        await _log_both(uow, AuditAction.TRUST_GRANTED, school, trust,
-                        f"{name} granted {trust.name} access to {school.name}'s course progress",
-                        None, snapshot(new))
+        await _log_both(uow, AuditAction.TRUST_WITHDRAWN, school, previous,
+                        f"{name} withdrew {previous.name}'s access to {school.name}'s course progress",
+                        before, None)
+    new = TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=uow.principal.person_id)
+    uow.session.add(new)
+    await uow.session.flush()
+    await _log_both(uow, AuditAction.TRUST_GRANTED, school, trust,
+                    f"{name} granted {trust.name} access to {school.name}'s course progress",
+                    None, snapshot(new))
     return new
 
 
-async def withdraw(ctx: RequestContext, *, school_id: int) -> Organisation:
+async def withdraw(uow: UnitOfWork, school: Organisation) -> Organisation:
     """Access ends on the trust's next request."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        school = await _school(uow, school_id)
-        current = await _current(uow, school.id)
-        if current is None:
-            raise Conflict(f"{school.name} grants no trust access.", "schoolId")
-        trust = await uow.session.get_one(Organisation, current.trust_id)
-        before = snapshot(current)
-        await uow.session.delete(current)
-        await _log_both(uow, AuditAction.TRUST_WITHDRAWN, school, trust,
-                        f"{ctx.principal.display_name} withdrew {trust.name}'s access to {school.name}'s "
-                        "course progress", before, None)
+    _school(school)
+    current = await _current(uow, school.id)
+    if current is None:
+        raise Conflict(f"{school.name} grants no trust access.", "schoolId")
+    trust = await uow.session.get_one(Organisation, current.trust_id)
+    before = snapshot(current)
+    await uow.session.delete(current)
+    await _log_both(uow, AuditAction.TRUST_WITHDRAWN, school, trust,
+                    f"{uow.principal.display_name} withdrew {trust.name}'s access to {school.name}'s "
+                    "course progress", before, None)
     return school
 
 
 async def current_grant(ctx: RequestContext, school_id: int) -> tuple[TrustGrant, Organisation] | None:
-    """The school's chosen trust, for those who may change it."""
-    if not policy.can(ctx.principal, Ability.GRANT_TRUST, school_id):
-        return None
+    """The school's chosen trust."""
     async with ctx.db.read() as session:
         row = (
             await session.execute(

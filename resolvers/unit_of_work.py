@@ -19,6 +19,18 @@ from permissions.principal import Principal
 class UnitOfWork:
     session: AsyncSession
     principal: Principal
+    events: int = 0
+    unchanged: bool = False
+
+    def nothing_changed(self) -> None:
+        """Said by a use case that answered without changing anything (a replayed call)."""
+        self.unchanged = True
+
+    def require_audit(self, what: str) -> None:
+        """Every change is audited in its own transaction: a mutation that wrote no event
+        and did not say it changed nothing is a bug, and raising here keeps nothing of it."""
+        if not self.events and not self.unchanged:
+            raise RuntimeError(f"{what} wrote no audit event")
 
     async def audit(
         self,
@@ -48,6 +60,7 @@ class UnitOfWork:
         )
         self.session.add(event)
         await self.session.flush()
+        self.events += 1
         return event
 
 

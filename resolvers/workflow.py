@@ -1,7 +1,7 @@
 """A school's workflow (seed 002): its phases per area, configured by its administrators,
 and registration scopes moved from phase to phase by the responsible role."""
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, workflow
@@ -20,11 +20,11 @@ from domain.models import (
 )
 from domain.workflow import Area, PhaseKind, Role
 from permissions import policy
-from permissions.policy import Ability
-from permissions.principal import Principal
-from resolvers.context import RequestContext, find
+from resolvers import targets
+from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
-from resolvers.unit_of_work import UnitOfWork, unit_of_work
+from resolvers.targets import ScopeInPhase
+from resolvers.unit_of_work import UnitOfWork
 
 
 def as_phase(row: WorkflowPhase) -> workflow.Phase:
@@ -61,14 +61,10 @@ async def ensure_site(session: AsyncSession, school_id: int) -> None:
     await session.flush()
 
 
-async def school_for(uow: UnitOfWork, school_id: int, ability: Ability, field: str = "schoolId") -> Organisation:
-    """A school the caller may see (NOT_FOUND otherwise) where they hold `ability` (FORBIDDEN otherwise)."""
-    school = await find(uow.session, uow.principal, Organisation, school_id, ability=Ability.VIEW_ORGANISATION,
-                        field=field, organisation_of=lambda o: o.id)
-    policy.authorize(uow.principal, ability, school.id)
-    if school.kind != OrganisationKind.SCHOOL:
+def require_school(organisation: Organisation, field: str = "schoolId") -> Organisation:
+    if organisation.kind != OrganisationKind.SCHOOL:
         raise Invalid("Only a school has a workflow.", field)
-    return school
+    return organisation
 
 
 async def site_phases(ctx: RequestContext, school_id: int) -> dict[Area, list[WorkflowPhase]]:
@@ -84,35 +80,34 @@ async def site_phases(ctx: RequestContext, school_id: int) -> dict[Area, list[Wo
 
 
 async def configure_phase(
-    ctx: RequestContext, *, school_id: int, area: Area, kind: PhaseKind, learner: bool, parent: bool,
+    uow: UnitOfWork, school: Organisation, *, area: Area, phase: PhaseKind, learner: bool, parent: bool,
     external_systems: bool, responsible: Role | None,
 ) -> WorkflowPhase:
     """Which audiences see an area's records in a phase, and which role moves it on."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        school = await school_for(uow, school_id, Ability.CONFIGURE_WORKFLOW)
-        if kind not in [p.kind for p in workflow.default_phases(area)]:
-            raise Invalid(f"{area.title()} has no {workflow.PHASE_NAMES[kind].lower()} phase.", "phase")
-        workflow.check_responsible(kind, responsible)
-        await ensure_site(uow.session, school.id)
-        row = (await uow.session.execute(
-            select(WorkflowPhase).where(WorkflowPhase.organisation_id == school.id, WorkflowPhase.area == area,
-                                        WorkflowPhase.kind == kind)
-        )).scalar_one()
-        before = snapshot(row)
-        row.learner_sees, row.parent_sees, row.external_sees = learner, parent, external_systems
-        row.responsible = responsible
-        await uow.session.flush()
-        seen = [a.title().replace("_", " ").lower() for a, on in (
-            (workflow.Audience.LEARNER, learner), (workflow.Audience.PARENT, parent),
-            (workflow.Audience.EXTERNAL_SYSTEM, external_systems)) if on]
-        await uow.audit(
-            AuditAction.WORKFLOW_PHASE_CONFIGURED, target_type="WorkflowPhase", target_id=row.id,
-            organisation_id=school.id,
-            summary=f"{ctx.principal.display_name} set {area.lower()} {workflow.PHASE_NAMES[kind].lower()} at "
-                    f"{school.name}: seen by {', '.join(seen) or 'staff only'}"
-                    + (f", moved on by the {responsible.lower()}" if responsible else ""),
-            before=before, after=snapshot(row),
-        )
+    require_school(school)
+    if phase not in [p.kind for p in workflow.default_phases(area)]:
+        raise Invalid(f"{area.title()} has no {workflow.PHASE_NAMES[phase].lower()} phase.", "phase")
+    workflow.check_responsible(phase, responsible)
+    await ensure_site(uow.session, school.id)
+    row = (await uow.session.execute(
+        select(WorkflowPhase).where(WorkflowPhase.organisation_id == school.id, WorkflowPhase.area == area,
+                                    WorkflowPhase.kind == phase)
+    )).scalar_one()
+    before = snapshot(row)
+    row.learner_sees, row.parent_sees, row.external_sees = learner, parent, external_systems
+    row.responsible = responsible
+    await uow.session.flush()
+    seen = [a.title().replace("_", " ").lower() for a, on in (
+        (workflow.Audience.LEARNER, learner), (workflow.Audience.PARENT, parent),
+        (workflow.Audience.EXTERNAL_SYSTEM, external_systems)) if on]
+    await uow.audit(
+        AuditAction.WORKFLOW_PHASE_CONFIGURED, target_type="WorkflowPhase", target_id=row.id,
+        organisation_id=school.id,
+        summary=f"{uow.principal.display_name} set {area.lower()} {workflow.PHASE_NAMES[phase].lower()} at "
+                f"{school.name}: seen by {', '.join(seen) or 'staff only'}"
+                + (f", moved on by the {responsible.lower()}" if responsible else ""),
+        before=before, after=snapshot(row),
+    )
     return row
 
 
@@ -142,34 +137,16 @@ async def scope_for(
     return scope, first
 
 
-def scope_facts(principal: Principal) -> list:  # type: ignore[type-arg]
-    """Whether the caller teaches a scope's course and mentors its learners or group, as
-    columns of the scope's own query."""
-    mentors = (
-        policy.mentors_course(principal, RegistrationScope.organisation_id, RegistrationScope.course_id)
-        | (RegistrationScope.mentor_id == principal.person_id if principal.person_id is not None else false())
-    )
-    return [policy.teaches(principal, RegistrationScope.course_id).label("teaches"), mentors.label("mentors")]
-
-
-def scopes_statement(principal: Principal) -> Select:
-    """Scopes the caller may see, with their term, course, mentor, phase and the facts."""
-    return (
-        select(RegistrationScope, WorkflowPhase, Term, SchoolCourse, Person, *scope_facts(principal))
-        .join(WorkflowPhase, WorkflowPhase.id == RegistrationScope.phase_id)
-        .join(Term, Term.id == RegistrationScope.term_id)
-        .outerjoin(SchoolCourse, SchoolCourse.id == RegistrationScope.course_id)
-        .outerjoin(Person, Person.id == RegistrationScope.mentor_id)
-        .where(policy.scopes_clause(principal, organisation_id=RegistrationScope.organisation_id,
-                                    course_id=RegistrationScope.course_id, mentor_id=RegistrationScope.mentor_id))
-    )
-
-
 async def list_scopes(
     ctx: RequestContext, *, school_id: int, area: Area | None, term_id: int | None, phase: PhaseKind | None,
     first: int, after: str | None,
 ) -> Page[tuple]:  # type: ignore[type-arg]
-    stmt = scopes_statement(ctx.principal).where(RegistrationScope.organisation_id == school_id)
+    principal = ctx.principal
+    stmt = targets.scopes_statement(principal).where(
+        RegistrationScope.organisation_id == school_id,
+        policy.scopes_clause(principal, organisation_id=RegistrationScope.organisation_id,
+                             course_id=RegistrationScope.course_id, mentor_id=RegistrationScope.mentor_id),
+    )
     if area is not None:
         stmt = stmt.where(RegistrationScope.area == area)
     if term_id is not None:
@@ -186,43 +163,30 @@ def describe(scope: RegistrationScope, term: Term, course: SchoolCourse | None, 
     return f"{scope.area.lower()} of {whose} for {term.name}"
 
 
-async def advance(ctx: RequestContext, *, scope_id: int, from_phase: PhaseKind) -> tuple:  # type: ignore[type-arg]
-    """The responsible role's action: the teacher submits to the mentor, the mentor submits,
-    the headteacher completes. Anyone else of the school is refused; nothing changes."""
-    async with unit_of_work(ctx.db, ctx.principal) as uow:
-        row = (await uow.session.execute(
-            select(RegistrationScope, WorkflowPhase, Term, SchoolCourse, Person, *scope_facts(ctx.principal))
-            .join(WorkflowPhase, WorkflowPhase.id == RegistrationScope.phase_id)
-            .join(Term, Term.id == RegistrationScope.term_id)
-            .outerjoin(SchoolCourse, SchoolCourse.id == RegistrationScope.course_id)
-            .outerjoin(Person, Person.id == RegistrationScope.mentor_id)
-            .where(RegistrationScope.id == scope_id)
-            .with_for_update(of=RegistrationScope)
-        )).first()
-        if row is None or not policy.can(ctx.principal, Ability.VIEW_ORGANISATION, row[0].organisation_id):
-            raise NotFound("Nothing with that scopeId was found.", "scopeId")
-        scope, phase, term, course, mentor, teaches, mentors = row
-        current = as_phase(phase)
-        policy.authorize_move_on(ctx.principal, current.responsible, scope.organisation_id,
-                                 teaches=bool(teaches), mentors=bool(mentors))
-        phases = (await uow.session.execute(
-            select(WorkflowPhase).where(WorkflowPhase.organisation_id == scope.organisation_id,
-                                        WorkflowPhase.area == scope.area).order_by(WorkflowPhase.position)
-        )).scalars().all()
-        following = workflow.transition([PhaseKind(p.kind) for p in phases], current.kind, from_phase)
-        new = next(p for p in phases if p.kind == following)
-        before = snapshot(scope, phase=phase.kind)
-        scope.phase_id = new.id
-        scope.updated_at = utcnow()
-        await uow.session.flush()
-        await uow.audit(
-            AuditAction.REGISTRATION_ADVANCED, target_type="RegistrationScope", target_id=scope.id,
-            organisation_id=scope.organisation_id,
-            summary=f"{ctx.principal.display_name} {workflow.ACTIONS[current.kind]} the "
-                    f"{describe(scope, term, course, mentor)}: now {workflow.PHASE_NAMES[following].lower()}",
-            before=before, after=snapshot(scope, phase=new.kind),
-        )
-    return scope, new, term, course, mentor, teaches, mentors
+async def advance(uow: UnitOfWork, found: ScopeInPhase, *, from_phase: PhaseKind) -> RegistrationScope:
+    """The responsible role's action (the policy allowed it): the teacher submits to the
+    mentor, the mentor submits, the headteacher completes."""
+    scope, phase = found.scope, found.phase
+    current = as_phase(phase)
+    phases = (await uow.session.execute(
+        select(WorkflowPhase).where(WorkflowPhase.organisation_id == scope.organisation_id,
+                                    WorkflowPhase.area == scope.area).order_by(WorkflowPhase.position)
+    )).scalars().all()
+    following = workflow.transition([PhaseKind(p.kind) for p in phases], current.kind, from_phase)
+    new = next(p for p in phases if p.kind == following)
+    before = snapshot(scope, phase=phase.kind)
+    scope.phase_id = new.id
+    scope.updated_at = utcnow()
+    await uow.session.flush()
+    await uow.audit(
+        AuditAction.REGISTRATION_ADVANCED, target_type="RegistrationScope", target_id=scope.id,
+        organisation_id=scope.organisation_id,
+        summary=f"{uow.principal.display_name} {workflow.ACTIONS[current.kind]} the "
+                f"{describe(scope, found.term, found.course, found.mentor)}: now "
+                f"{workflow.PHASE_NAMES[following].lower()}",
+        before=before, after=snapshot(scope, phase=new.kind),
+    )
+    return scope
 
 
 async def terms_of(ctx: RequestContext, school_id: int) -> list[Term]:

@@ -54,7 +54,7 @@ def connection(page: Page[Any], to_node: Callable[[Any], N]) -> Connection[N]:
     )
 
 
-def empty() -> Connection[Any]:
+def empty_connection() -> Connection[Any]:
     return Connection(
         edges=[],
         page_info=PageInfo(has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None),

@@ -2,308 +2,195 @@
 NOT_AVAILABLE while the licence has fewer than two individuals (deleting excepted)."""
 
 from datetime import date
-from typing import Any
+from functools import partial
+from typing import Any, Self
 
 import strawberry
 
 from permissions.policy import Ability
 from resolvers import groups as group_resolvers
 from resolvers import target_lists as list_resolvers
-from resolvers.target_lists import Target
-from schema import errors
+from schema import access
 from schema.groups import StaffGroup, TargetList
-from schema.ids import decode, global_id
-from schema.mutations import attempt
-from schema.permission import mutation
+from schema.ids import global_id, ref
+from schema.mutation import mutation
+from schema.nodes import Licence
 
 
-@strawberry.type
+@strawberry.type(description="The staff group as it now is.")
 class StaffGroupPayload:
     staff_group: StaffGroup
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(staff_group=await access.shown(info, StaffGroup, row))
 
-@strawberry.type
+
+@strawberry.type(description="The target list as it now is.")
 class TargetListPayload:
     target_list: TargetList
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(target_list=await access.shown(info, TargetList, row))
 
 
 @strawberry.type(description="What was deleted. The audit event keeps its full content.")
 class DeletedPayload:
-    deleted_id: strawberry.ID
+    deleted_id: strawberry.ID = strawberry.field(description="The global id it had; it is never handed out again.")
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(deleted_id=global_id(type(row).__name__, row.id))
 
 
 @strawberry.input(description="A course for a target list, with an optional date.")
 class TargetInput:
-    course_id: strawberry.ID
-    due_on: date | None = strawberry.field(default=None, description="A school-local date.")
+    course_id: strawberry.ID = ref("Course", description="A course of the catalogue.")
+    due_on: date | None = strawberry.field(default=None, description="A school-local date; null for none.")
 
 
 @strawberry.input(description="Step one: a name and the group's staff.")
 class CreateStaffGroupInput:
-    licence_id: strawberry.ID
-    name: str
-    member_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="People with staff seats.")
+    licence_id: strawberry.ID = ref("Licence", description="The school's licence.")
+    name: str = strawberry.field(description="Up to 200 characters.")
+    member_ids: list[strawberry.ID] = ref("Person", default_factory=list, description="People with staff seats.")
 
 
-@strawberry.input
+@strawberry.input(description="A new name for a group.")
 class RenameStaffGroupInput:
-    group_id: strawberry.ID
-    name: str
+    group_id: strawberry.ID = ref("StaffGroup", description="The group.")
+    name: str = strawberry.field(description="Up to 200 characters.")
 
 
-@strawberry.input
+@strawberry.input(description="Staff to add to a group or take out of it.")
 class StaffGroupMembersInput:
-    group_id: strawberry.ID
-    person_ids: list[strawberry.ID]
+    group_id: strawberry.ID = ref("StaffGroup", description="The group.")
+    person_ids: list[strawberry.ID] = ref("Person", description="At least one person.")
 
 
-@strawberry.input
+@strawberry.input(description="A group and a staff member to put in charge of it, or take out of charge.")
 class GroupDelegateInput:
-    group_id: strawberry.ID
-    person_id: strawberry.ID
+    group_id: strawberry.ID = ref("StaffGroup", description="The group.")
+    person_id: strawberry.ID = ref("Person", description="A staff member of the school, not a full administrator.")
 
 
-@strawberry.input
+@strawberry.input(description="A group to delete, with its target lists.")
 class DeleteStaffGroupInput:
-    group_id: strawberry.ID
+    group_id: strawberry.ID = ref("StaffGroup", description="The group.")
     confirmation: str = strawberry.field(description="Exactly YES, in capitals: there is no undo.")
 
 
 @strawberry.input(description="Steps two and three: a named list of target courses, in order, with any dates.")
 class CreateTargetListInput:
-    group_id: strawberry.ID
-    name: str
-    courses: list[TargetInput] = strawberry.field(default_factory=list)
+    group_id: strawberry.ID = ref("StaffGroup", description="The group the list belongs to.")
+    name: str = strawberry.field(description="Up to 200 characters.")
+    courses: list[TargetInput] = strawberry.field(default_factory=list, description="In order; each at most once.")
 
 
-@strawberry.input
+@strawberry.input(description="A new name for a target list.")
 class RenameTargetListInput:
-    target_list_id: strawberry.ID
-    name: str
+    target_list_id: strawberry.ID = ref("TargetList", description="The list.")
+    name: str = strawberry.field(description="Up to 200 characters.")
 
 
 @strawberry.input(description="Courses to add at the end of a list.")
 class AddTargetCoursesInput:
-    target_list_id: strawberry.ID
-    courses: list[TargetInput]
+    target_list_id: strawberry.ID = ref("TargetList", description="The list.")
+    courses: list[TargetInput] = strawberry.field(description="At least one; none already on the list.")
 
 
-@strawberry.input
+@strawberry.input(description="One course of one target list.")
 class TargetCourseInput:
-    target_list_id: strawberry.ID
-    course_id: strawberry.ID
+    target_list_id: strawberry.ID = ref("TargetList", description="The list.")
+    course_id: strawberry.ID = ref("Course", description="A course on the list.")
 
 
 @strawberry.input(description="The whole new order: every course of the list, once.")
 class ReorderTargetListInput:
-    target_list_id: strawberry.ID
-    course_ids: list[strawberry.ID]
+    target_list_id: strawberry.ID = ref("TargetList", description="The list.")
+    course_ids: list[strawberry.ID] = ref("Course", description="Every course of the list, once, in the new order.")
 
 
-@strawberry.input
+@strawberry.input(description="A date for one course of a list, or none.")
 class SetTargetDueDateInput:
-    target_list_id: strawberry.ID
-    course_id: strawberry.ID
+    target_list_id: strawberry.ID = ref("TargetList", description="The list.")
+    course_id: strawberry.ID = ref("Course", description="A course on the list.")
     due_on: date | None = strawberry.field(description="A school-local date; null clears it.")
 
 
-@strawberry.input
+@strawberry.input(description="A target list to delete.")
 class DeleteTargetListInput:
-    target_list_id: strawberry.ID
+    target_list_id: strawberry.ID = ref("TargetList", description="The list.")
     confirmation: str = strawberry.field(description="Exactly YES, in capitals: there is no undo.")
-
-
-def _group(row: Any) -> StaffGroupPayload:
-    return StaffGroupPayload(staff_group=StaffGroup.from_row(row))
-
-
-def _list(row: Any) -> TargetListPayload:
-    return TargetListPayload(target_list=TargetList.from_row(row))
-
-
-def _deleted(type_name: str) -> Any:
-    return lambda row: DeletedPayload(deleted_id=global_id(type_name, row.id))
-
-
-def _targets(courses: list[TargetInput]) -> list[Target]:
-    return [Target(decode(c.course_id, "Course", "courses"), c.due_on) for c in courses]
-
-
-def _people(ids: list[strawberry.ID], field: str) -> list[int]:
-    return [decode(i, "Person", field) for i in ids]
-
-
-def _group_id(value: strawberry.ID) -> int:
-    return decode(value, "StaffGroup", "groupId")
-
-
-def _list_id(value: strawberry.ID) -> int:
-    return decode(value, "TargetList", "targetListId")
 
 
 @strawberry.type
 class GroupMutations:
-    @mutation(Ability.SIGNED_IN, description="Create a staff group: its name and staff (step one of three). "
-              "Full administrators only.")
-    async def create_staff_group(
-        self, info: strawberry.Info, input: CreateStaffGroupInput
-    ) -> errors.result("createStaffGroup", StaffGroupPayload):
-        return await attempt(
-            lambda: group_resolvers.create_group(
-                info.context, licence_id=decode(input.licence_id, "Licence", "licenceId"), name=input.name,
-                member_ids=_people(input.member_ids, "memberIds"),
-            ),
-            _group,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Rename a staff group (not All Staff).")
-    async def rename_staff_group(
-        self, info: strawberry.Info, input: RenameStaffGroupInput
-    ) -> errors.result("renameStaffGroup", StaffGroupPayload):
-        return await attempt(
-            lambda: group_resolvers.rename_group(info.context, group_id=_group_id(input.group_id), name=input.name),
-            _group,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Add staff to a group. All Staff's members follow the seats instead.")
-    async def add_staff_group_members(
-        self, info: strawberry.Info, input: StaffGroupMembersInput
-    ) -> errors.result("addStaffGroupMembers", StaffGroupPayload):
-        return await attempt(
-            lambda: group_resolvers.change_members(
-                info.context, group_id=_group_id(input.group_id), person_ids=_people(input.person_ids, "personIds"),
-                add=True,
-            ),
-            _group,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Take staff out of a group. Their progress stays.")
-    async def remove_staff_group_members(
-        self, info: strawberry.Info, input: StaffGroupMembersInput
-    ) -> errors.result("removeStaffGroupMembers", StaffGroupPayload):
-        return await attempt(
-            lambda: group_resolvers.change_members(
-                info.context, group_id=_group_id(input.group_id), person_ids=_people(input.person_ids, "personIds"),
-                add=False,
-            ),
-            _group,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Delete a staff group and its target lists. Needs confirmation "
-              "YES; All Staff cannot be deleted. Full administrators only.")
-    async def delete_staff_group(
-        self, info: strawberry.Info, input: DeleteStaffGroupInput
-    ) -> errors.result("deleteStaffGroup", DeletedPayload):
-        return await attempt(
-            lambda: group_resolvers.delete_group(
-                info.context, group_id=_group_id(input.group_id), confirmation=input.confirmation
-            ),
-            _deleted("StaffGroup"),
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Put a staff member in charge of a group. Full administrators "
-              "only, and a full administrator cannot be made a delegate.")
-    async def add_group_delegate(
-        self, info: strawberry.Info, input: GroupDelegateInput
-    ) -> errors.result("addGroupDelegate", StaffGroupPayload):
-        return await attempt(
-            lambda: group_resolvers.change_delegate(
-                info.context, group_id=_group_id(input.group_id),
-                person_id=decode(input.person_id, "Person", "personId"), add=True,
-            ),
-            _group,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="End a delegate's charge of a group. Full administrators only.")
-    async def remove_group_delegate(
-        self, info: strawberry.Info, input: GroupDelegateInput
-    ) -> errors.result("removeGroupDelegate", StaffGroupPayload):
-        return await attempt(
-            lambda: group_resolvers.change_delegate(
-                info.context, group_id=_group_id(input.group_id),
-                person_id=decode(input.person_id, "Person", "personId"), add=False,
-            ),
-            _group,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Add a target list to a group: its courses in order, with any "
-              "dates (steps two and three). A course appears at most once.")
-    async def create_target_list(
-        self, info: strawberry.Info, input: CreateTargetListInput
-    ) -> errors.result("createTargetList", TargetListPayload):
-        return await attempt(
-            lambda: list_resolvers.create_list(
-                info.context, group_id=_group_id(input.group_id), name=input.name, courses=_targets(input.courses)
-            ),
-            _list,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Rename a target list.")
-    async def rename_target_list(
-        self, info: strawberry.Info, input: RenameTargetListInput
-    ) -> errors.result("renameTargetList", TargetListPayload):
-        return await attempt(
-            lambda: list_resolvers.rename_list(
-                info.context, list_id=_list_id(input.target_list_id), name=input.name
-            ),
-            _list,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Add courses at the end of a target list.")
-    async def add_target_courses(
-        self, info: strawberry.Info, input: AddTargetCoursesInput
-    ) -> errors.result("addTargetCourses", TargetListPayload):
-        return await attempt(
-            lambda: list_resolvers.add_courses(
-                info.context, list_id=_list_id(input.target_list_id), courses=_targets(input.courses)
-            ),
-            _list,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Take a course off a target list. Progress in it stays.")
-    async def remove_target_course(
-        self, info: strawberry.Info, input: TargetCourseInput
-    ) -> errors.result("removeTargetCourse", TargetListPayload):
-        return await attempt(
-            lambda: list_resolvers.remove_course(
-                info.context, list_id=_list_id(input.target_list_id),
-                course_id=decode(input.course_id, "Course", "courseId"),
-            ),
-            _list,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Set the whole order of a target list at once.")
-    async def reorder_target_list(
-        self, info: strawberry.Info, input: ReorderTargetListInput
-    ) -> errors.result("reorderTargetList", TargetListPayload):
-        return await attempt(
-            lambda: list_resolvers.reorder(
-                info.context, list_id=_list_id(input.target_list_id),
-                course_ids=[decode(c, "Course", "courseIds") for c in input.course_ids],
-            ),
-            _list,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Set or clear the date of one course on a target list.")
-    async def set_target_due_date(
-        self, info: strawberry.Info, input: SetTargetDueDateInput
-    ) -> errors.result("setTargetDueDate", TargetListPayload):
-        return await attempt(
-            lambda: list_resolvers.set_due_date(
-                info.context, list_id=_list_id(input.target_list_id),
-                course_id=decode(input.course_id, "Course", "courseId"), due_on=input.due_on,
-            ),
-            _list,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Delete a target list. Needs confirmation YES. Full "
-              "administrators only.")
-    async def delete_target_list(
-        self, info: strawberry.Info, input: DeleteTargetListInput
-    ) -> errors.result("deleteTargetList", DeletedPayload):
-        return await attempt(
-            lambda: list_resolvers.delete_list(
-                info.context, list_id=_list_id(input.target_list_id), confirmation=input.confirmation
-            ),
-            _deleted("TargetList"),
-        )
+    create_staff_group = mutation(
+        "createStaffGroup", CreateStaffGroupInput, StaffGroupPayload, ability=Ability.CREATE_GROUP, target=Licence,
+        use=group_resolvers.create_group,
+        description="Create a staff group: its name and staff (step one of three). Full administrators only.",
+    )
+    rename_staff_group = mutation(
+        "renameStaffGroup", RenameStaffGroupInput, StaffGroupPayload, ability=Ability.EDIT_GROUP, target=StaffGroup,
+        use=group_resolvers.rename_group, description="Rename a staff group (not All Staff).",
+    )
+    add_staff_group_members = mutation(
+        "addStaffGroupMembers", StaffGroupMembersInput, StaffGroupPayload, ability=Ability.EDIT_GROUP,
+        target=StaffGroup, use=partial(group_resolvers.change_members, add=True),
+        description="Add staff to a group. All Staff's members follow the seats instead.",
+    )
+    remove_staff_group_members = mutation(
+        "removeStaffGroupMembers", StaffGroupMembersInput, StaffGroupPayload, ability=Ability.EDIT_GROUP,
+        target=StaffGroup, use=partial(group_resolvers.change_members, add=False),
+        description="Take staff out of a group. Their progress stays.",
+    )
+    delete_staff_group = mutation(
+        "deleteStaffGroup", DeleteStaffGroupInput, DeletedPayload, ability=Ability.DELETE_GROUP, target=StaffGroup,
+        use=group_resolvers.delete_group,
+        description="Delete a staff group and its target lists. Needs confirmation YES; All Staff cannot be "
+        "deleted. Full administrators only.",
+    )
+    add_group_delegate = mutation(
+        "addGroupDelegate", GroupDelegateInput, StaffGroupPayload, ability=Ability.DELEGATE_GROUP, target=StaffGroup,
+        use=partial(group_resolvers.change_delegate, add=True),
+        description="Put a staff member in charge of a group. Full administrators only, and a full "
+        "administrator cannot be made a delegate.",
+    )
+    remove_group_delegate = mutation(
+        "removeGroupDelegate", GroupDelegateInput, StaffGroupPayload, ability=Ability.DELEGATE_GROUP,
+        target=StaffGroup, use=partial(group_resolvers.change_delegate, add=False),
+        description="End a delegate's charge of a group. Full administrators only.",
+    )
+    create_target_list = mutation(
+        "createTargetList", CreateTargetListInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=StaffGroup,
+        use=list_resolvers.create_list,
+        description="Add a target list to a group: its courses in order, with any dates (steps two and three). "
+        "A course appears at most once.",
+    )
+    rename_target_list = mutation(
+        "renameTargetList", RenameTargetListInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
+        use=list_resolvers.rename_list, description="Rename a target list.",
+    )
+    add_target_courses = mutation(
+        "addTargetCourses", AddTargetCoursesInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
+        use=list_resolvers.add_courses, description="Add courses at the end of a target list.",
+    )
+    remove_target_course = mutation(
+        "removeTargetCourse", TargetCourseInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
+        use=list_resolvers.remove_course, description="Take a course off a target list. Progress in it stays.",
+    )
+    reorder_target_list = mutation(
+        "reorderTargetList", ReorderTargetListInput, TargetListPayload, ability=Ability.EDIT_GROUP,
+        target=TargetList, use=list_resolvers.reorder, description="Set the whole order of a target list at once.",
+    )
+    set_target_due_date = mutation(
+        "setTargetDueDate", SetTargetDueDateInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
+        use=list_resolvers.set_due_date, description="Set or clear the date of one course on a target list.",
+    )
+    delete_target_list = mutation(
+        "deleteTargetList", DeleteTargetListInput, DeletedPayload, ability=Ability.DELETE_GROUP, target=TargetList,
+        use=list_resolvers.delete_list, description="Delete a target list. Needs confirmation YES. Full "
+        "administrators only.",
+    )

@@ -8,15 +8,17 @@ from sqlmodel import SQLModel
 from strawberry import relay
 
 from domain import learning_paths, models
-from domain.errors import DomainError
 from permissions import policy
-from permissions.policy import Ability
+from permissions.policy import Ability, Subject
 from resolvers import groups as group_resolvers
 from resolvers import reports as report_resolvers
 from resolvers.learning_paths import LearningPath as PathResult
-from schema.connection import Connection, connection, page_size
+from schema import access
+from schema.access import SecuredNode
+from schema.connection import Connection, page_size
 from schema.ids import global_id
-from schema.nodes import Course, Licence, Person, SecuredNode
+from schema.nodes import Course, Licence, Person
+from schema.permission import field
 from schema.reports import CourseCounts, GroupReport, StatusCounts, TargetListReport
 
 GroupKind = strawberry.enum(
@@ -27,11 +29,6 @@ DueState = strawberry.enum(
     learning_paths.Urgency, name="DueState",
     description="Judged by the school's local date: due within 14 days, due today, or past its date.",
 )
-
-
-async def _group_visible(info: strawberry.Info, group_id: int, licence_id: int) -> bool:
-    licence = await info.context.loaders.by_id(models.Licence).load(licence_id)
-    return policy.can_on_group(info.context.principal, Ability.VIEW_GROUP, group_id, licence.organisation_id)
 
 
 @strawberry.type(description="What the caller may do on a group, straight from the policy.")
@@ -55,23 +52,19 @@ class StaffGroup(SecuredNode):
     row: strawberry.Private[models.StaffGroup]
 
     @classmethod
-    def from_row(cls, row: models.StaffGroup) -> Self:
+    def _from_row(cls, row: models.StaffGroup) -> Self:
         return cls(id=row.id, name=row.name, kind=GroupKind(row.kind), created_at=row.created_at,
                    licence_id=row.licence_id, row=row)
-
-    @classmethod
-    async def visible(cls, info: strawberry.Info, row: models.StaffGroup) -> bool:
-        return await _group_visible(info, row.id, row.licence_id)
 
     @strawberry.field(description="True for All Staff: its members follow the licence's seats.")
     def is_dynamic(self) -> bool:
         return self.kind == GroupKind.ALL_STAFF
 
-    @strawberry.field
-    async def licence(self, info: strawberry.Info) -> Licence:
-        return Licence.from_row(await info.context.loaders.by_id(models.Licence).load(self.licence_id))
+    @field(Ability.VIEW_LICENCE, description="The licence the group belongs to.")
+    async def licence(self, info: strawberry.Info) -> Licence | None:
+        return await access.node(info, Licence, self.licence_id)
 
-    @strawberry.field(description="Current members: staff with an active All Access Pass PLUS seat.")
+    @field(Ability.VIEW_GROUP, description="Current members: staff with an active All Access Pass PLUS seat.")
     async def members(
         self,
         info: strawberry.Info,
@@ -82,25 +75,26 @@ class StaffGroup(SecuredNode):
         page = await group_resolvers.list_members(
             info.context, self.row, first=page_size(info, first), after=after, search=search
         )
-        return connection(page, Person.from_row)
+        return await access.connection(info, Person, page)
 
-    @strawberry.field(description="Staff members put in charge of this group.")
+    @field(Ability.VIEW_GROUP, description="Staff members put in charge of this group.")
     async def delegates(self, info: strawberry.Info) -> list[Person]:
-        return [Person.from_row(p) for p in await info.context.loaders.delegates_of_group.load(self.id)]
+        found = await access.rows(info, Person, await info.context.loaders.delegates_of_group.load(self.id))
+        return [p for p in found if p is not None]
 
-    @strawberry.field(description="The group's target lists, by name.")
+    @field(Ability.VIEW_GROUP, description="The group's target lists, by name.")
     async def target_lists(self, info: strawberry.Info) -> list["TargetList"]:
-        return [TargetList.from_row(t) for t in await info.context.loaders.lists_of_group.load(self.id)]
-
-    @strawberry.field(description="Completion within the group, for its delegates and full administrators; "
-                      "null for anyone else. `on` judges overdue on another school-local date.")
-    async def report(self, info: strawberry.Info, on: date | None = None) -> GroupReport | None:
-        try:
-            found, result = await report_resolvers.report_for(info.context, self.id, on)
-        except DomainError:
-            return None
+        subject = access.subject_of(self)
         lists = await info.context.loaders.lists_of_group.load(self.id)
-        return GroupReport(
+        found = await access.rows(info, TargetList, [(t, subject) for t in lists])
+        return [t for t in found if t is not None]
+
+    @field(Ability.VIEW_GROUP_REPORT, description="Completion within the group, for its delegates and full "
+           "administrators; null for anyone else. `on` judges overdue on another school-local date.")
+    async def report(self, info: strawberry.Info, on: date | None = None) -> GroupReport | None:
+        found, result = await report_resolvers.report_for(info.context, self.id, on)
+        lists = await info.context.loaders.lists_of_group.load(self.id)
+        report = GroupReport(
             on=result.on,
             overall=StatusCounts.of(result.overall),
             target_lists=[
@@ -113,14 +107,14 @@ class StaffGroup(SecuredNode):
             ],
             found=found,
         )
+        return access.about(report, access.subject_of(self))
 
     @strawberry.field(description="What the caller may do here, so no front end re-implements the policy.")
-    async def viewer_can(self, info: strawberry.Info) -> GroupPermissions:
-        licence = await info.context.loaders.by_id(models.Licence).load(self.licence_id)
-        principal, org = info.context.principal, licence.organisation_id
+    def viewer_can(self, info: strawberry.Info) -> GroupPermissions:
+        subject = access.subject_of(self) or Subject()
 
         def can(ability: Ability) -> bool:
-            return policy.can_on_group(principal, ability, self.id, org)
+            return policy.can_on(info.context.principal, ability, subject)
 
         return GroupPermissions(
             edit=can(Ability.EDIT_GROUP),
@@ -139,9 +133,9 @@ class TargetListItem:
     )
     course_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def course(self, info: strawberry.Info) -> Course:
-        return Course.from_row(await info.context.loaders.by_id(models.Course).load(self.course_id))
+    @field(Ability.VIEW_CATALOGUE, description="The course.")
+    async def course(self, info: strawberry.Info) -> Course | None:
+        return await access.node(info, Course, self.course_id)
 
 
 @strawberry.type(description="The seed's 'learning target group': an ordered list of courses in a staff group.")
@@ -154,19 +148,14 @@ class TargetList(SecuredNode):
     group_id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: models.TargetList) -> Self:
+    def _from_row(cls, row: models.TargetList) -> Self:
         return cls(id=row.id, name=row.name, group_id=row.group_id)
 
-    @classmethod
-    async def visible(cls, info: strawberry.Info, row: models.TargetList) -> bool:
-        group = await info.context.loaders.by_id(models.StaffGroup).load(row.group_id)
-        return await _group_visible(info, group.id, group.licence_id)
+    @field(Ability.VIEW_GROUP, description="The staff group it belongs to.")
+    async def group(self, info: strawberry.Info) -> StaffGroup | None:
+        return await access.node(info, StaffGroup, self.group_id)
 
-    @strawberry.field
-    async def group(self, info: strawberry.Info) -> StaffGroup:
-        return StaffGroup.from_row(await info.context.loaders.by_id(models.StaffGroup).load(self.group_id))
-
-    @strawberry.field(description="The courses in order.")
+    @field(Ability.VIEW_GROUP, description="The courses in order.")
     async def items(self, info: strawberry.Info) -> list[TargetListItem]:
         rows = await info.context.loaders.items_of_list.load(self.id)
         effective = learning_paths.effective_due_dates(
@@ -194,25 +183,26 @@ class LearningPathItem:
         "that must come after it."
     )
     due_state: DueState | None = strawberry.field(description="Never set for a completed course.")
-    source_lists: list[PathSource]
+    source_lists: list[PathSource] = field(Ability.VIEW_PATH, description="The target lists it came from.")
     course_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def course(self, info: strawberry.Info) -> Course:
-        return Course.from_row(await info.context.loaders.by_id(models.Course).load(self.course_id))
+    @field(Ability.VIEW_CATALOGUE, description="The course.")
+    async def course(self, info: strawberry.Info) -> Course | None:
+        return await access.node(info, Course, self.course_id)
 
 
 @strawberry.type(description="One staff member's merged, ordered to-do list in one licence.")
 class LearningPath:
     on: date = strawberry.field(description="The school-local date the path is judged on.")
-    items: list[LearningPathItem]
+    items: list[LearningPathItem] = field(Ability.VIEW_PATH, description="In the order to take them.")
     person_id: strawberry.Private[int]
     licence_row: strawberry.Private[Any]
 
     @classmethod
     def from_result(cls, result: PathResult) -> Self:
+        """A path the policy let the caller see (resolvers.learning_paths.path)."""
         items = [
-            LearningPathItem(
+            access.about(LearningPathItem(
                 status=CourseStatus(item.status),
                 completed_on=item.completed_on,
                 due_on=item.own_due_on,
@@ -222,15 +212,16 @@ class LearningPath:
                     PathSource(id=global_id("TargetList", i), name=result.lists[i].name) for i in item.list_ids
                 ],
                 course_id=item.course_id,
-            )
+            ), result.subject)
             for item in result.items
         ]
-        return cls(on=result.on, items=items, person_id=result.person_id, licence_row=result.licence)
+        return access.about(cls(on=result.on, items=items, person_id=result.person_id, licence_row=result.licence),
+                            result.subject)
 
-    @strawberry.field
-    async def person(self, info: strawberry.Info) -> Person:
-        return Person.from_row(await info.context.loaders.by_id(models.Person).load(self.person_id))
+    @field(Ability.VIEW_PERSON, description="Whose path it is.")
+    async def person(self, info: strawberry.Info) -> Person | None:
+        return await access.node(info, Person, self.person_id)
 
-    @strawberry.field
-    def licence(self) -> Licence:
-        return Licence.from_row(self.licence_row)
+    @field(Ability.VIEW_LICENCE, description="The licence it is in.")
+    async def licence(self, info: strawberry.Info) -> Licence | None:
+        return await access.node(info, Licence, self.licence_row.id)

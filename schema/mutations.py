@@ -1,279 +1,182 @@
-"""The Mutation root. Each mutation is one transaction with its audit event, and
-answers a payload union: its success type, or an error saying why nothing changed.
+"""Mutations on organisations, their members, licences and seats. Each is written the one
+way (schema/mutation.py): one transaction with its audit event, answering a payload
+union of its success type or an error saying why nothing changed."""
 
-Mutations are declared SIGNED_IN so that a caller without the right answers the
-union's typed ForbiddenError; the resolver asks the policy for the specific right."""
-
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, Self
 
 import strawberry
 
-from domain.errors import DomainError
+from domain.models import MembershipRole as Role
 from permissions.policy import Ability
 from resolvers import licences as licence_resolvers
 from resolvers import members as member_resolvers
 from resolvers import organisations as organisation_resolvers
-from schema import errors
-from schema.ids import decode, global_id
+from schema import access
+from schema.ids import global_id, ref
+from schema.mutation import mutation
 from schema.nodes import Licence, Membership, MembershipRole, Organisation, OrganisationKind, Seat, SubscriptionKind
-from schema.permission import mutation
-
-T = TypeVar("T")
 
 
-async def attempt(work: Callable[[], Awaitable[T]], wrap: Callable[[T], Any]) -> Any:
-    """Run one unit of work; an expected failure becomes its typed error (the unit of
-    work has already rolled back)."""
-    try:
-        return wrap(await work())
-    except DomainError as error:
-        return errors.from_domain(error)
-
-
-@strawberry.type
+@strawberry.type(description="The membership as it now is.")
 class MembershipPayload:
     membership: Membership
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(membership=await access.shown(info, Membership, row))
 
-@strawberry.type
+
+@strawberry.type(description="Who left, and the organisation they left.")
 class RemoveMemberPayload:
-    removed_membership_id: strawberry.ID
+    removed_membership_id: strawberry.ID = strawberry.field(description="The id the membership had.")
     organisation: Organisation
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, found: Any) -> Self:
+        membership, organisation = found
+        return cls(removed_membership_id=global_id("Membership", membership.id),
+                   organisation=await access.shown(info, Organisation, organisation))
 
-@strawberry.type
+
+@strawberry.type(description="The seat as it now is.")
 class SeatPayload:
     seat: Seat
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(seat=await access.shown(info, Seat, row))
 
-@strawberry.type
+
+@strawberry.type(description="The organisation as it now is.")
 class OrganisationPayload:
     organisation: Organisation
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(organisation=await access.shown(info, Organisation, row))
 
-@strawberry.type
+
+@strawberry.type(description="The licence as it now is.")
 class LicencePayload:
     licence: Licence
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(licence=await access.shown(info, Licence, row))
 
-@strawberry.input
+
+@strawberry.input(description="Someone to add to an organisation, found or created by email.")
 class AddMemberInput:
-    organisation_id: strawberry.ID
-    email: str
-    display_name: str
-    role: MembershipRole = MembershipRole.MEMBER
+    organisation_id: strawberry.ID = ref("Organisation", description="The school or trust.")
+    email: str = strawberry.field(description="Their email address; matched without regard to case.")
+    display_name: str = strawberry.field(description="Their name, used only when the person is new to Trellis.")
+    role: MembershipRole = strawberry.field(default=MembershipRole.MEMBER, description="Their standing.")
 
 
-@strawberry.input
+@strawberry.input(description="One membership.")
 class MembershipInput:
-    membership_id: strawberry.ID
+    membership_id: strawberry.ID = ref("Membership", description="The membership.")
 
 
-@strawberry.input
+@strawberry.input(description="A member of the school to give a seat.")
 class AddSeatInput:
-    licence_id: strawberry.ID
-    person_id: strawberry.ID
-    subscription: SubscriptionKind = SubscriptionKind.ALL_ACCESS_PASS_PLUS
+    licence_id: strawberry.ID = ref("Licence", description="The school's licence.")
+    person_id: strawberry.ID = ref("Person", description="A staff member of the school.")
+    subscription: SubscriptionKind = strawberry.field(
+        default=SubscriptionKind.ALL_ACCESS_PASS_PLUS, description="ALL_ACCESS_PASS_PLUS makes its holder staff."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="One seat.")
 class SeatInput:
-    seat_id: strawberry.ID
+    seat_id: strawberry.ID = ref("Seat", description="The seat.")
 
 
-@strawberry.input
+@strawberry.input(description="A new school or trust.")
 class CreateOrganisationInput:
-    kind: OrganisationKind
-    name: str
-    designation: str | None = None
-    time_zone: str = "Europe/London"
+    kind: OrganisationKind = strawberry.field(description="SCHOOL or TRUST.")
+    name: str = strawberry.field(description="Up to 200 characters.")
+    designation: str | None = strawberry.field(default=None, description="Such as 'Academies' for a trust.")
+    time_zone: str = strawberry.field(default="Europe/London", description="An IANA time zone: its days are "
+                                      "local days.")
 
 
-@strawberry.input
+@strawberry.input(description="A school to sell a licence to, and its owner.")
 class CreateLicenceInput:
-    organisation_id: strawberry.ID
-    owner_email: str
-    owner_display_name: str
+    organisation_id: strawberry.ID = ref("Organisation", description="The school.")
+    owner_email: str = strawberry.field(description="The owner's email; found, or created as a new person.")
+    owner_display_name: str = strawberry.field(description="The owner's name, if they are new to Trellis.")
 
 
-@strawberry.input
+@strawberry.input(description="An organisation's designation.")
 class SetDesignationInput:
-    organisation_id: strawberry.ID
-    designation: str | None = strawberry.field(description="null clears it.")
+    organisation_id: strawberry.ID = ref("Organisation", description="The organisation.")
+    designation: str | None = strawberry.field(description="Such as 'Academies'; null clears it.")
 
 
-@strawberry.input
+@strawberry.input(description="A licence and its new owner.")
 class TransferOwnershipInput:
-    licence_id: strawberry.ID
-    new_owner_id: strawberry.ID = strawberry.field(description="A Person who is a member of the school.")
-
-
-def _membership(row: Any) -> MembershipPayload:
-    return MembershipPayload(membership=Membership.from_row(row))
-
-
-def _seat(row: Any) -> SeatPayload:
-    return SeatPayload(seat=Seat.from_row(row))
-
-
-def _organisation(row: Any) -> OrganisationPayload:
-    return OrganisationPayload(organisation=Organisation.from_row(row))
-
-
-def _licence(row: Any) -> LicencePayload:
-    return LicencePayload(licence=Licence.from_row(row))
+    licence_id: strawberry.ID = ref("Licence", description="The licence.")
+    new_owner_id: strawberry.ID = ref("Person", description="A staff member of the school.")
 
 
 @strawberry.type
 class OrganisationMutations:
-    @mutation(Ability.SIGNED_IN, description="Add a person to an organisation by email. Administrators only.")
-    async def add_member(
-        self, info: strawberry.Info, input: AddMemberInput
-    ) -> errors.result("addMember", MembershipPayload):
-        return await attempt(
-            lambda: member_resolvers.add_member(
-                info.context,
-                organisation_id=decode(input.organisation_id, "Organisation", "organisationId"),
-                email=input.email,
-                display_name=input.display_name,
-                role=input.role,
-            ),
-            _membership,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Make a member an Administrator (in a school, a full licence "
-              "administrator). Any Administrator may; no one else.")
-    async def promote_member(
-        self, info: strawberry.Info, input: MembershipInput
-    ) -> errors.result("promoteMember", MembershipPayload):
-        return await attempt(
-            lambda: member_resolvers.change_role(
-                info.context,
-                membership_id=decode(input.membership_id, "Membership", "membershipId"),
-                role=MembershipRole.ADMINISTRATOR,
-            ),
-            _membership,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Make an Administrator a Member again. The licence owner and "
-              "the last Administrator cannot be demoted.")
-    async def demote_member(
-        self, info: strawberry.Info, input: MembershipInput
-    ) -> errors.result("demoteMember", MembershipPayload):
-        return await attempt(
-            lambda: member_resolvers.change_role(
-                info.context,
-                membership_id=decode(input.membership_id, "Membership", "membershipId"),
-                role=MembershipRole.MEMBER,
-            ),
-            _membership,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Take a person out of an organisation; their seat there is "
-              "deactivated, their progress kept. Never the owner or the last Administrator.")
-    async def remove_member(
-        self, info: strawberry.Info, input: MembershipInput
-    ) -> errors.result("removeMember", RemoveMemberPayload):
-        async def work() -> Any:
-            membership_id = decode(input.membership_id, "Membership", "membershipId")
-            removed = await member_resolvers.remove_member(info.context, membership_id=membership_id)
-            row = await info.context.loaders.by_id(Organisation.model).load(removed.organisation_id)
-            return removed, row
-
-        return await attempt(
-            work,
-            lambda pair: RemoveMemberPayload(
-                removed_membership_id=global_id("Membership", pair[0].id),
-                organisation=Organisation.from_row(pair[1]),
-            ),
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Give a member of the school a seat on its licence.")
-    async def add_seat(self, info: strawberry.Info, input: AddSeatInput) -> errors.result("addSeat", SeatPayload):
-        return await attempt(
-            lambda: licence_resolvers.add_seat(
-                info.context,
-                licence_id=decode(input.licence_id, "Licence", "licenceId"),
-                person_id=decode(input.person_id, "Person", "personId"),
-                subscription=input.subscription,
-            ),
-            _seat,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Deactivate a seat: its holder stops being staff of the licence.")
-    async def deactivate_seat(
-        self, info: strawberry.Info, input: SeatInput
-    ) -> errors.result("deactivateSeat", SeatPayload):
-        return await attempt(
-            lambda: licence_resolvers.set_seat_active(
-                info.context, seat_id=decode(input.seat_id, "Seat", "seatId"), active=False
-            ),
-            _seat,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Reactivate a deactivated seat.")
-    async def reactivate_seat(
-        self, info: strawberry.Info, input: SeatInput
-    ) -> errors.result("reactivateSeat", SeatPayload):
-        return await attempt(
-            lambda: licence_resolvers.set_seat_active(
-                info.context, seat_id=decode(input.seat_id, "Seat", "seatId"), active=True
-            ),
-            _seat,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Create a school or a trust. Platform support only.")
-    async def create_organisation(
-        self, info: strawberry.Info, input: CreateOrganisationInput
-    ) -> errors.result("createOrganisation", OrganisationPayload):
-        return await attempt(
-            lambda: organisation_resolvers.create_organisation(
-                info.context, kind=input.kind, name=input.name, designation=input.designation,
-                time_zone=input.time_zone,
-            ),
-            _organisation,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Set or clear an organisation's designation, such as "
-              "'Academies'. Platform support only.")
-    async def set_designation(
-        self, info: strawberry.Info, input: SetDesignationInput
-    ) -> errors.result("setDesignation", OrganisationPayload):
-        return await attempt(
-            lambda: organisation_resolvers.set_designation(
-                info.context,
-                organisation_id=decode(input.organisation_id, "Organisation", "organisationId"),
-                designation=input.designation,
-            ),
-            _organisation,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Create a school's licence. The owner (found or created "
-              "by email) becomes an Administrator and takes the first seat. Platform support only.")
-    async def create_licence(
-        self, info: strawberry.Info, input: CreateLicenceInput
-    ) -> errors.result("createLicence", LicencePayload):
-        return await attempt(
-            lambda: licence_resolvers.create_licence(
-                info.context,
-                organisation_id=decode(input.organisation_id, "Organisation", "organisationId"),
-                owner_email=input.owner_email,
-                owner_display_name=input.owner_display_name,
-            ),
-            _licence,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Give a licence a new owner, a member of its school. "
-              "Platform support only.")
-    async def transfer_ownership(
-        self, info: strawberry.Info, input: TransferOwnershipInput
-    ) -> errors.result("transferOwnership", LicencePayload):
-        return await attempt(
-            lambda: licence_resolvers.transfer_ownership(
-                info.context,
-                licence_id=decode(input.licence_id, "Licence", "licenceId"),
-                new_owner_id=decode(input.new_owner_id, "Person", "newOwnerId"),
-            ),
-            _licence,
-        )
+    add_member = mutation(
+        "addMember", AddMemberInput, MembershipPayload, ability=Ability.MANAGE_MEMBERS, target=Organisation,
+        use=member_resolvers.add_member,
+        description="Add a person to an organisation by email. Administrators only.",
+    )
+    promote_member = mutation(
+        "promoteMember", MembershipInput, MembershipPayload, ability=Ability.MANAGE_MEMBERS, target=Membership,
+        use=partial(member_resolvers.change_role, role=Role.ADMINISTRATOR),
+        description="Make a member an Administrator (in a school, a full licence administrator). Any "
+        "Administrator may; no one else.",
+    )
+    demote_member = mutation(
+        "demoteMember", MembershipInput, MembershipPayload, ability=Ability.MANAGE_MEMBERS, target=Membership,
+        use=partial(member_resolvers.change_role, role=Role.MEMBER),
+        description="Make an Administrator a Member again. The licence owner and the last Administrator cannot be "
+        "demoted.",
+    )
+    remove_member = mutation(
+        "removeMember", MembershipInput, RemoveMemberPayload, ability=Ability.MANAGE_MEMBERS, target=Membership,
+        use=member_resolvers.remove_member,
+        description="Take a person out of an organisation; their seat there is deactivated, their progress kept. "
+        "Never the owner or the last Administrator.",
+    )
+    add_seat = mutation(
+        "addSeat", AddSeatInput, SeatPayload, ability=Ability.MANAGE_SEATS, target=Licence,
+        use=licence_resolvers.add_seat, description="Give a member of the school a seat on its licence.",
+    )
+    deactivate_seat = mutation(
+        "deactivateSeat", SeatInput, SeatPayload, ability=Ability.MANAGE_SEATS, target=Seat,
+        use=partial(licence_resolvers.set_seat_active, active=False),
+        description="Deactivate a seat: its holder stops being staff of the licence.",
+    )
+    reactivate_seat = mutation(
+        "reactivateSeat", SeatInput, SeatPayload, ability=Ability.MANAGE_SEATS, target=Seat,
+        use=partial(licence_resolvers.set_seat_active, active=True), description="Reactivate a deactivated seat.",
+    )
+    create_organisation = mutation(
+        "createOrganisation", CreateOrganisationInput, OrganisationPayload, ability=Ability.PLATFORM_SUPPORT,
+        use=organisation_resolvers.create_organisation, description="Create a school or a trust. Platform support "
+        "only.",
+    )
+    set_designation = mutation(
+        "setDesignation", SetDesignationInput, OrganisationPayload, ability=Ability.PLATFORM_SUPPORT,
+        target=Organisation, use=organisation_resolvers.set_designation,
+        description="Set or clear an organisation's designation, such as 'Academies'. Platform support only.",
+    )
+    create_licence = mutation(
+        "createLicence", CreateLicenceInput, LicencePayload, ability=Ability.PLATFORM_SUPPORT, target=Organisation,
+        use=licence_resolvers.create_licence,
+        description="Create a school's licence. The owner (found or created by email) becomes an Administrator "
+        "and takes the first seat. Platform support only.",
+    )
+    transfer_ownership = mutation(
+        "transferOwnership", TransferOwnershipInput, LicencePayload, ability=Ability.PLATFORM_SUPPORT,
+        target=Licence, use=licence_resolvers.transfer_ownership,
+        description="Give a licence a new owner, a member of its school. Platform support only.",
+    )

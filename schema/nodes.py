@@ -1,9 +1,9 @@
-"""The Relay node types. Each declares the ability needed to see it; fetched by id,
+"""The Relay node types of organisations, people and licences, and the audit log. Each
+declares the ability it takes to see one (schema/access.py makes them); fetched by id,
 a node the caller may not see answers null, exactly like one that does not exist."""
 
-from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, ClassVar, Self
 
 import strawberry
 from sqlmodel import SQLModel
@@ -12,14 +12,19 @@ from strawberry.scalars import JSON
 
 from domain import models
 from domain.audit import AuditAction
-from permissions import policy
 from permissions.policy import Ability
 from resolvers import groups as group_resolvers
 from resolvers import licences as licence_resolvers
 from resolvers import members as member_resolvers
+from resolvers import notifications as notification_resolvers
+from resolvers import targets
 from resolvers import trusts as trust_resolvers
-from schema.connection import Connection, connection, page_size
+from schema import access
+from schema.access import SecuredNode
+from schema.connection import Connection, page_size
+from schema.digests import DeliveryStatusEnum, NotificationDelivery, NotificationSettings
 from schema.ids import global_id
+from schema.permission import field
 
 OrganisationKind = strawberry.enum(models.OrganisationKind, description="A school, or a trust of schools.")
 MembershipRole = strawberry.enum(
@@ -34,33 +39,21 @@ SubscriptionKind = strawberry.enum(
 AuditActionEnum = strawberry.enum(AuditAction, name="AuditAction", description="What an audit event records.")
 
 
-class SecuredNode(relay.Node):
-    """A node the policy guards: `ability`, held in the node's organisation, lets one see it."""
-
-    ability: ClassVar[Ability]
-    model: ClassVar[type[SQLModel]]
-
-    @classmethod
-    def from_row(cls, row: Any) -> Self:
-        raise NotImplementedError
+@strawberry.type(description="A trust as listed for schools choosing theirs.")
+class TrustListing:
+    id: strawberry.ID = strawberry.field(description="The trust's Organisation id: pass it to grantTrustAccess.")
+    name: str
+    designation: str | None
 
     @classmethod
-    def organisation_of(cls, row: Any) -> int | None:
-        return row.organisation_id
+    def from_row(cls, row: models.Organisation) -> Self:
+        return cls(id=global_id("Organisation", row.id), name=row.name, designation=row.designation)
 
-    @classmethod
-    async def visible(cls, info: strawberry.Info, row: Any) -> bool:
-        return policy.can(info.context.principal, cls.ability, cls.organisation_of(row))
 
-    @classmethod
-    async def resolve_nodes(
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        keys = [int(i) if str(i).isdigit() else 0 for i in node_ids]
-        rows = await info.context.loaders.by_id(cls.model).load_many(keys)
-        return [
-            cls.from_row(row) if row is not None and await cls.visible(info, row) else None for row in rows
-        ]
+@strawberry.type(description="The trust a school has chosen as its Multi Academy Trust.")
+class TrustGrant:
+    trust: TrustListing = field(Ability.GRANT_TRUST, description="The chosen trust.")
+    granted_at: datetime
 
 
 @strawberry.type(description="A school or a trust.")
@@ -79,11 +72,7 @@ class Organisation(SecuredNode):
     created_at: datetime
 
     @classmethod
-    def organisation_of(cls, row: models.Organisation) -> int | None:
-        return row.id
-
-    @classmethod
-    def from_row(cls, row: models.Organisation) -> Self:
+    def _from_row(cls, row: models.Organisation) -> Self:
         return cls(
             id=row.id, kind=OrganisationKind(row.kind), name=row.name, designation=row.designation,
             time_zone=row.time_zone, created_at=row.created_at,
@@ -94,7 +83,7 @@ class Organisation(SecuredNode):
         role = info.context.principal.roles.get(self.id)
         return MembershipRole(role) if role else None
 
-    @strawberry.field(description="Members, by name. Empty for callers who may not see them.")
+    @field(Ability.VIEW_MEMBERS, description="Members, by name. Empty for callers who may not see them.")
     async def members(
         self,
         info: strawberry.Info,
@@ -106,55 +95,51 @@ class Organisation(SecuredNode):
         page = await member_resolvers.list_members(
             info.context, self.id, first=page_size(info, first), after=after, role=role, search=search
         )
-        return connection(page, lambda pair: Membership.from_row(pair[0]))
+        return await access.connection(info, Membership, page, row_of=lambda pair: pair[0])
 
-    @strawberry.field(description="The school's chosen Multi Academy Trust, for its Administrators.")
-    async def trust_grant(
-        self, info: strawberry.Info
-    ) -> Annotated["TrustGrant", strawberry.lazy("schema.trusts")] | None:
-        from schema.trusts import TrustGrant, TrustListing  # schema.trusts imports this module
-
+    @field(Ability.GRANT_TRUST, description="The school's chosen Multi Academy Trust, for its Administrators.")
+    async def trust_grant(self, info: strawberry.Info) -> TrustGrant | None:
         found = await trust_resolvers.current_grant(info.context, self.id)
         if found is None:
             return None
         grant, trust = found
-        return TrustGrant(trust=TrustListing.from_row(trust), granted_at=grant.granted_at)
+        return access.about(TrustGrant(trust=TrustListing.from_row(trust), granted_at=grant.granted_at),
+                            access.subject_of(self))
 
-    @strawberry.field(description="The school's email notification settings, for its full administrators.")
-    async def notification_settings(
-        self, info: strawberry.Info
-    ) -> Annotated["NotificationSettings", strawberry.lazy("schema.notifications")] | None:
-        from schema.notifications import settings_of  # schema.notifications imports this module
+    @field(Ability.MANAGE_NOTIFICATIONS, description="The school's email notification settings, for its full "
+           "administrators.")
+    async def notification_settings(self, info: strawberry.Info) -> NotificationSettings | None:
+        if self.kind != OrganisationKind.SCHOOL:
+            return None
+        row = await notification_resolvers.settings_of(info.context, self.id)
+        return NotificationSettings.from_row(row, self.time_zone)
 
-        return await settings_of(info, self)
-
-    @strawberry.field(description="The school's delivery log, newest first: who was sent what on which day, "
-                      "and whether it went. Empty unless the caller manages its notifications.")
+    @field(Ability.MANAGE_NOTIFICATIONS, description="The school's delivery log, newest first: who was sent what "
+           "on which day, and whether it went. Empty unless the caller manages its notifications.")
     async def notification_deliveries(
         self,
         info: strawberry.Info,
         first: int | None = None,
         after: str | None = None,
-        status: Annotated["DeliveryStatusEnum", strawberry.lazy("schema.notifications")] | None = None,
+        status: DeliveryStatusEnum | None = None,
         on: Annotated[date | None, strawberry.argument(description="One school-local day.")] = None,
-    ) -> Connection[Annotated["NotificationDelivery", strawberry.lazy("schema.notifications")]]:
-        from schema.notifications import school_log
+    ) -> Connection[NotificationDelivery]:
+        page = await notification_resolvers.school_deliveries(
+            info.context, school_id=self.id, status=status, on=on, first=page_size(info, first), after=after
+        )
+        return await access.connection(info, NotificationDelivery, page)
 
-        return await school_log(info, self.id, status, on, first, after)
-
-    @strawberry.field(description="The school's licence, for those who may see it.")
+    @field(Ability.VIEW_LICENCE, description="The school's licence, for those who may see it.")
     async def licence(self, info: strawberry.Info) -> "Licence | None":
-        if self.kind != OrganisationKind.SCHOOL or not policy.can(
-            info.context.principal, Ability.VIEW_LICENCE, self.id
-        ):
+        if self.kind != OrganisationKind.SCHOOL:
             return None
         row = await info.context.loaders.licence_of_organisation.load(self.id)
-        return Licence.from_row(row) if row else None
+        return await access.node(info, Licence, row.id if row else None)
 
 
 @strawberry.type(description="A person with a Trellis account.")
 class Person(SecuredNode):
-    ability: ClassVar[Ability] = Ability.VIEW_MEMBERS
+    ability: ClassVar[Ability] = Ability.VIEW_PERSON
     model: ClassVar[type[SQLModel]] = models.Person
 
     id: relay.NodeID[int]
@@ -162,18 +147,13 @@ class Person(SecuredNode):
     email: str
 
     @classmethod
-    def from_row(cls, row: models.Person) -> Self:
+    def _from_row(cls, row: models.Person) -> Self:
         return cls(id=row.id, display_name=row.display_name, email=row.email)
-
-    @classmethod
-    async def visible(cls, info: strawberry.Info, row: models.Person) -> bool:
-        organisations = await info.context.loaders.organisations_of_person.load(row.id)
-        return policy.can_see_person(info.context.principal, row.id, organisations)
 
 
 @strawberry.type(description="A person's standing in one organisation.")
 class Membership(SecuredNode):
-    ability: ClassVar[Ability] = Ability.VIEW_MEMBERS
+    ability: ClassVar[Ability] = Ability.VIEW_MEMBERSHIP
     model: ClassVar[type[SQLModel]] = models.Membership
 
     id: relay.NodeID[int]
@@ -183,19 +163,19 @@ class Membership(SecuredNode):
     person_id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: models.Membership) -> Self:
+    def _from_row(cls, row: models.Membership) -> Self:
         return cls(
             id=row.id, role=MembershipRole(row.role), created_at=row.created_at,
             organisation_id=row.organisation_id, person_id=row.person_id,
         )
 
-    @strawberry.field
-    async def person(self, info: strawberry.Info) -> Person:
-        return Person.from_row(await info.context.loaders.by_id(models.Person).load(self.person_id))
+    @field(Ability.VIEW_PERSON, description="The member.")
+    async def person(self, info: strawberry.Info) -> Person | None:
+        return await access.node(info, Person, self.person_id)
 
-    @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Organisation:
-        return Organisation.from_row(await info.context.loaders.by_id(models.Organisation).load(self.organisation_id))
+    @field(Ability.VIEW_ORGANISATION, description="Where they belong.")
+    async def organisation(self, info: strawberry.Info) -> Organisation | None:
+        return await access.node(info, Organisation, self.organisation_id)
 
     @strawberry.field(description="Whether this person owns the organisation's licence.")
     async def is_owner(self, info: strawberry.Info) -> bool:
@@ -215,47 +195,45 @@ class Licence(SecuredNode):
     row: strawberry.Private[models.Licence]
 
     @classmethod
-    def from_row(cls, row: models.Licence) -> Self:
+    def _from_row(cls, row: models.Licence) -> Self:
         return cls(id=row.id, created_at=row.created_at, organisation_id=row.organisation_id, owner_id=row.owner_id,
                    row=row)
 
-    @strawberry.field
-    async def organisation(self, info: strawberry.Info) -> Organisation:
-        return Organisation.from_row(await info.context.loaders.by_id(models.Organisation).load(self.organisation_id))
+    @field(Ability.VIEW_ORGANISATION, description="The school it belongs to.")
+    async def organisation(self, info: strawberry.Info) -> Organisation | None:
+        return await access.node(info, Organisation, self.organisation_id)
 
-    @strawberry.field(description="The owner: a full administrator who can never be removed or demoted.")
-    async def owner(self, info: strawberry.Info) -> Person:
-        return Person.from_row(await info.context.loaders.by_id(models.Person).load(self.owner_id))
+    @field(Ability.VIEW_PERSON, description="The owner: a full administrator who can never be removed or demoted.")
+    async def owner(self, info: strawberry.Info) -> Person | None:
+        return await access.node(info, Person, self.owner_id)
 
     @strawberry.field(description="How many seats are active: the licence's individuals.")
     async def active_seat_count(self, info: strawberry.Info) -> int:
         return await info.context.loaders.active_seats.load(self.id)
 
-    @strawberry.field(description="Staff groups the caller may see: all for full administrators, their own "
-                      "for delegates. All Staff first, then by name.")
+    @field(Ability.VIEW_LICENCE, description="Staff groups the caller may see: all for full administrators, their "
+           "own for delegates. All Staff first, then by name.")
     async def staff_groups(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated["StaffGroup", strawberry.lazy("schema.groups")]]:
-        from schema.groups import StaffGroup  # schema.groups imports this module
-
         page = await group_resolvers.list_groups(
             info.context, licence_id=self.id, first=page_size(info, first), after=after
         )
-        return connection(page, StaffGroup.from_row)
+        return await access.connection(info, "StaffGroup", page, row_of=targets.group_with_facts)
 
-    @strawberry.field(description="Seats, by holder's name. Empty for callers who may not see them.")
+    @field(Ability.VIEW_SEATS, description="Seats, by holder's name. Empty for callers who may not see them.")
     async def seats(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, active: bool | None = None
     ) -> Connection["Seat"]:
         page = await licence_resolvers.list_seats(
             info.context, self.row, first=page_size(info, first), after=after, active=active
         )
-        return connection(page, Seat.from_row)
+        return await access.connection(info, Seat, page)
 
 
 @strawberry.type(description="A person's place on a licence.")
 class Seat(SecuredNode):
-    ability: ClassVar[Ability] = Ability.VIEW_SEATS
+    ability: ClassVar[Ability] = Ability.VIEW_SEAT
     model: ClassVar[type[SQLModel]] = models.Seat
 
     id: relay.NodeID[int]
@@ -266,24 +244,19 @@ class Seat(SecuredNode):
     person_id: strawberry.Private[int]
 
     @classmethod
-    def from_row(cls, row: models.Seat) -> Self:
+    def _from_row(cls, row: models.Seat) -> Self:
         return cls(
             id=row.id, subscription=SubscriptionKind(row.subscription), active=row.active,
             created_at=row.created_at, licence_id=row.licence_id, person_id=row.person_id,
         )
 
-    @classmethod
-    async def visible(cls, info: strawberry.Info, row: models.Seat) -> bool:
-        licence = await info.context.loaders.by_id(models.Licence).load(row.licence_id)
-        return policy.can_see_seat(info.context.principal, row.person_id, licence.organisation_id)
+    @field(Ability.VIEW_PERSON, description="Its holder.")
+    async def person(self, info: strawberry.Info) -> Person | None:
+        return await access.node(info, Person, self.person_id)
 
-    @strawberry.field
-    async def person(self, info: strawberry.Info) -> Person:
-        return Person.from_row(await info.context.loaders.by_id(models.Person).load(self.person_id))
-
-    @strawberry.field
-    async def licence(self, info: strawberry.Info) -> Licence:
-        return Licence.from_row(await info.context.loaders.by_id(models.Licence).load(self.licence_id))
+    @field(Ability.VIEW_LICENCE, description="The licence it is on.")
+    async def licence(self, info: strawberry.Info) -> Licence | None:
+        return await access.node(info, Licence, self.licence_id)
 
 
 @strawberry.type(description="A course of the platform's catalogue.")
@@ -297,17 +270,13 @@ class Course(SecuredNode):
     retired_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: models.Course) -> Self:
+    def _from_row(cls, row: models.Course) -> Self:
         return cls(id=row.id, code=row.code, title=row.title, retired_at=row.retired_at)
-
-    @classmethod
-    def organisation_of(cls, row: models.Course) -> int | None:
-        return None
 
 
 @strawberry.type(description="One change: who made it, when, where, and the record before and after.")
 class AuditEvent(SecuredNode):
-    ability: ClassVar[Ability] = Ability.VIEW_AUDIT
+    ability: ClassVar[Ability] = Ability.VIEW_AUDIT_EVENT
     model: ClassVar[type[SQLModel]] = models.AuditEvent
 
     id: relay.NodeID[int]
@@ -325,11 +294,7 @@ class AuditEvent(SecuredNode):
     group_pk: strawberry.Private[int | None]
 
     @classmethod
-    async def visible(cls, info: strawberry.Info, row: models.AuditEvent) -> bool:
-        return policy.can_see_audit_event(info.context.principal, row.organisation_id, row.staff_group_id)
-
-    @classmethod
-    def from_row(cls, row: models.AuditEvent) -> Self:
+    def _from_row(cls, row: models.AuditEvent) -> Self:
         return cls(
             id=row.id, occurred_at=row.occurred_at, action=AuditAction(row.action), actor_name=row.actor_name,
             summary=row.summary, target_type=row.target_type, target_id=global_id(row.target_type, row.target_id),
@@ -337,24 +302,17 @@ class AuditEvent(SecuredNode):
             licence_id=row.licence_id, group_pk=row.staff_group_id,
         )
 
-    @strawberry.field(description="The actor, when the caller may see them.")
+    @field(Ability.VIEW_PERSON, description="The actor, when the caller may see them.")
     async def actor(self, info: strawberry.Info) -> Person | None:
-        if self.actor_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.Person).load(self.actor_id)
-        return Person.from_row(row) if row and await Person.visible(info, row) else None
+        return await access.node(info, Person, self.actor_id)
 
-    @strawberry.field
+    @field(Ability.VIEW_ORGANISATION, description="Where it happened, if anywhere in particular.")
     async def organisation(self, info: strawberry.Info) -> Organisation | None:
-        if self.organisation_id is None:
-            return None
-        return Organisation.from_row(await info.context.loaders.by_id(models.Organisation).load(self.organisation_id))
+        return await access.node(info, Organisation, self.organisation_id)
 
-    @strawberry.field(description="The licence concerned, if any.")
+    @field(Ability.VIEW_LICENCE, description="The licence concerned, if any.")
     async def licence(self, info: strawberry.Info) -> Licence | None:
-        if self.licence_id is None:
-            return None
-        return Licence.from_row(await info.context.loaders.by_id(models.Licence).load(self.licence_id))
+        return await access.node(info, Licence, self.licence_id)
 
     @strawberry.field(description="The staff group's global id, when the event concerns one (it may since have "
                       "been deleted).")

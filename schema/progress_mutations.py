@@ -1,36 +1,42 @@
 """Mutations on progress and the course catalogue."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 import strawberry
 
-from domain.progress import ProgressCall
 from permissions.policy import Ability
 from resolvers import catalogue as catalogue_resolvers
 from resolvers import progress as progress_resolvers
-from schema import errors
-from schema.ids import decode
-from schema.mutations import attempt
-from schema.nodes import Course
-from schema.permission import mutation
+from schema import access
+from schema.ids import ref
+from schema.mutation import mutation
+from schema.nodes import Course, Person
 from schema.reports import CourseEnrolment
 
 
-@strawberry.type
+@strawberry.type(description="The enrolment as it now is.")
 class CourseEnrolmentPayload:
     enrolment: CourseEnrolment
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(enrolment=CourseEnrolment.from_row(row))
 
-@strawberry.type
+
+@strawberry.type(description="The course as it now is.")
 class CoursePayload:
     course: Course
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(course=await access.shown(info, Course, row))
 
 
 @strawberry.input(description="Progress from a course player or an external learning system.")
 class RecordCourseProgressInput:
-    person_id: strawberry.ID
-    course_id: strawberry.ID
+    person_id: strawberry.ID = ref("Person", description="Whose progress it is.")
+    course_id: strawberry.ID = ref("Course", description="A course of the catalogue.")
     idempotency_key: str = strawberry.field(
         description="Unique per call for this person: a retry with the same key counts once."
     )
@@ -41,74 +47,42 @@ class RecordCourseProgressInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A new course for the catalogue.")
 class AddCourseInput:
-    code: str
-    title: str
+    code: str = strawberry.field(description="Up to 32 characters, unique; kept in capitals.")
+    title: str = strawberry.field(description="Up to 200 characters.")
 
 
-@strawberry.input
+@strawberry.input(description="A course's new title.")
 class RenameCourseInput:
-    course_id: strawberry.ID
-    title: str
+    course_id: strawberry.ID = ref("Course", description="The course.")
+    title: str = strawberry.field(description="Up to 200 characters.")
 
 
-@strawberry.input
+@strawberry.input(description="A course to retire.")
 class RetireCourseInput:
-    course_id: strawberry.ID
-
-
-def _enrolment(row: Any) -> CourseEnrolmentPayload:
-    return CourseEnrolmentPayload(enrolment=CourseEnrolment.from_row(row))
-
-
-def _course(row: Any) -> CoursePayload:
-    return CoursePayload(course=Course.from_row(row))
+    course_id: strawberry.ID = ref("Course", description="The course.")
 
 
 @strawberry.type
 class ProgressMutations:
-    @mutation(Ability.SIGNED_IN, description="Record progress in a course, creating the enrolment if needed. "
-              "For the person themself, their school's full administrators or its external system.")
-    async def record_course_progress(
-        self, info: strawberry.Info, input: RecordCourseProgressInput
-    ) -> errors.result("recordCourseProgress", CourseEnrolmentPayload):
-        return await attempt(
-            lambda: progress_resolvers.record(
-                info.context,
-                person_id=decode(input.person_id, "Person", "personId"),
-                course_id=decode(input.course_id, "Course", "courseId"),
-                idempotency_key=input.idempotency_key,
-                call=ProgressCall(input.progress_percent, input.seconds_spent, input.completed_at),
-            ),
-            _enrolment,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Add a course to the catalogue. Platform support only.")
-    async def add_course(self, info: strawberry.Info, input: AddCourseInput) -> errors.result("addCourse", CoursePayload):
-        return await attempt(
-            lambda: catalogue_resolvers.add_course(info.context, code=input.code, title=input.title), _course
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Rename a catalogue course. Platform support only.")
-    async def rename_course(
-        self, info: strawberry.Info, input: RenameCourseInput
-    ) -> errors.result("renameCourse", CoursePayload):
-        return await attempt(
-            lambda: catalogue_resolvers.rename_course(
-                info.context, course_id=decode(input.course_id, "Course", "courseId"), title=input.title
-            ),
-            _course,
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Retire a course: it stays in history and reports but cannot "
-              "become a new target. Platform support only.")
-    async def retire_course(
-        self, info: strawberry.Info, input: RetireCourseInput
-    ) -> errors.result("retireCourse", CoursePayload):
-        return await attempt(
-            lambda: catalogue_resolvers.retire_course(
-                info.context, course_id=decode(input.course_id, "Course", "courseId")
-            ),
-            _course,
-        )
+    record_course_progress = mutation(
+        "recordCourseProgress", RecordCourseProgressInput, CourseEnrolmentPayload, ability=Ability.RECORD_PROGRESS,
+        target=Person, use=progress_resolvers.record,
+        description="Record progress in a course, creating the enrolment if needed. For the person themself, "
+        "their school's full administrators or its external system.",
+    )
+    add_course = mutation(
+        "addCourse", AddCourseInput, CoursePayload, ability=Ability.PLATFORM_SUPPORT,
+        use=catalogue_resolvers.add_course, description="Add a course to the catalogue. Platform support only.",
+    )
+    rename_course = mutation(
+        "renameCourse", RenameCourseInput, CoursePayload, ability=Ability.PLATFORM_SUPPORT, target=Course,
+        use=catalogue_resolvers.rename_course, description="Rename a catalogue course. Platform support only.",
+    )
+    retire_course = mutation(
+        "retireCourse", RetireCourseInput, CoursePayload, ability=Ability.PLATFORM_SUPPORT, target=Course,
+        use=catalogue_resolvers.retire_course,
+        description="Retire a course: it stays in history and reports but cannot become a new target. Platform "
+        "support only.",
+    )

@@ -1,8 +1,7 @@
 """The Query root. Every field declares its ability (schema/permission.py)."""
 
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,15 +16,16 @@ from resolvers import organisations as organisation_resolvers
 from resolvers import reports as report_resolvers
 from resolvers import trusts as trust_resolvers
 from resolvers.pagination import Page
-from schema import ids, notifications
+from schema import access, ids, notifications
+from schema.access import SecuredNode
 from schema.connection import Connection, connection, page_size
+from schema.digests import NotificationDelivery
 from schema.groups import LearningPath
-from schema.nodes import AuditActionEnum, AuditEvent, Course, Organisation, OrganisationKind, SecuredNode
-from schema.notifications import NotificationDelivery
-from schema.permission import field
+from schema.nodes import AuditActionEnum, AuditEvent, Course, Licence, Organisation, OrganisationKind, TrustListing
+from schema.permission import field, targeted
 from schema.reports import CourseEnrolment, ReportFilter, enrolments
 from schema.supervisors import WorkflowQuery
-from schema.trusts import Trust, TrustListing, trust_view
+from schema.trusts import Trust
 from schema.viewer import Viewer
 
 
@@ -53,18 +53,6 @@ class AuditLogFilter:
         return where
 
 
-async def _report(
-    info: strawberry.Info,
-    licence_id: strawberry.ID,
-    filter: ReportFilter | None,
-    fetch: Callable[[models.Licence, report_resolvers.ReportFilter], Awaitable[Page[Any]]],
-) -> Connection[CourseEnrolment]:
-    """A completion report of one licence's school; empty for an unknown licence."""
-    where = filter.to_filter() if filter else report_resolvers.ReportFilter()
-    licence = await info.context.loaders.by_id(models.Licence).load(ids.decode(licence_id, "Licence", "licenceId"))
-    return enrolments(await fetch(licence, where) if licence is not None else Page.empty())
-
-
 @strawberry.type
 class Query:
     @field(Ability.PUBLIC, description="Who is asking; null without a token.")
@@ -79,15 +67,14 @@ class Query:
         )
 
     @field(Ability.SIGNED_IN, description="Any object by its global id; null if it does not exist or the "
-           "caller may not see it.")
+           "caller may not see it, by the ability its type declares.")
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
         type_name, pk = ids.decode_any(id, "id")
         definition = info.schema.get_type_by_name(type_name)
         node_type = getattr(definition, "origin", None)
         if not (isinstance(node_type, type) and issubclass(node_type, SecuredNode)):
             return None
-        (found,) = await node_type.resolve_nodes(info=info, node_ids=[str(pk)])
-        return found
+        return await access.node(info, node_type, pk)
 
     @field(Ability.PLATFORM_SUPPORT, description="Digests whose retries are exhausted, in every school, "
            "oldest first. Send one again with retryNotification.")
@@ -96,7 +83,7 @@ class Query:
     ) -> Connection[NotificationDelivery]:
         return await notifications.failed_log(info, first, after)
 
-    @field(Ability.SIGNED_IN, description="Organisations the caller may see, by name.")
+    @field(Ability.VIEW_ORGANISATION, description="Organisations the caller may see, by name.")
     async def organisations(
         self,
         info: strawberry.Info,
@@ -108,9 +95,9 @@ class Query:
         page = await organisation_resolvers.list_organisations(
             info.context, first=page_size(info, first), after=after, kind=kind, search=search
         )
-        return connection(page, Organisation.from_row)
+        return await access.connection(info, Organisation, page)
 
-    @field(Ability.SIGNED_IN, description="The audit log, newest first: every event the caller may see.")
+    @field(Ability.VIEW_AUDIT_EVENT, description="The audit log, newest first: every event the caller may see.")
     async def audit_log(
         self,
         info: strawberry.Info,
@@ -120,7 +107,7 @@ class Query:
     ) -> Connection[AuditEvent]:
         where = filter.to_filter() if filter else audit_resolvers.AuditFilter()
         page = await audit_resolvers.audit_log(info.context, where, first=page_size(info, first), after=after)
-        return connection(page, AuditEvent.from_row)
+        return await access.connection(info, AuditEvent, page)
 
     @field(Ability.VIEW_CATALOGUE, description="The course catalogue, by title.")
     async def courses(
@@ -134,9 +121,9 @@ class Query:
         page = await catalogue_resolvers.list_courses(
             info.context, first=page_size(info, first), after=after, search=search, include_retired=include_retired
         )
-        return connection(page, Course.from_row)
+        return await access.connection(info, Course, page)
 
-    @field(Ability.SIGNED_IN, description="A staff member's learning path, for themself, the school's full "
+    @field(Ability.VIEW_PATH, description="A staff member's learning path, for themself, the school's full "
            "administrators, and delegates of a group they are in; null for anyone else. `on` judges it on "
            "another school-local date.")
     async def learning_path(
@@ -150,7 +137,7 @@ class Query:
         )
         return LearningPath.from_result(result) if result else None
 
-    @field(Ability.SIGNED_IN, description="Who in a school took a course: when, how far, for how long. Full "
+    @field(Ability.VIEW_REPORTS, description="Who in a school took a course: when, how far, for how long. Full "
            "administrators only; empty for anyone else.")
     async def course_report(
         self,
@@ -162,12 +149,14 @@ class Query:
         after: str | None = None,
     ) -> Connection[CourseEnrolment]:
         course = ids.decode(course_id, "Course", "courseId")
-        return await _report(info, licence_id, filter, lambda licence, where: report_resolvers.course_report(
-            info.context, licence=licence, course_id=course, where=where, first=page_size(info, first), after=after,
-        ))
+        where = filter.to_filter() if filter else report_resolvers.ReportFilter()
+        found = await targeted(info, Licence, licence_id, "licenceId")
+        return enrolments(await report_resolvers.course_report(
+            info.context, licence=found.row, course_id=course, where=where, first=page_size(info, first), after=after,
+        ) if found else Page.empty())
 
-    @field(Ability.SIGNED_IN, description="Every course a person of a school took, with the same facts. For "
-           "the person and the school's full administrators; empty for anyone else.")
+    @field(Ability.VIEW_PERSON_REPORT, description="Every course a person of a school took, with the same facts. "
+           "For the person and the school's full administrators; empty for anyone else.")
     async def person_report(
         self,
         info: strawberry.Info,
@@ -178,15 +167,23 @@ class Query:
         after: str | None = None,
     ) -> Connection[CourseEnrolment]:
         person = ids.decode(person_id, "Person", "personId")
-        return await _report(info, licence_id, filter, lambda licence, where: report_resolvers.person_report(
+        where = filter.to_filter() if filter else report_resolvers.ReportFilter()
+        licence = await info.context.loaders.by_id(models.Licence).load(ids.decode(licence_id, "Licence",
+                                                                                    "licenceId"))
+        return enrolments(await report_resolvers.person_report(
             info.context, licence=licence, person_id=person, where=where, first=page_size(info, first), after=after,
-        ))
+        ) if licence else Page.empty())
 
-    @field(Ability.SIGNED_IN, description="The Trust view of a trust the caller belongs to; null otherwise.")
+    @field(Ability.VIEW_ORGANISATION, description="The Trust view of a trust the caller belongs to; null "
+           "otherwise.")
     async def trust(self, info: strawberry.Info, id: strawberry.ID) -> Trust | None:
-        return await trust_view(info, ids.decode(id, "Organisation", "id"))
+        found = await targeted(info, Organisation, id, "id")
+        if found is None or found.row.kind != models.OrganisationKind.TRUST:
+            return None
+        trust = await access.shown(info, Organisation, found.row)
+        return access.about(Trust(organisation=trust), found.subject)
 
-    @field(Ability.SIGNED_IN, description="Trusts by name, for school Administrators choosing their Multi "
+    @field(Ability.GRANT_TRUST, description="Trusts by name, for school Administrators choosing their Multi "
            "Academy Trust; empty for anyone else.")
     async def trust_directory(
         self,

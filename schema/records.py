@@ -8,9 +8,11 @@ import strawberry
 from domain import models, records
 from permissions.policy import Ability
 from resolvers import records as record_resolvers
-from schema import errors, ids
-from schema.mutations import attempt
-from schema.permission import mutation
+from schema import access, ids
+from schema.ids import ref
+from schema.mutation import mutation
+from schema.nodes import Organisation
+from schema.permission import field
 from schema.workflow import PersonRef, PhaseKind, SchoolCourse, Term
 
 AttendanceCategory = strawberry.enum(records.AttendanceCategory, name="AttendanceCategory")
@@ -34,20 +36,24 @@ class AttendanceCode:
 class AttendanceRecord:
     id: strawberry.ID
     learner: PersonRef
-    course: SchoolCourse
     session_date: date
     code: AttendanceCode
     phase: PhaseKind = strawberry.field(description="The phase its registration scope is in.")
     recorded_at: datetime
+    course_row: strawberry.Private[models.SchoolCourse]
 
     @classmethod
     def from_rows(cls, rows: Any) -> Self:
         row, code, learner, course, phase = rows
         return cls(
             id=ids.global_id("AttendanceRecord", row.id), learner=PersonRef.from_row(learner),
-            course=SchoolCourse.from_row(course), session_date=row.session_date, code=AttendanceCode.from_row(code),
+            course_row=course, session_date=row.session_date, code=AttendanceCode.from_row(code),
             phase=PhaseKind(phase), recorded_at=row.recorded_at,
         )
+
+    @field(Ability.VIEW_ORGANISATION, description="The course.")
+    def course(self, info: strawberry.Info) -> SchoolCourse | None:
+        return access.local(info, SchoolCourse, self.course_row)
 
 
 @strawberry.type(description="A positive or negative note on a learner's behaviour.")
@@ -76,21 +82,28 @@ class BehaviourNote:
 class Assessment:
     id: strawberry.ID
     learner: PersonRef
-    course: SchoolCourse
-    term: Term
     result: str
     comment: str
     phase: PhaseKind
     recorded_at: datetime
+    course_row: strawberry.Private[models.SchoolCourse]
+    term_row: strawberry.Private[models.Term]
 
     @classmethod
     def from_rows(cls, rows: Any) -> Self:
         row, learner, course, term, phase = rows
         return cls(
-            id=ids.global_id("Assessment", row.id), learner=PersonRef.from_row(learner),
-            course=SchoolCourse.from_row(course), term=Term.from_row(term), result=row.result, comment=row.comment,
-            phase=PhaseKind(phase), recorded_at=row.recorded_at,
+            id=ids.global_id("Assessment", row.id), learner=PersonRef.from_row(learner), course_row=course,
+            term_row=term, result=row.result, comment=row.comment, phase=PhaseKind(phase), recorded_at=row.recorded_at,
         )
+
+    @field(Ability.VIEW_ORGANISATION, description="The course.")
+    def course(self, info: strawberry.Info) -> SchoolCourse | None:
+        return access.local(info, SchoolCourse, self.course_row)
+
+    @field(Ability.VIEW_ORGANISATION, description="The term.")
+    def term(self, info: strawberry.Info) -> Term | None:
+        return access.local(info, Term, self.term_row)
 
 
 @strawberry.input(description="Narrows a list of records. Every condition given must hold.")
@@ -114,88 +127,75 @@ class RecordFilter:
 
 @strawberry.input(description="A learner's attendance at a session; recording a session again replaces it.")
 class RecordAttendanceInput:
-    course_id: strawberry.ID
-    learner_id: strawberry.ID
+    course_id: strawberry.ID = ref("SchoolCourse", description="The course.")
+    learner_id: strawberry.ID = ref("Person", description="A learner of the course.")
     session_date: date = strawberry.field(description="A school-local date inside one of the school's terms.")
     code: str = strawberry.field(description="One of the school's attendance codes, such as '/' or 'L'.")
 
 
 @strawberry.input(description="A behaviour note, kept in the writer's mentor group.")
 class AddBehaviourNoteInput:
-    school_id: strawberry.ID
-    learner_id: strawberry.ID
-    noted_on: date
-    positive: bool
+    school_id: strawberry.ID = ref("Organisation", description="The school.")
+    learner_id: strawberry.ID = ref("Person", description="A learner of the school, assigned to the writer.")
+    noted_on: date = strawberry.field(description="A school-local date inside one of the school's terms.")
+    positive: bool = strawberry.field(description="Praise (true) or concern (false).")
     type: str = strawberry.field(description="Such as 'Helpfulness' or 'Disruption'.")
     weight: int = strawberry.field(description=f"1 to {records.MAX_WEIGHT}.")
-    text: str
+    text: str = strawberry.field(description="What happened.")
 
 
 @strawberry.input(description="A learner's result for a term; recording it again replaces it.")
 class RecordAssessmentInput:
-    course_id: strawberry.ID
-    learner_id: strawberry.ID
-    term_id: strawberry.ID
-    result: str
-    comment: str = ""
+    course_id: strawberry.ID = ref("SchoolCourse", description="The course.")
+    learner_id: strawberry.ID = ref("Person", description="A learner of the course.")
+    term_id: strawberry.ID = ref("Term", description="One of the school's terms.")
+    result: str = strawberry.field(description=f"Up to {records.MAX_RESULT} characters.")
+    comment: str = strawberry.field(default="", description="A remark, if any.")
 
 
-@strawberry.type
+@strawberry.type(description="The record as it now is.")
 class AttendanceRecordPayload:
     attendance_record: AttendanceRecord
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, rows: Any) -> Self:
+        return cls(attendance_record=AttendanceRecord.from_rows(rows))
 
-@strawberry.type
+
+@strawberry.type(description="The note as written.")
 class BehaviourNotePayload:
     behaviour_note: BehaviourNote
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, rows: Any) -> Self:
+        return cls(behaviour_note=BehaviourNote.from_rows(rows))
 
-@strawberry.type
+
+@strawberry.type(description="The assessment as it now is.")
 class AssessmentPayload:
     assessment: Assessment
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, rows: Any) -> Self:
+        return cls(assessment=Assessment.from_rows(rows))
 
 
 @strawberry.type
 class RecordMutations:
-    @mutation(Ability.SIGNED_IN, description="Record a learner's attendance. The course's teacher, or the "
-              "learner's mentor, while the registration's phase lets them.")
-    async def record_attendance(
-        self, info: strawberry.Info, input: RecordAttendanceInput
-    ) -> errors.result("recordAttendance", AttendanceRecordPayload):
-        async def work() -> Any:
-            return await record_resolvers.record_attendance(
-                info.context, course_id=ids.decode(input.course_id, "SchoolCourse", "courseId"),
-                learner_id=ids.decode(input.learner_id, "Person", "learnerId"), session_date=input.session_date,
-                code=input.code,
-            )
-
-        return await attempt(work, lambda rows: AttendanceRecordPayload(
-            attendance_record=AttendanceRecord.from_rows(rows)))
-
-    @mutation(Ability.SIGNED_IN, description="Note a learner's behaviour. The learner's mentors, while the "
-              "registration's phase lets them.")
-    async def add_behaviour_note(
-        self, info: strawberry.Info, input: AddBehaviourNoteInput
-    ) -> errors.result("addBehaviourNote", BehaviourNotePayload):
-        async def work() -> Any:
-            return await record_resolvers.add_behaviour_note(
-                info.context, school_id=ids.decode(input.school_id, "Organisation", "schoolId"),
-                learner_id=ids.decode(input.learner_id, "Person", "learnerId"), noted_on=input.noted_on,
-                positive=input.positive, type=input.type, weight=input.weight, text=input.text,
-            )
-
-        return await attempt(work, lambda rows: BehaviourNotePayload(behaviour_note=BehaviourNote.from_rows(rows)))
-
-    @mutation(Ability.SIGNED_IN, description="Record a learner's result for a term. The course's teacher, or "
-              "the learner's mentor, while the registration's phase lets them.")
-    async def record_assessment(
-        self, info: strawberry.Info, input: RecordAssessmentInput
-    ) -> errors.result("recordAssessment", AssessmentPayload):
-        async def work() -> Any:
-            return await record_resolvers.record_assessment(
-                info.context, course_id=ids.decode(input.course_id, "SchoolCourse", "courseId"),
-                learner_id=ids.decode(input.learner_id, "Person", "learnerId"),
-                term_id=ids.decode(input.term_id, "Term", "termId"), result=input.result, comment=input.comment,
-            )
-
-        return await attempt(work, lambda rows: AssessmentPayload(assessment=Assessment.from_rows(rows)))
+    record_attendance = mutation(
+        "recordAttendance", RecordAttendanceInput, AttendanceRecordPayload, ability=Ability.KEEP_RECORDS,
+        target=SchoolCourse, use=record_resolvers.record_attendance,
+        description="Record a learner's attendance. The course's teacher, or the learner's mentor, while the "
+        "registration's phase lets them.",
+    )
+    add_behaviour_note = mutation(
+        "addBehaviourNote", AddBehaviourNoteInput, BehaviourNotePayload, ability=Ability.KEEP_BEHAVIOUR,
+        target=Organisation, use=record_resolvers.add_behaviour_note,
+        description="Note a learner's behaviour. The learner's mentors, while the registration's phase lets them.",
+    )
+    record_assessment = mutation(
+        "recordAssessment", RecordAssessmentInput, AssessmentPayload, ability=Ability.KEEP_RECORDS,
+        target=SchoolCourse, use=record_resolvers.record_assessment,
+        description="Record a learner's result for a term. The course's teacher, or the learner's mentor, while "
+        "the registration's phase lets them.",
+    )

@@ -7,9 +7,12 @@ from typing import Annotated, Any, Self
 import strawberry
 
 from domain import models, validation
+from permissions.policy import Ability
 from resolvers import reports as report_resolvers
+from schema import access
 from schema.connection import Connection, connection, page_size
 from schema.nodes import Course, Person
+from schema.permission import field
 
 EnrolmentStatus = strawberry.enum(report_resolvers.EnrolmentStatus)
 StaffState = strawberry.enum(
@@ -38,13 +41,13 @@ class CourseEnrolment:
     def status(self) -> EnrolmentStatus:
         return EnrolmentStatus.COMPLETED if self.completed_at else EnrolmentStatus.IN_PROGRESS
 
-    @strawberry.field
-    async def person(self, info: strawberry.Info) -> Person:
-        return Person.from_row(await info.context.loaders.by_id(models.Person).load(self.person_id))
+    @field(Ability.VIEW_PERSON, description="Whose progress it is.")
+    async def person(self, info: strawberry.Info) -> Person | None:
+        return await access.node(info, Person, self.person_id)
 
-    @strawberry.field
-    async def course(self, info: strawberry.Info) -> Course:
-        return Course.from_row(await info.context.loaders.by_id(models.Course).load(self.course_id))
+    @field(Ability.VIEW_CATALOGUE, description="The course.")
+    async def course(self, info: strawberry.Info) -> Course | None:
+        return await access.node(info, Course, self.course_id)
 
 
 @strawberry.input(description="Narrows a completion report.")
@@ -86,27 +89,25 @@ class CourseCounts:
     counts: StatusCounts
     course_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def course(self, info: strawberry.Info) -> Course:
-        return Course.from_row(await info.context.loaders.by_id(models.Course).load(self.course_id))
+    @field(Ability.VIEW_CATALOGUE, description="The course.")
+    async def course(self, info: strawberry.Info) -> Course | None:
+        return await access.node(info, Course, self.course_id)
 
 
-@strawberry.type
+@strawberry.type(description="Completion of one target list of the group, and of each of its courses.")
 class TargetListReport:
     counts: StatusCounts
-    courses: list[CourseCounts]
+    courses: list[CourseCounts] = field(Ability.VIEW_GROUP_REPORT, description="Its courses, in list order.")
     list_row: strawberry.Private[Any]
 
-    @strawberry.field
-    def target_list(self) -> TargetListRef:
-        from schema.groups import TargetList  # schema.groups imports this module
-
-        return TargetList.from_row(self.list_row)
+    @field(Ability.VIEW_GROUP, description="The target list.")
+    async def target_list(self, info: strawberry.Info) -> TargetListRef | None:
+        return await access.node(info, "TargetList", self.list_row.id)
 
 
 @strawberry.type(description="One member's standing in the group's targets.")
 class StaffProgress:
-    person: Person
+    person: Person = field(Ability.VIEW_PERSON, description="The member.")
     targets: int
     completed: int
     overdue: int
@@ -120,10 +121,11 @@ class StaffProgress:
 class GroupReport:
     on: date = strawberry.field(description="The school-local date overdue is judged on.")
     overall: StatusCounts = strawberry.field(description="Each member and target course once.")
-    target_lists: list[TargetListReport]
+    target_lists: list[TargetListReport] = field(Ability.VIEW_GROUP_REPORT, description="Each target list.")
     found: strawberry.Private[Any]
 
-    @strawberry.field(description="Members, by name, with their targets; filter to OVERDUE or ON_TRACK.")
+    @field(Ability.VIEW_GROUP_REPORT, description="Members, by name, with their targets; filter to OVERDUE or "
+           "ON_TRACK.")
     async def staff(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None, state: StaffState | None = None
     ) -> Connection[StaffProgress]:
@@ -131,7 +133,7 @@ class GroupReport:
             info.context, self.found, self.on, state=state,
             first=page_size(info, first), after=after,
         )
+        people = await access.rows(info, Person, [row[0] for row in page.items])
         return connection(
-            page,
-            lambda row: StaffProgress(person=Person.from_row(row[0]), targets=row[1], completed=row[2], overdue=row[3]),
+            page, lambda row: StaffProgress(person=people.pop(0), targets=row[1], completed=row[2], overdue=row[3]),
         )

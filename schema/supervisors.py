@@ -7,17 +7,18 @@ from typing import Any, Self
 import strawberry
 
 from domain import models, workflow
-from permissions import policy
 from permissions.policy import Ability
 from resolvers import records as record_resolvers
 from resolvers import site as site_resolvers
 from resolvers import supervisors as supervisor_resolvers
+from resolvers import targets
 from resolvers import workflow as workflow_resolvers
-from schema import errors, ids
+from schema import access, ids
 from schema.connection import Connection, connection, page_size
-from schema.mutations import attempt
+from schema.ids import ref
+from schema.mutation import mutation
 from schema.nodes import Organisation
-from schema.permission import field, mutation
+from schema.permission import field, targeted
 from schema.records import Assessment, AttendanceCode, AttendanceRecord, BehaviourNote, RecordFilter
 from schema.site import CourseParticipant, CourseRole, ParentLink
 from schema.workflow import (
@@ -47,18 +48,18 @@ class SupervisorLabels:
 
 @strawberry.type(description="Which supervisor entry to show the caller for one organisation, and its label.")
 class SupervisorEntry:
-    organisation: Organisation
+    organisation: Organisation = field(Ability.VIEW_ORGANISATION, description="Where the caller supervises.")
     kind: SupervisorEntryKind
     label: str = strawberry.field(description="The entry's title: the site's Mentor or Headteacher label, or "
                                   "'Supervisor' for the combined entry.")
     labels: SupervisorLabels
 
     @classmethod
-    def from_entry(cls, entry: supervisor_resolvers.Entry) -> Self:
+    def from_entry(cls, entry: supervisor_resolvers.Entry, organisation: Organisation) -> Self:
         label = {
             workflow.EntryKind.MENTOR: entry.labels.mentor, workflow.EntryKind.HEADTEACHER: entry.labels.headteacher,
         }.get(entry.kind, workflow.SUPERVISOR_LABEL)
-        return cls(organisation=Organisation.from_row(entry.organisation), kind=entry.kind, label=label,
+        return cls(organisation=organisation, kind=entry.kind, label=label,
                    labels=SupervisorLabels.from_labels(entry.labels))
 
 
@@ -78,8 +79,9 @@ class MentorOverview:
     sessions: int
     positive_notes: int
     negative_notes: int
-    assessment_scopes: list[PhaseCount] = strawberry.field(description="Assessment registrations of the "
-                                                           "courses the mentor's learners are in, per phase.")
+    assessment_scopes: list[PhaseCount] = field(Ability.VIEW_SUPERVISION, description="Assessment "
+                                                "registrations of the courses the mentor's learners are in, per "
+                                                "phase.")
 
     @classmethod
     def from_overview(cls, item: supervisor_resolvers.MentorOverview) -> Self:
@@ -95,31 +97,35 @@ class MentorOverview:
 
 @strawberry.type(description="A school's workflow and supervisor settings (itslearning's 'site').")
 class Site:
-    school: Organisation
+    school: Organisation = field(Ability.VIEW_ORGANISATION, description="The school.")
 
-    @strawberry.field(description="The three areas' phases, in order.")
+    @field(Ability.VIEW_ORGANISATION, description="The three areas' phases, in order.")
     async def workflows(self, info: strawberry.Info) -> list[Workflow]:
         phases = await workflow_resolvers.site_phases(info.context, self.school.id)
-        return [Workflow(area=area, phases=[WorkflowPhase.from_row(p) for p in rows]) for area, rows in phases.items()]
+        subject = access.subject_of(self)
+        return [access.about(Workflow(area=area, phases=[WorkflowPhase.from_row(p) for p in rows]), subject)
+                for area, rows in phases.items()]
 
-    @strawberry.field
+    @strawberry.field(description="The site's names for its mentors and headteachers.")
     async def labels(self, info: strawberry.Info) -> SupervisorLabels:
         return SupervisorLabels.from_labels(await supervisor_resolvers.labels_of(info.context, self.school.id))
 
-    @strawberry.field
+    @field(Ability.VIEW_ORGANISATION, description="The school's terms, in date order.")
     async def terms(self, info: strawberry.Info) -> list[Term]:
-        return [Term.from_row(t) for t in await workflow_resolvers.terms_of(info.context, self.school.id)]
+        terms = await workflow_resolvers.terms_of(info.context, self.school.id)
+        return [t for t in (access.local(info, Term, row) for row in terms) if t is not None]
 
-    @strawberry.field
+    @field(Ability.VIEW_ORGANISATION, description="The school's attendance codes, retired ones included.")
     async def attendance_codes(self, info: strawberry.Info) -> list[AttendanceCode]:
         return [AttendanceCode.from_row(c) for c in await workflow_resolvers.codes_of(info.context, self.school.id)]
 
-    @strawberry.field(description="The courses the school teaches its learners.")
+    @field(Ability.VIEW_ORGANISATION, description="The courses the school teaches its learners.")
     async def courses(self, info: strawberry.Info) -> list[SchoolCourse]:
-        return [SchoolCourse.from_row(c) for c in await workflow_resolvers.courses_of(info.context, self.school.id)]
+        courses = await workflow_resolvers.courses_of(info.context, self.school.id)
+        return [c for c in (access.local(info, SchoolCourse, row) for row in courses) if c is not None]
 
-    @strawberry.field(description="The teachers and learners of the school's courses, by course and name, for "
-                      "those who may see its members; empty for anyone else.")
+    @field(Ability.VIEW_MEMBERS, description="The teachers and learners of the school's courses, by course and "
+           "name, for those who may see its members; empty for anyone else.")
     async def course_participants(
         self, info: strawberry.Info, course_id: strawberry.ID | None = None, role: CourseRole | None = None,
         first: int | None = None, after: str | None = None,
@@ -130,8 +136,8 @@ class Site:
         )
         return connection(page, CourseParticipant.from_row)
 
-    @strawberry.field(description="Parents linked to the school's learners, by learner, for the school's "
-                      "Administrators; empty for anyone else.")
+    @field(Ability.MANAGE_SITE, description="Parents linked to the school's learners, by learner, for the "
+           "school's Administrators; empty for anyone else.")
     async def parent_links(
         self, info: strawberry.Info, learner_id: strawberry.ID | None = None, first: int | None = None,
         after: str | None = None,
@@ -142,12 +148,13 @@ class Site:
         )
         return connection(page, ParentLink.from_row)
 
-    @strawberry.field(description="The school's mentors and their work in a term, for its headteachers and "
-                      "Administrators; empty for anyone else. One SQL statement.")
+    @field(Ability.VIEW_SUPERVISION, description="The school's mentors and their work in a term, for its "
+           "headteachers and Administrators; empty for anyone else. One SQL statement.")
     async def mentor_overview(self, info: strawberry.Info, term_id: strawberry.ID) -> list[MentorOverview]:
         rows = await supervisor_resolvers.overview(info.context, school_id=self.school.id,
                                                    term_id=ids.decode(term_id, "Term", "termId"))
-        return [MentorOverview.from_overview(r) for r in rows]
+        subject = access.subject_of(self)
+        return [access.about(MentorOverview.from_overview(r), subject) for r in rows]
 
 
 async def _records(info: strawberry.Info, fetch: Any, filter: RecordFilter | None, first: int | None,
@@ -158,18 +165,16 @@ async def _records(info: strawberry.Info, fetch: Any, filter: RecordFilter | Non
 
 @strawberry.type
 class WorkflowQuery:
-    @field(Ability.SIGNED_IN, description="A school's workflow and supervisor settings, for those who may see "
-           "the school; null otherwise.")
+    @field(Ability.VIEW_ORGANISATION, description="A school's workflow and supervisor settings, for those who "
+           "may see the school; null otherwise.")
     async def site(self, info: strawberry.Info, school_id: strawberry.ID) -> Site | None:
-        row = await info.context.loaders.by_id(models.Organisation).load(ids.decode(school_id, "Organisation",
-                                                                                     "schoolId"))
-        if row is None or row.kind != models.OrganisationKind.SCHOOL or not policy.can(
-            info.context.principal, Ability.VIEW_ORGANISATION, row.id
-        ):
+        found = await targeted(info, Organisation, school_id, "schoolId")
+        if found is None or found.row.kind != models.OrganisationKind.SCHOOL:
             return None
-        return Site(school=Organisation.from_row(row))
+        school = await access.shown(info, Organisation, found.row)
+        return access.about(Site(school=school), found.subject)
 
-    @field(Ability.SIGNED_IN, description="A school's registration scopes the caller may see, with their phase: "
+    @field(Ability.VIEW_SCOPE, description="A school's registration scopes the caller may see, with their phase: "
            "all for Administrators and headteachers, their courses' for teachers, their learners' and group's "
            "for mentors.")
     async def registration_scopes(
@@ -187,9 +192,9 @@ class WorkflowQuery:
             term_id=ids.decode(term_id, "Term", "termId") if term_id else None, phase=phase,
             first=page_size(info, first), after=after,
         )
-        return connection(page, lambda rows: RegistrationScope.from_rows(info, rows))
+        return await access.connection(info, RegistrationScope, page, row_of=targets.scope_in_phase)
 
-    @field(Ability.SIGNED_IN, description="Attendance records the caller may see, newest first: learners and "
+    @field(Ability.VIEW_RECORD, description="Attendance records the caller may see, newest first: learners and "
            "parents only in phases that tick them, external systems only their school's in phases ticking them.")
     async def attendance_records(
         self, info: strawberry.Info, filter: RecordFilter | None = None, first: int | None = None,
@@ -197,14 +202,14 @@ class WorkflowQuery:
     ) -> Connection[AttendanceRecord]:
         return await _records(info, record_resolvers.attendance, filter, first, after, AttendanceRecord.from_rows)
 
-    @field(Ability.SIGNED_IN, description="Behaviour notes the caller may see, newest first, by the same rule.")
+    @field(Ability.VIEW_RECORD, description="Behaviour notes the caller may see, newest first, by the same rule.")
     async def behaviour_notes(
         self, info: strawberry.Info, filter: RecordFilter | None = None, first: int | None = None,
         after: str | None = None,
     ) -> Connection[BehaviourNote]:
         return await _records(info, record_resolvers.behaviour, filter, first, after, BehaviourNote.from_rows)
 
-    @field(Ability.SIGNED_IN, description="Assessments the caller may see, newest first, by the same rule.")
+    @field(Ability.VIEW_RECORD, description="Assessments the caller may see, newest first, by the same rule.")
     async def assessments(
         self, info: strawberry.Info, filter: RecordFilter | None = None, first: int | None = None,
         after: str | None = None,
@@ -215,149 +220,114 @@ class WorkflowQuery:
 # --- Mutations ---------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="A member of the school to make a mentor, or stop being one.")
 class MentorInput:
-    school_id: strawberry.ID
-    person_id: strawberry.ID = strawberry.field(description="A member of the school.")
+    school_id: strawberry.ID = ref("Organisation", description="The school.")
+    person_id: strawberry.ID = ref("Person", description="A staff member of the school.")
 
 
 @strawberry.input(description="Make a person headteacher of an organisation they are a member of.")
 class HeadteacherInput:
-    organisation_id: strawberry.ID
-    person_id: strawberry.ID
+    organisation_id: strawberry.ID = ref("Organisation", description="The organisation.")
+    person_id: strawberry.ID = ref("Person", description="A staff member of it.")
 
 
 @strawberry.input(description="Assign learners one by one, or every learner of whole courses at once.")
 class AssignLearnersInput:
-    school_id: strawberry.ID
-    mentor_id: strawberry.ID
-    learner_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    course_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="SchoolCourse ids.")
+    school_id: strawberry.ID = ref("Organisation", description="The school.")
+    mentor_id: strawberry.ID = ref("Person", description="One of the school's mentors.")
+    learner_ids: list[strawberry.ID] = ref("Person", default_factory=list, description="Learners of the school.")
+    course_ids: list[strawberry.ID] = ref("SchoolCourse", default_factory=list,
+                                          description="Courses whose learners are all assigned.")
 
 
-@strawberry.input
+@strawberry.input(description="Learners to take off a mentor.")
 class UnassignLearnersInput:
-    school_id: strawberry.ID
-    mentor_id: strawberry.ID
-    learner_ids: list[strawberry.ID]
+    school_id: strawberry.ID = ref("Organisation", description="The school.")
+    mentor_id: strawberry.ID = ref("Person", description="One of the school's mentors.")
+    learner_ids: list[strawberry.ID] = ref("Person", description="Learners assigned to them.")
 
 
-@strawberry.input
+@strawberry.input(description="The site's own names for its two supervisor roles.")
 class RenameSupervisorLabelsInput:
-    school_id: strawberry.ID
+    school_id: strawberry.ID = ref("Organisation", description="The school.")
     mentor_label: str = strawberry.field(description="Replaces 'Mentor'.")
     headteacher_label: str = strawberry.field(description="Replaces 'Headteacher'.")
 
 
-@strawberry.type
+@strawberry.type(description="A person's supervisor roles in an organisation, as they now are.")
 class SupervisorPayload:
     organisation: Organisation
     person: PersonRef
     is_mentor: bool
     is_headteacher: bool
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, found: tuple[models.Membership, models.Person]) -> Self:
+        membership, person = found
+        return cls(organisation=await access.node(info, Organisation, membership.organisation_id),
+                   person=PersonRef.from_row(person), is_mentor=membership.is_mentor,
+                   is_headteacher=membership.is_headteacher)
 
-@strawberry.type
+
+@strawberry.type(description="The mentor and the learners assigned or taken off.")
 class MentorLearnersPayload:
     mentor: PersonRef
     changed_learner_ids: list[strawberry.ID] = strawberry.field(description="The learners assigned or taken off.")
 
+    @classmethod
+    async def of(cls, info: strawberry.Info, found: tuple[models.Person, list[int]]) -> Self:
+        mentor, changed = found
+        return cls(mentor=PersonRef.from_row(mentor), changed_learner_ids=[ids.global_id("Person", i) for i in changed])
 
-@strawberry.type
+
+@strawberry.type(description="The site's labels as they now are.")
 class SupervisorLabelsPayload:
     labels: SupervisorLabels
 
-
-def _learners(found: tuple[models.Person, list[int]]) -> MentorLearnersPayload:
-    mentor, changed = found
-    return MentorLearnersPayload(mentor=PersonRef.from_row(mentor),
-                                 changed_learner_ids=[ids.global_id("Person", i) for i in changed])
-
-
-def _decode_all(values: list[str], type_name: str, field: str) -> list[int]:
-    return [ids.decode(v, type_name, field) for v in values]
-
-
-async def _role(info: strawberry.Info, change: Any, organisation_id: str, person_id: str, field: str) -> Any:
-    """Give or take a supervisor role, answering the person's roles in the organisation."""
-    async def work() -> Any:
-        membership, person = await change(
-            info.context, ids.decode(organisation_id, "Organisation", field), ids.decode(person_id, "Person", "personId")
-        )
-        organisation = await info.context.loaders.by_id(models.Organisation).load(membership.organisation_id)
-        return SupervisorPayload(
-            organisation=Organisation.from_row(organisation), person=PersonRef.from_row(person),
-            is_mentor=membership.is_mentor, is_headteacher=membership.is_headteacher,
-        )
-
-    return await attempt(work, lambda payload: payload)
+    @classmethod
+    async def of(cls, info: strawberry.Info, labels: supervisor_resolvers.Labels) -> Self:
+        return cls(labels=SupervisorLabels.from_labels(labels))
 
 
 @strawberry.type
 class SupervisorMutations:
-    @mutation(Ability.SIGNED_IN, description="Make a member of the school a mentor. Site administrators with "
-              "supervisor management only.")
-    async def add_mentor(self, info: strawberry.Info, input: MentorInput) -> errors.result("addMentor",
-                                                                                           SupervisorPayload):
-        return await _role(info, lambda ctx, o, p: supervisor_resolvers.add_mentor(ctx, school_id=o, person_id=p),
-                           input.school_id, input.person_id, "schoolId")
-
-    @mutation(Ability.SIGNED_IN, description="Stop a person being a mentor; their learners are unassigned. "
-              "Site administrators with supervisor management only.")
-    async def remove_mentor(self, info: strawberry.Info, input: MentorInput) -> errors.result("removeMentor",
-                                                                                              SupervisorPayload):
-        return await _role(info, lambda ctx, o, p: supervisor_resolvers.remove_mentor(ctx, school_id=o, person_id=p),
-                           input.school_id, input.person_id, "schoolId")
-
-    @mutation(Ability.SIGNED_IN, description="Make a person headteacher of an organisation. Only organisations "
-              "the person is a member of can be chosen. Administrators of the organisation only.")
-    async def add_headteacher(self, info: strawberry.Info, input: HeadteacherInput) -> errors.result(
-        "addHeadteacher", SupervisorPayload
-    ):
-        return await _role(
-            info, lambda ctx, o, p: supervisor_resolvers.add_headteacher(ctx, organisation_id=o, person_id=p),
-            input.organisation_id, input.person_id, "organisationId",
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Stop a person being headteacher of an organisation. "
-              "Administrators of the organisation only.")
-    async def remove_headteacher(self, info: strawberry.Info, input: HeadteacherInput) -> errors.result(
-        "removeHeadteacher", SupervisorPayload
-    ):
-        return await _role(
-            info, lambda ctx, o, p: supervisor_resolvers.remove_headteacher(ctx, organisation_id=o, person_id=p),
-            input.organisation_id, input.person_id, "organisationId",
-        )
-
-    @mutation(Ability.SIGNED_IN, description="Assign learners to a mentor (many to many). Site administrators "
-              "with supervisor management only.")
-    async def assign_learners(self, info: strawberry.Info, input: AssignLearnersInput) -> errors.result(
-        "assignLearners", MentorLearnersPayload
-    ):
-        return await attempt(lambda: supervisor_resolvers.assign_learners(
-            info.context, school_id=ids.decode(input.school_id, "Organisation", "schoolId"),
-            mentor_id=ids.decode(input.mentor_id, "Person", "mentorId"),
-            learner_ids=_decode_all(input.learner_ids, "Person", "learnerIds"),
-            course_ids=_decode_all(input.course_ids, "SchoolCourse", "courseIds"),
-        ), _learners)
-
-    @mutation(Ability.SIGNED_IN, description="Take learners off a mentor. Site administrators with supervisor "
-              "management only.")
-    async def unassign_learners(self, info: strawberry.Info, input: UnassignLearnersInput) -> errors.result(
-        "unassignLearners", MentorLearnersPayload
-    ):
-        return await attempt(lambda: supervisor_resolvers.unassign_learners(
-            info.context, school_id=ids.decode(input.school_id, "Organisation", "schoolId"),
-            mentor_id=ids.decode(input.mentor_id, "Person", "mentorId"),
-            learner_ids=_decode_all(input.learner_ids, "Person", "learnerIds"),
-        ), _learners)
-
-    @mutation(Ability.SIGNED_IN, description="Rename the site's 'Mentor' and 'Headteacher'. Site administrators "
-              "with supervisor management only.")
-    async def rename_supervisor_labels(self, info: strawberry.Info, input: RenameSupervisorLabelsInput) -> (
-        errors.result("renameSupervisorLabels", SupervisorLabelsPayload)
-    ):
-        return await attempt(lambda: supervisor_resolvers.rename_labels(
-            info.context, school_id=ids.decode(input.school_id, "Organisation", "schoolId"),
-            mentor=input.mentor_label, headteacher=input.headteacher_label,
-        ), lambda labels: SupervisorLabelsPayload(labels=SupervisorLabels.from_labels(labels)))
+    add_mentor = mutation(
+        "addMentor", MentorInput, SupervisorPayload, ability=Ability.MANAGE_SUPERVISORS, target=Organisation,
+        use=supervisor_resolvers.add_mentor,
+        description="Make a member of the school a mentor. Site administrators with supervisor management only.",
+    )
+    remove_mentor = mutation(
+        "removeMentor", MentorInput, SupervisorPayload, ability=Ability.MANAGE_SUPERVISORS, target=Organisation,
+        use=supervisor_resolvers.remove_mentor,
+        description="Stop a person being a mentor; their learners are unassigned. Site administrators with "
+        "supervisor management only.",
+    )
+    add_headteacher = mutation(
+        "addHeadteacher", HeadteacherInput, SupervisorPayload, ability=Ability.MANAGE_SUPERVISORS,
+        target=Organisation, use=supervisor_resolvers.add_headteacher,
+        description="Make a person headteacher of an organisation. Only organisations the person is a member of "
+        "can be chosen. Administrators of the organisation only.",
+    )
+    remove_headteacher = mutation(
+        "removeHeadteacher", HeadteacherInput, SupervisorPayload, ability=Ability.MANAGE_SUPERVISORS,
+        target=Organisation, use=supervisor_resolvers.remove_headteacher,
+        description="Stop a person being headteacher of an organisation. Administrators of the organisation only.",
+    )
+    assign_learners = mutation(
+        "assignLearners", AssignLearnersInput, MentorLearnersPayload, ability=Ability.MANAGE_SUPERVISORS,
+        target=Organisation, use=supervisor_resolvers.assign_learners,
+        description="Assign learners to a mentor (many to many). Site administrators with supervisor management "
+        "only.",
+    )
+    unassign_learners = mutation(
+        "unassignLearners", UnassignLearnersInput, MentorLearnersPayload, ability=Ability.MANAGE_SUPERVISORS,
+        target=Organisation, use=supervisor_resolvers.unassign_learners,
+        description="Take learners off a mentor. Site administrators with supervisor management only.",
+    )
+    rename_supervisor_labels = mutation(
+        "renameSupervisorLabels", RenameSupervisorLabelsInput, SupervisorLabelsPayload,
+        ability=Ability.MANAGE_SUPERVISORS, target=Organisation, use=supervisor_resolvers.rename_labels,
+        description="Rename the site's 'Mentor' and 'Headteacher'. Site administrators with supervisor management "
+        "only.",
+    )

@@ -11,38 +11,22 @@ from permissions import policy
 from permissions.policy import Ability
 from resolvers import trust_analytics
 from resolvers import trusts as trust_resolvers
-from schema import errors, ids
+from schema import access, ids
 from schema.connection import Connection, connection, page_size
-from schema.mutations import attempt
-from schema.nodes import Course, Organisation
-from schema.permission import mutation
+from schema.ids import ref
+from schema.mutation import mutation
+from schema.nodes import Course, Organisation, TrustGrant, TrustListing
+from schema.permission import field
 
 ProgressStatus = strawberry.enum(trust_resolvers.ProgressStatus)
 ProgressDimension = strawberry.enum(trust_analytics.Dimension, name="ProgressDimension")
-
-
-@strawberry.type(description="A trust as listed for schools choosing theirs.")
-class TrustListing:
-    id: strawberry.ID = strawberry.field(description="The trust's Organisation id: pass it to grantTrustAccess.")
-    name: str
-    designation: str | None
-
-    @classmethod
-    def from_row(cls, row: models.Organisation) -> Self:
-        return cls(id=ids.global_id("Organisation", row.id), name=row.name, designation=row.designation)
-
-
-@strawberry.type(description="The trust a school has chosen as its Multi Academy Trust.")
-class TrustGrant:
-    trust: TrustListing
-    granted_at: datetime
 
 
 @strawberry.type(description="One course enrolment of a granting school, as its trust sees it.")
 class SchoolEnrolment:
     person_name: str
     person_email: str
-    course: Course
+    course: Course = field(Ability.VIEW_CATALOGUE, description="The course.")
     status: ProgressStatus
     progress_percent: int
     seconds_spent: int
@@ -50,15 +34,15 @@ class SchoolEnrolment:
     completed_at: datetime | None
 
     @classmethod
-    def from_rows(cls, rows: Any) -> Self:
+    def from_rows(cls, rows: Any, course: Course) -> Self:
         """From the page's own join: no further lookups per enrolment."""
-        enrolment, person, course = rows
+        enrolment, person, _ = rows
         status = (
             ProgressStatus.COMPLETED if enrolment.completed_at
             else ProgressStatus.IN_PROGRESS if enrolment.progress_percent else ProgressStatus.NOT_STARTED
         )
         return cls(
-            person_name=person.display_name, person_email=person.email, course=Course.from_row(course),
+            person_name=person.display_name, person_email=person.email, course=course,
             status=status, progress_percent=enrolment.progress_percent, seconds_spent=enrolment.seconds_spent,
             started_at=enrolment.started_at, completed_at=enrolment.completed_at,
         )
@@ -93,20 +77,21 @@ class SchoolProgressFilter:
 @strawberry.type(description="A trust: an organisation of kind TRUST. Only a trust designated 'Academies' "
                  "sees progress, only its Administrators see it, and only of schools that granted it.")
 class Trust:
-    organisation: Organisation
+    organisation: Organisation = field(Ability.VIEW_ORGANISATION, description="The trust itself.")
 
     @strawberry.field(description="True when the designation lets the trust see school progress.")
     def is_academies(self) -> bool:
         return self.organisation.designation == models.ACADEMIES
 
-    @strawberry.field(description="Schools that granted this trust access; empty unless the caller may see "
-                      "their progress.")
+    @field(Ability.VIEW_TRUST_PROGRESS, description="Schools that granted this trust access; empty unless the "
+           "caller may see their progress.")
     async def granting_schools(self, info: strawberry.Info) -> list[Organisation]:
         school_ids = policy.granting_schools(info.context.principal, self.organisation.id)
-        rows = await info.context.loaders.by_id(models.Organisation).load_many(school_ids)
-        return sorted((Organisation.from_row(r) for r in rows if r), key=lambda o: (o.name, o.id))
+        found = await access.nodes(info, Organisation, school_ids)
+        return sorted((o for o in found if o), key=lambda o: (o.name, o.id))
 
-    @strawberry.field(description="Every course enrolment of one granting school, with its progress.")
+    @field(Ability.VIEW_TRUST_PROGRESS, description="Every course enrolment of one granting school, with its "
+           "progress.")
     async def school_progress(
         self,
         info: strawberry.Info,
@@ -123,10 +108,11 @@ class Trust:
             first=page_size(info, first),
             after=after,
         )
-        return connection(page, SchoolEnrolment.from_rows)
+        courses = await access.rows(info, Course, [row[2] for row in page.items])
+        return connection(page, lambda row: SchoolEnrolment.from_rows(row, courses.pop(0)))
 
-    @strawberry.field(description="One aggregate over the granting schools (or the chosen ones), grouped by "
-                      "the dimensions asked for, in a single SQL statement.")
+    @field(Ability.VIEW_TRUST_PROGRESS, description="One aggregate over the granting schools (or the chosen "
+           "ones), grouped by the dimensions asked for, in a single SQL statement.")
     async def progress_summary(
         self,
         info: strawberry.Info,
@@ -159,26 +145,27 @@ class ProgressSummaryRow:
     completion_rate: float = strawberry.field(description="completed / enrolments, from 0 to 1.")
     mean_seconds_spent: float | None
     median_seconds_spent: float | None
-    school: Organisation | None = strawberry.field(description="For SCHOOL.")
-    course: Course | None = strawberry.field(description="For COURSE.")
+    school: Organisation | None = field(Ability.VIEW_ORGANISATION, description="For SCHOOL.")
+    course: Course | None = field(Ability.VIEW_CATALOGUE, description="For COURSE.")
     staff_group: "StaffGroupRef | None" = strawberry.field(description="For STAFF_GROUP.")
 
 
 async def summary_rows(info: strawberry.Info, rows: list[trust_analytics.SummaryRow]) -> list[ProgressSummaryRow]:
     """The rows with their schools, courses and groups, fetched in one batch each rather
     than awaited row by row."""
-    loaders = info.context.loaders
-    schools = await loaders.rows(models.Organisation, (r.school_id for r in rows))
-    courses = await loaders.rows(models.Course, (r.course_id for r in rows))
-    groups = await loaders.rows(models.StaffGroup, (r.staff_group_id for r in rows))
+    found_schools = await access.nodes(info, Organisation, [r.school_id for r in rows])
+    found_courses = await access.nodes(info, Course, [r.course_id for r in rows])
+    schools = {s.id: s for s in found_schools if s is not None}
+    courses = {c.id: c for c in found_courses if c is not None}
+    groups = await info.context.loaders.rows(models.StaffGroup, (r.staff_group_id for r in rows))
     return [
         ProgressSummaryRow(
             month_completed=r.month_completed, status=ProgressStatus(r.status) if r.status else None,
             enrolments=r.enrolments, completed=r.completed, in_progress=r.in_progress, not_started=r.not_started,
             overdue=r.overdue, completion_rate=r.completion_rate, mean_seconds_spent=r.mean_seconds,
             median_seconds_spent=r.median_seconds,
-            school=Organisation.from_row(schools[r.school_id]) if r.school_id is not None else None,
-            course=Course.from_row(courses[r.course_id]) if r.course_id is not None else None,
+            school=schools.get(r.school_id) if r.school_id is not None else None,
+            course=courses.get(r.course_id) if r.course_id is not None else None,
             staff_group=StaffGroupRef(id=ids.global_id("StaffGroup", r.staff_group_id),
                                       name=groups[r.staff_group_id].name) if r.staff_group_id is not None else None,
         )
@@ -192,60 +179,43 @@ class StaffGroupRef:
     name: str
 
 
-async def trust_view(info: strawberry.Info, trust_id: int) -> Trust | None:
-    """The Trust view of an organisation the caller may see, if it is a trust."""
-    row = await trust_resolvers.find_trust(info.context, trust_id)
-    return Trust(organisation=Organisation.from_row(row)) if row else None
-
-
 @strawberry.input(description="Choose the school's Multi Academy Trust; it replaces any earlier choice.")
 class GrantTrustAccessInput:
-    school_id: strawberry.ID
-    trust_id: strawberry.ID = strawberry.field(description="From trustDirectory.")
+    school_id: strawberry.ID = ref("Organisation", acted_on=True, description="The school.")
+    trust_id: strawberry.ID = ref("Organisation", description="The trust, from trustDirectory.")
 
 
-@strawberry.input
+@strawberry.input(description="The school whose trust loses access.")
 class WithdrawTrustAccessInput:
-    school_id: strawberry.ID
+    school_id: strawberry.ID = ref("Organisation", description="The school.")
 
 
-@strawberry.type
+@strawberry.type(description="The school and the trust it now grants, if any.")
 class TrustGrantPayload:
     school: Organisation
-    trust_grant: TrustGrant | None
+    trust_grant: TrustGrant | None = field(Ability.GRANT_TRUST, description="Null once withdrawn.")
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, result: Any) -> Self:
+        """From a grant made, or from the school whose grant was withdrawn."""
+        if isinstance(result, models.TrustGrant):
+            school = await access.node(info, Organisation, result.school_id)
+            trust = await info.context.loaders.by_id(models.Organisation).load(result.trust_id)
+            grant = TrustGrant(trust=TrustListing.from_row(trust), granted_at=result.granted_at)
+            return cls(school=school, trust_grant=access.about(grant, access.subject_of(school)))
+        return cls(school=await access.shown(info, Organisation, result), trust_grant=None)
 
 
 @strawberry.type
 class TrustMutations:
-    @mutation(Ability.SIGNED_IN, description="Grant a trust access to the school's course progress. The "
-              "school's Administrators only.")
-    async def grant_trust_access(
-        self, info: strawberry.Info, input: GrantTrustAccessInput
-    ) -> errors.result("grantTrustAccess", TrustGrantPayload):
-        async def work() -> Any:
-            school_id = ids.decode(input.school_id, "Organisation", "schoolId")
-            grant = await trust_resolvers.grant(
-                info.context, school_id=school_id, trust_id=ids.decode(input.trust_id, "Organisation", "trustId")
-            )
-            school = await info.context.loaders.by_id(models.Organisation).load(school_id)
-            trust = await info.context.loaders.by_id(models.Organisation).load(grant.trust_id)
-            return TrustGrantPayload(
-                school=Organisation.from_row(school),
-                trust_grant=TrustGrant(trust=TrustListing.from_row(trust), granted_at=grant.granted_at),
-            )
-
-        return await attempt(work, lambda payload: payload)
-
-    @mutation(Ability.SIGNED_IN, description="Withdraw the trust's access; it ends on the trust's next "
-              "request. The school's Administrators only.")
-    async def withdraw_trust_access(
-        self, info: strawberry.Info, input: WithdrawTrustAccessInput
-    ) -> errors.result("withdrawTrustAccess", TrustGrantPayload):
-        async def work() -> Any:
-            school = await trust_resolvers.withdraw(
-                info.context, school_id=ids.decode(input.school_id, "Organisation", "schoolId")
-            )
-            return TrustGrantPayload(school=Organisation.from_row(school), trust_grant=None)
-
-        return await attempt(work, lambda payload: payload)
-
+    grant_trust_access = mutation(
+        "grantTrustAccess", GrantTrustAccessInput, TrustGrantPayload, ability=Ability.GRANT_TRUST,
+        target=Organisation, use=trust_resolvers.grant,
+        description="Grant a trust access to the school's course progress. The school's Administrators only.",
+    )
+    withdraw_trust_access = mutation(
+        "withdrawTrustAccess", WithdrawTrustAccessInput, TrustGrantPayload, ability=Ability.GRANT_TRUST,
+        target=Organisation, use=trust_resolvers.withdraw,
+        description="Withdraw the trust's access; it ends on the trust's next request. The school's "
+        "Administrators only.",
+    )

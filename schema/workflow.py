@@ -2,17 +2,23 @@
 mutations that configure phases and move scopes on."""
 
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import strawberry
+from sqlmodel import SQLModel
+from strawberry import relay
 
 from domain import models, workflow
 from permissions import policy
-from permissions.policy import Ability
+from permissions.policy import Ability, Subject
 from resolvers import workflow as workflow_resolvers
-from schema import errors, ids
-from schema.mutations import attempt
-from schema.permission import mutation
+from resolvers.targets import ScopeInPhase
+from schema import access, ids
+from schema.access import SecuredNode
+from schema.ids import ref
+from schema.mutation import mutation
+from schema.nodes import Organisation
+from schema.permission import field
 
 InformationArea = strawberry.enum(workflow.Area, name="InformationArea",
                                   description="Attendance, behaviour or assessment: each has its own phases.")
@@ -32,25 +38,31 @@ class PersonRef:
 
 
 @strawberry.type(description="A named period of a school's year (school-local dates, both included).")
-class Term:
-    id: strawberry.ID
+class Term(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_ORGANISATION
+    model: ClassVar[type[SQLModel]] = models.Term
+
+    id: relay.NodeID[int]
     name: str
     starts_on: date
     ends_on: date
 
     @classmethod
-    def from_row(cls, row: models.Term) -> Self:
-        return cls(id=ids.global_id("Term", row.id), name=row.name, starts_on=row.starts_on, ends_on=row.ends_on)
+    def _from_row(cls, row: models.Term) -> Self:
+        return cls(id=row.id, name=row.name, starts_on=row.starts_on, ends_on=row.ends_on)
 
 
 @strawberry.type(description="A course a school teaches its learners.")
-class SchoolCourse:
-    id: strawberry.ID
+class SchoolCourse(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_ORGANISATION
+    model: ClassVar[type[SQLModel]] = models.SchoolCourse
+
+    id: relay.NodeID[int]
     title: str
 
     @classmethod
-    def from_row(cls, row: models.SchoolCourse) -> Self:
-        return cls(id=ids.global_id("SchoolCourse", row.id), title=row.title)
+    def _from_row(cls, row: models.SchoolCourse) -> Self:
+        return cls(id=row.id, title=row.title)
 
 
 @strawberry.type(description="One phase of an area's workflow: who sees the area's records while a "
@@ -77,95 +89,95 @@ class WorkflowPhase:
 @strawberry.type(description="A school's ordered phases for one information area.")
 class Workflow:
     area: InformationArea
-    phases: list[WorkflowPhase]
+    phases: list[WorkflowPhase] = field(Ability.VIEW_ORGANISATION, description="In order.")
 
 
 @strawberry.type(description="Where one set of records is in its workflow: a course's records of an area "
                  "for a term, or (for behaviour) a mentor's group's.")
-class RegistrationScope:
-    id: strawberry.ID
+class RegistrationScope(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_SCOPE
+    model: ClassVar[type[SQLModel]] = models.RegistrationScope
+
+    id: relay.NodeID[int]
     area: InformationArea
-    term: Term
-    course: SchoolCourse | None
     mentor: PersonRef | None = strawberry.field(description="The mentor whose group this is, for behaviour.")
     phase: WorkflowPhase
     updated_at: datetime
-    viewer_can_move_on: bool = strawberry.field(description="Whether the caller is the role responsible for "
-                                                "the current phase.")
+    source: strawberry.Private[ScopeInPhase]
 
     @classmethod
-    def from_rows(cls, info: strawberry.Info, rows: Any) -> Self:
-        scope, phase, term, course, mentor, teaches, mentors = rows
+    def _from_row(cls, row: ScopeInPhase) -> Self:
         return cls(
-            id=ids.global_id("RegistrationScope", scope.id), area=workflow.Area(scope.area),
-            term=Term.from_row(term), course=SchoolCourse.from_row(course) if course else None,
-            mentor=PersonRef.from_row(mentor) if mentor else None, phase=WorkflowPhase.from_row(phase),
-            updated_at=scope.updated_at,
-            viewer_can_move_on=policy.can_move_on(
-                info.context.principal, workflow.Role(phase.responsible) if phase.responsible else None,
-                scope.organisation_id, teaches=bool(teaches), mentors=bool(mentors),
-            ),
+            id=row.scope.id, area=workflow.Area(row.scope.area),
+            mentor=PersonRef.from_row(row.mentor) if row.mentor else None, phase=WorkflowPhase.from_row(row.phase),
+            updated_at=row.scope.updated_at, source=row,
         )
+
+    @field(Ability.VIEW_ORGANISATION, description="The term it is for.")
+    def term(self, info: strawberry.Info) -> Term | None:
+        return access.local(info, Term, self.source.term)
+
+    @field(Ability.VIEW_ORGANISATION, description="The course whose records these are, except for behaviour.")
+    def course(self, info: strawberry.Info) -> SchoolCourse | None:
+        return access.local(info, SchoolCourse, self.source.course)
+
+    @strawberry.field(description="Whether the caller is the role responsible for the current phase.")
+    def viewer_can_move_on(self, info: strawberry.Info) -> bool:
+        return policy.can_on(info.context.principal, Ability.MOVE_ON, access.subject_of(self) or Subject())
 
 
 @strawberry.input(description="Set who sees an area's records in one phase and who moves it on.")
 class ConfigureWorkflowPhaseInput:
-    school_id: strawberry.ID
-    area: InformationArea
-    phase: PhaseKind
-    learner: bool = False
-    parent: bool = False
-    external_systems: bool = False
+    school_id: strawberry.ID = ref("Organisation", description="The school.")
+    area: InformationArea = strawberry.field(description="Attendance, behaviour or assessment.")
+    phase: PhaseKind = strawberry.field(description="One of the area's phases.")
+    learner: bool = strawberry.field(default=False, description="Learners see their own records in it.")
+    parent: bool = strawberry.field(default=False, description="Parents see their children's records in it.")
+    external_systems: bool = strawberry.field(default=False, description="The school's external systems see them.")
     responsible: ResponsibleRole | None = strawberry.field(default=None, description="Required except for "
                                                            "COMPLETED, which has none.")
 
 
-@strawberry.type
+@strawberry.type(description="The phase as it now is.")
 class WorkflowPhasePayload:
     area: InformationArea
     phase: WorkflowPhase
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, row: Any) -> Self:
+        return cls(area=workflow.Area(row.area), phase=WorkflowPhase.from_row(row))
 
 
 @strawberry.input(description="Move a registration scope on: the teacher submits to the mentor, the mentor "
                   "submits, the headteacher completes.")
 class AdvanceRegistrationInput:
-    scope_id: strawberry.ID
+    scope_id: strawberry.ID = ref("RegistrationScope", description="The scope.")
     from_phase: PhaseKind = strawberry.field(description="The phase the scope is in now; any other is refused "
                                              "and nothing changes.")
 
 
-@strawberry.type
+@strawberry.type(description="The scope as it now is.")
 class RegistrationScopePayload:
     registration_scope: RegistrationScope
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, moved: models.RegistrationScope) -> Self:
+        scope = await access.node(info, RegistrationScope, moved.id)
+        if scope is None:
+            raise RuntimeError("the policy lets the caller move a scope on but not see it")
+        return cls(registration_scope=scope)
 
 
 @strawberry.type
 class WorkflowMutations:
-    @mutation(Ability.SIGNED_IN, description="Configure one phase of a school's workflow. The school's "
-              "Administrators only.")
-    async def configure_workflow_phase(
-        self, info: strawberry.Info, input: ConfigureWorkflowPhaseInput
-    ) -> errors.result("configureWorkflowPhase", WorkflowPhasePayload):
-        async def work() -> Any:
-            return await workflow_resolvers.configure_phase(
-                info.context, school_id=ids.decode(input.school_id, "Organisation", "schoolId"), area=input.area,
-                kind=input.phase, learner=input.learner, parent=input.parent,
-                external_systems=input.external_systems, responsible=input.responsible,
-            )
-
-        return await attempt(work, lambda row: WorkflowPhasePayload(area=workflow.Area(row.area),
-                                                                    phase=WorkflowPhase.from_row(row)))
-
-    @mutation(Ability.SIGNED_IN, description="Move a registration scope to its next phase. Only the role "
-              "responsible for the current phase may.")
-    async def advance_registration(
-        self, info: strawberry.Info, input: AdvanceRegistrationInput
-    ) -> errors.result("advanceRegistration", RegistrationScopePayload):
-        async def work() -> Any:
-            return await workflow_resolvers.advance(
-                info.context, scope_id=ids.decode(input.scope_id, "RegistrationScope", "scopeId"),
-                from_phase=input.from_phase,
-            )
-
-        return await attempt(work, lambda rows: RegistrationScopePayload(
-            registration_scope=RegistrationScope.from_rows(info, rows)))
+    configure_workflow_phase = mutation(
+        "configureWorkflowPhase", ConfigureWorkflowPhaseInput, WorkflowPhasePayload,
+        ability=Ability.CONFIGURE_WORKFLOW, target=Organisation, use=workflow_resolvers.configure_phase,
+        description="Configure one phase of a school's workflow. The school's Administrators only.",
+    )
+    advance_registration = mutation(
+        "advanceRegistration", AdvanceRegistrationInput, RegistrationScopePayload, ability=Ability.MOVE_ON,
+        target=RegistrationScope, lock=True, use=workflow_resolvers.advance,
+        description="Move a registration scope to its next phase. Only the role responsible for the current phase "
+        "may.",
+    )

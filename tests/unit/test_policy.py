@@ -5,11 +5,11 @@ seeds, not from the policy's code. Deny by default: a cell not listed is a refus
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, column, create_engine, insert, select
 
-from domain.errors import ErrorCode, Forbidden
+from domain.errors import ErrorCode, Forbidden, NotFound
 from domain.models import MembershipRole
 from permissions import policy
-from permissions.policy import Ability, Scope
-from permissions.principal import ANONYMOUS, Principal
+from permissions.policy import Ability, Scope, Subject
+from permissions.principal import ANONYMOUS, Principal, is_full_administrator
 
 A = Ability
 ADMIN, MEMBER = MembershipRole.ADMINISTRATOR, MembershipRole.MEMBER
@@ -162,13 +162,14 @@ def test_an_empty_scope_matches_no_row_and_everything_matches_every_row() -> Non
     ],
 )
 def test_people_are_seen_through_a_members_list_one_may_see(who: str, organisations: list[int], sees: bool) -> None:
-    assert policy.can_see_person(PRINCIPALS[who], 999, organisations) is sees
+    subject = Subject(person_id=999, organisations=frozenset(organisations))
+    assert policy.can_on(PRINCIPALS[who], A.VIEW_PERSON, subject) is sees
 
 
 @pytest.mark.parametrize("who", [w for w in PRINCIPALS if PRINCIPALS[w].person_id is not None])
 def test_a_person_always_sees_themself(who: str) -> None:
     principal = PRINCIPALS[who]
-    assert policy.can_see_person(principal, principal.person_id, []) is True
+    assert policy.can_on(principal, A.VIEW_PERSON, Subject(person_id=principal.person_id)) is True
 
 
 @pytest.mark.parametrize(
@@ -185,7 +186,7 @@ def test_a_person_always_sees_themself(who: str) -> None:
 def test_seats_are_seen_by_their_holder_and_those_who_see_the_licences_seats(
     who: str, holder: int, organisation: int, sees: bool
 ) -> None:
-    assert policy.can_see_seat(PRINCIPALS[who], holder, organisation) is sees
+    assert policy.can_on(PRINCIPALS[who], A.VIEW_SEAT, Subject(organisation_id=organisation, person_id=holder)) is sees
 
 
 @pytest.mark.parametrize(
@@ -201,7 +202,8 @@ def test_seats_are_seen_by_their_holder_and_those_who_see_the_licences_seats(
 )
 def test_audit_events_are_seen_as_the_audit_clause_says(who: str, organisation: int | None, group: int | None,
                                                          sees: bool) -> None:
-    assert policy.can_see_audit_event(PRINCIPALS[who], organisation, group) is sees
+    subject = Subject(organisation_id=organisation, group_id=group)
+    assert policy.can_on(PRINCIPALS[who], A.VIEW_AUDIT_EVENT, subject) is sees
 
 
 # --- Group abilities ------------------------------------------------------------------
@@ -244,15 +246,36 @@ def test_can_on_group(who: str, ability: Ability) -> None:
 
 
 @pytest.mark.parametrize(("who", "ability"), [(w, a) for w in PRINCIPALS for a in GROUP_LEVEL])
-def test_authorize_on_group_raises_forbidden_exactly_when_can_on_group_is_false(who: str, ability: Ability) -> None:
+def test_can_on_a_group_is_can_on_group(who: str, ability: Ability) -> None:
+    """The one object check asks a group's facts exactly as the group table says."""
+    principal = PRINCIPALS[who]
+    decided = {g: policy.can_on(principal, ability, Subject(organisation_id=org, group_id=g))
+               for g, org in GROUPS.items()}
+    assert decided == {g: ability in GROUP_EXPECTED[who][g] for g in GROUPS}
+
+
+@pytest.mark.parametrize(("who", "ability"), [(w, a) for w in PRINCIPALS for a in sorted(GROUP_ABILITIES - {A.VIEW_GROUP})])
+def test_a_refusal_is_not_found_unless_the_caller_may_see_the_object(who: str, ability: Ability) -> None:
+    """authorize_on: acting is allowed exactly when can_on allows it; otherwise FORBIDDEN if
+    the caller may see the object, and NOT_FOUND (as for an id that never existed) if not."""
     principal = PRINCIPALS[who]
     for group, org in GROUPS.items():
+        subject = Subject(organisation_id=org, group_id=group)
         if ability in GROUP_EXPECTED[who][group]:
-            assert policy.authorize_on_group(principal, ability, group, org) is None
-        else:
-            with pytest.raises(Forbidden) as refused:
-                policy.authorize_on_group(principal, ability, group, org)
-            assert refused.value.code == ErrorCode.FORBIDDEN
+            assert policy.authorize_on(principal, subject, read=A.VIEW_GROUP, act=ability, field="groupId") is None
+            continue
+        with pytest.raises((Forbidden, NotFound)) as refused:
+            policy.authorize_on(principal, subject, read=A.VIEW_GROUP, act=ability, field="groupId")
+        sees = A.VIEW_GROUP in GROUP_EXPECTED[who][group]
+        assert refused.value.code == (ErrorCode.FORBIDDEN if sees else ErrorCode.NOT_FOUND)
+        if not sees:
+            assert refused.value.field == "groupId"
+
+
+def test_nothing_at_all_is_not_found_for_everyone() -> None:
+    for principal in PRINCIPALS.values():
+        with pytest.raises(NotFound):
+            policy.authorize_on(principal, None, read=A.VIEW_GROUP, act=A.VIEW_GROUP, field="groupId")
 
 
 @pytest.mark.parametrize("ability", GROUP_LEVEL)
@@ -276,7 +299,7 @@ def test_a_delegation_grants_no_school_wide_ability_through_its_group(ability: A
 )
 def test_only_a_school_administrator_is_a_full_administrator(role: str, full: bool) -> None:
     """Full administrators cannot be delegates: this decides who counts as one."""
-    assert policy.is_full_administrator(role) is full
+    assert is_full_administrator(role) is full
 
 
 # --- Learning paths -------------------------------------------------------------------
@@ -303,8 +326,9 @@ def test_only_a_school_administrator_is_a_full_administrator(role: str, full: bo
         ("anonymous", 4, 1, [7, 8], False),
     ],
 )
-def test_can_view_path(who: str, person: int, organisation: int, group_ids: list[int], sees: bool) -> None:
-    assert policy.can_view_path(PRINCIPALS[who], person, organisation, group_ids) is sees
+def test_a_path_is_seen_by_its_owner_the_schools_administrators_and_its_groups_delegates(who: str, person: int, organisation: int, group_ids: list[int], sees: bool) -> None:
+    subject = Subject(organisation_id=organisation, person_id=person, groups=frozenset(group_ids))
+    assert policy.can_on(PRINCIPALS[who], A.VIEW_PATH, subject) is sees
 
 
 # --- The same decisions in SQL --------------------------------------------------------
@@ -433,9 +457,9 @@ def test_only_the_responsible_role_moves_a_phase_on(responsible: Role | None, wh
     principal, teaches, mentors = ACTORS[who]
     allowed = policy.can_move_on(principal, responsible, 1, teaches=teaches, mentors=mentors)
     assert allowed is (who in MOVERS[responsible])
-    if not allowed:
-        with pytest.raises(Forbidden):
-            policy.authorize_move_on(principal, responsible, 1, teaches=teaches, mentors=mentors)
+    # The mutation's declared ability asks the same question of the scope's facts.
+    subject = Subject(organisation_id=1, teaches=teaches, mentors=mentors, responsible=responsible)
+    assert policy.can_on(principal, A.MOVE_ON, subject) is allowed
 
 
 EDITORS = {

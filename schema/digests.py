@@ -1,0 +1,99 @@
+"""Email digests as the API shows them: a school's notification settings, and each digest
+with its lines (the caller's own, a school's delivery log, platform support's failures)."""
+
+from datetime import date, datetime
+from typing import ClassVar, Self
+
+import strawberry
+from sqlmodel import SQLModel
+from strawberry import relay
+
+from domain import models
+from domain.notifications import DeliveryStatus, NotificationKind
+from permissions.policy import Ability
+from schema.access import SecuredNode
+from schema.permission import field
+
+NotificationKindEnum = strawberry.enum(NotificationKind, name="NotificationKind", description=(
+    "ASSIGNED: targets assigned or updated; REMOVED: all targets removed; DUE_SOON, DUE_TODAY and OVERDUE: "
+    "reminders judged by the effective due date."
+))
+DeliveryStatusEnum = strawberry.enum(DeliveryStatus, name="DeliveryStatus", description=(
+    "PENDING: planned, waiting for a worker; SENDING: being sent; SENT; RETRYING: the mail server failed and a "
+    "retry is scheduled; FAILED: retries exhausted (platform support can retry it)."
+))
+
+
+@strawberry.type(description="A school's email notification settings. Days are the school's local days.")
+class NotificationSettings:
+    due_soon_days: int = strawberry.field(description="'Due soon' reminders start this many days before.")
+    overdue_days: int = strawberry.field(description="'Overdue' reminders go this many days after the date.")
+    send_hour: int = strawberry.field(description="The local hour (0-23) at which the day's digest goes out.")
+    time_zone: str
+    assigned: bool = strawberry.field(description="Tell staff when targets are assigned or updated.")
+    removed: bool = strawberry.field(description="Tell staff when all their targets are removed.")
+    due_soon: bool
+    due_today: bool
+    overdue: bool
+
+    @classmethod
+    def from_row(cls, row: models.NotificationSettings, time_zone: str) -> Self:
+        return cls(
+            due_soon_days=row.due_soon_days, overdue_days=row.overdue_days, send_hour=row.send_hour,
+            time_zone=time_zone, assigned=row.assigned, removed=row.removed, due_soon=row.due_soon,
+            due_today=row.due_today, overdue=row.overdue,
+        )
+
+
+@strawberry.type(description="One line of a digest, as it was sent.")
+class NotificationLine:
+    kind: NotificationKindEnum
+    course_title: str | None
+    list_names: str | None = strawberry.field(description="The target lists the course came from.")
+    due_on: date | None = strawberry.field(description="The effective due date, a school-local date.")
+
+
+@strawberry.type(description="One day's digest to one person: at most one per person per school-local day.")
+class NotificationDelivery(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_DELIVERY
+    model: ClassVar[type[SQLModel]] = models.NotificationDelivery
+
+    id: relay.NodeID[int]
+    local_date: date
+    status: DeliveryStatusEnum
+    attempts: int
+    sent_at: datetime | None
+    row: strawberry.Private[models.NotificationDelivery]
+
+    @classmethod
+    def _from_row(cls, row: models.NotificationDelivery) -> Self:
+        return cls(id=row.id, row=row, local_date=row.local_date, status=DeliveryStatus(row.status),
+                   attempts=row.attempts, sent_at=row.sent_at)
+
+    @strawberry.field(description="Who it is for.")
+    async def person_name(self, info: strawberry.Info) -> str:
+        return (await info.context.loaders.by_id(models.Person).load(self.row.person_id)).display_name
+
+    @strawberry.field(description="Their address.")
+    async def person_email(self, info: strawberry.Info) -> str:
+        return (await info.context.loaders.by_id(models.Person).load(self.row.person_id)).email
+
+    @strawberry.field(description="The school it is from.")
+    async def school_name(self, info: strawberry.Info) -> str:
+        return (await info.context.loaders.by_id(models.Organisation).load(self.row.organisation_id)).name
+
+    @strawberry.field(description="The last mail server error, while retrying or failed.")
+    def last_error(self) -> str | None:
+        return self.row.last_error if self.row.status != DeliveryStatus.SENT else None
+
+    @field(Ability.VIEW_DELIVERY, description="Everything the digest says.")
+    async def lines(self, info: strawberry.Info) -> list[NotificationLine]:
+        items = await info.context.loaders.lines_of_delivery.load(self.row.id)
+        return [NotificationLine(kind=NotificationKind(i.kind), course_title=i.course_title,
+                                 list_names=i.list_names, due_on=i.due_on) for i in items]
+
+    @strawberry.field(description="The kinds of news it holds.")
+    async def kinds(self, info: strawberry.Info) -> list[NotificationKindEnum]:
+        items = await info.context.loaders.lines_of_delivery.load(self.row.id)
+        present = {i.kind for i in items}
+        return [kind for kind in NotificationKind if kind in present]

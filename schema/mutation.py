@@ -1,0 +1,135 @@
+"""The one way a mutation is written: its input, its ability, the object it acts on, its
+use case and its payload, and nothing else.
+
+    deactivate_seat = mutation(
+        "deactivateSeat", SeatInput, SeatPayload, ability=Ability.MANAGE_SEATS, target=Seat,
+        use=licences.deactivate_seat, description="...",
+    )
+
+What runs, in this order, in one transaction (resolvers/unit_of_work.py):
+1. the target's id (the input field that refers to the `target` type) is decoded;
+2. the target is read with its facts and the policy decides (resolvers/targets.py):
+   NOT_FOUND when the caller may not see it, exactly as for an id that never existed;
+   FORBIDDEN when they may see it but not do `ability` to it. A mutation with no
+   target needs `ability` itself (platform support's, say);
+3. only then is the rest of the input decoded and handed to the use case, which checks
+   its content (VALIDATION naming the field), changes what it changes and writes the
+   audit event; a use case that writes none fails, and nothing is kept;
+4. the payload is made from what the use case returns, through schema/access.py.
+
+An expected failure at any step is the union's typed error, and nothing changed.
+"""
+
+from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
+from typing import Any
+
+import strawberry
+from strawberry.utils.str_converters import to_camel_case
+
+from domain.errors import DomainError
+from permissions import policy
+from permissions.policy import GLOBAL, Ability
+from resolvers import targets
+from resolvers.unit_of_work import unit_of_work
+from schema import errors
+from schema.access import SecuredNode
+from schema.ids import acted_on, decode, refers_to
+from schema.permission import Declared, describe
+from schema.problems import unauthenticated
+
+UseCase = Callable[..., Awaitable[Any]]
+
+
+def _fields(input_type: type) -> list[Any]:
+    return list(input_type.__strawberry_definition__.fields)
+
+
+def _target_field(name: str, input_type: type, target: type[SecuredNode] | None) -> Any:
+    if target is None:
+        return None
+    found = [f for f in _fields(input_type) if refers_to(f) == target.__name__]
+    if len(found) > 1:
+        found = [f for f in found if acted_on(f)]
+    if len(found) != 1:
+        raise TypeError(f"{name}: {input_type.__name__} must have exactly one field referring to {target.__name__}")
+    return found[0]
+
+
+def _is_input(value: Any) -> bool:
+    definition = getattr(value, "__strawberry_definition__", None)
+    return getattr(definition, "is_input", False)
+
+
+def decoded(value: Any, field: Any, name: str) -> Any:
+    """An input value with its global ids decoded (VALIDATION naming `name` for a bad one)
+    and nested inputs made plain."""
+    type_name = refers_to(field) if field is not None else None
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [decoded(item, field, name) for item in value]
+    if type_name is not None:
+        return decode(value, type_name, name)
+    if _is_input(value):
+        return SimpleNamespace(**values_of(value, parent=name))
+    return value
+
+
+def values_of(value: Any, *, skip: Any = None, parent: str | None = None) -> dict[str, Any]:
+    """The input's fields by Python name, decoded. Errors name a top-level field by its
+    GraphQL name, and a nested one by its parent's."""
+    out = {}
+    for field in _fields(type(value)):
+        if field is skip:
+            continue
+        name = parent or to_camel_case(field.python_name)
+        out[field.python_name] = decoded(getattr(value, field.python_name), field, name)
+    return out
+
+
+def mutation(
+    name: str,
+    input_type: type,
+    payload: type,
+    *,
+    ability: Ability,
+    use: UseCase,
+    description: str,
+    target: type[SecuredNode] | None = None,
+    lock: bool = False,
+) -> Any:
+    """A Mutation field: see the module's docstring. `lock` reads the target FOR UPDATE."""
+    if ability in (Ability.PUBLIC, Ability.SIGNED_IN):
+        raise TypeError(f"{name} must declare the ability it really needs, not {ability}")
+    if target is None and ability not in GLOBAL:
+        raise TypeError(f"{name} needs {ability} on an object: name its target")
+    target_field = _target_field(name, input_type, target)
+
+    async def resolve(self: Any, info: strawberry.Info, input: Any) -> Any:  # noqa: A002 - GraphQL's name
+        ctx = info.context
+        if not ctx.principal.authenticated:
+            raise unauthenticated()
+        try:
+            async with unit_of_work(ctx.db, ctx.principal) as uow:
+                acted_on: list[Any] = []
+                if target is not None and target_field is not None:
+                    field_name = to_camel_case(target_field.python_name)
+                    pk = decode(getattr(input, target_field.python_name), target.__name__, field_name)
+                    acted_on.append(await targets.authorized(
+                        uow.session, ctx.principal, target.model, pk, read=target.ability, act=ability,
+                        field=field_name, lock=lock,
+                    ))
+                else:
+                    policy.authorize(ctx.principal, ability)
+                result = await use(uow, *acted_on, **values_of(input, skip=target_field))
+                uow.require_audit(name)
+            return await payload.of(info, result)
+        except DomainError as error:
+            return errors.from_domain(error)
+
+    resolve.__name__ = name
+    resolve.__annotations__ = {"info": strawberry.Info, "input": input_type, "return": errors.result(name, payload)}
+    return strawberry.mutation(
+        resolver=resolve, description=describe(ability, description), extensions=[Declared(ability, gate=False)],
+    )
