@@ -130,6 +130,9 @@ def mutation(
 
     resolve.__name__ = name
     resolve.__annotations__ = {"info": strawberry.Info, "input": input_type, "return": errors.result(name, payload)}
-    return strawberry.mutation(
+    made = strawberry.mutation(
         resolver=resolve, description=describe(ability, description), extensions=[Declared(ability, gate=False)],
     )
+    # What it acts on, for tools and tests: the type and the input field naming it.
+    made.acts_on = (target.__name__, to_camel_case(target_field.python_name)) if target and target_field else None
+    return made

@@ -72,6 +72,17 @@ class SharedConnectionDatabase(Database):
                 raise
             await session.commit()
 
+    @asynccontextmanager
+    async def undone(self) -> AsyncIterator[None]:
+        """Whatever happens inside is rolled back when the block ends."""
+        async with self._session():
+            savepoint = await self.connection.begin_nested()
+        try:
+            yield
+        finally:
+            async with self._session():
+                await savepoint.rollback()
+
     async def dispose(self) -> None:
         """The engine is the worker's; the test's transaction is rolled back by its fixture."""
 

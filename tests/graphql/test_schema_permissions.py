@@ -1,18 +1,25 @@
-"""Fail closed: a root field or a node type without a declared ability would be a hole in
-the policy, so the built schema is walked and every one must declare what it needs."""
+"""Fail closed: a root field, a node type or a field handing out objects without a declared
+ability would be a hole in the policy, so the built schema is walked and every one must
+declare what it needs, truly; and nodes are made in one place only."""
 
+import ast
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 import strawberry
 from graphql import GraphQLObjectType
 from strawberry import relay
+from strawberry.types.base import StrawberryList, StrawberryOptional
+from strawberry.types.lazy_type import LazyType
 
 from infra.settings import Settings
 from permissions.policy import Ability
+from schema.access import SecuredNode
 from schema.build import build_schema
-from schema.nodes import SecuredNode
-from schema.permission import declared_ability, field
+from schema.permission import Declared, declared_ability, field, is_connection, is_node, returned
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ROOTS = ("Query", "Mutation", "Subscription")
 
@@ -142,3 +149,137 @@ def test_the_node_checker_reports_an_unguarded_node() -> None:
         "NotAnAbility: no `ability` ClassVar holding an Ability",
         "Plain: not a SecuredNode",
     ]
+
+
+# --- Every object, list and connection anywhere ----------------------------------------
+
+
+def _plumbing(name: str, origin: Any) -> bool:
+    """Pagination's own types and the mutation payloads: their fields are filled by the
+    declared field or mutation that returns them, through schema/access.py."""
+    return (name == "PageInfo" or name.endswith(("Edge", "Connection", "Error"))
+            or name.endswith("Payload") or not isinstance(origin, type))
+
+
+def guarded_fields(schema: strawberry.Schema) -> dict[str, Any]:
+    """Fields of every object type that return a node, a list of objects or a connection."""
+    found = {}
+    for name, graphql_type in schema._schema.type_map.items():
+        if not isinstance(graphql_type, GraphQLObjectType) or name.startswith("__") or name in ROOTS:
+            continue
+        definition = schema.get_type_by_name(name)
+        if _plumbing(name, getattr(definition, "origin", None)):
+            continue
+        for strawberry_field in definition.fields:
+            kind = returned(strawberry_field)
+            inner = returned_item(kind)
+            if is_node(kind) or is_connection(kind) or (isinstance(kind, StrawberryList) and _is_object(inner)):
+                found[f"{name}.{schema.config.name_converter.get_graphql_name(strawberry_field)}"] = strawberry_field
+    return found
+
+
+def returned_item(kind: Any) -> Any:
+    while isinstance(kind, StrawberryList | StrawberryOptional):
+        kind = kind.of_type
+    return kind.resolve_type() if isinstance(kind, LazyType) else kind
+
+
+def _is_object(kind: Any) -> bool:
+    definition = getattr(kind, "__strawberry_definition__", None)
+    return definition is not None and not getattr(definition, "is_input", False) and hasattr(definition, "fields")
+
+
+def unguarded(schema: strawberry.Schema) -> list[str]:
+    problems = []
+    for name, f in sorted(guarded_fields(schema).items()):
+        ability = declared_ability(f)
+        kind = returned(f)
+        if ability is None:
+            problems.append(f"{name}: declares no ability")
+        elif not (f.description or "").rstrip().endswith(f"Requires: `{ability}`."):
+            problems.append(f"{name}: its description does not end with its ability")
+        elif is_node(kind) and ability != kind.ability:
+            problems.append(f"{name}: declares {ability} but {kind.__name__} needs {kind.ability}")
+    return problems
+
+
+def signed_in_mutations(schema: strawberry.Schema) -> list[str]:
+    return sorted(name for name, f in root_fields(schema).items()
+                  if name.startswith("Mutation.") and declared_ability(f) in (Ability.SIGNED_IN, Ability.PUBLIC))
+
+
+def test_every_object_list_and_connection_field_declares_its_true_ability(trellis_schema: strawberry.Schema) -> None:
+    fields = guarded_fields(trellis_schema)
+    assert {"Membership.person", "Licence.seats", "StaffGroup.members", "Seat.licence"} <= set(fields)
+    problems = unguarded(trellis_schema)
+    assert not problems, problems
+
+
+def test_no_mutation_declares_less_than_it_needs(trellis_schema: strawberry.Schema) -> None:
+    """SIGNED_IN would tell a front end that any caller may try; a mutation names the ability
+    the policy really decides on."""
+    assert signed_in_mutations(trellis_schema) == []
+
+
+def test_only_schema_access_makes_nodes() -> None:
+    """The unchecked constructor `_from_row` is called in schema/access.py alone."""
+    callers = []
+    for path in sorted((ROOT / "schema").rglob("*.py")) + sorted((ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "_from_row" and path.name != "access.py":
+                callers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert callers == []
+
+
+@strawberry.type
+class Thing(SecuredNode):
+    """Deliberately unguarded fields, for the walk to catch (a module-level type, so its
+    own name resolves)."""
+
+    ability: ClassVar[Ability] = Ability.VIEW_AUDIT
+    id: relay.NodeID[int]
+
+    @strawberry.field
+    def sibling(self) -> "Thing | None":
+        return None
+
+    @strawberry.field
+    def many(self) -> list["Thing"]:
+        return []
+
+    @field(Ability.VIEW_ORGANISATION, description="Declared, but not what Thing needs.")
+    def wrong(self) -> "Thing | None":
+        return None
+
+    @field(Ability.VIEW_AUDIT, description="Declared right.")
+    def right(self) -> "Thing | None":
+        return None
+
+    @strawberry.field(description="Declared without saying so.", extensions=[Declared(Ability.VIEW_AUDIT)])
+    def unsaid(self) -> list["Thing"]:
+        return []
+
+
+def test_the_walk_reports_unguarded_fields_and_signed_in_mutations() -> None:
+    """A deliberately unguarded object field, list and mutation, each caught."""
+
+    @strawberry.type
+    class Query:
+        @field(Ability.PUBLIC, description="Declared.")
+        def thing(self) -> Thing | None:
+            return None
+
+    @strawberry.type
+    class Mutation:
+        @field(Ability.SIGNED_IN, description="Anyone signed in, it says.")
+        def do_it(self) -> int:
+            return 1
+
+    schema = strawberry.Schema(query=Query, mutation=Mutation)
+    assert unguarded(schema) == [
+        "Thing.many: declares no ability",
+        "Thing.sibling: declares no ability",
+        "Thing.unsaid: its description does not end with its ability",
+        "Thing.wrong: declares view_organisation but Thing needs view_audit",
+    ]
+    assert signed_in_mutations(schema) == ["Mutation.doIt"]
