@@ -8,6 +8,7 @@
   unknown, expired or revoked token is 401.
 """
 
+import asyncio
 import logging
 from typing import Any
 
@@ -22,6 +23,7 @@ from strawberry.types.graphql import OperationType
 
 from app.auth import Unauthenticated, authenticate
 from schema.context import Context
+from schema.limits import OPERATION_NAME_REQUIRED
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -77,8 +79,25 @@ def _json_param(value: str | None, name: str) -> Any:
         raise RequestProblem(400, f"The `{name}` parameter is not valid JSON.") from None
 
 
-async def read_params(request: Request) -> dict[str, Any]:
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, read no further than `limit` bytes (413 beyond)."""
+    too_large = RequestProblem(413, f"The request body is larger than {limit} bytes.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_params(request: Request, limit: int) -> dict[str, Any]:
     if request.method == "GET":
+        if len(request.url.query) > limit:
+            raise RequestProblem(414, f"The query string is longer than {limit} bytes; send it with POST.")
         q = request.query_params
         params = {
             "query": q.get("query"),
@@ -94,7 +113,7 @@ async def read_params(request: Request) -> dict[str, Any]:
         charset = dict(p.lower().split("=", 1) for p in raw if "=" in p).get("charset", "utf-8")
         if media.lower() != JSON or charset.strip('"') != "utf-8":
             raise RequestProblem(415, "POST requests need `Content-Type: application/json` in UTF-8.")
-        body = await request.body()
+        body = await read_body(request, limit)
         if not body:
             raise RequestProblem(400, "The request body is empty; send a JSON object with a `query`.")
         try:
@@ -130,6 +149,18 @@ def _is_request_error(data: Any, errors: list[GraphQLError] | None) -> bool:
     return data is None and bool(errors) and all(error.path is None for error in errors)
 
 
+def _timed_out(request_id: str, seconds: float, media: str) -> Response:
+    log.warning("request %s stopped after %ss", request_id, seconds)
+    message = (f"The request took longer than {seconds:g} seconds and was stopped; a mutation in it changed "
+               "nothing. Ask for less, or try again later.")
+    return _respond(_error_payload(message, code="TIMEOUT", requestId=request_id), 503, media,
+                    {"X-Request-ID": request_id, "Retry-After": "5"})
+
+
+def _names_no_operation(errors: list[GraphQLError] | None) -> bool:
+    return any((error.extensions or {}).get("code") == OPERATION_NAME_REQUIRED for error in errors or ())
+
+
 async def graphql_endpoint(request: Request) -> Response:
     state = request.app.state
     if request.method not in ("GET", "POST"):
@@ -149,18 +180,24 @@ async def graphql_endpoint(request: Request) -> Response:
             _error_payload(str(problem), code="UNAUTHENTICATED"), 401, media,
             {"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
+    settings = state.settings
     try:
-        params = await read_params(request)
-        context = Context(db=state.db, principal=principal, settings=state.settings, request_id=request_id)
+        params = await read_params(request, settings.max_body_bytes)
+        context = Context(db=state.db, principal=principal, settings=settings, request_id=request_id)
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
-            result = await state.schema.execute(
-                params["query"],
-                variable_values=params.get("variables"),
-                context_value=context,
-                operation_name=params.get("operationName"),
-                allowed_operation_types=allowed,
-            )
+            # The budget cancels whatever is still running; the work cancelled may be
+            # reported by the schema as an error, so the deadline itself decides.
+            async with asyncio.timeout(settings.request_timeout_seconds) as budget:
+                result = await state.schema.execute(
+                    params["query"],
+                    variable_values=params.get("variables"),
+                    context_value=context,
+                    operation_name=params.get("operationName"),
+                    allowed_operation_types=allowed,
+                )
+        except TimeoutError:
+            return _timed_out(request_id, settings.request_timeout_seconds, media)
         except InvalidOperationTypeError:
             raise RequestProblem(405, "Only queries may be sent with GET; send mutations with POST.",
                                  {"Allow": "POST"}) from None
@@ -168,10 +205,13 @@ async def graphql_endpoint(request: Request) -> Response:
             raise RequestProblem(400, str(error) or "No operation to run.") from None
     except RequestProblem as problem:
         return _respond(_error_payload(problem.message), problem.status, media, problem.headers)
+    if budget.expired():
+        return _timed_out(request_id, settings.request_timeout_seconds, media)
 
     payload: dict[str, Any] = {}
     if _is_request_error(result.data, result.errors):
-        status = 400 if media == GRAPHQL_RESPONSE else 200
+        # Without the operation to run, the request itself is incomplete, whatever the media.
+        status = 400 if media == GRAPHQL_RESPONSE or _names_no_operation(result.errors) else 200
     else:
         status = 200
         payload["data"] = result.data

@@ -75,7 +75,10 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         owned = app.state.db is None
         if owned:
-            app.state.db = Database(create_engine(settings.database_url, settings.sqlite_busy_timeout_ms))
+            app.state.db = Database(create_engine(
+                settings.database_url, settings.sqlite_busy_timeout_ms,
+                statement_timeout_ms=int(settings.request_timeout_seconds * 1000),
+            ))
         try:
             await ensure_current(app.state.db.engine)
             embedded = EmbeddedJobs(app.state.db, settings) if jobs else None

@@ -33,10 +33,13 @@ def is_sqlite(url: str) -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, busy_timeout_ms: int = 30_000) -> AsyncEngine:
+def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms: int | None = None) -> AsyncEngine:
+    """`statement_timeout_ms` bounds each PostgreSQL statement (the API's request budget;
+    workers and the scheduler run without one)."""
     url = normalise_url(url)
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
+        server = {"statement_timeout": str(statement_timeout_ms)} if statement_timeout_ms else {}
+        return create_async_engine(url, pool_pre_ping=True, connect_args={"server_settings": server})
 
     database = make_url(url).database
     if database and database != ":memory:":

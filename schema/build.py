@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaskErrors, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 from infra.settings import Settings
 from domain.errors import DomainError
 from schema.group_mutations import GroupMutations
+from schema.limits import RequestLimits
 from schema.mutations import OrganisationMutations
 from schema.notifications import NotificationMutations
 from schema.problems import ExpectedError
@@ -65,9 +66,8 @@ class TrellisSchema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, so each request gets fresh extension instances.
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: RequestLimits(settings=settings),
         MaskUnexpected,
     ]
     return TrellisSchema(

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import MetaData, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
@@ -172,3 +172,21 @@ async def rolled_back(base: Database) -> AsyncIterator[SharedConnectionDatabase]
             yield SharedConnectionDatabase(base.engine, connection)
         finally:
             await connection.rollback()
+
+
+async def database_state(db: Database) -> dict[str, list[tuple]]:
+    """Every row of every table, as the database holds them (reflected, so no model can hide one)."""
+    def reflect(connection):  # type: ignore[no-untyped-def]
+        metadata = MetaData()
+        metadata.reflect(connection)
+        return metadata
+
+    async with db.read() as session:
+        metadata = await (await session.connection()).run_sync(reflect)
+        state = {}
+        for table in metadata.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            rows = await session.execute(select(table).order_by(*table.primary_key.columns))
+            state[table.name] = [tuple(row) for row in rows]
+    return state

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import MetaData, func, select
+from sqlalchemy import func, select
 
 from infra.database import Database
 from domain.audit import AuditAction
 from domain.models import AuditEvent, Person
 from resolvers.unit_of_work import UnitOfWork
 from schema.ids import global_id
+from tests.databases import database_state
 from tests.mutation_cases import CREATE_ORGANISATION, DEMOTE, EVENTS_WRITTEN, MUTATIONS, PROMOTE
 from tests.world import World
 
@@ -179,24 +180,6 @@ async def test_a_change_whose_audit_fails_is_not_persisted(
     role = await gql(ROLE, {"id": world["staff"].membership("ashdown")}, token=world["owner"].token)
     assert role["node"]["role"] == "MEMBER"
     assert await event_count(db) == 0
-
-
-async def database_state(db: Database) -> dict[str, list[tuple]]:
-    """Every row of every table, as the database holds them (reflected, so no model can hide one)."""
-    def reflect(connection):  # type: ignore[no-untyped-def]
-        metadata = MetaData()
-        metadata.reflect(connection)
-        return metadata
-
-    async with db.read() as session:
-        metadata = await (await session.connection()).run_sync(reflect)
-        state = {}
-        for table in metadata.sorted_tables:
-            if table.name == "alembic_version":
-                continue
-            rows = await session.execute(select(table).order_by(*table.primary_key.columns))
-            state[table.name] = [tuple(row) for row in rows]
-    return state
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))

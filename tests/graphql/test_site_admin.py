@@ -93,7 +93,8 @@ async def test_a_learner_holds_no_seat_nor_supervisor_role(gql, w, db: Database)
 # --- Who keeps the site ------------------------------------------------------------------
 
 from domain.models import CourseParticipant, Membership, MembershipRole, ParentLink, Person, TrustGrant  # noqa: E402
-from tests.graphql.test_audit_log import SITE, database_state  # noqa: E402
+from tests.databases import database_state  # noqa: E402
+from tests.mutation_cases import SITE  # noqa: E402
 
 SITE_MUTATIONS = sorted(SITE)
 

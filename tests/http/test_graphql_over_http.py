@@ -42,15 +42,15 @@ async def without_accept(client: httpx.AsyncClient, body: dict) -> httpx.Respons
 async def test_post_json_runs_the_query_with_its_variables(client: httpx.AsyncClient) -> None:
     shown = await client.post("/graphql", json={"query": TYPENAME, "variables": {"skip": False}})
     skipped = await client.post("/graphql", json={"query": TYPENAME, "variables": {"skip": True}})
-    assert shown.status_code == 200 and shown.json() == {"data": {"__typename": "Query"}}
-    assert skipped.json() == {"data": {}}
+    assert shown.status_code == 200 and shown.json()["data"] == {"__typename": "Query"}
+    assert skipped.json()["data"] == {}
     assert media_type(shown) == "application/json"
 
 
 async def test_get_runs_a_query_with_variables_as_a_json_string(client: httpx.AsyncClient) -> None:
     response = await client.get("/graphql", params={"query": TYPENAME, "variables": json.dumps({"skip": False})})
     assert response.status_code == 200
-    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.json()["data"] == {"__typename": "Query"}
 
 
 async def test_get_refuses_a_mutation_and_changes_nothing(client: httpx.AsyncClient, world: World) -> None:
@@ -107,7 +107,7 @@ async def test_post_with_another_content_type_is_415(client: httpx.AsyncClient, 
 
 async def test_a_json_content_type_with_utf8_charset_is_accepted(client: httpx.AsyncClient) -> None:
     response = await post_raw(client, b'{"query": "{ __typename }"}', "application/json; charset=utf-8")
-    assert response.status_code == 200 and response.json() == {"data": {"__typename": "Query"}}
+    assert response.status_code == 200 and response.json()["data"] == {"__typename": "Query"}
 
 
 @pytest.mark.parametrize("content", [
@@ -158,7 +158,7 @@ async def test_graphql_response_json_is_answered_in_kind(client: httpx.AsyncClie
     response = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Accept": GRAPHQL_RESPONSE})
     assert response.status_code == 200
     assert media_type(response) == GRAPHQL_RESPONSE
-    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.json()["data"] == {"__typename": "Query"}
 
 
 async def test_the_preferred_acceptable_media_type_wins(client: httpx.AsyncClient) -> None:
@@ -237,7 +237,7 @@ async def test_a_browser_without_a_query_gets_graphiql(client: httpx.AsyncClient
 async def test_a_browser_with_a_query_gets_the_result_not_graphiql(client: httpx.AsyncClient) -> None:
     response = await client.get("/graphql", params={"query": "{ __typename }"},
                                 headers={"Accept": "text/html,application/json;q=0.9"})
-    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.json()["data"] == {"__typename": "Query"}
 
 
 async def test_a_callers_request_id_is_echoed(client: httpx.AsyncClient) -> None:

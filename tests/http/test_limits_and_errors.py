@@ -80,7 +80,7 @@ async def test_a_document_over_the_token_limit_is_rejected(client: httpx.AsyncCl
 async def test_a_document_at_the_token_limit_runs(client: httpx.AsyncClient, settings: Settings,
                                                   world: World) -> None:
     response = await ask(client, query_of_tokens(settings.max_tokens), world["owner"].token)
-    assert response.json() == {"data": {"auditLog": {"totalCount": 0}}}
+    assert response.json()["data"] == {"auditLog": {"totalCount": 0}}
 
 
 @pytest.mark.parametrize("query", [
