@@ -643,3 +643,10 @@ class Assessment(SQLModel, table=True):
     comment: str = Field(sa_type=Text)
     recorded_by_id: int | None = Field(default=None, foreign_key="person.id")
     recorded_at: datetime = _instant(default_factory=utcnow)
+
+
+# Ids are never handed out twice: SQLite would reuse a deleted row's id unless its table is
+# AUTOINCREMENT (migration 0006); PostgreSQL's sequences never reuse one.
+for _table in SQLModel.metadata.tables.values():
+    if "id" in _table.c and _table.c.id.primary_key:
+        _table.dialect_options["sqlite"]["autoincrement"] = True

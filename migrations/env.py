@@ -28,11 +28,31 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         context.run_migrations()
 
 
+def _foreign_keys(connection, on: bool) -> None:  # type: ignore[no-untyped-def]
+    """SQLite rebuilds a table by copying and dropping it, and dropping a table with its
+    foreign keys on would delete (or cascade to) the rows that point at it. So they are
+    off while migrations run, outside any transaction as SQLite requires, and every row
+    is checked once they are back."""
+    cursor = connection.connection.cursor()
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    if on:
+        cursor.execute("PRAGMA foreign_key_check")
+        broken = cursor.fetchall()
+        if broken:
+            raise RuntimeError(f"migrations left rows pointing nowhere: {broken[:10]}")
+    cursor.close()
+
+
 async def _run_async() -> None:
     engine = create_engine(_url())
     async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            await connection.run_sync(_foreign_keys, False)
         await connection.run_sync(_run)
         await connection.commit()
+        if sqlite:
+            await connection.run_sync(_foreign_keys, True)
     await engine.dispose()
 
 

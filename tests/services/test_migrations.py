@@ -74,3 +74,50 @@ async def test_the_models_match_the_migrations(database_url: str) -> None:
         await engine.dispose()
     assert revision == migrations.head_revision()
     assert differences == [], f"models and migrations differ; add a migration for: {differences}"
+
+
+async def _rows(url: str, sql: str) -> list[tuple]:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            return [tuple(r) for r in (await conn.exec_driver_sql(sql)).all()]
+    finally:
+        await engine.dispose()
+
+
+async def test_the_ids_migration_keeps_every_row_and_starts_past_ids_the_log_remembers(tmp_path: Path) -> None:
+    """A database from before AUTOINCREMENT: a group was deleted, its id now free and the
+    highest. After the upgrade every row is there, every table with an id is AUTOINCREMENT,
+    and the next group does not take the deleted one's id."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await asyncio.to_thread(migrations.upgrade, url, "0005")
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO organisation (id, kind, name, time_zone, created_at) VALUES (1, 'SCHOOL', 'Ashdown', "
+            "'Europe/London', '2026-01-01 00:00:00')")
+        await conn.exec_driver_sql(
+            "INSERT INTO person (id, email, display_name, is_platform_support, created_at) VALUES "
+            "(1, 'o@example.org', 'Owner', 0, '2026-01-01 00:00:00')")
+        await conn.exec_driver_sql("INSERT INTO licence (id, organisation_id, owner_id, created_at) VALUES "
+                                   "(1, 1, 1, '2026-01-01 00:00:00')")
+        await conn.exec_driver_sql("INSERT INTO staff_group (id, licence_id, name, kind, created_at) VALUES "
+                                   "(1, 1, 'All Staff', 'ALL_STAFF', '2026-01-01 00:00:00')")
+        # Group 2 was deleted: only the audit log still names it.
+        await conn.exec_driver_sql(
+            "INSERT INTO audit_event (id, occurred_at, actor_name, action, target_type, target_id, summary) VALUES "
+            "(1, '2026-01-02 00:00:00', 'Owner', 'GROUP_DELETED', 'StaffGroup', 2, 'deleted Old Team')")
+    await engine.dispose()
+    before = {t: await _rows(url, f'SELECT * FROM "{t}" ORDER BY 1') for t in
+              ("organisation", "person", "licence", "staff_group", "audit_event")}
+
+    await asyncio.to_thread(migrations.upgrade, url)
+
+    assert {t: await _rows(url, f'SELECT * FROM "{t}" ORDER BY 1') for t in before} == before
+    plain = await _rows(url, "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE '%AUTOINCREMENT%' "
+                             "AND name NOT IN ('alembic_version', 'sqlite_sequence', 'notification_settings')")
+    assert plain == []
+    await _rows(url, "INSERT INTO staff_group (licence_id, name, kind, created_at) VALUES "
+                     "(1, 'New Team', 'STAFF', '2026-01-03 00:00:00') RETURNING id")
+    assert await _rows(url, "SELECT id FROM staff_group WHERE name = 'New Team'") == [(3,)]
+    assert await _rows(url, "PRAGMA foreign_key_check") == []
