@@ -10,7 +10,6 @@ from domain.models import (
     GroupKind,
     Licence,
     Membership,
-    Organisation,
     Person,
     StaffGroup,
     StaffGroupMember,

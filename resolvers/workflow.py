@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import records, workflow
 from domain.audit import AuditAction, snapshot
-from domain.errors import Invalid, NotFound
+from domain.errors import Invalid
 from domain.models import (
     AttendanceCode,
     Organisation,

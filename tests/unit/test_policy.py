@@ -566,3 +566,50 @@ def test_records_clause_selects_exactly_the_records_domain_md_allows(workflow_ta
         )
         expected = {i for i, r in enumerate(rows, 1) if expected_sight(who, r)}
         assert _ids(workflow_tables, _records, clause) == expected, who
+
+
+# --- Decisions about one object (can_on), from its facts ------------------------------
+# Each row: an ability, the facts of one object in school 1, and exactly who may. Written
+# from DOMAIN.md's 'Who may do what' and the seeds; every principal not named is refused.
+ADMINS_OF_1 = {"owner of 1", "administrator of 1"}
+OBJECT_CASES = [
+    # A membership of person 4 ("member of 1"): its holder and whoever sees the members list.
+    (A.VIEW_MEMBERSHIP, Subject(organisation_id=1, person_id=4),
+     ADMINS_OF_1 | {"platform support", "member of 1", "member of 1, administrator of 2",
+                    "delegate of group 7 in 1", "headteacher of 1", "mentor in 1"}),
+    # A learner's own membership: they see it though they see no members list.
+    (A.VIEW_MEMBERSHIP, Subject(organisation_id=1, person_id=12),
+     ADMINS_OF_1 | {"platform support", "member of 1", "member of 1, administrator of 2",
+                    "delegate of group 7 in 1", "headteacher of 1", "mentor in 1", "learner of 1"}),
+    # Person 4's digest: the recipient, the school's notification managers, platform support.
+    (A.VIEW_DELIVERY, Subject(organisation_id=1, person_id=4), ADMINS_OF_1 | {"platform support", "member of 1"}),
+    # Person 4's completion report: themself and the school's full administrators.
+    (A.VIEW_PERSON_REPORT, Subject(organisation_id=1, person_id=4), ADMINS_OF_1 | {"member of 1"}),
+    # Recording person 4's progress: themself, their school's administrators and its system.
+    (A.RECORD_PROGRESS, Subject(person_id=4, organisations=frozenset({1})),
+     ADMINS_OF_1 | {"member of 1", "external system of 1"}),
+    # A school course the caller neither teaches nor mentors: only headteachers keep its records.
+    (A.KEEP_RECORDS, Subject(organisation_id=1), {"headteacher of 1"}),
+    # ...one they teach (or whose learners they mentor): they keep them too.
+    (A.KEEP_RECORDS, Subject(organisation_id=1, teaches=True),
+     {p for p, principal in PRINCIPALS.items() if principal.person_id is not None}),
+    # Behaviour notes go into the writer's own mentor group.
+    (A.KEEP_BEHAVIOUR, Subject(organisation_id=1), {"mentor in 1"}),
+    # A registration scope of school 1 the caller has no part in: its supervision.
+    (A.VIEW_SCOPE, Subject(organisation_id=1), ADMINS_OF_1 | {"headteacher of 1"}),
+    # A trust's view: only Administrators of trusts that schools granted (none here).
+    (A.VIEW_TRUST_PROGRESS, Subject(organisation_id=3), set()),
+]
+
+
+@pytest.mark.parametrize(("ability", "subject", "allowed"), OBJECT_CASES,
+                         ids=[f"{a}-{i}" for i, (a, _, _) in enumerate(OBJECT_CASES)])
+def test_each_principal_against_each_object_decision(ability: Ability, subject: Subject, allowed: set[str]) -> None:
+    decided = {who for who, principal in PRINCIPALS.items() if policy.can_on(principal, ability, subject)}
+    assert decided == allowed
+
+
+def test_a_trust_administrator_views_the_progress_of_the_trust_schools_granted() -> None:
+    viewer = Principal(person_id=30, token_id=30, roles={3: ADMIN}, trust_schools={1: 3, 2: 3})
+    assert policy.can_on(viewer, A.VIEW_TRUST_PROGRESS, Subject(organisation_id=3))
+    assert not policy.can_on(viewer, A.VIEW_TRUST_PROGRESS, Subject(organisation_id=4))
