@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from domain.notifications import REMINDERS
+
 
 class UTCDateTime(TypeDecorator):
     """Instants are stored as UTC and always read back timezone-aware.
@@ -409,10 +411,10 @@ class NotificationDelivery(SQLModel, table=True):
     sent_at: datetime | None = _instant(default=None)
 
 
-# The once-only key of a reminder, and the reminders' kinds, as SQL (so an ON CONFLICT
-# clause can name the partial index exactly).
+# The once-only key of a reminder, and the reminders' kinds (domain.notifications) as SQL,
+# so an ON CONFLICT clause can name the partial index exactly.
 REMINDER_KEY = ("person_id", "kind", "course_id", "due_on")
-IS_REMINDER = "kind IN ('DUE_SOON', 'DUE_TODAY', 'OVERDUE')"
+IS_REMINDER = f"kind IN ({', '.join(repr(str(kind)) for kind in REMINDERS)})"
 
 
 class NotificationItem(SQLModel, table=True):

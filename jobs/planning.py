@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infra.database import Database
 from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
+from domain.staff import staff_seat
 from domain.models import (
     IS_REMINDER,
     REMINDER_KEY,
@@ -58,7 +59,6 @@ from domain.models import (
     Seat,
     StaffGroup,
     StaffGroupMember,
-    SubscriptionKind,
     TargetList,
     TargetListItem,
     UTCDateTime,
@@ -113,9 +113,7 @@ def _with_targets(licence_id: int):  # type: ignore[no-untyped-def]
 def reaching(licence_id: int) -> CompoundSelect:
     """(person_id, group_id) for each group with targets and each staff member it
     reaches. Groups reach only holders of an active PLUS seat."""
-    seats = select(Seat.person_id).where(
-        Seat.licence_id == licence_id, Seat.active.is_(True), Seat.subscription == SubscriptionKind.ALL_ACCESS_PASS_PLUS
-    )
+    seats = select(Seat.person_id).where(Seat.licence_id == licence_id, staff_seat())
     groups = _with_targets(licence_id)
     picked = select(StaffGroupMember.person_id, StaffGroupMember.group_id).where(
         StaffGroupMember.group_id.in_(groups), StaffGroupMember.person_id.in_(seats)
@@ -124,8 +122,7 @@ def reaching(licence_id: int) -> CompoundSelect:
         select(Seat.person_id, StaffGroup.id.label("group_id"))
         .join(StaffGroup, StaffGroup.licence_id == Seat.licence_id)
         .where(
-            Seat.licence_id == licence_id, Seat.active.is_(True),
-            Seat.subscription == SubscriptionKind.ALL_ACCESS_PASS_PLUS,
+            Seat.licence_id == licence_id, staff_seat(),
             StaffGroup.kind == GroupKind.ALL_STAFF, StaffGroup.id.in_(groups),
         )
     )

@@ -7,9 +7,10 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Float, Select, and_, case, cast, func, literal, select, type_coerce
+from sqlalchemy import Float, Select, and_, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.learning_paths_sql import effective_due_dates
 from domain.models import Course, Enrolment, Licence, Membership, Person, StaffGroup, TargetList, TargetListItem, utcnow
 from permissions import policy
 from permissions.policy import Ability, Subject
@@ -105,34 +106,13 @@ async def person_report(
 
 def _effective_due(group_id: int) -> Any:
     """Each target course of a group with its effective due date across all the group's
-    lists, as on a learning path: the earliest date on the course or on anything that
-    must come after it, following the lists' orders from one list into another."""
-    in_group = (
-        select(
-            TargetListItem.course_id,
-            TargetListItem.due_on,
-            func.lead(TargetListItem.course_id).over(
-                partition_by=TargetListItem.list_id, order_by=TargetListItem.position
-            ).label("next_course"),
-        )
+    lists, as on a learning path (domain/learning_paths_sql.py)."""
+    return effective_due_dates(
+        select(TargetList.group_id.label("scope"), TargetListItem.list_id, TargetListItem.course_id,
+               TargetListItem.position, TargetListItem.due_on)
         .join(TargetList, TargetList.id == TargetListItem.list_id)
         .where(TargetList.group_id == group_id)
-        .cte("in_group")
-    )
-    reach = select(in_group.c.course_id.label("start"), in_group.c.course_id.label("node")).cte(
-        "reach", recursive=True
-    )
-    # UNION, not UNION ALL: pairs already reached are not walked again, so cycles end.
-    reach = reach.union(
-        select(reach.c.start, in_group.c.next_course)
-        .join(in_group, in_group.c.course_id == reach.c.node)
-        .where(in_group.c.next_course.is_not(None))
-    )
-    return (
-        select(reach.c.start.label("course_id"), type_coerce(func.min(in_group.c.due_on), Date).label("effective_due"))
-        .join(in_group, in_group.c.course_id == reach.c.node)
-        .group_by(reach.c.start)
-        .cte("effective")
+        .subquery("group_items")
     )
 
 

@@ -1,4 +1,4 @@
-"""Who counts as staff of a licence: holders of an active All Access Pass PLUS seat.
+"""Staff of a licence (domain/staff.py says who counts), and the groups that reach them.
 
 The All Staff group is exactly this set, computed on every read, so it follows seat
 changes at once with nothing to sync.
@@ -9,15 +9,12 @@ from collections.abc import Iterable
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import GroupKind, Seat, StaffGroup, StaffGroupMember, SubscriptionKind
+from domain.models import GroupKind, Seat, StaffGroup, StaffGroupMember
+from domain.staff import staff_seat
 
 
 def staff_seats(licence_id: int) -> Select:
-    return select(Seat.person_id).where(
-        Seat.licence_id == licence_id,
-        Seat.active.is_(True),
-        Seat.subscription == SubscriptionKind.ALL_ACCESS_PASS_PLUS,
-    )
+    return select(Seat.person_id).where(Seat.licence_id == licence_id, staff_seat())
 
 
 async def individuals(session: AsyncSession, licence_id: int) -> int:

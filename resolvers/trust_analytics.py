@@ -8,10 +8,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, Float, Select, and_, case, cast, exists, func, literal, or_, select, type_coerce
+from sqlalchemy import Date, Float, Select, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from domain.errors import Invalid
+from domain.learning_paths_sql import effective_due_dates
 from domain.models import (
     Course,
     Enrolment,
@@ -23,10 +24,10 @@ from domain.models import (
     Seat,
     StaffGroup,
     StaffGroupMember,
-    SubscriptionKind,
     TargetList,
     TargetListItem,
 )
+from domain.staff import staff_seat
 from resolvers.context import RequestContext
 from resolvers.reports import local_today
 from resolvers.trusts import ProgressFilter, ProgressStatus, filter_enrolments, require_granted
@@ -74,7 +75,7 @@ def _status(enrolment: Any) -> Any:
 def _groups_of_people() -> Any:
     """(person, school, staff group) for every group reaching a staff member: All Staff
     through an active PLUS seat, and the groups they were put in while they hold one."""
-    seat = and_(Seat.active.is_(True), Seat.subscription == SubscriptionKind.ALL_ACCESS_PASS_PLUS)
+    seat = staff_seat()
     all_staff = (
         select(Seat.person_id, Licence.organisation_id.label("school_id"), StaffGroup.id.label("group_id"))
         .join(Licence, Licence.id == Seat.licence_id)
@@ -96,18 +97,21 @@ def summary_statement(
 ) -> Select:
     """The one statement. `schools` maps each school asked about to its local today."""
     reach = _groups_of_people()
-    effective = func.min(TargetListItem.due_on).over(
-        partition_by=TargetListItem.list_id, order_by=TargetListItem.position.desc(), rows=(None, 0)
-    )
-    items = (
-        select(TargetList.group_id, TargetListItem.course_id, type_coerce(effective, Date).label("effective_due"))
+    # Each group's courses with their effective due dates, as the school's group reports judge them.
+    items = effective_due_dates(
+        select(TargetList.group_id.label("scope"), TargetListItem.list_id, TargetListItem.course_id,
+               TargetListItem.position, TargetListItem.due_on)
         .join(TargetList, TargetList.id == TargetListItem.list_id)
-        .cte("items")
+        .join(StaffGroup, StaffGroup.id == TargetList.group_id)
+        .join(Licence, Licence.id == StaffGroup.licence_id)
+        .where(Licence.organisation_id.in_(sorted(schools)))
+        .subquery("targets"),
+        "items",
     )
     today = case(*((Membership.organisation_id == s, literal(d, Date)) for s, d in schools.items()))
     overdue_target = exists(
         select(literal(1))
-        .select_from(items.join(reach, reach.c.group_id == items.c.group_id))
+        .select_from(items.join(reach, reach.c.group_id == items.c.scope))
         .where(
             reach.c.person_id == Enrolment.person_id,
             reach.c.school_id == Membership.organisation_id,

@@ -1,0 +1,66 @@
+"""Each rule written once in Python has one SQL form, and they agree on both engines:
+the effective due date (domain/learning_paths.py and domain/learning_paths_sql.py) over
+random lists and dates, and who counts as staff (domain/staff.py) over every seat."""
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, insert, literal, select, union_all
+
+from domain.learning_paths import ListItem, TargetListIn, order
+from domain.learning_paths_sql import effective_due_dates
+from domain.models import SubscriptionKind
+from domain.staff import is_staff_seat, staff_seat
+from infra.database import Database
+
+CASES = 120
+
+
+def random_lists(rng: random.Random, first_list_id: int) -> list[TargetListIn]:
+    """Up to four lists of up to six distinct courses out of eight, some dated: orders that
+    agree, conflict (cycles) and share courses across lists."""
+    lists = []
+    for offset in range(rng.randint(1, 4)):
+        picked = rng.sample(range(1, 9), rng.randint(1, 6))
+        items = [ListItem(course, date(2027, 1, 1) + timedelta(days=rng.randint(0, 60)) if rng.random() < 0.4
+                          else None) for course in picked]
+        lists.append(TargetListIn(first_list_id + offset, items))
+    return lists
+
+
+async def test_the_effective_due_date_in_sql_is_the_python_rule(db: Database) -> None:
+    rng = random.Random(20261202)
+    cases, rows, next_list = {}, [], 1
+    for scope in range(CASES):
+        lists = random_lists(rng, next_list)
+        next_list += len(lists)
+        cases[scope] = {course: effective for course, _, effective, _ in order(lists)}
+        rows += [(scope, t.list_id, item.course_id, position, item.due_on)
+                 for t in lists for position, item in enumerate(t.items)]
+    items = Table("random_items", MetaData(), Column("scope", Integer), Column("list_id", Integer),
+                  Column("course_id", Integer), Column("position", Integer), Column("due_on", Date),
+                  prefixes=["TEMPORARY"])
+    effective = effective_due_dates(items)
+    async with db.write() as session:
+        connection = await session.connection()
+        await connection.run_sync(items.create)
+        await session.execute(insert(items), [dict(zip(("scope", "list_id", "course_id", "position", "due_on"), r))
+                                              for r in rows])
+        found = (await session.execute(select(effective.c.scope, effective.c.course_id, effective.c.effective_due)))
+        in_sql: dict[int, dict[int, date | None]] = {}
+        for scope, course, due in found:
+            in_sql.setdefault(scope, {})[course] = due
+    assert in_sql == cases
+
+
+async def test_who_counts_as_staff_in_sql_is_the_python_rule(db: Database) -> None:
+    seats = [(active, kind) for active in (True, False) for kind in SubscriptionKind]
+    table = union_all(*(
+        select(literal(i, Integer).label("id"), literal(active, Boolean).label("active"),
+               literal(str(kind), String).label("subscription"))
+        for i, (active, kind) in enumerate(seats)
+    )).subquery("seat")
+    async with db.read() as session:
+        staff = set((await session.execute(select(table.c.id).where(staff_seat(table.c)))).scalars())
+    assert staff == {i for i, (active, kind) in enumerate(seats) if is_staff_seat(active, kind)}
+    assert staff  # someone is staff: the rule is not simply false
