@@ -37,7 +37,7 @@ class SharedConnectionDatabase(Database):
         self._holder: asyncio.Task | None = None
 
     @asynccontextmanager
-    async def _session(self) -> AsyncIterator[AsyncSession]:
+    async def _session(self, savepoint: bool = True) -> AsyncIterator[AsyncSession]:
         task = asyncio.current_task()
         nested = self._holder is task
         if not nested:
@@ -48,8 +48,10 @@ class SharedConnectionDatabase(Database):
                                    "code awaits other work while holding a session open.") from None
             self._holder = task
         try:
-            async with AsyncSession(bind=self.connection, expire_on_commit=False,
-                                    join_transaction_mode="create_savepoint") as session:
+            # A write joins through a savepoint so its failure undoes it alone; a read
+            # needs none (it changes nothing, and the test's transaction ends in a rollback).
+            mode = "create_savepoint" if savepoint else "rollback_only"
+            async with AsyncSession(bind=self.connection, expire_on_commit=False, join_transaction_mode=mode) as session:
                 yield session
         finally:
             if not nested:
@@ -58,7 +60,7 @@ class SharedConnectionDatabase(Database):
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self._session() as session:
+        async with self._session(savepoint=False) as session:
             yield session
 
     @asynccontextmanager
@@ -174,15 +176,22 @@ async def rolled_back(base: Database) -> AsyncIterator[SharedConnectionDatabase]
             await connection.rollback()
 
 
+_REFLECTED: dict[str, MetaData] = {}
+
+
 async def database_state(db: Database) -> dict[str, list[tuple]]:
-    """Every row of every table, as the database holds them (reflected, so no model can hide one)."""
+    """Every row of every table, as the database holds them (reflected, so no model can hide
+    one; once per engine, since every test database is migrated alike)."""
     def reflect(connection):  # type: ignore[no-untyped-def]
         metadata = MetaData()
         metadata.reflect(connection)
         return metadata
 
     async with db.read() as session:
-        metadata = await (await session.connection()).run_sync(reflect)
+        dialect = db.engine.dialect.name
+        if dialect not in _REFLECTED:
+            _REFLECTED[dialect] = await (await session.connection()).run_sync(reflect)
+        metadata = _REFLECTED[dialect]
         state = {}
         for table in metadata.sorted_tables:
             if table.name == "alembic_version":
