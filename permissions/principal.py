@@ -4,7 +4,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import (
@@ -68,17 +70,68 @@ class InvalidToken(Exception):
     """The bearer token is unknown, expired or revoked."""
 
 
+def _joined(*columns: Any) -> Any:
+    """Columns of one row as text, ':'-separated, for aggregate_strings to gather."""
+    joined = func.coalesce(cast(columns[0], String), "")
+    for column in columns[1:]:
+        joined = joined.concat(literal(":")).concat(func.coalesce(cast(column, String), ""))
+    return joined
+
+
+def _gathered(stmt: Any, *columns: Any) -> Any:
+    """Every row of `stmt` as one text value (rows ','-separated): one scalar subquery."""
+    return stmt.with_only_columns(func.aggregate_strings(_joined(*columns), ",")).scalar_subquery()
+
+
+def _rows(value: str | None) -> list[list[str]]:
+    return [row.split(":") for row in value.split(",")] if value else []
+
+
+def principal_statement(token_hash: str) -> Any:
+    """The token, its person and everything they hold, in one statement: their standing in
+    each organisation (with its licence and kind, and their supervisor roles), the groups
+    they were put in charge of, and the schools that granted each trust they administer
+    (only a trust designated 'Academies' sees school progress)."""
+    person = ApiToken.person_id
+    grants = _gathered(
+        select(Membership.id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .outerjoin(Licence, Licence.organisation_id == Membership.organisation_id)
+        .where(Membership.person_id == person),
+        Membership.organisation_id, Membership.role, Licence.id, Licence.owner_id, Organisation.kind,
+        case((Membership.is_mentor, 1), else_=0), case((Membership.is_headteacher, 1), else_=0),
+    )
+    delegations = _gathered(
+        select(GroupDelegate.id)
+        .join(StaffGroup, StaffGroup.id == GroupDelegate.group_id)
+        .join(Licence, Licence.id == StaffGroup.licence_id)
+        .where(GroupDelegate.person_id == person),
+        GroupDelegate.group_id, Licence.organisation_id,
+    )
+    administered = select(Membership.organisation_id).where(
+        Membership.person_id == person, Membership.role == MembershipRole.ADMINISTRATOR
+    ).correlate(ApiToken)  # two levels down, the token is the outer statement's
+    trust_schools = _gathered(
+        select(TrustGrant.id)
+        .join(Organisation, Organisation.id == TrustGrant.trust_id)
+        .where(TrustGrant.trust_id.in_(administered), Organisation.kind == OrganisationKind.TRUST,
+               Organisation.designation == ACADEMIES),
+        TrustGrant.school_id, TrustGrant.trust_id,
+    )
+    return (
+        select(ApiToken, Person, grants.label("grants"), delegations.label("delegations"),
+               trust_schools.label("trust_schools"))
+        .outerjoin(Person, Person.id == ApiToken.person_id)
+        .where(ApiToken.token_hash == token_hash)
+    )
+
+
 async def load_principal(session: AsyncSession, token: str, now: datetime) -> Principal:
-    row = (
-        await session.execute(
-            select(ApiToken, Person)
-            .outerjoin(Person, Person.id == ApiToken.person_id)
-            .where(ApiToken.token_hash == digest(token))
-        )
-    ).first()
+    """Who a bearer token is, read in one statement."""
+    row = (await session.execute(principal_statement(digest(token)))).first()
     if row is None:
         raise InvalidToken("unknown token")
-    api_token, person = row
+    api_token, person, grants_text, delegations_text, trusts_text = row
     if api_token.revoked_at is not None:
         raise InvalidToken("revoked token")
     if api_token.expires_at <= now:
@@ -89,35 +142,8 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
             display_name=api_token.name,
             system_organisation_id=api_token.organisation_id,
         )
-    grants = (
-        await session.execute(
-            select(Membership.organisation_id, Membership.role, Licence.id, Licence.owner_id, Organisation.kind,
-                   Membership.is_mentor, Membership.is_headteacher)
-            .join(Organisation, Organisation.id == Membership.organisation_id)
-            .outerjoin(Licence, Licence.organisation_id == Membership.organisation_id)
-            .where(Membership.person_id == person.id)
-        )
-    ).all()
-    delegations = (
-        await session.execute(
-            select(GroupDelegate.group_id, Licence.organisation_id)
-            .join(StaffGroup, StaffGroup.id == GroupDelegate.group_id)
-            .join(Licence, Licence.id == StaffGroup.licence_id)
-            .where(GroupDelegate.person_id == person.id)
-        )
-    ).all()
-    administered = [org for org, role, *_ in grants if is_full_administrator(role)]
-    trust_schools = (
-        await session.execute(
-            select(TrustGrant.school_id, TrustGrant.trust_id)
-            .join(Organisation, Organisation.id == TrustGrant.trust_id)
-            .where(
-                TrustGrant.trust_id.in_(administered),
-                Organisation.kind == OrganisationKind.TRUST,
-                Organisation.designation == ACADEMIES,
-            )
-        )
-    ).all() if administered else []
+    grants = [(int(org), role, int(lic) if lic else None, int(owner) if owner else None, kind, mentor == "1",
+               head == "1") for org, role, lic, owner, kind, mentor, head in _rows(grants_text)]
     return Principal(
         person_id=person.id,
         display_name=person.display_name,
@@ -125,9 +151,9 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
         is_platform_support=person.is_platform_support,
         roles={org: role for org, role, *_ in grants},
         school_ids=frozenset(org for org, _, _, _, kind, *_ in grants if kind == OrganisationKind.SCHOOL),
-        owned_licences=frozenset(lic for _, _, lic, owner, *_ in grants if owner == person.id),
-        delegations={group: org for group, org in delegations},
-        trust_schools={school: trust for school, trust in trust_schools},
+        owned_licences=frozenset(lic for _, _, lic, owner, *_ in grants if lic is not None and owner == person.id),
+        delegations={int(group): int(org) for group, org in _rows(delegations_text)},
+        trust_schools={int(school): int(trust) for school, trust in _rows(trusts_text)},
         mentor_of=frozenset(org for org, *_, mentor, _ in grants if mentor),
         headteacher_of=frozenset(org for org, *_, head in grants if head),
     )
