@@ -2,7 +2,7 @@
 
 from starlette.requests import Request
 
-from infra.database import Database
+from infra.database import Database, RequestDatabase
 from domain.models import utcnow
 from permissions.principal import ANONYMOUS, InvalidToken, Principal, load_principal
 
@@ -11,7 +11,7 @@ class Unauthenticated(Exception):
     pass
 
 
-async def authenticate(request: Request, db: Database) -> Principal:
+async def authenticate(request: Request, db: Database | RequestDatabase) -> Principal:
     header = request.headers.get("authorization")
     if header is None:
         return ANONYMOUS

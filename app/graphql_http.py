@@ -22,6 +22,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from app.auth import Unauthenticated, authenticate
+from infra.database import RequestDatabase
 from schema.context import Context
 from schema.limits import OPERATION_NAME_REQUIRED
 
@@ -172,9 +173,18 @@ async def graphql_endpoint(request: Request) -> Response:
         return _respond(
             _error_payload(f"Acceptable responses are {GRAPHQL_RESPONSE} and {JSON}."), 406, JSON
         )
+    db = state.db.for_request()  # the token and every field read in one shared session
+    try:
+        return await _answer(request, db, media)
+    finally:
+        await db.close()
+
+
+async def _answer(request: Request, db: RequestDatabase, media: str) -> Response:
+    state = request.app.state
     request_id = request.state.request_id
     try:
-        principal = await authenticate(request, state.db)
+        principal = await authenticate(request, db)
     except Unauthenticated as problem:
         return _respond(
             _error_payload(str(problem), code="UNAUTHENTICATED"), 401, media,
@@ -183,7 +193,7 @@ async def graphql_endpoint(request: Request) -> Response:
     settings = state.settings
     try:
         params = await read_params(request, settings.max_body_bytes)
-        context = Context(db=state.db, principal=principal, settings=settings, request_id=request_id)
+        context = Context(db=db, principal=principal, settings=settings, request_id=request_id)
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
             # The budget cancels whatever is still running; the work cancelled may be

@@ -9,7 +9,7 @@ SQLite's busy loop.
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +101,60 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    def for_request(self) -> "RequestDatabase":
+        return RequestDatabase(self)
+
+
+class RequestDatabase:
+    """One request's view of the database: all its reads share one session, taken in
+    turns (a task may nest reads inside its own), so a request pays for one transaction
+    and one pooled connection however many fields read; each write is still its own
+    transaction, and ends the shared read first so what follows sees what it committed.
+    `close()` ends the shared read when the request is done."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.engine = db.engine
+        self.sqlite = db.sqlite
+        self._turn = asyncio.Lock()
+        self._holder: asyncio.Task | None = None
+        self._open: AsyncExitStack | None = None
+        self._session: AsyncSession | None = None
+
+    @asynccontextmanager
+    async def _taken(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if self._holder is task:
+            yield
+            return
+        async with self._turn:
+            self._holder = task
+            try:
+                yield
+            finally:
+                self._holder = None
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._taken():
+            if self._session is None:
+                self._open = AsyncExitStack()
+                self._session = await self._open.enter_async_context(self.db.read())
+            yield self._session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self._taken():
+            await self._end_read()
+            async with self.db.write() as session:
+                yield session
+
+    async def _end_read(self) -> None:
+        if self._open is not None:
+            opened, self._open, self._session = self._open, None, None
+            await opened.aclose()
+
+    async def close(self) -> None:
+        async with self._taken():
+            await self._end_read()

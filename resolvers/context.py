@@ -2,14 +2,14 @@
 
 from typing import Protocol
 
-from infra.database import Database
+from infra.database import Database, RequestDatabase
 from infra.settings import Settings
 from permissions.principal import Principal
 from resolvers.loaders import Loaders
 
 
 class RequestContext(Protocol):
-    db: Database
+    db: Database | RequestDatabase
     principal: Principal
     settings: Settings
     loaders: Loaders

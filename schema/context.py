@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from infra.database import Database
+from infra.database import Database, RequestDatabase
 from infra.settings import Settings
 from permissions.principal import Principal
 from resolvers.loaders import Loaders
@@ -10,7 +10,7 @@ from resolvers.loaders import Loaders
 
 @dataclass
 class Context:
-    db: Database
+    db: Database | RequestDatabase  # a request's own view (one shared read session), or the database
     principal: Principal
     settings: Settings
     request_id: str = "-"
