@@ -5,7 +5,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxTokensLimiter
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -13,7 +13,7 @@ from strawberry.types import ExecutionContext
 from infra.settings import Settings
 from domain.errors import DomainError
 from schema.group_mutations import GroupMutations
-from schema.limits import RequestLimits
+from schema.limits import VALIDATED_DOCUMENTS, RequestLimits
 from schema.mutations import OrganisationMutations
 from schema.notifications import NotificationMutations
 from schema.problems import ExpectedError
@@ -67,6 +67,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, so each request gets fresh extension instances.
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=VALIDATED_DOCUMENTS),
         lambda: RequestLimits(settings=settings),
         MaskUnexpected,
     ]

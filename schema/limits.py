@@ -14,6 +14,7 @@ every answer's `extensions.cost`.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -37,10 +38,12 @@ from graphql import (
 )
 from graphql.type.definition import GraphQLInterfaceType
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from domain.errors import ErrorCode
 from infra.settings import Settings
 
+VALIDATED_DOCUMENTS = 1000  # distinct query texts whose parse and validation are kept
 SEARCH_LENGTH = 200  # a search is a few words, and SQLite's LIKE refuses patterns past 50,000 bytes
 OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
 
@@ -227,9 +230,15 @@ def _long_literal(node: Any, path: str, maximum: int) -> GraphQLError | None:
     return None
 
 
+# graphql-core's verdict on a document depends on the document alone: the same query text
+# (parsed once by the ParserCache into the same document) is validated once.
+_validated = lru_cache(maxsize=VALIDATED_DOCUMENTS)(validate_document)
+
+
 class RequestLimits(SchemaExtension):
-    """Refuses, before validation and before any SQL, a document past any limit; reports
-    every answer's estimated cost."""
+    """Refuses, before validation and before any SQL, a document past any limit; then
+    validates the document (once per distinct query text); reports every answer's
+    estimated cost."""
 
     def __init__(self, *, settings: Settings) -> None:
         self.settings = settings
@@ -242,8 +251,9 @@ class RequestLimits(SchemaExtension):
             # The name the caller gave: strawberry's own falls back to the first operation.
             named = context._provided_operation_name
             problems = self.check(document, context.schema._schema, context.variables or {}, named)
-            if problems:
-                context.pre_execution_errors = problems
+            context.pre_execution_errors = problems or _validated(
+                context.schema._schema, document, context.validation_rules
+            )
         yield
 
     def check(self, document: DocumentNode, schema: GraphQLSchema, variables: dict[str, Any],
