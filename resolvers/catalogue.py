@@ -1,6 +1,6 @@
 """The course catalogue."""
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from domain import validation
 from domain.audit import AuditAction, snapshot
@@ -8,6 +8,7 @@ from domain.errors import Conflict
 from domain.models import Course, utcnow
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
+from resolvers.search import searched
 from resolvers.unit_of_work import UnitOfWork
 
 
@@ -17,14 +18,7 @@ async def list_courses(
     stmt = select(Course)
     if not include_retired:
         stmt = stmt.where(Course.retired_at.is_(None))
-    if search:
-        needle = search.strip().lower()
-        stmt = stmt.where(
-            or_(
-                func.lower(Course.title).contains(needle, autoescape=True),
-                func.lower(Course.code).contains(needle, autoescape=True),
-            )
-        )
+    stmt = searched(stmt, search, Course.title, Course.code)
     async with ctx.db.read() as session:
         return await paginate(
             session, stmt, [Order(Course.title), Order(Course.id)],
@@ -40,8 +34,7 @@ async def add_course(uow: UnitOfWork, *, code: str, title: str) -> Course:
     course = Course(code=code, title=title)
     uow.session.add(course)
     await uow.session.flush()
-    await uow.audit(AuditAction.COURSE_ADDED, target_type="Course", target_id=course.id,
-                    summary=f"{uow.principal.display_name} added {code} {title} to the catalogue",
+    await uow.audit(AuditAction.COURSE_ADDED, target=course, what=f"added {code} {title} to the catalogue",
                     after=snapshot(course))
     return course
 
@@ -50,8 +43,7 @@ async def rename_course(uow: UnitOfWork, course: Course, *, title: str) -> Cours
     title = validation.name(title, "title")
     before = snapshot(course)
     course.title = title
-    await uow.audit(AuditAction.COURSE_RENAMED, target_type="Course", target_id=course.id,
-                    summary=f"{uow.principal.display_name} renamed {course.code} to {title}",
+    await uow.audit(AuditAction.COURSE_RENAMED, target=course, what=f"renamed {course.code} to {title}",
                     before=before, after=snapshot(course))
     return course
 
@@ -63,7 +55,6 @@ async def retire_course(uow: UnitOfWork, course: Course) -> Course:
         raise Conflict("This course is already retired.", "courseId")
     before = snapshot(course)
     course.retired_at = utcnow()
-    await uow.audit(AuditAction.COURSE_RETIRED, target_type="Course", target_id=course.id,
-                    summary=f"{uow.principal.display_name} retired {course.code} {course.title}",
+    await uow.audit(AuditAction.COURSE_RETIRED, target=course, what=f"retired {course.code} {course.title}",
                     before=before, after=snapshot(course))
     return course

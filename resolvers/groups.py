@@ -1,6 +1,6 @@
 """Staff groups: creating, renaming, membership, delegates and deleting (seed 000)."""
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from domain import targets, validation
 from domain.audit import AuditAction, snapshot
@@ -21,6 +21,7 @@ from permissions.principal import is_full_administrator
 from resolvers import outbox, staff
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
+from resolvers.search import searched
 from resolvers.targets import GroupInSchool
 from resolvers.unit_of_work import UnitOfWork
 
@@ -112,8 +113,7 @@ async def list_members(
     ctx: RequestContext, group: StaffGroup, *, first: int, after: str | None, search: str | None
 ) -> Page[Person]:
     stmt = select(Person).where(Person.id.in_(staff.members_of_group(group)))
-    if search:
-        stmt = stmt.where(func.lower(Person.display_name).contains(search.strip().lower(), autoescape=True))
+    stmt = searched(stmt, search, Person.display_name)
     async with ctx.db.read() as session:
         return await paginate(
             session, stmt, [Order(Person.display_name), Order(Person.id)],
@@ -131,13 +131,10 @@ async def create_group(uow: UnitOfWork, licence: Licence, *, name: str, member_i
     uow.session.add(group)
     await uow.session.flush()
     uow.session.add_all(StaffGroupMember(group_id=group.id, person_id=p) for p in member_ids)
-    await uow.audit(
-        AuditAction.GROUP_CREATED,
-        target_type="StaffGroup", target_id=group.id, organisation_id=licence.organisation_id,
-        licence_id=licence.id, staff_group_id=group.id,
-        summary=f"{uow.principal.display_name} created the staff group {name} with {len(member_ids)} staff",
-        after=snapshot(group, member_ids=member_ids),
-    )
+    await uow.audit(AuditAction.GROUP_CREATED, target=group, organisation_id=licence.organisation_id,
+                    licence_id=licence.id, staff_group_id=group.id,
+                    what=f"created the staff group {name} with {len(member_ids)} staff",
+                    after=snapshot(group, member_ids=member_ids))
     return group
 
 
@@ -147,13 +144,8 @@ async def rename_group(uow: UnitOfWork, found: GroupInSchool, *, name: str) -> S
     name = validation.name(name, "name")
     before = snapshot(found.group)
     old, found.group.name = found.group.name, name
-    await uow.audit(
-        AuditAction.GROUP_RENAMED,
-        target_type="StaffGroup", target_id=found.group.id, organisation_id=found.school.id,
-        licence_id=found.licence.id, staff_group_id=found.group.id,
-        summary=f"{uow.principal.display_name} renamed the staff group {old} to {name}",
-        before=before, after=snapshot(found.group),
-    )
+    await uow.audit(AuditAction.GROUP_RENAMED, target=found.group, **found.filed_under,
+                    what=f"renamed the staff group {old} to {name}", before=before, after=snapshot(found.group))
     return found.group
 
 
@@ -192,15 +184,11 @@ async def change_members(uow: UnitOfWork, found: GroupInSchool, *, person_ids: l
         )
     people = await _people(uow, changed)
     names = ", ".join(sorted(people[p].display_name for p in changed))
-    await uow.audit(
-        AuditAction.GROUP_MEMBERS_ADDED if add else AuditAction.GROUP_MEMBERS_REMOVED,
-        target_type="StaffGroup", target_id=found.group.id, organisation_id=found.school.id,
-        licence_id=found.licence.id, staff_group_id=found.group.id,
-        summary=f"{uow.principal.display_name} {'added' if add else 'removed'} {names} "
-        f"{'to' if add else 'from'} {found.group.name}",
-        before={"member_ids": sorted(current)},
-        after={"member_ids": sorted(current | set(changed)) if add else sorted(current - set(changed))},
-    )
+    await uow.audit(AuditAction.GROUP_MEMBERS_ADDED if add else AuditAction.GROUP_MEMBERS_REMOVED, target=found.group,
+                    **found.filed_under,
+                    what=f"{'added' if add else 'removed'} {names} {'to' if add else 'from'} {found.group.name}",
+                    before={"member_ids": sorted(current)},
+                    after={"member_ids": sorted(current | set(changed)) if add else sorted(current - set(changed))})
     return found.group
 
 
@@ -214,10 +202,9 @@ async def delete_group(uow: UnitOfWork, found: GroupInSchool, *, confirmation: s
     await uow.session.delete(found.group)
     await uow.audit(
         AuditAction.GROUP_DELETED,
-        target_type="StaffGroup", target_id=found.group.id, organisation_id=found.school.id,
-        licence_id=found.licence.id, staff_group_id=found.group.id,
-        summary=f"{uow.principal.display_name} deleted the staff group {found.group.name} "
-        f"and its {len(content['target_lists'])} target list(s)",
+        target=found.group, **found.filed_under,
+        what=f"deleted the staff group {found.group.name} "
+             f"and its {len(content['target_lists'])} target list(s)",
         before=content,
     )
     return found.group
@@ -263,10 +250,9 @@ async def change_delegate(uow: UnitOfWork, found: GroupInSchool, *, person_id: i
         await uow.session.delete(existing)
     await uow.audit(
         AuditAction.DELEGATE_ADDED if add else AuditAction.DELEGATE_REMOVED,
-        target_type="StaffGroup", target_id=found.group.id, organisation_id=found.school.id,
-        licence_id=found.licence.id, staff_group_id=found.group.id,
-        summary=f"{uow.principal.display_name} {'made' if add else 'removed'} {person.display_name} "
-        f"{'a delegate of' if add else 'as a delegate of'} {found.group.name}",
+        target=found.group, **found.filed_under,
+        what=f"{'made' if add else 'removed'} {person.display_name} "
+             f"{'a delegate of' if add else 'as a delegate of'} {found.group.name}",
         before=None if add else {"delegate_id": person_id},
         after={"delegate_id": person_id} if add else None,
     )

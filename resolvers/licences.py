@@ -80,15 +80,9 @@ async def create_licence(
     uow.session.add(seat)
     uow.session.add(StaffGroup(licence_id=licence.id, name=ALL_STAFF_NAME, kind=GroupKind.ALL_STAFF))
     await uow.session.flush()
-    await uow.audit(
-        AuditAction.LICENCE_CREATED,
-        target_type="Licence",
-        target_id=licence.id,
-        organisation_id=school.id,
-        licence_id=licence.id,
-        summary=f"{uow.principal.display_name} created a licence for {school.name} owned by {owner.display_name}",
-        after=snapshot(licence, owner=snapshot(owner), seat=snapshot(seat)),
-    )
+    await uow.audit(AuditAction.LICENCE_CREATED, target=licence, organisation_id=school.id, licence_id=licence.id,
+                    what=f"created a licence for {school.name} owned by {owner.display_name}",
+                    after=snapshot(licence, owner=snapshot(owner), seat=snapshot(seat)))
     return licence
 
 
@@ -112,17 +106,11 @@ async def transfer_ownership(uow: UnitOfWork, licence: Licence, *, new_owner_id:
     ended = await _ensure_administrator(uow, school.id, new_owner_id)
     licence.owner_id = new_owner_id
     new_owner = await uow.session.get_one(Person, new_owner_id)
-    await uow.audit(
-        AuditAction.OWNERSHIP_TRANSFERRED,
-        target_type="Licence",
-        target_id=licence.id,
-        organisation_id=school.id,
-        licence_id=licence.id,
-        summary=f"{uow.principal.display_name} transferred ownership of {school.name}'s licence "
-        f"to {new_owner.display_name}",
-        before=before,
-        after=snapshot(licence, ended_delegation_group_ids=ended) if ended else snapshot(licence),
-    )
+    await uow.audit(AuditAction.OWNERSHIP_TRANSFERRED, target=licence, organisation_id=school.id,
+                    licence_id=licence.id,
+                    what=f"transferred ownership of {school.name}'s licence to {new_owner.display_name}",
+                    before=before,
+                    after=snapshot(licence, ended_delegation_group_ids=ended) if ended else snapshot(licence))
     return licence
 
 
@@ -149,15 +137,8 @@ async def add_seat(uow: UnitOfWork, licence: Licence, *, person_id: int, subscri
     uow.session.add(seat)
     await uow.session.flush()
     await outbox.reach_changed(uow, school.id, licence.id, person.id)
-    await uow.audit(
-        AuditAction.SEAT_ADDED,
-        target_type="Seat",
-        target_id=seat.id,
-        organisation_id=school.id,
-        licence_id=licence.id,
-        summary=f"{uow.principal.display_name} gave {person.display_name} a seat in {school.name}",
-        after=snapshot(seat),
-    )
+    await uow.audit(AuditAction.SEAT_ADDED, target=seat, organisation_id=school.id, licence_id=licence.id,
+                    what=f"gave {person.display_name} a seat in {school.name}", after=snapshot(seat))
     return seat
 
 
@@ -184,12 +165,11 @@ async def set_seat_active(uow: UnitOfWork, found: SeatOnLicence, *, active: bool
         await outbox.reach_changed(uow, school.id, licence.id, seat.person_id)
     await uow.audit(
         AuditAction.SEAT_REACTIVATED if active else AuditAction.SEAT_DEACTIVATED,
-        target_type="Seat",
-        target_id=seat.id,
+        target=seat,
         organisation_id=school.id,
         licence_id=licence.id,
-        summary=f"{uow.principal.display_name} {'reactivated' if active else 'deactivated'} "
-        f"{person.display_name}'s seat in {school.name}",
+        what=f"{'reactivated' if active else 'deactivated'} "
+             f"{person.display_name}'s seat in {school.name}",
         before=before,
         after=snapshot(seat),
     )

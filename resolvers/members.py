@@ -21,6 +21,7 @@ from domain.models import (
 from resolvers import groups, outbox
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
+from resolvers.search import searched
 from resolvers.unit_of_work import UnitOfWork
 
 
@@ -40,14 +41,7 @@ async def list_members(
     )
     if role is not None:
         stmt = stmt.where(Membership.role == role)
-    if search:
-        needle = search.strip().lower()
-        stmt = stmt.where(
-            or_(
-                func.lower(Person.display_name).contains(needle, autoescape=True),
-                func.lower(Person.email).contains(needle, autoescape=True),
-            )
-        )
+    stmt = searched(stmt, search, Person.display_name, Person.email)
     async with ctx.db.read() as session:
         return await paginate(
             session, stmt, [Order(Person.display_name), Order(Membership.id)],
@@ -98,15 +92,9 @@ async def add_member(
     membership = Membership(organisation_id=organisation.id, person_id=person.id, role=role)
     uow.session.add(membership)
     await uow.session.flush()
-    await uow.audit(
-        AuditAction.MEMBER_ADDED,
-        target_type="Membership",
-        target_id=membership.id,
-        organisation_id=organisation.id,
-        summary=f"{uow.principal.display_name} added {person.display_name} to {organisation.name} "
-        f"as {role.title()}",
-        after=snapshot(membership, person=snapshot(person)),
-    )
+    await uow.audit(AuditAction.MEMBER_ADDED, target=membership, organisation_id=organisation.id,
+                    what=f"added {person.display_name} to {organisation.name} as {role.title()}",
+                    after=snapshot(membership, person=snapshot(person)))
     return membership
 
 
@@ -127,12 +115,10 @@ async def change_role(uow: UnitOfWork, membership: Membership, *, role: Membersh
     ended = await groups.end_delegations(uow, organisation.id, person.id) if promoted else []
     await uow.audit(
         AuditAction.MEMBER_PROMOTED if promoted else AuditAction.MEMBER_DEMOTED,
-        target_type="Membership",
-        target_id=membership.id,
+        target=membership,
         organisation_id=organisation.id,
-        summary=f"{uow.principal.display_name} "
-        + (f"promoted {person.display_name} to Administrator" if promoted else f"demoted {person.display_name} to Member")
-        + f" in {organisation.name}",
+        what=(f"promoted {person.display_name} to Administrator" if promoted
+              else f"demoted {person.display_name} to Member") + f" in {organisation.name}",
         before=before,
         after=snapshot(membership, ended_delegation_group_ids=ended) if ended else snapshot(membership),
     )
@@ -211,10 +197,9 @@ async def remove_member(uow: UnitOfWork, membership: Membership) -> tuple[Member
     await uow.session.delete(membership)
     await uow.audit(
         AuditAction.MEMBER_REMOVED,
-        target_type="Membership",
-        target_id=membership.id,
+        target=membership,
         organisation_id=organisation.id,
-        summary=f"{uow.principal.display_name} removed {person.display_name} from {organisation.name}",
+        what=f"removed {person.display_name} from {organisation.name}",
         before=before,
         after={
             "deactivated_seat_ids": deactivated,

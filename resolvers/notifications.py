@@ -70,13 +70,10 @@ async def update_settings(
         raise Conflict("These are the settings already; nothing to change.")
     row.updated_at = utcnow()
     changed = ", ".join(k for k in after if after[k] != before[k])
-    await uow.audit(
-        AuditAction.NOTIFICATION_SETTINGS_UPDATED, target_type="NotificationSettings", target_id=school.id,
-        organisation_id=school.id,
-        summary=f"{uow.principal.display_name} changed the email notification settings of {school.name} "
-        f"({changed})",
-        before=before, after=after,
-    )
+    await uow.audit(AuditAction.NOTIFICATION_SETTINGS_UPDATED, target=school, target_type="NotificationSettings",
+                    organisation_id=school.id,
+                    what=f"changed the email notification settings of {school.name} ({changed})", before=before,
+                    after=after)
     return school, row
 
 
@@ -125,11 +122,7 @@ async def retry(uow: UnitOfWork, delivery: NotificationDelivery) -> Notification
     delivery.attempts = 0
     delivery.enqueued_at = None
     person = await uow.session.get_one(Person, delivery.person_id)
-    await uow.audit(
-        AuditAction.NOTIFICATION_RETRIED, target_type="NotificationDelivery", target_id=delivery.id,
-        organisation_id=delivery.organisation_id,
-        summary=f"{uow.principal.display_name} retried the {delivery.local_date.isoformat()} digest "
-        f"to {person.display_name}",
-        before=before, after=snapshot(delivery),
-    )
+    await uow.audit(AuditAction.NOTIFICATION_RETRIED, target=delivery, organisation_id=delivery.organisation_id,
+                    what=f"retried the {delivery.local_date.isoformat()} digest to {person.display_name}",
+                    before=before, after=snapshot(delivery))
     return delivery

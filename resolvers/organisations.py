@@ -1,6 +1,6 @@
 """Organisations: listing what the caller may see, and platform support's acts."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain import validation
 from domain.audit import AuditAction, snapshot
@@ -9,6 +9,7 @@ from permissions import policy
 from permissions.policy import Ability
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
+from resolvers.search import searched
 from resolvers.unit_of_work import UnitOfWork
 
 
@@ -20,8 +21,7 @@ async def list_organisations(
     )
     if kind is not None:
         stmt = stmt.where(Organisation.kind == kind)
-    if search:
-        stmt = stmt.where(func.lower(Organisation.name).contains(search.strip().lower(), autoescape=True))
+    stmt = searched(stmt, search, Organisation.name)
     async with ctx.db.read() as session:
         return await paginate(
             session, stmt, [Order(Organisation.name), Order(Organisation.id)],
@@ -40,14 +40,8 @@ async def create_organisation(
     )
     uow.session.add(organisation)
     await uow.session.flush()
-    await uow.audit(
-        AuditAction.ORGANISATION_CREATED,
-        target_type="Organisation",
-        target_id=organisation.id,
-        organisation_id=organisation.id,
-        summary=f"{uow.principal.display_name} created the {kind.lower()} {organisation.name}",
-        after=snapshot(organisation),
-    )
+    await uow.audit(AuditAction.ORGANISATION_CREATED, target=organisation, organisation_id=organisation.id,
+                    what=f"created the {kind.lower()} {organisation.name}", after=snapshot(organisation))
     return organisation
 
 
@@ -55,14 +49,7 @@ async def set_designation(uow: UnitOfWork, organisation: Organisation, *, design
     cleaned = validation.name(designation, "designation", 100) if designation is not None else None
     before = snapshot(organisation)
     organisation.designation = cleaned
-    await uow.audit(
-        AuditAction.DESIGNATION_SET,
-        target_type="Organisation",
-        target_id=organisation.id,
-        organisation_id=organisation.id,
-        summary=f"{uow.principal.display_name} set the designation of {organisation.name} "
-        f"to {cleaned or '(none)'}",
-        before=before,
-        after=snapshot(organisation),
-    )
+    await uow.audit(AuditAction.DESIGNATION_SET, target=organisation, organisation_id=organisation.id,
+                    what=f"set the designation of {organisation.name} to {cleaned or '(none)'}", before=before,
+                    after=snapshot(organisation))
     return organisation

@@ -78,10 +78,6 @@ async def record(
     )
     done = state.completed_at is not None and not was_completed
     what = f"completed {course.title}" if done else f"is {state.progress_percent}% through {course.title}"
-    await uow.audit(
-        AuditAction.PROGRESS_RECORDED,
-        target_type="Enrolment", target_id=enrolment.id, organisation_id=organisation,
-        summary=f"{principal.display_name} recorded that {person.display_name} {what}",
-        before=before, after=snapshot(enrolment),
-    )
+    await uow.audit(AuditAction.PROGRESS_RECORDED, target=enrolment, organisation_id=organisation,
+                    what=f"recorded that {person.display_name} {what}", before=before, after=snapshot(enrolment))
     return enrolment

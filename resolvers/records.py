@@ -129,10 +129,10 @@ async def record_attendance(
     row.code_id, row.recorded_by_id, row.recorded_at = found.id, uow.principal.person_id, utcnow()
     await uow.session.flush()
     await uow.audit(
-        AuditAction.ATTENDANCE_RECORDED, target_type="AttendanceRecord", target_id=row.id,
+        AuditAction.ATTENDANCE_RECORDED, target=row,
         organisation_id=school_id,
-        summary=f"{uow.principal.display_name} recorded {learner.display_name} as {found.name.lower()} in "
-                f"{course.title} on {session_date.isoformat()}",
+        what=f"recorded {learner.display_name} as {found.name.lower()} in "
+             f"{course.title} on {session_date.isoformat()}",
         before=before, after=snapshot(row, code=found.code),
     )
     return row, found, learner, course, phase.kind
@@ -161,9 +161,9 @@ async def add_behaviour_note(
     uow.session.add(row)
     await uow.session.flush()
     await uow.audit(
-        AuditAction.BEHAVIOUR_NOTED, target_type="BehaviourNote", target_id=row.id, organisation_id=school.id,
-        summary=f"{uow.principal.display_name} noted {'positive' if positive else 'negative'} behaviour "
-                f"({kind}) of {learner.display_name} on {noted_on.isoformat()}",
+        AuditAction.BEHAVIOUR_NOTED, target=row, organisation_id=school.id,
+        what=f"noted {'positive' if positive else 'negative'} behaviour "
+             f"({kind}) of {learner.display_name} on {noted_on.isoformat()}",
         after=snapshot(row),
     )
     return row, learner, phase.kind
@@ -194,12 +194,9 @@ async def record_assessment(
     row.result, row.comment = cleaned, remark
     row.recorded_by_id, row.recorded_at = uow.principal.person_id, utcnow()
     await uow.session.flush()
-    await uow.audit(
-        AuditAction.ASSESSMENT_RECORDED, target_type="Assessment", target_id=row.id, organisation_id=school_id,
-        summary=f"{uow.principal.display_name} assessed {learner.display_name} in {course.title} for "
-                f"{term.name}: {cleaned}",
-        before=before, after=snapshot(row),
-    )
+    await uow.audit(AuditAction.ASSESSMENT_RECORDED, target=row, organisation_id=school_id,
+                    what=f"assessed {learner.display_name} in {course.title} for {term.name}: {cleaned}",
+                    before=before, after=snapshot(row))
     return row, learner, course, term, phase.kind
 
 
@@ -229,6 +226,14 @@ def _filtered(stmt: Select, record: Any, where: RecordFilter) -> Select:
     return stmt
 
 
+async def _page(ctx: RequestContext, stmt: Select, record: Any, where: RecordFilter, first: int,
+                after: str | None) -> Page[Any]:
+    """The records of `stmt` the caller may see, filtered, newest first."""
+    course_id = getattr(record, "course_id", None)
+    stmt = _filtered(_visible(ctx, stmt, record, course_id), record, where)
+    return await by_id(ctx, stmt, record.id, first=first, after=after)
+
+
 async def attendance(ctx: RequestContext, where: RecordFilter, *, first: int, after: str | None) -> Page[Any]:
     """Newest first: (record, code, learner, course, phase kind)."""
     stmt = (
@@ -236,15 +241,12 @@ async def attendance(ctx: RequestContext, where: RecordFilter, *, first: int, af
         .join(AttendanceCode, AttendanceCode.id == AttendanceRecord.code_id)
         .join(SchoolCourse, SchoolCourse.id == AttendanceRecord.course_id)
     )
-    stmt = _filtered(_visible(ctx, stmt, AttendanceRecord, AttendanceRecord.course_id), AttendanceRecord, where)
-    return await by_id(ctx, stmt, AttendanceRecord.id, first=first, after=after)
+    return await _page(ctx, stmt, AttendanceRecord, where, first, after)
 
 
 async def behaviour(ctx: RequestContext, where: RecordFilter, *, first: int, after: str | None) -> Page[Any]:
     """Newest first: (note, learner, phase kind)."""
-    stmt = select(BehaviourNote, Person, WorkflowPhase.kind)
-    stmt = _filtered(_visible(ctx, stmt, BehaviourNote, None), BehaviourNote, where)
-    return await by_id(ctx, stmt, BehaviourNote.id, first=first, after=after)
+    return await _page(ctx, select(BehaviourNote, Person, WorkflowPhase.kind), BehaviourNote, where, first, after)
 
 
 async def assessments(ctx: RequestContext, where: RecordFilter, *, first: int, after: str | None) -> Page[Any]:
@@ -254,6 +256,5 @@ async def assessments(ctx: RequestContext, where: RecordFilter, *, first: int, a
         .join(SchoolCourse, SchoolCourse.id == Assessment.course_id)
         .join(Term, Term.id == Assessment.term_id)
     )
-    stmt = _filtered(_visible(ctx, stmt, Assessment, Assessment.course_id), Assessment, where)
-    return await by_id(ctx, stmt, Assessment.id, first=first, after=after)
+    return await _page(ctx, stmt, Assessment, where, first, after)
 

@@ -60,9 +60,9 @@ async def create_term(uow: UnitOfWork, school: Organisation, *, name: str, start
     uow.session.add(term)
     await uow.session.flush()
     await uow.audit(
-        AuditAction.TERM_CREATED, target_type="Term", target_id=term.id, organisation_id=school.id,
-        summary=f"{uow.principal.display_name} added the term {term.name} ({starts_on.isoformat()} to "
-                f"{ends_on.isoformat()}) to {school.name}",
+        AuditAction.TERM_CREATED, target=term, organisation_id=school.id,
+        what=f"added the term {term.name} ({starts_on.isoformat()} to "
+             f"{ends_on.isoformat()}) to {school.name}",
         after=snapshot(term),
     )
     return term
@@ -92,9 +92,9 @@ async def update_term(uow: UnitOfWork, term: Term, *, name: str | None, starts_o
     term.name, term.starts_on, term.ends_on = new_name, start, end
     await uow.session.flush()
     await uow.audit(
-        AuditAction.TERM_UPDATED, target_type="Term", target_id=term.id, organisation_id=term.organisation_id,
-        summary=f"{uow.principal.display_name} changed the term {before['name']}: now {term.name}, "
-                f"{start.isoformat()} to {end.isoformat()}",
+        AuditAction.TERM_UPDATED, target=term, organisation_id=term.organisation_id,
+        what=f"changed the term {before['name']}: now {term.name}, "
+             f"{start.isoformat()} to {end.isoformat()}",
         before=before, after=snapshot(term),
     )
     return term
@@ -145,10 +145,10 @@ async def create_course(uow: UnitOfWork, school: Organisation, *, title: str, te
     ])
     await uow.session.flush()
     await uow.audit(
-        AuditAction.SCHOOL_COURSE_CREATED, target_type="SchoolCourse", target_id=course.id,
+        AuditAction.SCHOOL_COURSE_CREATED, target=course,
         organisation_id=school.id,
-        summary=f"{uow.principal.display_name} added the course {course.title} to {school.name} with "
-                f"{len(teachers)} teacher(s) and {len(learners)} learner(s)",
+        what=f"added the course {course.title} to {school.name} with "
+             f"{len(teachers)} teacher(s) and {len(learners)} learner(s)",
         after=snapshot(course, teacher_ids=teachers, learner_ids=learners),
     )
     return course, teachers + learners
@@ -186,9 +186,9 @@ async def change_participants(uow: UnitOfWork, course: SchoolCourse, *, role: Co
     detail = {"course_id": course.id, "role": role, "person_ids": changed}
     await uow.audit(
         AuditAction.COURSE_PARTICIPANTS_ADDED if add else AuditAction.COURSE_PARTICIPANTS_REMOVED,
-        target_type="SchoolCourse", target_id=course.id, organisation_id=school.id,
-        summary=f"{uow.principal.display_name} {'added' if add else 'removed'} {len(changed)} "
-                f"{role.lower()}(s) {'to' if add else 'from'} {course.title}",
+        target=course, organisation_id=school.id,
+        what=f"{'added' if add else 'removed'} {len(changed)} "
+             f"{role.lower()}(s) {'to' if add else 'from'} {course.title}",
         before=None if add else detail, after=detail if add else None,
     )
     return course, changed
@@ -242,10 +242,9 @@ async def link_parent(uow: UnitOfWork, school: Organisation, *, parent_id: int, 
         await uow.session.delete(row)
         await uow.session.flush()
     await uow.audit(
-        AuditAction.PARENT_LINKED if link else AuditAction.PARENT_UNLINKED, target_type="ParentLink",
-        target_id=row.id, organisation_id=school.id,
-        summary=f"{uow.principal.display_name} {'linked' if link else 'unlinked'} {parent.display_name} "
-                f"{'to' if link else 'from'} {learner.display_name} as parent",
+        AuditAction.PARENT_LINKED if link else AuditAction.PARENT_UNLINKED, target=row, organisation_id=school.id,
+        what=f"{'linked' if link else 'unlinked'} {parent.display_name} "
+             f"{'to' if link else 'from'} {learner.display_name} as parent",
         before=None if link else snapshot(row), after=snapshot(row) if link else None,
     )
     return parent, learner
@@ -278,12 +277,8 @@ async def add_code(uow: UnitOfWork, school: Organisation, *, code: str, name: st
     row = AttendanceCode(organisation_id=school.id, code=code, name=name, category=kind)
     uow.session.add(row)
     await uow.session.flush()
-    await uow.audit(
-        AuditAction.ATTENDANCE_CODE_ADDED, target_type="AttendanceCode", target_id=row.id,
-        organisation_id=school.id,
-        summary=f"{uow.principal.display_name} added the attendance code {code} ({name}) to {school.name}",
-        after=snapshot(row),
-    )
+    await uow.audit(AuditAction.ATTENDANCE_CODE_ADDED, target=row, organisation_id=school.id,
+                    what=f"added the attendance code {code} ({name}) to {school.name}", after=snapshot(row))
     return row
 
 
@@ -300,10 +295,10 @@ async def update_code(uow: UnitOfWork, school: Organisation, *, code: str, name:
     row.name, row.category = new_name or row.name, kind or row.category
     await uow.session.flush()
     await uow.audit(
-        AuditAction.ATTENDANCE_CODE_UPDATED, target_type="AttendanceCode", target_id=row.id,
+        AuditAction.ATTENDANCE_CODE_UPDATED, target=row,
         organisation_id=school.id,
-        summary=f"{uow.principal.display_name} changed the attendance code {row.code} of {school.name}: "
-                f"{row.name}, {row.category.lower().replace('_', ' ')}",
+        what=f"changed the attendance code {row.code} of {school.name}: "
+             f"{row.name}, {row.category.lower().replace('_', ' ')}",
         before=before, after=snapshot(row),
     )
     return row
@@ -317,13 +312,9 @@ async def retire_code(uow: UnitOfWork, school: Organisation, *, code: str) -> At
     before = snapshot(row)
     row.retired_at = utcnow()
     await uow.session.flush()
-    await uow.audit(
-        AuditAction.ATTENDANCE_CODE_RETIRED, target_type="AttendanceCode", target_id=row.id,
-        organisation_id=school.id,
-        summary=f"{uow.principal.display_name} retired the attendance code {row.code} ({row.name}) of "
-                f"{school.name}",
-        before=before, after=snapshot(row),
-    )
+    await uow.audit(AuditAction.ATTENDANCE_CODE_RETIRED, target=row, organisation_id=school.id,
+                    what=f"retired the attendance code {row.code} ({row.name}) of {school.name}", before=before,
+                    after=snapshot(row))
     return row
 
 

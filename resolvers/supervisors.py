@@ -102,9 +102,9 @@ async def _set_role(uow: UnitOfWork, organisation: Organisation, *, person_id: i
     labels = await _labels(uow.session, organisation.id)
     title = labels.mentor if role == Role.MENTOR else labels.headteacher
     await uow.audit(
-        action, target_type="Membership", target_id=membership.id, organisation_id=organisation.id,
-        summary=f"{uow.principal.display_name} {'made' if on else 'removed'} {person.display_name} "
-                f"{'a' if on else 'as'} {title.lower()} {'of' if on else 'from'} {organisation.name}",
+        action, target=membership, organisation_id=organisation.id,
+        what=f"{'made' if on else 'removed'} {person.display_name} "
+             f"{'a' if on else 'as'} {title.lower()} {'of' if on else 'from'} {organisation.name}",
         before=before | extra if before else before, after=snapshot(membership),
     )
     return membership, person
@@ -180,11 +180,9 @@ async def assign_learners(
     uow.session.add_all(MentorLearner(organisation_id=school.id, mentor_id=mentor.id, learner_id=learner)
                         for learner in added)
     await uow.session.flush()
-    await uow.audit(
-        AuditAction.LEARNERS_ASSIGNED, target_type="Person", target_id=mentor.id, organisation_id=school.id,
-        summary=f"{uow.principal.display_name} assigned {len(added)} learner(s) to {mentor.display_name}",
-        after={"mentor_id": mentor.id, "learner_ids": added, "course_ids": sorted(courses)},
-    )
+    await uow.audit(AuditAction.LEARNERS_ASSIGNED, target=mentor, organisation_id=school.id,
+                    what=f"assigned {len(added)} learner(s) to {mentor.display_name}",
+                    after={"mentor_id": mentor.id, "learner_ids": added, "course_ids": sorted(courses)})
     return mentor, added
 
 
@@ -199,11 +197,9 @@ async def unassign_learners(
     if len(removed) != len(set(learner_ids)) or not removed:
         raise Invalid(f"Not every one of these learners is assigned to {mentor.display_name}.", "learnerIds")
     await uow.session.execute(delete(MentorLearner).where(mine))
-    await uow.audit(
-        AuditAction.LEARNERS_UNASSIGNED, target_type="Person", target_id=mentor.id, organisation_id=school.id,
-        summary=f"{uow.principal.display_name} took {len(removed)} learner(s) from {mentor.display_name}",
-        before={"mentor_id": mentor.id, "learner_ids": removed},
-    )
+    await uow.audit(AuditAction.LEARNERS_UNASSIGNED, target=mentor, organisation_id=school.id,
+                    what=f"took {len(removed)} learner(s) from {mentor.display_name}",
+                    before={"mentor_id": mentor.id, "learner_ids": removed})
     return mentor, removed
 
 
@@ -229,13 +225,9 @@ async def rename_labels(uow: UnitOfWork, school: Organisation, *, mentor_label: 
         uow.session.add(row)
     row.mentor_label, row.headteacher_label = mentor_label, headteacher_label
     await uow.session.flush()
-    await uow.audit(
-        AuditAction.SUPERVISOR_LABELS_RENAMED, target_type="Organisation", target_id=school.id,
-        organisation_id=school.id,
-        summary=f"{uow.principal.display_name} renamed the supervisor labels of {school.name}: "
-                f"'{mentor_label}' and '{headteacher_label}'",
-        before=before, after=snapshot(row),
-    )
+    await uow.audit(AuditAction.SUPERVISOR_LABELS_RENAMED, target=school, organisation_id=school.id,
+                    what=f"renamed the supervisor labels of {school.name}: '{mentor_label}' and '{headteacher_label}'",
+                    before=before, after=snapshot(row))
     return Labels(mentor_label, headteacher_label)
 
 

@@ -41,13 +41,9 @@ async def _items(uow: UnitOfWork, list_id: int) -> list[TargetListItem]:
     return list((await uow.session.execute(stmt)).scalars())
 
 
-async def _audit(uow: UnitOfWork, found: ListInSchool, action: AuditAction, summary: str,
+async def _audit(uow: UnitOfWork, found: ListInSchool, action: AuditAction, what: str,
                  before: dict | None, after: dict | None) -> None:
-    await uow.audit(
-        action, target_type="TargetList", target_id=found.target_list.id, organisation_id=found.school.id,
-        licence_id=found.licence.id, staff_group_id=found.group.id,
-        summary=f"{uow.principal.display_name} {summary}", before=before, after=after,
-    )
+    await uow.audit(action, target=found.target_list, **found.filed_under, what=what, before=before, after=after)
 
 
 async def create_list(uow: UnitOfWork, found: GroupInSchool, *, name: str, courses: Sequence[Target]) -> TargetList:
@@ -65,13 +61,9 @@ async def create_list(uow: UnitOfWork, found: GroupInSchool, *, name: str, cours
     )
     await uow.session.flush()
     await outbox.group_changed(uow, found.school.id, found.group)
-    await uow.audit(
-        AuditAction.TARGET_LIST_CREATED, target_type="TargetList", target_id=target_list.id,
-        organisation_id=found.school.id, licence_id=found.licence.id, staff_group_id=found.group.id,
-        summary=f"{uow.principal.display_name} created the target list {name} with {len(courses)} course(s) "
-        f"in {found.group.name}",
-        after=await list_content(uow, target_list),
-    )
+    await uow.audit(AuditAction.TARGET_LIST_CREATED, target=target_list, **found.filed_under,
+                    what=f"created the target list {name} with {len(courses)} course(s) in {found.group.name}",
+                    after=await list_content(uow, target_list))
     return target_list
 
 

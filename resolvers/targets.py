@@ -43,13 +43,15 @@ class GroupInSchool:
     licence: Licence
     school: Organisation
 
+    @property
+    def filed_under(self) -> dict[str, int | None]:
+        """Where its audit events are filed: its school, licence and group (for its delegates)."""
+        return {"organisation_id": self.school.id, "licence_id": self.licence.id, "staff_group_id": self.group.id}
+
 
 @dataclass
-class ListInSchool:
+class ListInSchool(GroupInSchool):
     target_list: TargetList
-    group: StaffGroup
-    licence: Licence
-    school: Organisation
 
 
 @dataclass
@@ -180,7 +182,7 @@ KINDS: dict[type[SQLModel], Kind] = {
             .join(Organisation, Organisation.id == Licence.organisation_id)
         ),
         subject=lambda row: Subject(organisation_id=row[3].id, group_id=row[1].id),
-        target=lambda row: ListInSchool(row[0], row[1], row[2], row[3]),
+        target=lambda row: ListInSchool(row[1], row[2], row[3], row[0]),
     ),
     NotificationDelivery: Kind(
         statement=lambda p: select(NotificationDelivery),

@@ -72,15 +72,8 @@ async def issue(
         await uow.session.flush()
         org, licence = await _audit_scope(uow.session, person, organisation_id)
         owner = person.display_name if person else "the external system"
-        await uow.audit(
-            AuditAction.TOKEN_CREATED,
-            target_type="ApiToken",
-            target_id=token.id,
-            organisation_id=org,
-            licence_id=licence,
-            summary=f"{principal.display_name} issued the token '{name}' for {owner}",
-            after=snapshot(token, exclude={"token_hash"}),
-        )
+        await uow.audit(AuditAction.TOKEN_CREATED, target=token, organisation_id=org, licence_id=licence,
+                        what=f"issued the token '{name}' for {owner}", after=snapshot(token, exclude={"token_hash"}))
     return token, plain
 
 
@@ -95,14 +88,7 @@ async def revoke(db: Database, token_id: int, principal: Principal = OPERATOR) -
         token.revoked_at = utcnow()
         person = await uow.session.get(Person, token.person_id) if token.person_id else None
         org, licence = await _audit_scope(uow.session, person, token.organisation_id)
-        await uow.audit(
-            AuditAction.TOKEN_REVOKED,
-            target_type="ApiToken",
-            target_id=token.id,
-            organisation_id=org,
-            licence_id=licence,
-            summary=f"{principal.display_name} revoked the token '{token.name}'",
-            before=before,
-            after=snapshot(token, exclude={"token_hash"}),
-        )
+        await uow.audit(AuditAction.TOKEN_REVOKED, target=token, organisation_id=org, licence_id=licence,
+                        what=f"revoked the token '{token.name}'", before=before,
+                        after=snapshot(token, exclude={"token_hash"}))
     return token

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, select
 
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
@@ -25,6 +25,7 @@ from permissions.policy import Ability
 from resolvers import staff
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, paginate
+from resolvers.search import searched
 from resolvers.unit_of_work import UnitOfWork
 
 
@@ -58,11 +59,10 @@ async def _current(uow: UnitOfWork, school_id: int) -> TrustGrant | None:
 
 
 async def _log_both(uow: UnitOfWork, action: AuditAction, school: Organisation,
-                    trust: Organisation, summary: str, before: dict | None, after: dict | None) -> None:
+                    trust: Organisation, what: str, before: dict | None, after: dict | None) -> None:
     """Granting and withdrawing are written in the school's log and in the trust's."""
     for organisation in (school, trust):
-        await uow.audit(action, target_type="Organisation", target_id=school.id, organisation_id=organisation.id,
-                        summary=summary, before=before, after=after)
+        await uow.audit(action, target=school, organisation_id=organisation.id, what=what, before=before, after=after)
 
 
 async def grant(uow: UnitOfWork, school: Organisation, *, trust_id: int) -> TrustGrant:
@@ -74,20 +74,19 @@ async def grant(uow: UnitOfWork, school: Organisation, *, trust_id: int) -> Trus
     current = await _current(uow, school.id)
     if current is not None and current.trust_id == trust.id:
         raise Conflict(f"{school.name} already grants {trust.name} access.", "trustId")
-    name = uow.principal.display_name
     if current is not None:
         previous = await uow.session.get_one(Organisation, current.trust_id)
         before = snapshot(current)
         await uow.session.delete(current)
         await uow.session.flush()
         await _log_both(uow, AuditAction.TRUST_WITHDRAWN, school, previous,
-                        f"{name} withdrew {previous.name}'s access to {school.name}'s course progress",
+                        f"withdrew {previous.name}'s access to {school.name}'s course progress",
                         before, None)
     new = TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=uow.principal.person_id)
     uow.session.add(new)
     await uow.session.flush()
     await _log_both(uow, AuditAction.TRUST_GRANTED, school, trust,
-                    f"{name} granted {trust.name} access to {school.name}'s course progress",
+                    f"granted {trust.name} access to {school.name}'s course progress",
                     None, snapshot(new))
     return new
 
@@ -102,7 +101,7 @@ async def withdraw(uow: UnitOfWork, school: Organisation) -> Organisation:
     before = snapshot(current)
     await uow.session.delete(current)
     await _log_both(uow, AuditAction.TRUST_WITHDRAWN, school, trust,
-                    f"{uow.principal.display_name} withdrew {trust.name}'s access to {school.name}'s "
+                    f"withdrew {trust.name}'s access to {school.name}'s "
                     "course progress", before, None)
     return school
 
@@ -125,8 +124,7 @@ async def directory(ctx: RequestContext, *, search: str | None, first: int, afte
     if not policy.can_browse_trusts(ctx.principal):
         return Page.empty()
     stmt = select(Organisation).where(Organisation.kind == OrganisationKind.TRUST)
-    if search:
-        stmt = stmt.where(func.lower(Organisation.name).contains(search.strip().lower(), autoescape=True))
+    stmt = searched(stmt, search, Organisation.name)
     async with ctx.db.read() as session:
         return await paginate(session, stmt, [Order(Organisation.name), Order(Organisation.id)],
                               first=first, after=after, maximum=ctx.settings.max_page_size)
@@ -176,12 +174,7 @@ def filter_enrolments(stmt: Select, where: ProgressFilter) -> Select:
             stmt = stmt.where(column >= since)
         if until is not None:
             stmt = stmt.where(column < until)
-    if where.search:
-        needle = where.search.strip().lower()
-        stmt = stmt.where(or_(
-            func.lower(Person.display_name).contains(needle, autoescape=True),
-            func.lower(Course.title).contains(needle, autoescape=True),
-        ))
+    stmt = searched(stmt, where.search, Person.display_name, Course.title)
     return stmt
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from infra.database import Database
 from domain.audit import AuditAction
@@ -36,25 +37,30 @@ class UnitOfWork:
         self,
         action: AuditAction,
         *,
-        target_type: str,
-        target_id: int,
-        summary: str,
+        target: SQLModel,
+        what: str,
         organisation_id: int | None = None,
         licence_id: int | None = None,
         staff_group_id: int | None = None,
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
+        target_type: str | None = None,
     ) -> AuditEvent:
+        """The change's event: its actor, `what` they did (the summary reads "<actor> <what>"),
+        the object changed (`target`, filed under its type's name unless `target_type` says
+        otherwise), where, and the record before and after."""
+        actor = self.principal.display_name or "system"
+        await self.session.flush()  # the target's id, when it was just added
         event = AuditEvent(
             actor_id=self.principal.person_id,
-            actor_name=self.principal.display_name or "system",
+            actor_name=actor,
             action=action,
-            target_type=target_type,
-            target_id=target_id,
+            target_type=target_type or type(target).__name__,
+            target_id=target.id,
             organisation_id=organisation_id,
             licence_id=licence_id,
             staff_group_id=staff_group_id,
-            summary=summary,
+            summary=f"{actor} {what}",
             before=before,
             after=after,
         )

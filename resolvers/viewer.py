@@ -1,6 +1,9 @@
 """What `me` shows: the caller's own organisations, roles and licences."""
 
-from sqlalchemy import select
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Select, select
 
 from domain.models import Licence, Membership, Organisation, Seat
 from permissions import policy
@@ -8,33 +11,32 @@ from permissions.policy import Ability
 from resolvers.context import RequestContext
 
 
-async def own_memberships(ctx: RequestContext) -> list[tuple[Membership, Organisation]]:
+async def _own(ctx: RequestContext, stmt: Callable[[int], Select]) -> list[tuple[Any, ...]]:
+    """The rows `stmt(person_id)` selects for the calling person; none for a system."""
     person_id = ctx.principal.person_id
     if person_id is None:
         return []
     async with ctx.db.read() as session:
-        rows = await session.execute(
-            select(Membership, Organisation)
-            .join(Organisation, Organisation.id == Membership.organisation_id)
-            .where(Membership.person_id == person_id)
-            .order_by(Organisation.name, Organisation.id)
-        )
-        return [tuple(row) for row in rows]
+        return [tuple(row) for row in await session.execute(stmt(person_id))]
+
+
+async def own_memberships(ctx: RequestContext) -> list[tuple[Membership, Organisation]]:
+    return await _own(ctx, lambda me: (
+        select(Membership, Organisation)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.person_id == me)
+        .order_by(Organisation.name, Organisation.id)
+    ))
 
 
 async def own_licences(ctx: RequestContext) -> list[tuple[Licence, Seat | None]]:
     """Licences of the caller's schools, with the caller's seat on each if they hold one;
     not those of schools where they are a learner or a parent."""
-    person_id = ctx.principal.person_id
-    if person_id is None:
-        return []
-    async with ctx.db.read() as session:
-        rows = await session.execute(
-            select(Licence, Seat)
-            .join(Membership, Membership.organisation_id == Licence.organisation_id)
-            .outerjoin(Seat, (Seat.licence_id == Licence.id) & (Seat.person_id == person_id))
-            .where(Membership.person_id == person_id,
-                   policy.scope(ctx.principal, Ability.VIEW_LICENCE).clause(Licence.organisation_id))
-            .order_by(Licence.id)
-        )
-        return [tuple(row) for row in rows]
+    scope = policy.scope(ctx.principal, Ability.VIEW_LICENCE)
+    return await _own(ctx, lambda me: (
+        select(Licence, Seat)
+        .join(Membership, Membership.organisation_id == Licence.organisation_id)
+        .outerjoin(Seat, (Seat.licence_id == Licence.id) & (Seat.person_id == me))
+        .where(Membership.person_id == me, scope.clause(Licence.organisation_id))
+        .order_by(Licence.id)
+    ))

@@ -101,10 +101,10 @@ async def configure_phase(
         (workflow.Audience.LEARNER, learner), (workflow.Audience.PARENT, parent),
         (workflow.Audience.EXTERNAL_SYSTEM, external_systems)) if on]
     await uow.audit(
-        AuditAction.WORKFLOW_PHASE_CONFIGURED, target_type="WorkflowPhase", target_id=row.id,
+        AuditAction.WORKFLOW_PHASE_CONFIGURED, target=row,
         organisation_id=school.id,
-        summary=f"{uow.principal.display_name} set {area.lower()} {workflow.PHASE_NAMES[phase].lower()} at "
-                f"{school.name}: seen by {', '.join(seen) or 'staff only'}"
+        what=f"set {area.lower()} {workflow.PHASE_NAMES[phase].lower()} at "
+             f"{school.name}: seen by {', '.join(seen) or 'staff only'}"
                 + (f", moved on by the {responsible.lower()}" if responsible else ""),
         before=before, after=snapshot(row),
     )
@@ -179,10 +179,10 @@ async def advance(uow: UnitOfWork, found: ScopeInPhase, *, from_phase: PhaseKind
     scope.updated_at = utcnow()
     await uow.session.flush()
     await uow.audit(
-        AuditAction.REGISTRATION_ADVANCED, target_type="RegistrationScope", target_id=scope.id,
+        AuditAction.REGISTRATION_ADVANCED, target=scope,
         organisation_id=scope.organisation_id,
-        summary=f"{uow.principal.display_name} {workflow.ACTIONS[current.kind]} the "
-                f"{describe(scope, found.term, found.course, found.mentor)}: now "
+        what=f"{workflow.ACTIONS[current.kind]} the "
+             f"{describe(scope, found.term, found.course, found.mentor)}: now "
                 f"{workflow.PHASE_NAMES[following].lower()}",
         before=before, after=snapshot(scope, phase=new.kind),
     )

@@ -10,29 +10,16 @@ import strawberry
 from permissions.policy import Ability
 from resolvers import groups as group_resolvers
 from resolvers import target_lists as list_resolvers
-from schema import access
 from schema.groups import StaffGroup, TargetList
 from schema.ids import global_id, ref
-from schema.mutation import mutation
+from schema.mutation import mutation, node_payload
 from schema.nodes import Licence
 
 
-@strawberry.type(description="The staff group as it now is.")
-class StaffGroupPayload:
-    staff_group: StaffGroup
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, row: Any) -> Self:
-        return cls(staff_group=await access.shown(info, StaffGroup, row))
+StaffGroupPayload = node_payload("StaffGroupPayload", StaffGroup, "The staff group as it now is.")
 
 
-@strawberry.type(description="The target list as it now is.")
-class TargetListPayload:
-    target_list: TargetList
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, row: Any) -> Self:
-        return cls(target_list=await access.shown(info, TargetList, row))
+TargetListPayload = node_payload("TargetListPayload", TargetList, "The target list as it now is.")
 
 
 @strawberry.type(description="What was deleted. The audit event keeps its full content.")

@@ -20,19 +20,20 @@ What runs, in this order, in one transaction (resolvers/unit_of_work.py):
 An expected failure at any step is the union's typed error, and nothing changed.
 """
 
+import inspect
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
 import strawberry
-from strawberry.utils.str_converters import to_camel_case
+from strawberry.utils.str_converters import to_camel_case, to_snake_case
 
 from domain.errors import DomainError
 from permissions import policy
 from permissions.policy import GLOBAL, Ability
 from resolvers import targets
 from resolvers.unit_of_work import unit_of_work
-from schema import errors
+from schema import access, errors
 from schema.access import SecuredNode
 from schema.ids import acted_on, decode, refers_to
 from schema.permission import Declared, describe
@@ -136,3 +137,21 @@ def mutation(
     # What it acts on, for tools and tests: the type and the input field naming it.
     made.acts_on = (target.__name__, to_camel_case(target_field.python_name)) if target and target_field else None
     return made
+
+
+def payload(name: str, kind: type, description: str, make: Callable[[strawberry.Info, Any], Any]) -> type:
+    """A payload of one field, named for its type in lower camel case (`staffGroup` for a
+    StaffGroup), made by `make(info, what the use case returned)`."""
+    field_name = to_snake_case(kind.__name__)
+
+    async def of(cls: type, info: strawberry.Info, result: Any) -> Any:
+        made = make(info, result)
+        return cls(**{field_name: await made if inspect.isawaitable(made) else made})
+
+    namespace = {"__annotations__": {field_name: kind}, "of": classmethod(of), "__module__": __name__}
+    return strawberry.type(type(name, (), namespace), description=description)
+
+
+def node_payload(name: str, node: type[SecuredNode], description: str) -> type:
+    """A payload holding the one node a mutation acted on, made through schema/access.py."""
+    return payload(name, node, description, lambda info, row: access.shown(info, node, row))

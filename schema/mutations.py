@@ -14,17 +14,11 @@ from resolvers import members as member_resolvers
 from resolvers import organisations as organisation_resolvers
 from schema import access
 from schema.ids import global_id, ref
-from schema.mutation import mutation
+from schema.mutation import mutation, node_payload
 from schema.nodes import Licence, Membership, MembershipRole, Organisation, OrganisationKind, Seat, SubscriptionKind
 
 
-@strawberry.type(description="The membership as it now is.")
-class MembershipPayload:
-    membership: Membership
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, row: Any) -> Self:
-        return cls(membership=await access.shown(info, Membership, row))
+MembershipPayload = node_payload("MembershipPayload", Membership, "The membership as it now is.")
 
 
 @strawberry.type(description="Who left, and the organisation they left.")
@@ -39,31 +33,13 @@ class RemoveMemberPayload:
                    organisation=await access.shown(info, Organisation, organisation))
 
 
-@strawberry.type(description="The seat as it now is.")
-class SeatPayload:
-    seat: Seat
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, row: Any) -> Self:
-        return cls(seat=await access.shown(info, Seat, row))
+SeatPayload = node_payload("SeatPayload", Seat, "The seat as it now is.")
 
 
-@strawberry.type(description="The organisation as it now is.")
-class OrganisationPayload:
-    organisation: Organisation
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, row: Any) -> Self:
-        return cls(organisation=await access.shown(info, Organisation, row))
+OrganisationPayload = node_payload("OrganisationPayload", Organisation, "The organisation as it now is.")
 
 
-@strawberry.type(description="The licence as it now is.")
-class LicencePayload:
-    licence: Licence
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, row: Any) -> Self:
-        return cls(licence=await access.shown(info, Licence, row))
+LicencePayload = node_payload("LicencePayload", Licence, "The licence as it now is.")
 
 
 @strawberry.input(description="Someone to add to an organisation, found or created by email.")

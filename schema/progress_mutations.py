@@ -8,9 +8,8 @@ import strawberry
 from permissions.policy import Ability
 from resolvers import catalogue as catalogue_resolvers
 from resolvers import progress as progress_resolvers
-from schema import access
 from schema.ids import ref
-from schema.mutation import mutation
+from schema.mutation import mutation, node_payload
 from schema.nodes import Course, Person
 from schema.reports import CourseEnrolment
 
@@ -24,13 +23,7 @@ class CourseEnrolmentPayload:
         return cls(enrolment=CourseEnrolment.from_row(row))
 
 
-@strawberry.type(description="The course as it now is.")
-class CoursePayload:
-    course: Course
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, row: Any) -> Self:
-        return cls(course=await access.shown(info, Course, row))
+CoursePayload = node_payload("CoursePayload", Course, "The course as it now is.")
 
 
 @strawberry.input(description="Progress from a course player or an external learning system.")

@@ -10,7 +10,7 @@ from permissions.policy import Ability
 from resolvers import records as record_resolvers
 from schema import access, ids
 from schema.ids import ref
-from schema.mutation import mutation
+from schema.mutation import mutation, payload
 from schema.nodes import Organisation
 from schema.permission import field
 from schema.workflow import PersonRef, PhaseKind, SchoolCourse, Term
@@ -153,31 +153,12 @@ class RecordAssessmentInput:
     comment: str = strawberry.field(default="", description="A remark, if any.")
 
 
-@strawberry.type(description="The record as it now is.")
-class AttendanceRecordPayload:
-    attendance_record: AttendanceRecord
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, rows: Any) -> Self:
-        return cls(attendance_record=AttendanceRecord.from_rows(rows))
-
-
-@strawberry.type(description="The note as written.")
-class BehaviourNotePayload:
-    behaviour_note: BehaviourNote
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, rows: Any) -> Self:
-        return cls(behaviour_note=BehaviourNote.from_rows(rows))
-
-
-@strawberry.type(description="The assessment as it now is.")
-class AssessmentPayload:
-    assessment: Assessment
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, rows: Any) -> Self:
-        return cls(assessment=Assessment.from_rows(rows))
+AttendanceRecordPayload = payload("AttendanceRecordPayload", AttendanceRecord, "The record as it now is.",
+                                  lambda info, rows: AttendanceRecord.from_rows(rows))
+BehaviourNotePayload = payload("BehaviourNotePayload", BehaviourNote, "The note as written.",
+                               lambda info, rows: BehaviourNote.from_rows(rows))
+AssessmentPayload = payload("AssessmentPayload", Assessment, "The assessment as it now is.",
+                            lambda info, rows: Assessment.from_rows(rows))
 
 
 @strawberry.type

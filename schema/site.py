@@ -12,7 +12,7 @@ from permissions.policy import Ability
 from resolvers import site as site_resolvers
 from schema import access, ids
 from schema.ids import ref
-from schema.mutation import mutation
+from schema.mutation import mutation, node_payload
 from schema.nodes import Organisation
 from schema.permission import field
 from schema.records import AttendanceCode
@@ -112,13 +112,7 @@ class ParentLink:
         return cls(parent=PersonRef.from_row(parent), learner=PersonRef.from_row(learner))
 
 
-@strawberry.type(description="The term as it now is.")
-class TermPayload:
-    term: Term
-
-    @classmethod
-    async def of(cls, info: strawberry.Info, row: Any) -> Self:
-        return cls(term=await access.shown(info, Term, row))
+TermPayload = node_payload("TermPayload", Term, "The term as it now is.")
 
 
 @strawberry.type(description="The course, and who was added or taken off.")
