@@ -4,6 +4,8 @@
 - Responses are `application/graphql-response+json` when the client asks for it:
   a request error (bad document, failed validation, bad variables) is then 400 and
   has no `data`. Plain `application/json` (also for `*/*` or no Accept) keeps 200.
+- Automatic persisted queries (app/persisted_queries.py): a known hash stands for its
+  query, on GET too.
 - Malformed requests (no query, bad JSON, wrong parameter types) are 400; an
   unknown, expired or revoked token is 401.
 """
@@ -22,6 +24,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from app.auth import Unauthenticated, authenticate
+from app.persisted_queries import PERSISTED_QUERY_NOT_FOUND, PersistedQueryNotFound, PersistedQueryProblem
 from infra.database import RequestDatabase
 from schema.context import Context
 from schema.limits import OPERATION_NAME_REQUIRED
@@ -123,12 +126,14 @@ async def read_params(request: Request, limit: int) -> dict[str, Any]:
             raise RequestProblem(400, "The request body is not valid JSON.") from None
         if not isinstance(params, dict):
             raise RequestProblem(400, "The request body must be a JSON object (batches are not supported).")
-    if not isinstance(params.get("query"), str) or not params["query"].strip():
-        raise RequestProblem(400, "The `query` parameter must be a non-empty string.")
     for name, kind in (("operationName", str), ("variables", dict), ("extensions", dict)):
         if params.get(name) is not None and not isinstance(params[name], kind):
             expected = "a string" if kind is str else "an object"
             raise RequestProblem(400, f"The `{name}` parameter must be {expected} or null.")
+    query = params.get("query")
+    by_hash = query is None and "persistedQuery" in (params.get("extensions") or {})
+    if not by_hash and (not isinstance(query, str) or not query.strip()):
+        raise RequestProblem(400, "The `query` parameter must be a non-empty string.")
     return params
 
 
@@ -193,6 +198,14 @@ async def _answer(request: Request, db: RequestDatabase, media: str) -> Response
     settings = state.settings
     try:
         params = await read_params(request, settings.max_body_bytes)
+        try:
+            query, new_hash = state.persisted_queries.query_for(params)
+        except PersistedQueryProblem as problem:
+            raise RequestProblem(400, str(problem)) from None
+        except PersistedQueryNotFound:
+            # Apollo's clients look for this message and send the query with its hash.
+            return _respond(_error_payload("PersistedQueryNotFound", code=PERSISTED_QUERY_NOT_FOUND),
+                            400 if media == GRAPHQL_RESPONSE else 200, media, {"X-Request-ID": request_id})
         context = Context(db=db, principal=principal, settings=settings, request_id=request_id)
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
@@ -200,7 +213,7 @@ async def _answer(request: Request, db: RequestDatabase, media: str) -> Response
             # reported by the schema as an error, so the deadline itself decides.
             async with asyncio.timeout(settings.request_timeout_seconds) as budget:
                 result = await state.schema.execute(
-                    params["query"],
+                    query,
                     variable_values=params.get("variables"),
                     context_value=context,
                     operation_name=params.get("operationName"),
@@ -225,6 +238,8 @@ async def _answer(request: Request, db: RequestDatabase, media: str) -> Response
     else:
         status = 200
         payload["data"] = result.data
+        if new_hash is not None:
+            state.persisted_queries.keep(new_hash, query)
     if result.errors:
         payload["errors"] = [error.formatted for error in result.errors]
     if result.extensions:

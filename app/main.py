@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.database import Database, create_engine
 from app.graphql_http import graphql_endpoint
+from app.persisted_queries import PersistedQueries
 from infra.migrations import ensure_current
 from app.report_endpoints import completion_svg, matrix_csv, trust_progress_csv
 from infra.settings import Settings, get_settings
@@ -107,6 +108,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.schema = schema or build_schema(settings)
+    app.state.persisted_queries = PersistedQueries(settings.persisted_query_bytes)
     return app
 
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     max_query_cost: Positive = 50_000
     max_string_length: Positive = 10_000
     max_body_bytes: Positive = 1_000_000
+    # The texts of automatic persisted queries each process keeps, in bytes.
+    persisted_query_bytes: Positive = 10_000_000
     request_timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
     max_page_size: Positive = 100
     default_page_size: Positive = 50
