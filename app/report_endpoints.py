@@ -2,12 +2,11 @@
 as CSV, and a trust's progress query as CSV. Same bearer tokens and the same policy as
 GraphQL: what the caller may not see is 404, what they may see but not read is 403."""
 
-import csv
-import io
 import math
 import re
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
@@ -15,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from app.auth import Unauthenticated, authenticate
+from app.spreadsheet import Sheet
 from domain import validation
 from domain.errors import DomainError, ErrorCode, Forbidden, Invalid
 from domain.models import Course, Organisation, StaffGroup
@@ -124,19 +124,21 @@ async def completion_svg(request: Request) -> Response:
     return Response(render_pie(found.group.name, report.overall, report.on), media_type="image/svg+xml")
 
 
-def _cell(row: object, on: date, zone: str) -> str:
+def _cells(row: object, on: date, zone: str) -> tuple[str, int | None, date | None]:
+    """A member's standing in one target course: its status, progress and completion date
+    (school-local), each in a column of its own."""
     if row.completed_at is not None:  # type: ignore[attr-defined]
-        return local_date(row.completed_at, zone).isoformat()  # type: ignore[attr-defined]
+        return "completed", 100, local_date(row.completed_at, zone)  # type: ignore[attr-defined]
+    progress = row.progress_percent if row.enrolment_id is not None else None  # type: ignore[attr-defined]
     if row.effective_due is not None and row.effective_due < on:  # type: ignore[attr-defined]
-        return "overdue"
-    if row.enrolment_id is not None:  # type: ignore[attr-defined]
-        return f"in progress {row.progress_percent}%"  # type: ignore[attr-defined]
-    return "not started"
+        return "overdue", progress, None
+    return ("in progress" if progress is not None else "not started"), progress, None
 
 
 async def matrix_csv(request: Request) -> Response:
-    """One row per member, one column per target course: the completion date (school
-    local), or overdue, in progress with its percentage, or not started."""
+    """One row per member; per target course, three columns: status (completed, overdue,
+    in progress or not started), progress in percent, and the completion date (school
+    local)."""
     answer = await _report(request)
     if isinstance(answer, Response):
         return answer
@@ -144,34 +146,29 @@ async def matrix_csv(request: Request) -> Response:
     zone = found.school.time_zone
 
     async def rows() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-
-        def flush() -> str:
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return text
-
+        sheet = Sheet()
         async with ctx.db.read() as session:
             columns = await reports.matrix_columns(session, found)
-            writer.writerow(["Name", "Email", *(f"{c.code} {c.title}" for c in columns)])
-            yield flush()
+            per_course = ("status", "progress %", "completed on")
+            yield sheet.row(["Name", "Email", *(f"{c.code} {c.title}: {what}" for c in columns for what in per_course)])
+            none = ("", None, None)
+
+            def line(person: tuple[int, str, str], cells: dict[int, tuple[Any, ...]]) -> str:
+                return sheet.row([person[1], person[2], *(v for c in columns for v in cells.get(c.course_id, none))])
+
             current: tuple[int, str, str] | None = None
-            cells: dict[int, str] = {}
+            cells: dict[int, tuple[Any, ...]] = {}
             result = await session.stream(reports.matrix_cells(found))
             async for row in result:
                 person = (row.id, row.display_name, row.email)
                 if current is not None and person != current:
-                    writer.writerow([current[1], current[2], *(cells.get(c.course_id, "") for c in columns)])
-                    yield flush()
+                    yield line(current, cells)
                     cells = {}
                 current = person
                 if row.course_id is not None:
-                    cells[row.course_id] = _cell(row, report.on, zone)
+                    cells[row.course_id] = _cells(row, report.on, zone)
             if current is not None:
-                writer.writerow([current[1], current[2], *(cells.get(c.course_id, "") for c in columns)])
-                yield flush()
+                yield line(current, cells)
 
     return StreamingResponse(
         rows(), media_type="text/csv; charset=utf-8",
@@ -253,20 +250,15 @@ async def trust_progress_csv(request: Request) -> Response:
     }
 
     def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([*(labels[d][0] for d in dimensions), "Enrolments", "Completed", "In progress",
+        sheet = Sheet()
+        yield sheet.row([*(labels[d][0] for d in dimensions), "Enrolments", "Completed", "In progress",
                          "Not started", "Overdue", "Completion rate", "Mean seconds", "Median seconds"])
         for row in rows:
-            writer.writerow([
+            yield sheet.row([
                 *(labels[d][1](row) for d in dimensions), row.enrolments, row.completed, row.in_progress,
-                row.not_started, row.overdue, f"{row.completion_rate:.4f}",
-                "" if row.mean_seconds is None else f"{row.mean_seconds:.1f}",
-                "" if row.median_seconds is None else f"{row.median_seconds:.1f}",
+                row.not_started, row.overdue, round(row.completion_rate, 4),
+                None if row.mean_seconds is None else round(row.mean_seconds, 1),
+                None if row.median_seconds is None else round(row.median_seconds, 1),
             ])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
 
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=attachment(f"{trust.name}-progress.csv"))

@@ -50,7 +50,27 @@ def error_code(response: httpx.Response) -> str:
 def matrix(response: httpx.Response) -> list[list[str]]:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.text)))
+    assert response.content.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read UTF-8"
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def heading(*courses: str) -> list[str]:
+    return ["Name", "Email", *(f"{c}: {what}" for c in courses for what in ("status", "progress %", "completed on"))]
+
+
+DONE, NOT_STARTED = ("completed", "100"), ("not started", "", "")
+
+
+def done(on: str) -> tuple[str, ...]:
+    return (*DONE, on)
+
+
+def doing(percent: int, overdue: bool = False) -> tuple[str, ...]:
+    return ("overdue" if overdue else "in progress", str(percent), "")
+
+
+def member(name: str, email: str, *cells: tuple[str, ...]) -> list[str]:
+    return [name, email, *(value for cell in cells for value in cell)]
 
 
 def pie(response: httpx.Response) -> ET.Element:
@@ -151,21 +171,22 @@ async def test_the_matrix_has_a_column_per_course_and_a_row_per_member(
     fixed = await fixed_group(gql, world, db)
     rows = matrix(await get(client, fixed.group, "matrix.csv", world["owner"].token, on="2026-05-31"))
     assert rows == [
-        ["Name", "Email", "C1 Course 1", "C2 Course 2", "C3 Course 3"],
-        ["Admin", "admin@example.org", "2026-04-01", "2026-04-02", "2026-04-03"],
+        heading("C1 Course 1", "C2 Course 2", "C3 Course 3"),
+        member("Admin", "admin@example.org", done("2026-04-01"), done("2026-04-02"), done("2026-04-03")),
         # Completed at 23:30 UTC on 31 May: already 1 June in London.
-        ["Staff", "staff@example.org", "2026-06-01", "in progress 50%", "not started"],
-        ["Staff2", "staff2@example.org", "in progress 30%", "not started", "not started"],
+        member("Staff", "staff@example.org", done("2026-06-01"), doing(50), NOT_STARTED),
+        member("Staff2", "staff2@example.org", doing(30), NOT_STARTED, NOT_STARTED),
     ]
 
 
 async def test_the_matrix_marks_overdue_cells_on_the_given_date(client, gql, world: World, db: Database) -> None:
     fixed = await fixed_group(gql, world, db)
     rows = matrix(await get(client, fixed.group, "matrix.csv", world["owner"].token, on="2026-06-15"))
+    overdue = ("overdue", "", "")
     assert rows[1:] == [
-        ["Admin", "admin@example.org", "2026-04-01", "2026-04-02", "2026-04-03"],
-        ["Staff", "staff@example.org", "2026-06-01", "overdue", "overdue"],
-        ["Staff2", "staff2@example.org", "overdue", "overdue", "overdue"],
+        member("Admin", "admin@example.org", done("2026-04-01"), done("2026-04-02"), done("2026-04-03")),
+        member("Staff", "staff@example.org", done("2026-06-01"), doing(50, overdue=True), overdue),
+        member("Staff2", "staff2@example.org", doing(30, overdue=True), overdue, overdue),
     ]
     report = await group_report(gql, world, fixed.group, on="2026-06-15")
     assert sum(row.count("overdue") for row in rows) == report["overall"]["overdue"]
@@ -198,7 +219,7 @@ async def test_the_all_staff_matrix_has_every_staff_member(client, gql, world: W
                         {"id": all_staff}, token=world["owner"].token)
     assert len(rows) - 1 == members["node"]["members"]["totalCount"] == 4
     assert {row[0] for row in rows[1:]} == {"Owner", "Admin", "Staff", "Staff2"}
-    assert {row[2] for row in rows[1:]} == {"not started"}
+    assert {tuple(row[2:]) for row in rows[1:]} == {NOT_STARTED}
 
 
 async def test_names_with_commas_and_quotes_survive_the_csv(client, gql, world: World, db: Database) -> None:
@@ -221,7 +242,31 @@ async def test_names_with_commas_and_quotes_survive_the_csv(client, gql, world: 
     group_id = group["createStaffGroup"]["staffGroup"]["id"]
     await create_list(gql, world, group_id, "L", [(0, None)])
     rows = matrix(await get(client, group_id, "matrix.csv", world["owner"].token))
-    assert rows == [["Name", "Email", "C1 Course 1"], ['O\'Brien, "Pat"', "pat@example.org", "not started"]]
+    assert rows == [heading("C1 Course 1"), member('O\'Brien, "Pat"', "pat@example.org", NOT_STARTED)]
+
+
+async def test_a_name_a_spreadsheet_would_run_as_a_formula_stays_text(client, gql, world: World, db: Database) -> None:
+    """OWASP's CSV injection: the cell gets a leading quote, so Excel shows the text."""
+    name = '=HYPERLINK("http://evil.example","Open")'
+    async with db.write() as session:
+        person = Person(email="eve@example.org", display_name=name)
+        session.add(person)
+        await session.flush()
+        session.add_all([
+            Membership(organisation_id=world.organisations["ashdown"], person_id=person.id,
+                       role=MembershipRole.MEMBER),
+            Seat(licence_id=world.licences["ashdown"], person_id=person.id,
+                 subscription=SubscriptionKind.ALL_ACCESS_PASS_PLUS),
+        ])
+        person_id = person.id
+    made = await gql(
+        "mutation($l: ID!, $m: [ID!]!) { createStaffGroup(input: {licenceId: $l, name: \"F\", memberIds: $m}) "
+        "{ ... on StaffGroupPayload { staffGroup { id } } } }",
+        {"l": world.licence("ashdown"), "m": [global_id("Person", person_id)]}, token=world["owner"].token,
+    )
+    group = made["createStaffGroup"]["staffGroup"]["id"]
+    rows = matrix(await get(client, group, "matrix.csv", world["owner"].token))
+    assert rows[1][:2] == ["'" + name, "eve@example.org"]
 
 
 async def test_completion_dates_are_the_schools_local_dates(client, gql, world: World, db: Database) -> None:
@@ -234,8 +279,8 @@ async def test_completion_dates_are_the_schools_local_dates(client, gql, world: 
                      for p in ("staff", "staff_b")])
     london = matrix(await get(client, ashdown, "matrix.csv", world["owner"].token))
     sydney = matrix(await get(client, birchwood, "matrix.csv", world["owner_b"].token))
-    assert london[1] == ["Staff", "staff@example.org", "2026-03-01"]
-    assert sydney[1] == ["Staff B", "staff_b@example.org", "2026-03-02"]
+    assert london[1] == member("Staff", "staff@example.org", done("2026-03-01"))
+    assert sydney[1] == member("Staff B", "staff_b@example.org", done("2026-03-02"))
 
 
 # --- The pie chart ----------------------------------------------------------------------
