@@ -11,8 +11,8 @@ ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode", description="Why a 
 
 @strawberry.interface(name="Error", description="A mutation that changed nothing, and why.")
 class UserError:
-    code: ErrorCodeEnum
-    message: str
+    code: ErrorCodeEnum = strawberry.field(description="The kind of failure: each error type has its own.")
+    message: str = strawberry.field(description="What went wrong, in words to show the person who tried.")
     field: str | None = strawberry.field(description="The input field at fault, when there is one.")
 
 

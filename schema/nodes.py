@@ -21,10 +21,12 @@ from resolvers import targets
 from resolvers import trusts as trust_resolvers
 from schema import access
 from schema.access import SecuredNode
-from schema.connection import Connection, page_size
+from schema.connection import After, Connection, First, SearchNameOrEmail, page_size
 from schema.digests import DeliveryStatusEnum, NotificationDelivery, NotificationSettings
 from schema.ids import global_id
 from schema.permission import field
+
+CREATED_AT = "When it was created."
 
 OrganisationKind = strawberry.enum(models.OrganisationKind, description="A school, or a trust of schools.")
 MembershipRole = strawberry.enum(
@@ -42,8 +44,8 @@ AuditActionEnum = strawberry.enum(AuditAction, name="AuditAction", description="
 @strawberry.type(description="A trust as listed for schools choosing theirs.")
 class TrustListing:
     id: strawberry.ID = strawberry.field(description="The trust's Organisation id: pass it to grantTrustAccess.")
-    name: str
-    designation: str | None
+    name: str = strawberry.field(description="The trust's name.")
+    designation: str | None = strawberry.field(description="Such as 'Academies'; null when it has none.")
 
     @classmethod
     def from_row(cls, row: models.Organisation) -> Self:
@@ -53,7 +55,7 @@ class TrustListing:
 @strawberry.type(description="The trust a school has chosen as its Multi Academy Trust.")
 class TrustGrant:
     trust: TrustListing = field(Ability.GRANT_TRUST, description="The chosen trust.")
-    granted_at: datetime
+    granted_at: datetime = strawberry.field(description="When the school chose it.")
 
 
 @strawberry.type(description="A school or a trust.")
@@ -62,14 +64,14 @@ class Organisation(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Organisation
 
     id: relay.NodeID[int]
-    kind: OrganisationKind
-    name: str
+    kind: OrganisationKind = strawberry.field(description="A school or a trust.")
+    name: str = strawberry.field(description="Its name, up to 200 characters.")
     designation: str | None = strawberry.field(
         description="The organisation's type, such as 'Academies'. Only a trust designated "
         "'Academies' can see the progress of schools that grant it."
     )
     time_zone: str = strawberry.field(description="IANA time zone: the organisation's days are local days.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description=CREATED_AT)
 
     @classmethod
     def _from_row(cls, row: models.Organisation) -> Self:
@@ -87,10 +89,10 @@ class Organisation(SecuredNode):
     async def members(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        role: MembershipRole | None = None,
-        search: Annotated[str | None, strawberry.argument(description="Part of a name or email.")] = None,
+        first: First = None,
+        after: After = None,
+        role: Annotated[MembershipRole | None, strawberry.argument(description="Only this standing.")] = None,
+        search: SearchNameOrEmail = None,
     ) -> Connection["Membership"]:
         page = await member_resolvers.list_members(
             info.context, self.id, first=page_size(info, first), after=after, role=role, search=search
@@ -119,9 +121,11 @@ class Organisation(SecuredNode):
     async def notification_deliveries(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        status: DeliveryStatusEnum | None = None,
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            DeliveryStatusEnum | None, strawberry.argument(description="Only digests in this status.")
+        ] = None,
         on: Annotated[date | None, strawberry.argument(description="One school-local day.")] = None,
     ) -> Connection[NotificationDelivery]:
         page = await notification_resolvers.school_deliveries(
@@ -143,8 +147,8 @@ class Person(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Person
 
     id: relay.NodeID[int]
-    display_name: str
-    email: str
+    display_name: str = strawberry.field(description="Their name, as shown everywhere.")
+    email: str = strawberry.field(description="Their sign-in address, in lower case; unique in Trellis.")
 
     @classmethod
     def _from_row(cls, row: models.Person) -> Self:
@@ -157,8 +161,8 @@ class Membership(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Membership
 
     id: relay.NodeID[int]
-    role: MembershipRole
-    created_at: datetime
+    role: MembershipRole = strawberry.field(description="Their standing there.")
+    created_at: datetime = strawberry.field(description="When they joined.")
     organisation_id: strawberry.Private[int]
     person_id: strawberry.Private[int]
 
@@ -189,7 +193,7 @@ class Licence(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Licence
 
     id: relay.NodeID[int]
-    created_at: datetime
+    created_at: datetime = strawberry.field(description=CREATED_AT)
     organisation_id: strawberry.Private[int]
     owner_id: strawberry.Private[int]
     row: strawberry.Private[models.Licence]
@@ -214,7 +218,7 @@ class Licence(SecuredNode):
     @field(Ability.VIEW_LICENCE, description="Staff groups the caller may see: all for full administrators, their "
            "own for delegates. All Staff first, then by name.")
     async def staff_groups(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, first: First = None, after: After = None
     ) -> Connection[Annotated["StaffGroup", strawberry.lazy("schema.groups")]]:
         page = await group_resolvers.list_groups(
             info.context, licence_id=self.id, first=page_size(info, first), after=after
@@ -223,7 +227,9 @@ class Licence(SecuredNode):
 
     @field(Ability.VIEW_SEATS, description="Seats, by holder's name. Empty for callers who may not see them.")
     async def seats(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, active: bool | None = None
+        self, info: strawberry.Info, first: First = None, after: After = None,
+        active: Annotated[bool | None, strawberry.argument(description="Only active seats (true) or only "
+                                                           "deactivated ones (false); left out, both.")] = None,
     ) -> Connection["Seat"]:
         page = await licence_resolvers.list_seats(
             info.context, self.row, first=page_size(info, first), after=after, active=active
@@ -237,9 +243,10 @@ class Seat(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Seat
 
     id: relay.NodeID[int]
-    subscription: SubscriptionKind
-    active: bool
-    created_at: datetime
+    subscription: SubscriptionKind = strawberry.field(description="What the seat gives its holder.")
+    active: bool = strawberry.field(description="False once deactivated: the holder is then neither staff nor one "
+                                    "of the licence's individuals.")
+    created_at: datetime = strawberry.field(description=CREATED_AT)
     licence_id: strawberry.Private[int]
     person_id: strawberry.Private[int]
 
@@ -265,9 +272,10 @@ class Course(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Course
 
     id: relay.NodeID[int]
-    code: str
-    title: str
-    retired_at: datetime | None
+    code: str = strawberry.field(description="Its catalogue code, in capitals; unique.")
+    title: str = strawberry.field(description="Its title, up to 200 characters.")
+    retired_at: datetime | None = strawberry.field(description="When it was retired: it stays in history and "
+                                                   "reports but cannot become a new target. Null while current.")
 
     @classmethod
     def _from_row(cls, row: models.Course) -> Self:
@@ -280,11 +288,12 @@ class AuditEvent(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.AuditEvent
 
     id: relay.NodeID[int]
-    occurred_at: datetime
-    action: AuditActionEnum
+    occurred_at: datetime = strawberry.field(description="When the change was made.")
+    action: AuditActionEnum = strawberry.field(description="What kind of change it was.")
     actor_name: str = strawberry.field(description="The actor's name as it was at the time.")
     summary: str = strawberry.field(description="One line for the log's summary view.")
-    target_type: str
+    target_type: str = strawberry.field(description="The kind of object changed, such as StaffGroup or Seat; "
+                                        "`targetId` is its global id.")
     target_id: strawberry.ID = strawberry.field(description="The global id of what changed.")
     before: JSON | None = strawberry.field(description="The full record before the change (null if created).")
     after: JSON | None = strawberry.field(description="The full record after the change (null if deleted).")
