@@ -12,16 +12,25 @@ from domain import models
 from domain.notifications import DeliveryStatus, NotificationKind
 from permissions.policy import Ability
 from schema.access import SecuredNode
+from schema.enums import described
 from schema.permission import field
 
-NotificationKindEnum = strawberry.enum(NotificationKind, name="NotificationKind", description=(
-    "ASSIGNED: targets assigned or updated; REMOVED: all targets removed; DUE_SOON, DUE_TODAY and OVERDUE: "
-    "reminders judged by the effective due date."
-))
-DeliveryStatusEnum = strawberry.enum(DeliveryStatus, name="DeliveryStatus", description=(
-    "PENDING: planned, waiting for a worker; SENDING: being sent; SENT; RETRYING: the mail server failed and a "
-    "retry is scheduled; FAILED: retries exhausted (platform support can retry it)."
-))
+NotificationKindEnum = described(NotificationKind, {
+    NotificationKind.ASSIGNED: "Targets were assigned or updated: one line per course on the person's path not yet "
+    "completed.",
+    NotificationKind.REMOVED: "All the person's targets were removed; the line names no course.",
+    NotificationKind.DUE_SOON: "A target falls due within the school's due-soon days.",
+    NotificationKind.DUE_TODAY: "A target is due today.",
+    NotificationKind.OVERDUE: "A target is past its date by the school's overdue days or more.",
+}, name="NotificationKind", description="What a digest line is about. Reminders go by the effective due date, "
+    "never for a completed course, and each once.")
+DeliveryStatusEnum = described(DeliveryStatus, {
+    DeliveryStatus.PENDING: "Planned, waiting for a worker.",
+    DeliveryStatus.SENDING: "Claimed by a worker and being sent.",
+    DeliveryStatus.SENT: "Accepted by the mail server.",
+    DeliveryStatus.RETRYING: "The mail server failed; another attempt is scheduled.",
+    DeliveryStatus.FAILED: "Retries exhausted; platform support may send it again (retryNotification).",
+}, name="DeliveryStatus", description="Where a digest's sending stands.")
 
 # Which news a school sends: the settings and the input that changes them say it alike.
 SENDS = {

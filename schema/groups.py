@@ -16,19 +16,28 @@ from resolvers.learning_paths import LearningPath as PathResult
 from schema import access
 from schema.access import SecuredNode
 from schema.connection import After, Connection, First, SearchName, page_size
+from schema.enums import described
 from schema.ids import global_id
 from schema.nodes import CREATED_AT, Course, Licence, Person
 from schema.permission import field
 from schema.reports import CourseCounts, GroupReport, StatusCounts, TargetListReport
 
-GroupKind = strawberry.enum(
-    models.GroupKind, description="STAFF groups are picked by hand; ALL_STAFF is every active seat holder."
-)
-CourseStatus = strawberry.enum(learning_paths.Status, name="CourseStatus")
-DueState = strawberry.enum(
-    learning_paths.Urgency, name="DueState",
-    description="Judged by the school's local date: due within 14 days, due today, or past its date.",
-)
+GroupKind = described(models.GroupKind, {
+    models.GroupKind.STAFF: "Members picked by hand from the licence's staff.",
+    models.GroupKind.ALL_STAFF: "All Staff: every holder of an active All Access Pass PLUS seat, kept up to date; "
+    "it cannot be renamed, edited by hand or deleted.",
+}, description="How a group's members are chosen.")
+CourseStatus = described(learning_paths.Status, {
+    learning_paths.Status.NOT_STARTED: "No progress recorded.",
+    learning_paths.Status.IN_PROGRESS: "Progress recorded, not completed by the path's date.",
+    learning_paths.Status.COMPLETED: "Completed by the path's date: it stays on the path, never due or overdue.",
+}, name="CourseStatus", description="Where the person stands in a course of their path.")
+DueState = described(learning_paths.Urgency, {
+    learning_paths.Urgency.DUE_SOON: "Due in the next 14 days.",
+    learning_paths.Urgency.DUE_TODAY: "Due on the path's date.",
+    learning_paths.Urgency.OVERDUE: "Its effective due date has passed.",
+}, name="DueState", description="How pressing a course not yet completed is, by its effective due date and the "
+    "path's school-local date.")
 JudgedOn = Annotated[date | None, strawberry.argument(
     description="The school-local date to judge due dates on; left out, the school's today."
 )]

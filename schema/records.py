@@ -10,12 +10,21 @@ from permissions.policy import Ability
 from resolvers import records as record_resolvers
 from schema import access, ids
 from schema.ids import ref
+from schema.enums import described
 from schema.mutation import mutation, payload
 from schema.nodes import Organisation
 from schema.permission import field
 from schema.workflow import PersonRef, PhaseKind, SchoolCourse, Term
 
-AttendanceCategory = strawberry.enum(records.AttendanceCategory, name="AttendanceCategory")
+AttendanceCategory = described(records.AttendanceCategory, {
+    records.AttendanceCategory.PRESENT: "Present: counts as attending.",
+    records.AttendanceCategory.LATE: "Late: counts as attending.",
+    records.AttendanceCategory.AUTHORISED_ABSENCE: "Absent with the school's leave, such as illness.",
+    records.AttendanceCategory.UNAUTHORISED_ABSENCE: "Absent without leave, or no reason given yet.",
+    records.AttendanceCategory.APPROVED_ACTIVITY: "Off site but taught, such as a trip or a match: counts as "
+    "attending.",
+}, name="AttendanceCategory", description="What an attendance code counts as; the categories are fixed, the "
+    "codes are the school's own.")
 
 # What every kind of record says alike.
 RECORD_ID = "Its global id, as audit events name it; `node` does not fetch records."

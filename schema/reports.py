@@ -11,13 +11,18 @@ from permissions.policy import Ability
 from resolvers import reports as report_resolvers
 from schema import access
 from schema.connection import After, Connection, First, connection, page_size
+from schema.enums import described
 from schema.nodes import Course, Person
 from schema.permission import field
 
-EnrolmentStatus = strawberry.enum(report_resolvers.EnrolmentStatus)
-StaffState = strawberry.enum(
-    report_resolvers.StaffState, description="OVERDUE: at least one target course past its effective due date."
-)
+EnrolmentStatus = described(report_resolvers.EnrolmentStatus, {
+    report_resolvers.EnrolmentStatus.IN_PROGRESS: "Started, not completed.",
+    report_resolvers.EnrolmentStatus.COMPLETED: "Completed.",
+}, description="Where a person stands in a course they have started.")
+StaffState = described(report_resolvers.StaffState, {
+    report_resolvers.StaffState.ON_TRACK: "No target course overdue.",
+    report_resolvers.StaffState.OVERDUE: "At least one target course not completed past its effective due date.",
+}, description="A group member's standing in their targets.")
 TargetListRef = Annotated["TargetList", strawberry.lazy("schema.groups")]
 
 # An enrolment's facts, as a school's reports and its trust both show them.

@@ -11,6 +11,7 @@ from domain import records
 from permissions.policy import Ability
 from resolvers import site as site_resolvers
 from schema import access, ids
+from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation, node_payload
 from schema.nodes import Organisation
@@ -18,7 +19,10 @@ from schema.permission import field
 from schema.records import AttendanceCode
 from schema.workflow import PersonRef, SchoolCourse, Term
 
-CourseRole = strawberry.enum(records.CourseRole, name="CourseRole", description="A teacher or a learner of a course.")
+CourseRole = described(records.CourseRole, {
+    records.CourseRole.TEACHER: "Teaches it: staff of the school.",
+    records.CourseRole.LEARNER: "Learns in it: a member of the school with LEARNER standing.",
+}, name="CourseRole", description="A teacher or a learner of a course.")
 
 CATEGORIES = ", ".join(records.AttendanceCategory)
 

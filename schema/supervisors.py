@@ -15,6 +15,7 @@ from resolvers import targets
 from resolvers import workflow as workflow_resolvers
 from schema import access, ids
 from schema.connection import After, Connection, First, connection, filtered, page_size
+from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation
 from schema.nodes import Organisation
@@ -32,8 +33,11 @@ from schema.workflow import (
     WorkflowPhase,
 )
 
-SupervisorEntryKind = strawberry.enum(workflow.EntryKind, name="SupervisorEntryKind",
-                                      description="MENTOR or HEADTEACHER, or SUPERVISOR for someone who is both.")
+SupervisorEntryKind = described(workflow.EntryKind, {
+    workflow.EntryKind.MENTOR: "A mentor there, under the site's Mentor label.",
+    workflow.EntryKind.HEADTEACHER: "A headteacher there, under the site's Headteacher label.",
+    workflow.EntryKind.SUPERVISOR: "Both: one combined entry, 'Supervisor'.",
+}, name="SupervisorEntryKind", description="Which supervisor entry a front end shows.")
 SchoolId = Annotated[strawberry.ID, strawberry.argument(description="The school's Organisation id.")]
 
 

@@ -13,14 +13,27 @@ from resolvers import trust_analytics
 from resolvers import trusts as trust_resolvers
 from schema import access, ids
 from schema.connection import After, Connection, First, connection, filtered, page_size
+from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation
 from schema.nodes import Course, Organisation, TrustGrant, TrustListing
 from schema.permission import field
 from schema.reports import ENROLMENT
 
-ProgressStatus = strawberry.enum(trust_resolvers.ProgressStatus)
-ProgressDimension = strawberry.enum(trust_analytics.Dimension, name="ProgressDimension")
+ProgressStatus = described(trust_resolvers.ProgressStatus, {
+    trust_resolvers.ProgressStatus.NOT_STARTED: "Enrolled, at 0% and not completed.",
+    trust_resolvers.ProgressStatus.IN_PROGRESS: "Above 0%, not completed.",
+    trust_resolvers.ProgressStatus.COMPLETED: "Completed.",
+}, description="Where an enrolment stands, as its trust sees it.")
+ProgressDimension = described(trust_analytics.Dimension, {
+    trust_analytics.Dimension.SCHOOL: "Per granting school (`school`).",
+    trust_analytics.Dimension.COURSE: "Per course (`course`).",
+    trust_analytics.Dimension.STAFF_GROUP: "Per staff group reaching the person (`staffGroup`): someone in two "
+    "groups counts in each.",
+    trust_analytics.Dimension.MONTH_COMPLETED: "Per month of completion, in UTC (`monthCompleted`); null for "
+    "enrolments not completed.",
+    trust_analytics.Dimension.STATUS: "Per status (`status`).",
+}, name="ProgressDimension", description="What a progress summary is grouped by, and the row field each fills.")
 
 
 @strawberry.type(description="One course enrolment of a granting school, as its trust sees it.")

@@ -15,16 +15,31 @@ from resolvers import workflow as workflow_resolvers
 from resolvers.targets import ScopeInPhase
 from schema import access, ids
 from schema.access import SecuredNode
+from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation
 from schema.nodes import Organisation
 from schema.permission import field
 
-InformationArea = strawberry.enum(workflow.Area, name="InformationArea",
-                                  description="Attendance, behaviour or assessment: each has its own phases.")
-PhaseKind = strawberry.enum(workflow.PhaseKind, name="PhaseKind")
-ResponsibleRole = strawberry.enum(workflow.Role, name="ResponsibleRole",
-                                  description="Who keeps records and moves a phase on.")
+InformationArea = described(workflow.Area, {
+    workflow.Area.ATTENDANCE: "Attendance at course sessions, registered per course and term.",
+    workflow.Area.BEHAVIOUR: "Behaviour notes, registered per mentor's group and term.",
+    workflow.Area.ASSESSMENT: "Results, registered per course and term.",
+}, name="InformationArea", description="Attendance, behaviour or assessment: each has its own phases.")
+PhaseKind = described(workflow.PhaseKind, {
+    workflow.PhaseKind.COURSE_REGISTRATION: "A course's records are registered; by default the teacher submits "
+    "them to the mentor. Attendance and assessment only.",
+    workflow.PhaseKind.GROUP_REGISTRATION: "A mentor's group's records are registered; by default the mentor "
+    "submits them.",
+    workflow.PhaseKind.ORGANISATION_APPROVAL: "By default the headteacher approves and completes them; the mentor "
+    "can still edit.",
+    workflow.PhaseKind.COMPLETED: "Final: no one changes the records or moves them on.",
+}, name="PhaseKind", description="A step of an area's workflow, in this order.")
+ResponsibleRole = described(workflow.Role, {
+    workflow.Role.TEACHER: "The course's teachers.",
+    workflow.Role.MENTOR: "The learners' mentors.",
+    workflow.Role.HEADTEACHER: "The school's headteachers.",
+}, name="ResponsibleRole", description="Who keeps records and moves a phase on.")
 
 
 @strawberry.type(description="A person named on a record or a scope.")
