@@ -7,7 +7,6 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from infra.settings import Settings
@@ -27,10 +26,15 @@ from schema.workflow import WorkflowMutations
 
 log = logging.getLogger("trellis.graphql")
 
-Mutation = merge_types("Mutation", (
+
+@strawberry.type(description="Every change Trellis offers. Each takes one `input` and runs in one transaction "
+                 "with its audit event; it answers its payload, or an `Error` saying why nothing changed: NOT_FOUND "
+                 "for an object the caller may not see, FORBIDDEN for one they may see but not change.")
+class Mutation(
     OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations, NotificationMutations,
     WorkflowMutations, RecordMutations, SupervisorMutations, SiteMutations,
-))
+):
+    """The mutations of every module, each written the one way (schema/mutation.py)."""
 
 
 def is_expected(error: GraphQLError) -> bool:

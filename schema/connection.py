@@ -1,33 +1,69 @@
 """Relay cursor connections, filled from a resolvers.pagination.Page."""
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
+from infra.settings import Settings
 from resolvers.pagination import Page
+from schema.limits import SEARCH_LENGTH
 
 N = TypeVar("N")
 
+# The arguments every list takes, described once.
+_PAGES = Settings.model_fields
+First = Annotated[int | None, strawberry.argument(description=(
+    f"How many items to return: 1 to the service's largest page ({_PAGES['max_page_size'].default} unless "
+    f"configured otherwise); left out, its default page ({_PAGES['default_page_size'].default}). Out of range is "
+    "a VALIDATION error naming `first`."
+))]
+After = Annotated[str | None, strawberry.argument(description=(
+    "Continue after this cursor: `pageInfo.endCursor` (or an edge's `cursor`) from the same list. Left out, the "
+    "list starts at its beginning; a cursor from elsewhere is a VALIDATION error naming `after`."
+))]
 
-@strawberry.type
+
+def _search(what: str) -> Any:
+    """A list's `search` argument, matching `what`."""
+    return Annotated[str | None, strawberry.argument(description=(
+        f"Only those whose {what} contains this text, in any case (up to {SEARCH_LENGTH} characters)."
+    ))]
+
+
+SearchName = _search("name")
+SearchNameOrEmail = _search("name or email")
+SearchTitleOrCode = _search("title or code")
+
+
+def filtered(kind: type) -> Any:
+    """A list's `filter` argument of the input type `kind`."""
+    return Annotated[kind | None, strawberry.argument(description="Only items meeting every condition given.")]
+
+
+@strawberry.type(description="Where a page stands in its list. Lists page forward only: pass `endCursor` as "
+                 "`after` for the next page.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="The page was asked for with `after`: items come "
+                                               "before it.")
+    start_cursor: str | None = strawberry.field(description="The first item's cursor; null on an empty page.")
+    end_cursor: str | None = strawberry.field(description="The last item's cursor, to pass as `after`; null on an "
+                                              "empty page.")
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with its cursor.")
 class Edge(Generic[N]):
-    cursor: str
-    node: N
+    cursor: str = strawberry.field(description="An opaque position in this list: pass it as `after` to continue "
+                                   "after this item.")
+    node: N = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list, in the order its field names. Items the caller may not see "
+                 "are left out, as if they did not exist.")
 class Connection(Generic[N]):
-    edges: list[Edge[N]]
-    page_info: PageInfo
+    edges: list[Edge[N]] = strawberry.field(description="The page's items with their cursors.")
+    page_info: PageInfo = strawberry.field(description="Whether more items follow, and where to continue.")
     total_count: int = strawberry.field(description="How many items match, across all pages.")
 
     @strawberry.field(description="The nodes of this page, without their cursors.")

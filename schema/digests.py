@@ -12,16 +12,34 @@ from domain import models
 from domain.notifications import DeliveryStatus, NotificationKind
 from permissions.policy import Ability
 from schema.access import SecuredNode
+from schema.enums import described
 from schema.permission import field
 
-NotificationKindEnum = strawberry.enum(NotificationKind, name="NotificationKind", description=(
-    "ASSIGNED: targets assigned or updated; REMOVED: all targets removed; DUE_SOON, DUE_TODAY and OVERDUE: "
-    "reminders judged by the effective due date."
-))
-DeliveryStatusEnum = strawberry.enum(DeliveryStatus, name="DeliveryStatus", description=(
-    "PENDING: planned, waiting for a worker; SENDING: being sent; SENT; RETRYING: the mail server failed and a "
-    "retry is scheduled; FAILED: retries exhausted (platform support can retry it)."
-))
+NotificationKindEnum = described(NotificationKind, {
+    NotificationKind.ASSIGNED: "Targets were assigned or updated: one line per course on the person's path not yet "
+    "completed.",
+    NotificationKind.REMOVED: "All the person's targets were removed; the line names no course.",
+    NotificationKind.DUE_SOON: "A target falls due within the school's due-soon days.",
+    NotificationKind.DUE_TODAY: "A target is due today.",
+    NotificationKind.OVERDUE: "A target is past its date by the school's overdue days or more.",
+}, name="NotificationKind", description="What a digest line is about. Reminders go by the effective due date, "
+    "never for a completed course, and each once.")
+DeliveryStatusEnum = described(DeliveryStatus, {
+    DeliveryStatus.PENDING: "Planned, waiting for a worker.",
+    DeliveryStatus.SENDING: "Claimed by a worker and being sent.",
+    DeliveryStatus.SENT: "Accepted by the mail server.",
+    DeliveryStatus.RETRYING: "The mail server failed; another attempt is scheduled.",
+    DeliveryStatus.FAILED: "Retries exhausted; platform support may send it again (retryNotification).",
+}, name="DeliveryStatus", description="Where a digest's sending stands.")
+
+# Which news a school sends: the settings and the input that changes them say it alike.
+SENDS = {
+    "assigned": "Tell staff when targets are assigned or updated.",
+    "removed": "Tell staff when all their targets are removed.",
+    "due_soon": "Remind staff of targets due soon.",
+    "due_today": "Remind staff of targets due today.",
+    "overdue": "Remind staff of overdue targets.",
+}
 
 
 @strawberry.type(description="A school's email notification settings. Days are the school's local days.")
@@ -29,12 +47,12 @@ class NotificationSettings:
     due_soon_days: int = strawberry.field(description="'Due soon' reminders start this many days before.")
     overdue_days: int = strawberry.field(description="'Overdue' reminders go this many days after the date.")
     send_hour: int = strawberry.field(description="The local hour (0-23) at which the day's digest goes out.")
-    time_zone: str
-    assigned: bool = strawberry.field(description="Tell staff when targets are assigned or updated.")
-    removed: bool = strawberry.field(description="Tell staff when all their targets are removed.")
-    due_soon: bool
-    due_today: bool
-    overdue: bool
+    time_zone: str = strawberry.field(description="The school's IANA time zone, such as Europe/London.")
+    assigned: bool = strawberry.field(description=SENDS["assigned"])
+    removed: bool = strawberry.field(description=SENDS["removed"])
+    due_soon: bool = strawberry.field(description=SENDS["due_soon"])
+    due_today: bool = strawberry.field(description=SENDS["due_today"])
+    overdue: bool = strawberry.field(description=SENDS["overdue"])
 
     @classmethod
     def from_row(cls, row: models.NotificationSettings, time_zone: str) -> Self:
@@ -47,10 +65,12 @@ class NotificationSettings:
 
 @strawberry.type(description="One line of a digest, as it was sent.")
 class NotificationLine:
-    kind: NotificationKindEnum
-    course_title: str | None
-    list_names: str | None = strawberry.field(description="The target lists the course came from.")
-    due_on: date | None = strawberry.field(description="The effective due date, a school-local date.")
+    kind: NotificationKindEnum = strawberry.field(description="What the line is about.")
+    course_title: str | None = strawberry.field(description="The course, titled as when the digest was planned; "
+                                                "null on a REMOVED line.")
+    list_names: str | None = strawberry.field(description="The target lists the course came from, comma-separated.")
+    due_on: date | None = strawberry.field(description="The effective due date, a school-local date; null when "
+                                           "there is none.")
 
 
 @strawberry.type(description="One day's digest to one person: at most one per person per school-local day.")
@@ -59,10 +79,11 @@ class NotificationDelivery(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.NotificationDelivery
 
     id: relay.NodeID[int]
-    local_date: date
-    status: DeliveryStatusEnum
-    attempts: int
-    sent_at: datetime | None
+    local_date: date = strawberry.field(description="The school-local day it is for.")
+    status: DeliveryStatusEnum = strawberry.field(description="Where its sending stands.")
+    attempts: int = strawberry.field(description="How many times it was handed to the mail server (0 again after a "
+                                     "retry by platform support).")
+    sent_at: datetime | None = strawberry.field(description="When the mail server accepted it; null until then.")
     row: strawberry.Private[models.NotificationDelivery]
 
     @classmethod
@@ -86,7 +107,7 @@ class NotificationDelivery(SecuredNode):
     def last_error(self) -> str | None:
         return self.row.last_error if self.row.status != DeliveryStatus.SENT else None
 
-    @field(Ability.VIEW_DELIVERY, description="Everything the digest says.")
+    @field(Ability.VIEW_DELIVERY, description="Everything the digest says: dated lines first, soonest first.")
     async def lines(self, info: strawberry.Info) -> list[NotificationLine]:
         items = await info.context.loaders.lines_of_delivery.load(self.row.id)
         return [NotificationLine(kind=NotificationKind(i.kind), course_title=i.course_title,

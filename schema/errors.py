@@ -5,14 +5,23 @@ from typing import Annotated, Any, Union
 import strawberry
 
 from domain.errors import DomainError, ErrorCode
+from schema.enums import described
 
-ErrorCodeEnum = strawberry.enum(ErrorCode, name="ErrorCode", description="Why a mutation did not happen.")
+ErrorCodeEnum = described(ErrorCode, {
+    ErrorCode.FORBIDDEN: "The caller may not do this. Said only of objects they may see; others are NOT_FOUND.",
+    ErrorCode.NOT_FOUND: "No such object, or none the caller may see: the two are never told apart.",
+    ErrorCode.VALIDATION: "The input is not acceptable: a malformed id, a value out of range, a rule broken.",
+    ErrorCode.CONFLICT: "The change clashes with how things stand: already done, taken, or changed by someone "
+    "else at the same moment.",
+    ErrorCode.CONFIRMATION_REQUIRED: "The confirmation was not exactly `YES`, in capitals.",
+    ErrorCode.NOT_AVAILABLE: "Learning targets need at least two individuals with active seats on the licence.",
+}, name="ErrorCode", description="Why a mutation did not happen.")
 
 
 @strawberry.interface(name="Error", description="A mutation that changed nothing, and why.")
 class UserError:
-    code: ErrorCodeEnum
-    message: str
+    code: ErrorCodeEnum = strawberry.field(description="The kind of failure: each error type has its own.")
+    message: str = strawberry.field(description="What went wrong, in words to show the person who tried.")
     field: str | None = strawberry.field(description="The input field at fault, when there is one.")
 
 

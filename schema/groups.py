@@ -15,28 +15,40 @@ from resolvers import reports as report_resolvers
 from resolvers.learning_paths import LearningPath as PathResult
 from schema import access
 from schema.access import SecuredNode
-from schema.connection import Connection, page_size
+from schema.connection import After, Connection, First, SearchName, page_size
+from schema.enums import described
 from schema.ids import global_id
-from schema.nodes import Course, Licence, Person
+from schema.nodes import CREATED_AT, Course, Licence, Person
 from schema.permission import field
 from schema.reports import CourseCounts, GroupReport, StatusCounts, TargetListReport
 
-GroupKind = strawberry.enum(
-    models.GroupKind, description="STAFF groups are picked by hand; ALL_STAFF is every active seat holder."
-)
-CourseStatus = strawberry.enum(learning_paths.Status, name="CourseStatus")
-DueState = strawberry.enum(
-    learning_paths.Urgency, name="DueState",
-    description="Judged by the school's local date: due within 14 days, due today, or past its date.",
-)
+GroupKind = described(models.GroupKind, {
+    models.GroupKind.STAFF: "Members picked by hand from the licence's staff.",
+    models.GroupKind.ALL_STAFF: "All Staff: every holder of an active All Access Pass PLUS seat, kept up to date; "
+    "it cannot be renamed, edited by hand or deleted.",
+}, description="How a group's members are chosen.")
+CourseStatus = described(learning_paths.Status, {
+    learning_paths.Status.NOT_STARTED: "No progress recorded.",
+    learning_paths.Status.IN_PROGRESS: "Progress recorded, not completed by the path's date.",
+    learning_paths.Status.COMPLETED: "Completed by the path's date: it stays on the path, never due or overdue.",
+}, name="CourseStatus", description="Where the person stands in a course of their path.")
+DueState = described(learning_paths.Urgency, {
+    learning_paths.Urgency.DUE_SOON: "Due in the next 14 days.",
+    learning_paths.Urgency.DUE_TODAY: "Due on the path's date.",
+    learning_paths.Urgency.OVERDUE: "Its effective due date has passed.",
+}, name="DueState", description="How pressing a course not yet completed is, by its effective due date and the "
+    "path's school-local date.")
+JudgedOn = Annotated[date | None, strawberry.argument(
+    description="The school-local date to judge due dates on; left out, the school's today."
+)]
 
 
 @strawberry.type(description="What the caller may do on a group, straight from the policy.")
 class GroupPermissions:
     edit: bool = strawberry.field(description="Change its members (not All Staff's), name and target lists.")
-    delete: bool
+    delete: bool = strawberry.field(description="Delete it with its target lists (never All Staff).")
     delegate: bool = strawberry.field(description="Add and remove its delegates.")
-    report: bool
+    report: bool = strawberry.field(description="Read its completion report.")
 
 
 @strawberry.type(description="A named set of staff of one licence; ALL_STAFF is the dynamic All Staff group.")
@@ -45,9 +57,9 @@ class StaffGroup(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.StaffGroup
 
     id: relay.NodeID[int]
-    name: str
-    kind: GroupKind
-    created_at: datetime
+    name: str = strawberry.field(description="Its name, up to 200 characters.")
+    kind: GroupKind = strawberry.field(description="Picked by hand, or the dynamic All Staff.")
+    created_at: datetime = strawberry.field(description=CREATED_AT)
     licence_id: strawberry.Private[int]
     row: strawberry.Private[models.StaffGroup]
 
@@ -64,13 +76,10 @@ class StaffGroup(SecuredNode):
     async def licence(self, info: strawberry.Info) -> Licence | None:
         return await access.node(info, Licence, self.licence_id)
 
-    @field(Ability.VIEW_GROUP, description="Current members: staff with an active All Access Pass PLUS seat.")
+    @field(Ability.VIEW_GROUP, description="Current members, by name: staff with an active All Access Pass PLUS "
+           "seat.")
     async def members(
-        self,
-        info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        search: Annotated[str | None, strawberry.argument(description="Part of a name.")] = None,
+        self, info: strawberry.Info, first: First = None, after: After = None, search: SearchName = None,
     ) -> Connection[Person]:
         page = await group_resolvers.list_members(
             info.context, self.row, first=page_size(info, first), after=after, search=search
@@ -90,8 +99,8 @@ class StaffGroup(SecuredNode):
         return [t for t in found if t is not None]
 
     @field(Ability.VIEW_GROUP_REPORT, description="Completion within the group, for its delegates and full "
-           "administrators; null for anyone else. `on` judges overdue on another school-local date.")
-    async def report(self, info: strawberry.Info, on: date | None = None) -> GroupReport | None:
+           "administrators; null for anyone else.")
+    async def report(self, info: strawberry.Info, on: JudgedOn = None) -> GroupReport | None:
         found, result = await report_resolvers.report_for(info.context, self.id, on)
         lists = await info.context.loaders.lists_of_group.load(self.id)
         report = GroupReport(
@@ -144,7 +153,7 @@ class TargetList(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.TargetList
 
     id: relay.NodeID[int]
-    name: str
+    name: str = strawberry.field(description="Its name, up to 200 characters.")
     group_id: strawberry.Private[int]
 
     @classmethod
@@ -170,12 +179,12 @@ class TargetList(SecuredNode):
 @strawberry.type(description="A target list a path item came from.")
 class PathSource:
     id: strawberry.ID = strawberry.field(description="The TargetList's id.")
-    name: str
+    name: str = strawberry.field(description="The list's name.")
 
 
 @strawberry.type(description="One course on a learning path.")
 class LearningPathItem:
-    status: CourseStatus
+    status: CourseStatus = strawberry.field(description="Not started, in progress or completed, on the path's date.")
     completed_on: date | None = strawberry.field(description="The school-local date it was completed.")
     due_on: date | None = strawberry.field(description="The earliest date set on this course itself.")
     effective_due_on: date | None = strawberry.field(

@@ -23,7 +23,7 @@ An expected failure at any step is the union's typed error, and nothing changed.
 import inspect
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.utils.str_converters import to_camel_case, to_snake_case
@@ -130,7 +130,11 @@ def mutation(
             return errors.from_domain(error)
 
     resolve.__name__ = name
-    resolve.__annotations__ = {"info": strawberry.Info, "input": input_type, "return": errors.result(name, payload)}
+    # The one argument reads as what it is: its input type's description.
+    argument = strawberry.argument(description=input_type.__strawberry_definition__.description)
+    resolve.__annotations__ = {
+        "info": strawberry.Info, "input": Annotated[input_type, argument], "return": errors.result(name, payload),
+    }
     made = strawberry.mutation(
         resolver=resolve, description=describe(ability, description), extensions=[Declared(ability, gate=False)],
     )
@@ -141,15 +145,20 @@ def mutation(
 
 def payload(name: str, kind: type, description: str, make: Callable[[strawberry.Info, Any], Any]) -> type:
     """A payload of one field, named for its type in lower camel case (`staffGroup` for a
-    StaffGroup), made by `make(info, what the use case returned)`."""
+    StaffGroup), made by `make(info, what the use case returned)`. `description` says what
+    the field holds ("The seat as it now is."); the type reads "Success: the seat as it now is."."""
     field_name = to_snake_case(kind.__name__)
 
     async def of(cls: type, info: strawberry.Info, result: Any) -> Any:
         made = make(info, result)
         return cls(**{field_name: await made if inspect.isawaitable(made) else made})
 
-    namespace = {"__annotations__": {field_name: kind}, "of": classmethod(of), "__module__": __name__}
-    return strawberry.type(type(name, (), namespace), description=description)
+    namespace = {
+        "__annotations__": {field_name: kind}, field_name: strawberry.field(description=description),
+        "of": classmethod(of), "__module__": __name__,
+    }
+    success = f"Success: {description[:1].lower()}{description[1:]}"
+    return strawberry.type(type(name, (), namespace), description=success)
 
 
 def node_payload(name: str, node: type[SecuredNode], description: str) -> type:

@@ -24,7 +24,7 @@ MembershipPayload = node_payload("MembershipPayload", Membership, "The membershi
 @strawberry.type(description="Who left, and the organisation they left.")
 class RemoveMemberPayload:
     removed_membership_id: strawberry.ID = strawberry.field(description="The id the membership had.")
-    organisation: Organisation
+    organisation: Organisation = strawberry.field(description="The organisation they left.")
 
     @classmethod
     async def of(cls, info: strawberry.Info, found: Any) -> Self:

@@ -21,29 +21,101 @@ from resolvers import targets
 from resolvers import trusts as trust_resolvers
 from schema import access
 from schema.access import SecuredNode
-from schema.connection import Connection, page_size
+from schema.connection import After, Connection, First, SearchNameOrEmail, page_size
 from schema.digests import DeliveryStatusEnum, NotificationDelivery, NotificationSettings
+from schema.enums import described
 from schema.ids import global_id
 from schema.permission import field
 
-OrganisationKind = strawberry.enum(models.OrganisationKind, description="A school, or a trust of schools.")
-MembershipRole = strawberry.enum(
-    models.MembershipRole,
-    description="A person's standing in an organisation. In a school, an Administrator is a full "
-    "licence administrator; LEARNER and PARENT belong to the school without being staff, and see neither "
-    "its members nor its licence.",
-)
-SubscriptionKind = strawberry.enum(
-    models.SubscriptionKind, description="A seat's subscription. ALL_ACCESS_PASS_PLUS makes its holder staff."
-)
-AuditActionEnum = strawberry.enum(AuditAction, name="AuditAction", description="What an audit event records.")
+CREATED_AT = "When it was created."
+
+OrganisationKind = described(models.OrganisationKind, {
+    models.OrganisationKind.SCHOOL: "A school: it may hold a licence, and grant one trust access to its progress.",
+    models.OrganisationKind.TRUST: "A multi-academy trust: once designated 'Academies', its Administrators see the "
+    "progress of schools that grant it.",
+}, description="A school, or a trust of schools.")
+MembershipRole = described(models.MembershipRole, {
+    models.MembershipRole.ADMINISTRATOR: "Runs the organisation and makes other members Administrators; in a "
+    "school, a full licence administrator.",
+    models.MembershipRole.MEMBER: "Belongs without running it: in a school, staff; in a trust, someone who sees "
+    "none of its schools' progress.",
+    models.MembershipRole.LEARNER: "A learner of the school: not staff, and sees neither its members nor its "
+    "licence.",
+    models.MembershipRole.PARENT: "A parent at the school: not staff, and sees neither its members nor its licence.",
+}, description="A person's standing in an organisation.")
+SubscriptionKind = described(models.SubscriptionKind, {
+    models.SubscriptionKind.ALL_ACCESS_PASS_PLUS: "Makes its holder staff while the seat is active: in All Staff "
+    "and groups, with learning targets.",
+    models.SubscriptionKind.ALL_ACCESS_PASS: "Counts its holder among the licence's individuals, but not as staff.",
+}, description="A seat's subscription.")
+AuditActionEnum = described(AuditAction, {
+    AuditAction.ORGANISATION_CREATED: "Platform support created a school or a trust.",
+    AuditAction.DESIGNATION_SET: "Platform support set or cleared an organisation's designation.",
+    AuditAction.MEMBER_ADDED: "A person was added to an organisation.",
+    AuditAction.MEMBER_REMOVED: "A person was taken out of an organisation; `after` lists the seats, groups, "
+    "delegations, course places, mentor assignments and parent links that ended with it.",
+    AuditAction.MEMBER_PROMOTED: "A member was made an Administrator; any group delegations they held ended.",
+    AuditAction.MEMBER_DEMOTED: "An Administrator was made a Member again.",
+    AuditAction.LICENCE_CREATED: "Platform support created a school's licence, with its owner and first seat.",
+    AuditAction.OWNERSHIP_TRANSFERRED: "Platform support gave a licence a new owner.",
+    AuditAction.SEAT_ADDED: "A member of the school was given a seat.",
+    AuditAction.SEAT_DEACTIVATED: "A seat was deactivated.",
+    AuditAction.SEAT_REACTIVATED: "A deactivated seat was made active again.",
+    AuditAction.GROUP_CREATED: "A staff group was created with its first staff.",
+    AuditAction.GROUP_RENAMED: "A staff group was renamed.",
+    AuditAction.GROUP_MEMBERS_ADDED: "Staff were added to a group.",
+    AuditAction.GROUP_MEMBERS_REMOVED: "Staff were taken out of a group.",
+    AuditAction.GROUP_DELETED: "A staff group was deleted with its target lists; `before` keeps all it held.",
+    AuditAction.DELEGATE_ADDED: "A staff member was put in charge of a group.",
+    AuditAction.DELEGATE_REMOVED: "A delegate's charge of a group ended.",
+    AuditAction.TARGET_LIST_CREATED: "A target list was added to a group.",
+    AuditAction.TARGET_LIST_RENAMED: "A target list was renamed.",
+    AuditAction.TARGET_COURSES_ADDED: "Courses were added at the end of a target list.",
+    AuditAction.TARGET_COURSE_REMOVED: "A course was taken off a target list.",
+    AuditAction.TARGET_LIST_REORDERED: "A target list's courses were put in a new order.",
+    AuditAction.TARGET_DUE_DATE_SET: "A course's date on a target list was set or cleared.",
+    AuditAction.TARGET_LIST_DELETED: "A target list was deleted; `before` keeps its courses and dates.",
+    AuditAction.TRUST_GRANTED: "A school granted a trust access to its course progress (in both their logs).",
+    AuditAction.TRUST_WITHDRAWN: "A school withdrew its trust's access, or chose another trust (in both their "
+    "logs).",
+    AuditAction.PROGRESS_RECORDED: "Progress in a course was recorded for a person.",
+    AuditAction.COURSE_ADDED: "Platform support added a course to the catalogue.",
+    AuditAction.COURSE_RENAMED: "Platform support renamed a catalogue course.",
+    AuditAction.COURSE_RETIRED: "Platform support retired a catalogue course.",
+    AuditAction.TOKEN_CREATED: "An API token was issued, for a person or a school's external system.",
+    AuditAction.TOKEN_REVOKED: "An API token was revoked.",
+    AuditAction.NOTIFICATION_SETTINGS_UPDATED: "A school's email notification settings were changed.",
+    AuditAction.NOTIFICATION_RETRIED: "Platform support queued a failed digest to be sent again.",
+    AuditAction.WORKFLOW_PHASE_CONFIGURED: "A phase of a school's workflow was set: who sees it, who moves it on.",
+    AuditAction.REGISTRATION_ADVANCED: "A registration scope was moved on to its next phase.",
+    AuditAction.ATTENDANCE_RECORDED: "A learner's attendance at a session was recorded or changed.",
+    AuditAction.BEHAVIOUR_NOTED: "A note on a learner's behaviour was written.",
+    AuditAction.ASSESSMENT_RECORDED: "A learner's result for a term was recorded or changed.",
+    AuditAction.MENTOR_ADDED: "A member of a school was made a mentor.",
+    AuditAction.MENTOR_REMOVED: "A person stopped being a mentor; their learners were unassigned.",
+    AuditAction.LEARNERS_ASSIGNED: "Learners were assigned to a mentor.",
+    AuditAction.LEARNERS_UNASSIGNED: "Learners were taken off a mentor.",
+    AuditAction.HEADTEACHER_ADDED: "A person was made headteacher of an organisation.",
+    AuditAction.HEADTEACHER_REMOVED: "A person stopped being headteacher of an organisation.",
+    AuditAction.SUPERVISOR_LABELS_RENAMED: "A site renamed its 'Mentor' and 'Headteacher' labels.",
+    AuditAction.TERM_CREATED: "A term was added to a school.",
+    AuditAction.TERM_UPDATED: "A term was renamed or its dates moved.",
+    AuditAction.SCHOOL_COURSE_CREATED: "A course the school teaches was added, with its teachers and learners.",
+    AuditAction.COURSE_PARTICIPANTS_ADDED: "Teachers or learners were added to a school's course.",
+    AuditAction.COURSE_PARTICIPANTS_REMOVED: "Teachers or learners were taken off a school's course.",
+    AuditAction.PARENT_LINKED: "A parent was linked to a learner.",
+    AuditAction.PARENT_UNLINKED: "A parent was unlinked from a learner.",
+    AuditAction.ATTENDANCE_CODE_ADDED: "An attendance code was added to a school.",
+    AuditAction.ATTENDANCE_CODE_UPDATED: "An attendance code was renamed or moved to another category.",
+    AuditAction.ATTENDANCE_CODE_RETIRED: "An attendance code was retired.",
+}, name="AuditAction", description="What an audit event records.")
 
 
 @strawberry.type(description="A trust as listed for schools choosing theirs.")
 class TrustListing:
     id: strawberry.ID = strawberry.field(description="The trust's Organisation id: pass it to grantTrustAccess.")
-    name: str
-    designation: str | None
+    name: str = strawberry.field(description="The trust's name.")
+    designation: str | None = strawberry.field(description="Such as 'Academies'; null when it has none.")
 
     @classmethod
     def from_row(cls, row: models.Organisation) -> Self:
@@ -53,7 +125,7 @@ class TrustListing:
 @strawberry.type(description="The trust a school has chosen as its Multi Academy Trust.")
 class TrustGrant:
     trust: TrustListing = field(Ability.GRANT_TRUST, description="The chosen trust.")
-    granted_at: datetime
+    granted_at: datetime = strawberry.field(description="When the school chose it.")
 
 
 @strawberry.type(description="A school or a trust.")
@@ -62,14 +134,14 @@ class Organisation(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Organisation
 
     id: relay.NodeID[int]
-    kind: OrganisationKind
-    name: str
+    kind: OrganisationKind = strawberry.field(description="A school or a trust.")
+    name: str = strawberry.field(description="Its name, up to 200 characters.")
     designation: str | None = strawberry.field(
         description="The organisation's type, such as 'Academies'. Only a trust designated "
         "'Academies' can see the progress of schools that grant it."
     )
     time_zone: str = strawberry.field(description="IANA time zone: the organisation's days are local days.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description=CREATED_AT)
 
     @classmethod
     def _from_row(cls, row: models.Organisation) -> Self:
@@ -87,10 +159,10 @@ class Organisation(SecuredNode):
     async def members(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        role: MembershipRole | None = None,
-        search: Annotated[str | None, strawberry.argument(description="Part of a name or email.")] = None,
+        first: First = None,
+        after: After = None,
+        role: Annotated[MembershipRole | None, strawberry.argument(description="Only this standing.")] = None,
+        search: SearchNameOrEmail = None,
     ) -> Connection["Membership"]:
         page = await member_resolvers.list_members(
             info.context, self.id, first=page_size(info, first), after=after, role=role, search=search
@@ -119,9 +191,11 @@ class Organisation(SecuredNode):
     async def notification_deliveries(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        status: DeliveryStatusEnum | None = None,
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            DeliveryStatusEnum | None, strawberry.argument(description="Only digests in this status.")
+        ] = None,
         on: Annotated[date | None, strawberry.argument(description="One school-local day.")] = None,
     ) -> Connection[NotificationDelivery]:
         page = await notification_resolvers.school_deliveries(
@@ -143,8 +217,8 @@ class Person(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Person
 
     id: relay.NodeID[int]
-    display_name: str
-    email: str
+    display_name: str = strawberry.field(description="Their name, as shown everywhere.")
+    email: str = strawberry.field(description="Their sign-in address, in lower case; unique in Trellis.")
 
     @classmethod
     def _from_row(cls, row: models.Person) -> Self:
@@ -157,8 +231,8 @@ class Membership(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Membership
 
     id: relay.NodeID[int]
-    role: MembershipRole
-    created_at: datetime
+    role: MembershipRole = strawberry.field(description="Their standing there.")
+    created_at: datetime = strawberry.field(description="When they joined.")
     organisation_id: strawberry.Private[int]
     person_id: strawberry.Private[int]
 
@@ -189,7 +263,7 @@ class Licence(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Licence
 
     id: relay.NodeID[int]
-    created_at: datetime
+    created_at: datetime = strawberry.field(description=CREATED_AT)
     organisation_id: strawberry.Private[int]
     owner_id: strawberry.Private[int]
     row: strawberry.Private[models.Licence]
@@ -214,7 +288,7 @@ class Licence(SecuredNode):
     @field(Ability.VIEW_LICENCE, description="Staff groups the caller may see: all for full administrators, their "
            "own for delegates. All Staff first, then by name.")
     async def staff_groups(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, first: First = None, after: After = None
     ) -> Connection[Annotated["StaffGroup", strawberry.lazy("schema.groups")]]:
         page = await group_resolvers.list_groups(
             info.context, licence_id=self.id, first=page_size(info, first), after=after
@@ -223,7 +297,9 @@ class Licence(SecuredNode):
 
     @field(Ability.VIEW_SEATS, description="Seats, by holder's name. Empty for callers who may not see them.")
     async def seats(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, active: bool | None = None
+        self, info: strawberry.Info, first: First = None, after: After = None,
+        active: Annotated[bool | None, strawberry.argument(description="Only active seats (true) or only "
+                                                           "deactivated ones (false); left out, both.")] = None,
     ) -> Connection["Seat"]:
         page = await licence_resolvers.list_seats(
             info.context, self.row, first=page_size(info, first), after=after, active=active
@@ -237,9 +313,10 @@ class Seat(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Seat
 
     id: relay.NodeID[int]
-    subscription: SubscriptionKind
-    active: bool
-    created_at: datetime
+    subscription: SubscriptionKind = strawberry.field(description="What the seat gives its holder.")
+    active: bool = strawberry.field(description="False once deactivated: the holder is then neither staff nor one "
+                                    "of the licence's individuals.")
+    created_at: datetime = strawberry.field(description=CREATED_AT)
     licence_id: strawberry.Private[int]
     person_id: strawberry.Private[int]
 
@@ -265,9 +342,10 @@ class Course(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Course
 
     id: relay.NodeID[int]
-    code: str
-    title: str
-    retired_at: datetime | None
+    code: str = strawberry.field(description="Its catalogue code, in capitals; unique.")
+    title: str = strawberry.field(description="Its title, up to 200 characters.")
+    retired_at: datetime | None = strawberry.field(description="When it was retired: it stays in history and "
+                                                   "reports but cannot become a new target. Null while current.")
 
     @classmethod
     def _from_row(cls, row: models.Course) -> Self:
@@ -280,11 +358,12 @@ class AuditEvent(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.AuditEvent
 
     id: relay.NodeID[int]
-    occurred_at: datetime
-    action: AuditActionEnum
+    occurred_at: datetime = strawberry.field(description="When the change was made.")
+    action: AuditActionEnum = strawberry.field(description="What kind of change it was.")
     actor_name: str = strawberry.field(description="The actor's name as it was at the time.")
     summary: str = strawberry.field(description="One line for the log's summary view.")
-    target_type: str
+    target_type: str = strawberry.field(description="The kind of object changed, such as StaffGroup or Seat; "
+                                        "`targetId` is its global id.")
     target_id: strawberry.ID = strawberry.field(description="The global id of what changed.")
     before: JSON | None = strawberry.field(description="The full record before the change (null if created).")
     after: JSON | None = strawberry.field(description="The full record after the change (null if deleted).")

@@ -10,7 +10,7 @@ from permissions.policy import Ability
 from resolvers import notifications as notification_resolvers
 from schema import access
 from schema.connection import Connection, page_size
-from schema.digests import DeliveryStatusEnum, NotificationDelivery, NotificationSettings
+from schema.digests import SENDS, DeliveryStatusEnum, NotificationDelivery, NotificationSettings
 from schema.ids import global_id, ref
 from schema.mutation import mutation
 from schema.nodes import Organisation
@@ -34,13 +34,11 @@ class UpdateNotificationSettingsInput:
     overdue_days: int | None = strawberry.field(default=None, description="1 to 365.")
     send_hour: int | None = strawberry.field(default=None, description="0 to 23, school-local.")
     time_zone: str | None = strawberry.field(default=None, description="The school's IANA time zone.")
-    assigned: bool | None = strawberry.field(default=None, description="Tell staff when targets are assigned or "
-                                             "updated.")
-    removed: bool | None = strawberry.field(default=None, description="Tell staff when all their targets are "
-                                            "removed.")
-    due_soon: bool | None = strawberry.field(default=None, description="Remind staff of targets due soon.")
-    due_today: bool | None = strawberry.field(default=None, description="Remind staff of targets due today.")
-    overdue: bool | None = strawberry.field(default=None, description="Remind staff of overdue targets.")
+    assigned: bool | None = strawberry.field(default=None, description=SENDS["assigned"])
+    removed: bool | None = strawberry.field(default=None, description=SENDS["removed"])
+    due_soon: bool | None = strawberry.field(default=None, description=SENDS["due_soon"])
+    due_today: bool | None = strawberry.field(default=None, description=SENDS["due_today"])
+    overdue: bool | None = strawberry.field(default=None, description=SENDS["overdue"])
 
 
 @strawberry.input(description="A failed digest to send again.")
@@ -50,8 +48,8 @@ class RetryNotificationInput:
 
 @strawberry.type(description="The school and its settings as they now are.")
 class NotificationSettingsPayload:
-    organisation: Organisation
-    notification_settings: NotificationSettings
+    organisation: Organisation = strawberry.field(description="The school.")
+    notification_settings: NotificationSettings = strawberry.field(description="Its settings as they now are.")
 
     @classmethod
     async def of(cls, info: strawberry.Info, found: Any) -> Self:
@@ -63,7 +61,8 @@ class NotificationSettingsPayload:
 @strawberry.type(description="The digest and where it now stands.")
 class NotificationDeliveryPayload:
     delivery_id: strawberry.ID = strawberry.field(description="The digest's id.")
-    status: DeliveryStatusEnum
+    status: DeliveryStatusEnum = strawberry.field(description="Now PENDING: a worker sends it after the "
+                                                  "scheduler's next tick.")
     delivery: NotificationDelivery = field(Ability.VIEW_DELIVERY, description="The digest.")
 
     @classmethod

@@ -16,7 +16,7 @@ from schema.reports import CourseEnrolment
 
 @strawberry.type(description="The enrolment as it now is.")
 class CourseEnrolmentPayload:
-    enrolment: CourseEnrolment
+    enrolment: CourseEnrolment = strawberry.field(description="The person's progress in the course, as it now stands.")
 
     @classmethod
     async def of(cls, info: strawberry.Info, row: Any) -> Self:

@@ -1,11 +1,10 @@
 """The Query root. Every field declares its ability (schema/permission.py)."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from strawberry import relay
-from strawberry.tools import merge_types
 
 from domain import models, validation
 from permissions.policy import Ability
@@ -18,9 +17,18 @@ from resolvers import trusts as trust_resolvers
 from resolvers.pagination import Page
 from schema import access, ids, notifications
 from schema.access import SecuredNode
-from schema.connection import Connection, connection, page_size
+from schema.connection import (
+    After,
+    Connection,
+    First,
+    SearchName,
+    SearchTitleOrCode,
+    connection,
+    filtered,
+    page_size,
+)
 from schema.digests import NotificationDelivery
-from schema.groups import LearningPath
+from schema.groups import JudgedOn, LearningPath
 from schema.nodes import AuditActionEnum, AuditEvent, Course, Licence, Organisation, OrganisationKind, TrustListing
 from schema.permission import field, targeted
 from schema.reports import CourseEnrolment, ReportFilter, enrolments
@@ -29,12 +37,17 @@ from schema.trusts import Trust
 from schema.viewer import Viewer
 
 
+LicenceId = Annotated[strawberry.ID, strawberry.argument(description="The school's licence.")]
+
+
 @strawberry.input(description="Narrows the audit log. Every condition given must hold.")
 class AuditLogFilter:
-    organisation_id: strawberry.ID | None = None
+    organisation_id: strawberry.ID | None = strawberry.field(default=None, description="Events in one school or "
+                                                             "trust.")
     staff_group_id: strawberry.ID | None = strawberry.field(default=None, description="Events of one staff group.")
     actor_id: strawberry.ID | None = strawberry.field(default=None, description="A Person id.")
-    actions: list[AuditActionEnum] | None = None
+    actions: list[AuditActionEnum] | None = strawberry.field(default=None, description="Events of any of these "
+                                                             "actions.")
     target_id: strawberry.ID | None = strawberry.field(default=None, description="The global id of what changed.")
     since: datetime | None = strawberry.field(default=None, description="Events at or after this instant.")
     until: datetime | None = strawberry.field(default=None, description="Events before this instant.")
@@ -54,7 +67,9 @@ class AuditLogFilter:
 
 
 @strawberry.type
-class Query:
+class LearningQuery:
+    """Who is asking, organisations, the catalogue, paths, reports, trusts and the audit log."""
+
     @field(Ability.PUBLIC, description="Who is asking; null without a token.")
     def me(self, info: strawberry.Info) -> Viewer | None:
         principal = info.context.principal
@@ -68,7 +83,10 @@ class Query:
 
     @field(Ability.SIGNED_IN, description="Any object by its global id; null if it does not exist or the "
            "caller may not see it, by the ability its type declares.")
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self, info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id, as any object's `id` gives it.")],
+    ) -> relay.Node | None:
         type_name, pk = ids.decode_any(id, "id")
         definition = info.schema.get_type_by_name(type_name)
         node_type = getattr(definition, "origin", None)
@@ -79,7 +97,7 @@ class Query:
     @field(Ability.PLATFORM_SUPPORT, description="Digests whose retries are exhausted, in every school, "
            "oldest first. Send one again with retryNotification.")
     async def failed_notifications(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, first: First = None, after: After = None
     ) -> Connection[NotificationDelivery]:
         return await notifications.failed_log(info, first, after)
 
@@ -87,10 +105,12 @@ class Query:
     async def organisations(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        kind: OrganisationKind | None = None,
-        search: str | None = None,
+        first: First = None,
+        after: After = None,
+        kind: Annotated[
+            OrganisationKind | None, strawberry.argument(description="Only schools, or only trusts.")
+        ] = None,
+        search: SearchName = None,
     ) -> Connection[Organisation]:
         page = await organisation_resolvers.list_organisations(
             info.context, first=page_size(info, first), after=after, kind=kind, search=search
@@ -99,11 +119,7 @@ class Query:
 
     @field(Ability.VIEW_AUDIT_EVENT, description="The audit log, newest first: every event the caller may see.")
     async def audit_log(
-        self,
-        info: strawberry.Info,
-        filter: AuditLogFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info, filter: filtered(AuditLogFilter) = None, first: First = None, after: After = None,
     ) -> Connection[AuditEvent]:
         where = filter.to_filter() if filter else audit_resolvers.AuditFilter()
         page = await audit_resolvers.audit_log(info.context, where, first=page_size(info, first), after=after)
@@ -113,10 +129,10 @@ class Query:
     async def courses(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
-        search: Annotated[str | None, strawberry.argument(description="Part of a title or code.")] = None,
-        include_retired: bool = False,
+        first: First = None,
+        after: After = None,
+        search: SearchTitleOrCode = None,
+        include_retired: Annotated[bool, strawberry.argument(description="Retired courses too.")] = False,
     ) -> Connection[Course]:
         page = await catalogue_resolvers.list_courses(
             info.context, first=page_size(info, first), after=after, search=search, include_retired=include_retired
@@ -124,10 +140,11 @@ class Query:
         return await access.connection(info, Course, page)
 
     @field(Ability.VIEW_PATH, description="A staff member's learning path, for themself, the school's full "
-           "administrators, and delegates of a group they are in; null for anyone else. `on` judges it on "
-           "another school-local date.")
+           "administrators, and delegates of a group they are in; null for anyone else.")
     async def learning_path(
-        self, info: strawberry.Info, licence_id: strawberry.ID, person_id: strawberry.ID, on: date | None = None
+        self, info: strawberry.Info, licence_id: LicenceId,
+        person_id: Annotated[strawberry.ID, strawberry.argument(description="Whose path: a member of the school.")],
+        on: JudgedOn = None,
     ) -> LearningPath | None:
         result = await path_resolvers.path(
             info.context,
@@ -137,16 +154,16 @@ class Query:
         )
         return LearningPath.from_result(result) if result else None
 
-    @field(Ability.VIEW_REPORTS, description="Who in a school took a course: when, how far, for how long. Full "
-           "administrators only; empty for anyone else.")
+    @field(Ability.VIEW_REPORTS, description="Who in a school took a course, by name: when, how far, for how long. "
+           "Full administrators only; empty for anyone else.")
     async def course_report(
         self,
         info: strawberry.Info,
-        licence_id: strawberry.ID,
-        course_id: strawberry.ID,
-        filter: ReportFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        licence_id: LicenceId,
+        course_id: Annotated[strawberry.ID, strawberry.argument(description="A course of the catalogue.")],
+        filter: filtered(ReportFilter) = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[CourseEnrolment]:
         course = ids.decode(course_id, "Course", "courseId")
         where = filter.to_filter() if filter else report_resolvers.ReportFilter()
@@ -155,16 +172,16 @@ class Query:
             info.context, licence=found.row, course_id=course, where=where, first=page_size(info, first), after=after,
         ) if found else Page.empty())
 
-    @field(Ability.VIEW_PERSON_REPORT, description="Every course a person of a school took, with the same facts. "
-           "For the person and the school's full administrators; empty for anyone else.")
+    @field(Ability.VIEW_PERSON_REPORT, description="Every course a person of a school took, by title, with the same "
+           "facts. For the person and the school's full administrators; empty for anyone else.")
     async def person_report(
         self,
         info: strawberry.Info,
-        licence_id: strawberry.ID,
-        person_id: strawberry.ID,
-        filter: ReportFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        licence_id: LicenceId,
+        person_id: Annotated[strawberry.ID, strawberry.argument(description="A member of the school.")],
+        filter: filtered(ReportFilter) = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[CourseEnrolment]:
         person = ids.decode(person_id, "Person", "personId")
         where = filter.to_filter() if filter else report_resolvers.ReportFilter()
@@ -176,7 +193,10 @@ class Query:
 
     @field(Ability.VIEW_ORGANISATION, description="The Trust view of a trust the caller belongs to; null "
            "otherwise.")
-    async def trust(self, info: strawberry.Info, id: strawberry.ID) -> Trust | None:
+    async def trust(
+        self, info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The trust's Organisation id.")],
+    ) -> Trust | None:
         found = await targeted(info, Organisation, id, "id")
         if found is None or found.row.kind != models.OrganisationKind.TRUST:
             return None
@@ -186,15 +206,14 @@ class Query:
     @field(Ability.GRANT_TRUST, description="Trusts by name, for school Administrators choosing their Multi "
            "Academy Trust; empty for anyone else.")
     async def trust_directory(
-        self,
-        info: strawberry.Info,
-        search: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info, search: SearchName = None, first: First = None, after: After = None,
     ) -> Connection[TrustListing]:
         page = await trust_resolvers.directory(info.context, search=search, first=page_size(info, first), after=after)
         return connection(page, TrustListing.from_row)
 
 
-# Workflow, records and supervisors (seed 002) declare their fields beside their types.
-Query = merge_types("Query", (Query, WorkflowQuery))
+@strawberry.type(description="Everything Trellis answers. Send a token as `Authorization: Bearer <token>`; "
+                 "without one only `me` answers (null). An object the caller may not see reads as null, and is "
+                 "left out of lists, as if it did not exist.")
+class Query(LearningQuery, WorkflowQuery):
+    """Workflow, records and supervisors (seed 002) declare their fields beside their types."""

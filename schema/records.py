@@ -10,19 +10,34 @@ from permissions.policy import Ability
 from resolvers import records as record_resolvers
 from schema import access, ids
 from schema.ids import ref
+from schema.enums import described
 from schema.mutation import mutation, payload
 from schema.nodes import Organisation
 from schema.permission import field
 from schema.workflow import PersonRef, PhaseKind, SchoolCourse, Term
 
-AttendanceCategory = strawberry.enum(records.AttendanceCategory, name="AttendanceCategory")
+AttendanceCategory = described(records.AttendanceCategory, {
+    records.AttendanceCategory.PRESENT: "Present: counts as attending.",
+    records.AttendanceCategory.LATE: "Late: counts as attending.",
+    records.AttendanceCategory.AUTHORISED_ABSENCE: "Absent with the school's leave, such as illness.",
+    records.AttendanceCategory.UNAUTHORISED_ABSENCE: "Absent without leave, or no reason given yet.",
+    records.AttendanceCategory.APPROVED_ACTIVITY: "Off site but taught, such as a trip or a match: counts as "
+    "attending.",
+}, name="AttendanceCategory", description="What an attendance code counts as; the categories are fixed, the "
+    "codes are the school's own.")
+
+# What every kind of record says alike.
+RECORD_ID = "Its global id, as audit events name it; `node` does not fetch records."
+RECORD_PHASE = "The phase its registration scope is in: it decides who sees the record and who may change it."
+RECORDED_AT = "When it was last recorded."
+POSITIVE = "Praise (true) or concern (false)."
 
 
 @strawberry.type(description="One of a school's attendance codes, in its category.")
 class AttendanceCode:
-    code: str
-    name: str
-    category: AttendanceCategory
+    code: str = strawberry.field(description="The school's short code, such as '/' or 'L'; unique in the school.")
+    name: str = strawberry.field(description="What it means, such as 'Late'.")
+    category: AttendanceCategory = strawberry.field(description="What it counts as.")
     retired: bool = strawberry.field(description="A retired code stays on the records holding it; no new "
                                      "record may use it.")
 
@@ -34,12 +49,12 @@ class AttendanceCode:
 
 @strawberry.type(description="A learner's attendance at one session of a course.")
 class AttendanceRecord:
-    id: strawberry.ID
-    learner: PersonRef
-    session_date: date
-    code: AttendanceCode
-    phase: PhaseKind = strawberry.field(description="The phase its registration scope is in.")
-    recorded_at: datetime
+    id: strawberry.ID = strawberry.field(description=RECORD_ID)
+    learner: PersonRef = strawberry.field(description="The learner.")
+    session_date: date = strawberry.field(description="The session's school-local date.")
+    code: AttendanceCode = strawberry.field(description="The code recorded.")
+    phase: PhaseKind = strawberry.field(description=RECORD_PHASE)
+    recorded_at: datetime = strawberry.field(description=RECORDED_AT)
     course_row: strawberry.Private[models.SchoolCourse]
 
     @classmethod
@@ -58,15 +73,15 @@ class AttendanceRecord:
 
 @strawberry.type(description="A positive or negative note on a learner's behaviour.")
 class BehaviourNote:
-    id: strawberry.ID
-    learner: PersonRef
-    noted_on: date
-    positive: bool
-    type: str
-    weight: int
-    text: str
-    phase: PhaseKind
-    recorded_at: datetime
+    id: strawberry.ID = strawberry.field(description=RECORD_ID)
+    learner: PersonRef = strawberry.field(description="The learner.")
+    noted_on: date = strawberry.field(description="The school-local day it happened.")
+    positive: bool = strawberry.field(description=POSITIVE)
+    type: str = strawberry.field(description="Its kind, in the writer's words, such as 'Helpfulness'.")
+    weight: int = strawberry.field(description=f"How much it counts, 1 to {records.MAX_WEIGHT}.")
+    text: str = strawberry.field(description="What happened.")
+    phase: PhaseKind = strawberry.field(description=RECORD_PHASE)
+    recorded_at: datetime = strawberry.field(description=RECORDED_AT)
 
     @classmethod
     def from_rows(cls, rows: Any) -> Self:
@@ -80,12 +95,13 @@ class BehaviourNote:
 
 @strawberry.type(description="A learner's result in a course for a term.")
 class Assessment:
-    id: strawberry.ID
-    learner: PersonRef
-    result: str
-    comment: str
-    phase: PhaseKind
-    recorded_at: datetime
+    id: strawberry.ID = strawberry.field(description=RECORD_ID)
+    learner: PersonRef = strawberry.field(description="The learner.")
+    result: str = strawberry.field(description=f"The result, in the school's own terms (up to {records.MAX_RESULT} "
+                                   "characters).")
+    comment: str = strawberry.field(description="A remark; empty when none.")
+    phase: PhaseKind = strawberry.field(description=RECORD_PHASE)
+    recorded_at: datetime = strawberry.field(description=RECORDED_AT)
     course_row: strawberry.Private[models.SchoolCourse]
     term_row: strawberry.Private[models.Term]
 
@@ -108,10 +124,11 @@ class Assessment:
 
 @strawberry.input(description="Narrows a list of records. Every condition given must hold.")
 class RecordFilter:
-    school_id: strawberry.ID | None = None
-    course_id: strawberry.ID | None = strawberry.field(default=None, description="A SchoolCourse id.")
+    school_id: strawberry.ID | None = strawberry.field(default=None, description="One school's records.")
+    course_id: strawberry.ID | None = strawberry.field(default=None, description="A SchoolCourse id (not for "
+                                                       "behaviour notes, which are kept per mentor's group).")
     learner_id: strawberry.ID | None = strawberry.field(default=None, description="A Person id.")
-    term_id: strawberry.ID | None = None
+    term_id: strawberry.ID | None = strawberry.field(default=None, description="One term's records.")
 
     def to_filter(self) -> record_resolvers.RecordFilter:
         def pk(value: str | None, type_name: str, field: str) -> int | None:
@@ -138,7 +155,7 @@ class AddBehaviourNoteInput:
     school_id: strawberry.ID = ref("Organisation", description="The school.")
     learner_id: strawberry.ID = ref("Person", description="A learner of the school, assigned to the writer.")
     noted_on: date = strawberry.field(description="A school-local date inside one of the school's terms.")
-    positive: bool = strawberry.field(description="Praise (true) or concern (false).")
+    positive: bool = strawberry.field(description=POSITIVE)
     type: str = strawberry.field(description="Such as 'Helpfulness' or 'Disruption'.")
     weight: int = strawberry.field(description=f"1 to {records.MAX_WEIGHT}.")
     text: str = strawberry.field(description="What happened.")

@@ -10,23 +10,36 @@ from domain import models, validation
 from permissions.policy import Ability
 from resolvers import reports as report_resolvers
 from schema import access
-from schema.connection import Connection, connection, page_size
+from schema.connection import After, Connection, First, connection, page_size
+from schema.enums import described
 from schema.nodes import Course, Person
 from schema.permission import field
 
-EnrolmentStatus = strawberry.enum(report_resolvers.EnrolmentStatus)
-StaffState = strawberry.enum(
-    report_resolvers.StaffState, description="OVERDUE: at least one target course past its effective due date."
-)
+EnrolmentStatus = described(report_resolvers.EnrolmentStatus, {
+    report_resolvers.EnrolmentStatus.IN_PROGRESS: "Started, not completed.",
+    report_resolvers.EnrolmentStatus.COMPLETED: "Completed.",
+}, description="Where a person stands in a course they have started.")
+StaffState = described(report_resolvers.StaffState, {
+    report_resolvers.StaffState.ON_TRACK: "No target course overdue.",
+    report_resolvers.StaffState.OVERDUE: "At least one target course not completed past its effective due date.",
+}, description="A group member's standing in their targets.")
 TargetListRef = Annotated["TargetList", strawberry.lazy("schema.groups")]
+
+# An enrolment's facts, as a school's reports and its trust both show them.
+ENROLMENT = {
+    "started_at": "When its first progress was recorded.",
+    "progress_percent": "0 to 100; it never goes down, and is 100 once completed.",
+    "seconds_spent": "Time recorded in the course, in seconds.",
+    "completed_at": "When it was completed, kept once set; null until then.",
+}
 
 
 @strawberry.type(description="A person's progress in one course.")
 class CourseEnrolment:
-    started_at: datetime
-    progress_percent: int
-    seconds_spent: int = strawberry.field(description="Time recorded in the course.")
-    completed_at: datetime | None
+    started_at: datetime = strawberry.field(description=ENROLMENT["started_at"])
+    progress_percent: int = strawberry.field(description=ENROLMENT["progress_percent"])
+    seconds_spent: int = strawberry.field(description=ENROLMENT["seconds_spent"])
+    completed_at: datetime | None = strawberry.field(description=ENROLMENT["completed_at"])
     person_id: strawberry.Private[int]
     course_id: strawberry.Private[int]
 
@@ -37,7 +50,7 @@ class CourseEnrolment:
             completed_at=row.completed_at, person_id=row.person_id, course_id=row.course_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Completed, or still in progress.")
     def status(self) -> EnrolmentStatus:
         return EnrolmentStatus.COMPLETED if self.completed_at else EnrolmentStatus.IN_PROGRESS
 
@@ -52,7 +65,8 @@ class CourseEnrolment:
 
 @strawberry.input(description="Narrows a completion report.")
 class ReportFilter:
-    status: EnrolmentStatus | None = None
+    status: EnrolmentStatus | None = strawberry.field(default=None, description="Only completed enrolments, or "
+                                                      "only those in progress.")
     completed_since: datetime | None = strawberry.field(default=None, description="Completed at or after.")
     completed_until: datetime | None = strawberry.field(default=None, description="Completed before.")
 
@@ -65,15 +79,17 @@ def enrolments(page: Any) -> Connection[CourseEnrolment]:
     return connection(page, lambda pair: CourseEnrolment.from_row(pair[0]))
 
 
-@strawberry.type(description="Completion counts. Overdue counts courses not completed past their effective "
-                 "due date, judged by the school's local date.")
+@strawberry.type(description="Completion counts, each of (member, target course) pairs. Overdue is judged by "
+                 "the effective due date and the school's local date.")
 class StatusCounts:
-    completed: int
-    in_progress: int
-    not_started: int
-    overdue: int
-    total: int
-    percent_complete: float
+    completed: int = strawberry.field(description="Completed.")
+    in_progress: int = strawberry.field(description="Started, not completed.")
+    not_started: int = strawberry.field(description="No progress recorded.")
+    overdue: int = strawberry.field(description="Not completed and past the effective due date; also counted as in "
+                                    "progress or not started.")
+    total: int = strawberry.field(description="Every pair: completed, in progress and not started together.")
+    percent_complete: float = strawberry.field(description="completed / total as a percentage, 0 to 100 to one "
+                                               "decimal place; 0 with no pairs.")
 
     @classmethod
     def of(cls, counts: report_resolvers.Counts) -> Self:
@@ -84,9 +100,9 @@ class StatusCounts:
         return cls(completed=0, in_progress=0, not_started=0, overdue=0, total=0, percent_complete=0.0)
 
 
-@strawberry.type
+@strawberry.type(description="Completion of one course of a target list.")
 class CourseCounts:
-    counts: StatusCounts
+    counts: StatusCounts = strawberry.field(description="Each member of the group once, with this course.")
     course_id: strawberry.Private[int]
 
     @field(Ability.VIEW_CATALOGUE, description="The course.")
@@ -96,7 +112,7 @@ class CourseCounts:
 
 @strawberry.type(description="Completion of one target list of the group, and of each of its courses.")
 class TargetListReport:
-    counts: StatusCounts
+    counts: StatusCounts = strawberry.field(description="Each member with each course of the list.")
     courses: list[CourseCounts] = field(Ability.VIEW_GROUP_REPORT, description="Its courses, in list order.")
     list_row: strawberry.Private[Any]
 
@@ -108,11 +124,12 @@ class TargetListReport:
 @strawberry.type(description="One member's standing in the group's targets.")
 class StaffProgress:
     person: Person = field(Ability.VIEW_PERSON, description="The member.")
-    targets: int
-    completed: int
-    overdue: int
+    targets: int = strawberry.field(description="How many target courses the group sets them, each counted once.")
+    completed: int = strawberry.field(description="Of those, how many they completed.")
+    overdue: int = strawberry.field(description="Of those, how many are not completed and past their effective due "
+                                    "date.")
 
-    @strawberry.field
+    @strawberry.field(description="OVERDUE when any target is overdue.")
     def state(self) -> StaffState:
         return StaffState.OVERDUE if self.overdue else StaffState.ON_TRACK
 
@@ -127,7 +144,8 @@ class GroupReport:
     @field(Ability.VIEW_GROUP_REPORT, description="Members, by name, with their targets; filter to OVERDUE or "
            "ON_TRACK.")
     async def staff(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None, state: StaffState | None = None
+        self, info: strawberry.Info, first: First = None, after: After = None,
+        state: Annotated[StaffState | None, strawberry.argument(description="Only members in this state.")] = None,
     ) -> Connection[StaffProgress]:
         page = await report_resolvers.staff_page(
             info.context, self.found, self.on, state=state,

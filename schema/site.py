@@ -11,6 +11,7 @@ from domain import records
 from permissions.policy import Ability
 from resolvers import site as site_resolvers
 from schema import access, ids
+from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation, node_payload
 from schema.nodes import Organisation
@@ -18,12 +19,15 @@ from schema.permission import field
 from schema.records import AttendanceCode
 from schema.workflow import PersonRef, SchoolCourse, Term
 
-CourseRole = strawberry.enum(records.CourseRole, name="CourseRole", description="A teacher or a learner of a course.")
+CourseRole = described(records.CourseRole, {
+    records.CourseRole.TEACHER: "Teaches it: staff of the school.",
+    records.CourseRole.LEARNER: "Learns in it: a member of the school with LEARNER standing.",
+}, name="CourseRole", description="A teacher or a learner of a course.")
 
 CATEGORIES = ", ".join(records.AttendanceCategory)
 
 
-@strawberry.input
+@strawberry.input(description="A new term for a school; a school's terms never overlap.")
 class CreateTermInput:
     school_id: strawberry.ID = ref("Organisation", description="The school.")
     name: str = strawberry.field(description="Such as 'Autumn 2026'; up to 100 characters.")
@@ -39,7 +43,7 @@ class UpdateTermInput:
     ends_on: date | None = strawberry.field(default=None, description="A new last day.")
 
 
-@strawberry.input
+@strawberry.input(description="A course the school teaches, with its first teachers and learners.")
 class CreateSchoolCourseInput:
     school_id: strawberry.ID = ref("Organisation", description="The school.")
     title: str = strawberry.field(description="Up to 200 characters.")
@@ -48,7 +52,7 @@ class CreateSchoolCourseInput:
                                            description="Members of the school with LEARNER standing.")
 
 
-@strawberry.input
+@strawberry.input(description="People to add to a course, or take off it, in one role.")
 class CourseParticipantsInput:
     course_id: strawberry.ID = ref("SchoolCourse", description="The course.")
     role: CourseRole = strawberry.field(description="Teachers or learners.")
@@ -62,7 +66,7 @@ class ParentLinkInput:
     learner_id: strawberry.ID = ref("Person", description="The learner.")
 
 
-@strawberry.input
+@strawberry.input(description="A new attendance code of the school's own, in one of the fixed categories.")
 class AddAttendanceCodeInput:
     school_id: strawberry.ID = ref("Organisation", description="The school.")
     code: str = strawberry.field(description="Up to 8 characters without spaces, unique in the school.")
@@ -78,7 +82,7 @@ class UpdateAttendanceCodeInput:
     category: str | None = strawberry.field(default=None, description=f"One of {CATEGORIES}.")
 
 
-@strawberry.input
+@strawberry.input(description="A code to retire: records holding it keep it.")
 class RetireAttendanceCodeInput:
     school_id: strawberry.ID = ref("Organisation", description="The school.")
     code: str = strawberry.field(description="The code to retire.")
@@ -86,8 +90,8 @@ class RetireAttendanceCodeInput:
 
 @strawberry.type(description="A teacher or a learner of one of the school's courses.")
 class CourseParticipant:
-    person: PersonRef
-    role: CourseRole
+    person: PersonRef = strawberry.field(description="The teacher or learner.")
+    role: CourseRole = strawberry.field(description="Which of the two.")
     course_row: strawberry.Private[Any]
 
     @classmethod
@@ -103,8 +107,8 @@ class CourseParticipant:
 @strawberry.type(description="A parent linked to a learner: the parent sees the learner's records in phases "
                  "ticking Parent.")
 class ParentLink:
-    parent: PersonRef
-    learner: PersonRef
+    parent: PersonRef = strawberry.field(description="The parent.")
+    learner: PersonRef = strawberry.field(description="Their child, a learner of the school.")
 
     @classmethod
     def from_row(cls, row: tuple[Any, Any, Any]) -> "ParentLink":
@@ -117,7 +121,7 @@ TermPayload = node_payload("TermPayload", Term, "The term as it now is.")
 
 @strawberry.type(description="The course, and who was added or taken off.")
 class SchoolCoursePayload:
-    course: SchoolCourse
+    course: SchoolCourse = strawberry.field(description="The course as it now is.")
     changed_person_ids: list[strawberry.ID] = strawberry.field(description="The people added or taken off.")
 
     @classmethod
@@ -129,8 +133,8 @@ class SchoolCoursePayload:
 
 @strawberry.type(description="The parent and the learner.")
 class ParentLinkPayload:
-    parent: PersonRef
-    learner: PersonRef
+    parent: PersonRef = strawberry.field(description="The parent.")
+    learner: PersonRef = strawberry.field(description="The learner, now linked to them or no longer.")
 
     @classmethod
     async def of(cls, info: strawberry.Info, found: tuple[Any, Any]) -> Self:
@@ -139,7 +143,7 @@ class ParentLinkPayload:
 
 @strawberry.type(description="The code as it now is.")
 class AttendanceCodePayload:
-    attendance_code: AttendanceCode
+    attendance_code: AttendanceCode = strawberry.field(description="The code as it now is.")
 
     @classmethod
     async def of(cls, info: strawberry.Info, row: Any) -> Self:

@@ -2,7 +2,7 @@
 headteacher's overview of mentors, the supervisor entry of `me`, the supervisor
 mutations, and the Query fields for records and registrations."""
 
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import strawberry
 
@@ -14,7 +14,8 @@ from resolvers import supervisors as supervisor_resolvers
 from resolvers import targets
 from resolvers import workflow as workflow_resolvers
 from schema import access, ids
-from schema.connection import Connection, connection, page_size
+from schema.connection import After, Connection, First, connection, filtered, page_size
+from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation
 from schema.nodes import Organisation
@@ -32,14 +33,19 @@ from schema.workflow import (
     WorkflowPhase,
 )
 
-SupervisorEntryKind = strawberry.enum(workflow.EntryKind, name="SupervisorEntryKind",
-                                      description="MENTOR or HEADTEACHER, or SUPERVISOR for someone who is both.")
+SupervisorEntryKind = described(workflow.EntryKind, {
+    workflow.EntryKind.MENTOR: "A mentor there, under the site's Mentor label.",
+    workflow.EntryKind.HEADTEACHER: "A headteacher there, under the site's Headteacher label.",
+    workflow.EntryKind.SUPERVISOR: "Both: one combined entry, 'Supervisor'.",
+}, name="SupervisorEntryKind", description="Which supervisor entry a front end shows.")
+SchoolId = Annotated[strawberry.ID, strawberry.argument(description="The school's Organisation id.")]
 
 
 @strawberry.type(description="A site's names for its two supervisor roles.")
 class SupervisorLabels:
-    mentor: str
-    headteacher: str
+    mentor: str = strawberry.field(description="What the site calls its mentors; 'Mentor' unless renamed.")
+    headteacher: str = strawberry.field(description="What the site calls its headteachers; 'Headteacher' unless "
+                                        "renamed.")
 
     @classmethod
     def from_labels(cls, labels: supervisor_resolvers.Labels) -> Self:
@@ -49,10 +55,10 @@ class SupervisorLabels:
 @strawberry.type(description="Which supervisor entry to show the caller for one organisation, and its label.")
 class SupervisorEntry:
     organisation: Organisation = field(Ability.VIEW_ORGANISATION, description="Where the caller supervises.")
-    kind: SupervisorEntryKind
+    kind: SupervisorEntryKind = strawberry.field(description="Which entry to show.")
     label: str = strawberry.field(description="The entry's title: the site's Mentor or Headteacher label, or "
                                   "'Supervisor' for the combined entry.")
-    labels: SupervisorLabels
+    labels: SupervisorLabels = strawberry.field(description="The site's names for both roles.")
 
     @classmethod
     def from_entry(cls, entry: supervisor_resolvers.Entry, organisation: Organisation) -> Self:
@@ -65,20 +71,20 @@ class SupervisorEntry:
 
 @strawberry.type(description="How many of the term's assessment registrations sit in one phase.")
 class PhaseCount:
-    phase: PhaseKind
-    scopes: int
+    phase: PhaseKind = strawberry.field(description="The phase.")
+    scopes: int = strawberry.field(description="How many registrations are in it.")
 
 
 @strawberry.type(description="One mentor's work in a term, for their headteacher.")
 class MentorOverview:
-    mentor: PersonRef
+    mentor: PersonRef = strawberry.field(description="The mentor.")
     learners: int = strawberry.field(description="Learners assigned to the mentor.")
     attendance_rate: float | None = strawberry.field(description="Sessions attended (present, late or an "
                                                      "approved activity) over sessions recorded, 0 to 1; null "
                                                      "with none recorded.")
-    sessions: int
-    positive_notes: int
-    negative_notes: int
+    sessions: int = strawberry.field(description="Attendance records of their learners in the term.")
+    positive_notes: int = strawberry.field(description="Positive behaviour notes on their learners in the term.")
+    negative_notes: int = strawberry.field(description="Negative behaviour notes on their learners in the term.")
     assessment_scopes: list[PhaseCount] = field(Ability.VIEW_SUPERVISION, description="Assessment "
                                                 "registrations of the courses the mentor's learners are in, per "
                                                 "phase.")
@@ -127,8 +133,11 @@ class Site:
     @field(Ability.VIEW_MEMBERS, description="The teachers and learners of the school's courses, by course and "
            "name, for those who may see its members; empty for anyone else.")
     async def course_participants(
-        self, info: strawberry.Info, course_id: strawberry.ID | None = None, role: CourseRole | None = None,
-        first: int | None = None, after: str | None = None,
+        self, info: strawberry.Info,
+        course_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this course's (a "
+                                                                       "SchoolCourse id).")] = None,
+        role: Annotated[CourseRole | None, strawberry.argument(description="Only teachers, or only learners.")] = None,
+        first: First = None, after: After = None,
     ) -> Connection[CourseParticipant]:
         page = await site_resolvers.list_participants(
             info.context, self.school.id, role=role, first=page_size(info, first), after=after,
@@ -139,8 +148,10 @@ class Site:
     @field(Ability.MANAGE_SITE, description="Parents linked to the school's learners, by learner, for the "
            "school's Administrators; empty for anyone else.")
     async def parent_links(
-        self, info: strawberry.Info, learner_id: strawberry.ID | None = None, first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info,
+        learner_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this learner's parents (a "
+                                                                        "Person id).")] = None,
+        first: First = None, after: After = None,
     ) -> Connection[ParentLink]:
         page = await site_resolvers.list_parent_links(
             info.context, self.school.id, first=page_size(info, first), after=after,
@@ -150,7 +161,10 @@ class Site:
 
     @field(Ability.VIEW_SUPERVISION, description="The school's mentors and their work in a term, for its "
            "headteachers and Administrators; empty for anyone else. One SQL statement.")
-    async def mentor_overview(self, info: strawberry.Info, term_id: strawberry.ID) -> list[MentorOverview]:
+    async def mentor_overview(
+        self, info: strawberry.Info,
+        term_id: Annotated[strawberry.ID, strawberry.argument(description="The term to look at.")],
+    ) -> list[MentorOverview]:
         rows = await supervisor_resolvers.overview(info.context, school_id=self.school.id,
                                                    term_id=ids.decode(term_id, "Term", "termId"))
         subject = access.subject_of(self)
@@ -167,25 +181,25 @@ async def _records(info: strawberry.Info, fetch: Any, filter: RecordFilter | Non
 class WorkflowQuery:
     @field(Ability.VIEW_ORGANISATION, description="A school's workflow and supervisor settings, for those who "
            "may see the school; null otherwise.")
-    async def site(self, info: strawberry.Info, school_id: strawberry.ID) -> Site | None:
+    async def site(self, info: strawberry.Info, school_id: SchoolId) -> Site | None:
         found = await targeted(info, Organisation, school_id, "schoolId")
         if found is None or found.row.kind != models.OrganisationKind.SCHOOL:
             return None
         school = await access.shown(info, Organisation, found.row)
         return access.about(Site(school=school), found.subject)
 
-    @field(Ability.VIEW_SCOPE, description="A school's registration scopes the caller may see, with their phase: "
-           "all for Administrators and headteachers, their courses' for teachers, their learners' and group's "
-           "for mentors.")
+    @field(Ability.VIEW_SCOPE, description="A school's registration scopes the caller may see, with their phase, "
+           "oldest first: all for Administrators and headteachers, their courses' for teachers, their learners' and "
+           "group's for mentors.")
     async def registration_scopes(
         self,
         info: strawberry.Info,
-        school_id: strawberry.ID,
-        area: InformationArea | None = None,
-        term_id: strawberry.ID | None = None,
-        phase: PhaseKind | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        school_id: SchoolId,
+        area: Annotated[InformationArea | None, strawberry.argument(description="Only this area's.")] = None,
+        term_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this term's.")] = None,
+        phase: Annotated[PhaseKind | None, strawberry.argument(description="Only those in this phase now.")] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[RegistrationScope]:
         page = await workflow_resolvers.list_scopes(
             info.context, school_id=ids.decode(school_id, "Organisation", "schoolId"), area=area,
@@ -197,22 +211,19 @@ class WorkflowQuery:
     @field(Ability.VIEW_RECORD, description="Attendance records the caller may see, newest first: learners and "
            "parents only in phases that tick them, external systems only their school's in phases ticking them.")
     async def attendance_records(
-        self, info: strawberry.Info, filter: RecordFilter | None = None, first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info, filter: filtered(RecordFilter) = None, first: First = None, after: After = None,
     ) -> Connection[AttendanceRecord]:
         return await _records(info, record_resolvers.attendance, filter, first, after, AttendanceRecord.from_rows)
 
     @field(Ability.VIEW_RECORD, description="Behaviour notes the caller may see, newest first, by the same rule.")
     async def behaviour_notes(
-        self, info: strawberry.Info, filter: RecordFilter | None = None, first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info, filter: filtered(RecordFilter) = None, first: First = None, after: After = None,
     ) -> Connection[BehaviourNote]:
         return await _records(info, record_resolvers.behaviour, filter, first, after, BehaviourNote.from_rows)
 
     @field(Ability.VIEW_RECORD, description="Assessments the caller may see, newest first, by the same rule.")
     async def assessments(
-        self, info: strawberry.Info, filter: RecordFilter | None = None, first: int | None = None,
-        after: str | None = None,
+        self, info: strawberry.Info, filter: filtered(RecordFilter) = None, first: First = None, after: After = None,
     ) -> Connection[Assessment]:
         return await _records(info, record_resolvers.assessments, filter, first, after, Assessment.from_rows)
 
@@ -257,10 +268,10 @@ class RenameSupervisorLabelsInput:
 
 @strawberry.type(description="A person's supervisor roles in an organisation, as they now are.")
 class SupervisorPayload:
-    organisation: Organisation
-    person: PersonRef
-    is_mentor: bool
-    is_headteacher: bool
+    organisation: Organisation = strawberry.field(description="The organisation.")
+    person: PersonRef = strawberry.field(description="The person.")
+    is_mentor: bool = strawberry.field(description="They mentor there now.")
+    is_headteacher: bool = strawberry.field(description="They are headteacher there now.")
 
     @classmethod
     async def of(cls, info: strawberry.Info, found: tuple[models.Membership, models.Person]) -> Self:
@@ -272,7 +283,7 @@ class SupervisorPayload:
 
 @strawberry.type(description="The mentor and the learners assigned or taken off.")
 class MentorLearnersPayload:
-    mentor: PersonRef
+    mentor: PersonRef = strawberry.field(description="The mentor.")
     changed_learner_ids: list[strawberry.ID] = strawberry.field(description="The learners assigned or taken off.")
 
     @classmethod
@@ -283,7 +294,7 @@ class MentorLearnersPayload:
 
 @strawberry.type(description="The site's labels as they now are.")
 class SupervisorLabelsPayload:
-    labels: SupervisorLabels
+    labels: SupervisorLabels = strawberry.field(description="The labels as they now are.")
 
     @classmethod
     async def of(cls, info: strawberry.Info, labels: supervisor_resolvers.Labels) -> Self:

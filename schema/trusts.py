@@ -2,7 +2,7 @@
 access, and their course progress (seed 001)."""
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import strawberry
 
@@ -12,26 +12,40 @@ from permissions.policy import Ability
 from resolvers import trust_analytics
 from resolvers import trusts as trust_resolvers
 from schema import access, ids
-from schema.connection import Connection, connection, page_size
+from schema.connection import After, Connection, First, connection, filtered, page_size
+from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation
 from schema.nodes import Course, Organisation, TrustGrant, TrustListing
 from schema.permission import field
+from schema.reports import ENROLMENT
 
-ProgressStatus = strawberry.enum(trust_resolvers.ProgressStatus)
-ProgressDimension = strawberry.enum(trust_analytics.Dimension, name="ProgressDimension")
+ProgressStatus = described(trust_resolvers.ProgressStatus, {
+    trust_resolvers.ProgressStatus.NOT_STARTED: "Enrolled, at 0% and not completed.",
+    trust_resolvers.ProgressStatus.IN_PROGRESS: "Above 0%, not completed.",
+    trust_resolvers.ProgressStatus.COMPLETED: "Completed.",
+}, description="Where an enrolment stands, as its trust sees it.")
+ProgressDimension = described(trust_analytics.Dimension, {
+    trust_analytics.Dimension.SCHOOL: "Per granting school (`school`).",
+    trust_analytics.Dimension.COURSE: "Per course (`course`).",
+    trust_analytics.Dimension.STAFF_GROUP: "Per staff group reaching the person (`staffGroup`): someone in two "
+    "groups counts in each.",
+    trust_analytics.Dimension.MONTH_COMPLETED: "Per month of completion, in UTC (`monthCompleted`); null for "
+    "enrolments not completed.",
+    trust_analytics.Dimension.STATUS: "Per status (`status`).",
+}, name="ProgressDimension", description="What a progress summary is grouped by, and the row field each fills.")
 
 
 @strawberry.type(description="One course enrolment of a granting school, as its trust sees it.")
 class SchoolEnrolment:
-    person_name: str
-    person_email: str
+    person_name: str = strawberry.field(description="Whose enrolment it is.")
+    person_email: str = strawberry.field(description="Their email address.")
     course: Course = field(Ability.VIEW_CATALOGUE, description="The course.")
-    status: ProgressStatus
-    progress_percent: int
-    seconds_spent: int
-    started_at: datetime
-    completed_at: datetime | None
+    status: ProgressStatus = strawberry.field(description="Not started, in progress or completed.")
+    progress_percent: int = strawberry.field(description=ENROLMENT["progress_percent"])
+    seconds_spent: int = strawberry.field(description=ENROLMENT["seconds_spent"])
+    started_at: datetime = strawberry.field(description=ENROLMENT["started_at"])
+    completed_at: datetime | None = strawberry.field(description=ENROLMENT["completed_at"])
 
     @classmethod
     def from_rows(cls, rows: Any, course: Course) -> Self:
@@ -50,13 +64,14 @@ class SchoolEnrolment:
 
 @strawberry.input(description="Narrows a school's course progress. Every condition given must hold.")
 class SchoolProgressFilter:
-    course_id: strawberry.ID | None = None
-    staff_group_id: strawberry.ID | None = None
-    status: ProgressStatus | None = None
-    started_since: datetime | None = None
-    started_until: datetime | None = None
-    completed_since: datetime | None = None
-    completed_until: datetime | None = None
+    course_id: strawberry.ID | None = strawberry.field(default=None, description="One course of the catalogue.")
+    staff_group_id: strawberry.ID | None = strawberry.field(default=None, description="Members of one of the "
+                                                            "school's staff groups.")
+    status: ProgressStatus | None = strawberry.field(default=None, description="Enrolments in this state.")
+    started_since: datetime | None = strawberry.field(default=None, description="Started at or after.")
+    started_until: datetime | None = strawberry.field(default=None, description="Started before.")
+    completed_since: datetime | None = strawberry.field(default=None, description="Completed at or after.")
+    completed_until: datetime | None = strawberry.field(default=None, description="Completed before.")
     search: str | None = strawberry.field(default=None, description="Part of a person's name or a course title.")
 
     def to_filter(self) -> trust_resolvers.ProgressFilter:
@@ -91,14 +106,15 @@ class Trust:
         return sorted((o for o in found if o), key=lambda o: (o.name, o.id))
 
     @field(Ability.VIEW_TRUST_PROGRESS, description="Every course enrolment of one granting school, with its "
-           "progress.")
+           "progress, by the person's name.")
     async def school_progress(
         self,
         info: strawberry.Info,
-        school_id: strawberry.ID,
-        filter: SchoolProgressFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        school_id: Annotated[strawberry.ID, strawberry.argument(description="A school that granted this trust "
+                                                                "access; any other is NOT_FOUND.")],
+        filter: filtered(SchoolProgressFilter) = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[SchoolEnrolment]:
         page = await trust_resolvers.school_progress(
             info.context,
@@ -116,9 +132,13 @@ class Trust:
     async def progress_summary(
         self,
         info: strawberry.Info,
-        group_by: list[ProgressDimension],
-        school_ids: list[strawberry.ID] | None = None,
-        filter: SchoolProgressFilter | None = None,
+        group_by: Annotated[list[ProgressDimension], strawberry.argument(
+            description="The dimensions, each at most once; none for a single row over everything."
+        )],
+        school_ids: Annotated[list[strawberry.ID] | None, strawberry.argument(
+            description="Only these granting schools; left out, all of them. Any other school is NOT_FOUND."
+        )] = None,
+        filter: filtered(SchoolProgressFilter) = None,
     ) -> list["ProgressSummaryRow"]:
         rows = await trust_analytics.summary(
             info.context,
@@ -135,16 +155,18 @@ class Trust:
                  "not grouped by) and the measures.")
 class ProgressSummaryRow:
     month_completed: str | None = strawberry.field(description="YYYY-MM (UTC), for MONTH_COMPLETED.")
-    status: ProgressStatus | None
-    enrolments: int
-    completed: int
-    in_progress: int
-    not_started: int
+    status: ProgressStatus | None = strawberry.field(description="For STATUS.")
+    enrolments: int = strawberry.field(description="How many enrolments the row holds.")
+    completed: int = strawberry.field(description="Of those, completed.")
+    in_progress: int = strawberry.field(description="Of those, above 0% and not completed.")
+    not_started: int = strawberry.field(description="Of those, at 0% and not completed.")
     overdue: int = strawberry.field(description="Not completed, and past its effective due date on a target list "
                                     "that reaches the person, by the school's local date.")
     completion_rate: float = strawberry.field(description="completed / enrolments, from 0 to 1.")
-    mean_seconds_spent: float | None
-    median_seconds_spent: float | None
+    mean_seconds_spent: float | None = strawberry.field(description="The mean time recorded per enrolment, in "
+                                                        "seconds.")
+    median_seconds_spent: float | None = strawberry.field(description="The median time recorded per enrolment, in "
+                                                          "seconds.")
     school: Organisation | None = field(Ability.VIEW_ORGANISATION, description="For SCHOOL.")
     course: Course | None = field(Ability.VIEW_CATALOGUE, description="For COURSE.")
     staff_group: "StaffGroupRef | None" = strawberry.field(description="For STAFF_GROUP.")
@@ -175,8 +197,8 @@ async def summary_rows(info: strawberry.Info, rows: list[trust_analytics.Summary
 
 @strawberry.type(description="A staff group of a granting school, named for a trust's analysts.")
 class StaffGroupRef:
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The StaffGroup's global id.")
+    name: str = strawberry.field(description="The group's name.")
 
 
 @strawberry.input(description="Choose the school's Multi Academy Trust; it replaces any earlier choice.")
@@ -192,7 +214,7 @@ class WithdrawTrustAccessInput:
 
 @strawberry.type(description="The school and the trust it now grants, if any.")
 class TrustGrantPayload:
-    school: Organisation
+    school: Organisation = strawberry.field(description="The school.")
     trust_grant: TrustGrant | None = field(Ability.GRANT_TRUST, description="Null once withdrawn.")
 
     @classmethod

@@ -1,7 +1,7 @@
 """`me`: who is asking, what they belong to and what they hold. Each list declares the
 ability it takes to see its items, and each item is made through schema/access.py."""
 
-from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -14,9 +14,9 @@ from resolvers import targets
 from resolvers import viewer as viewer_resolvers
 from schema import access
 from schema import notifications as notification_schema
-from schema.connection import Connection, page_size
+from schema.connection import After, Connection, First, page_size
 from schema.digests import NotificationDelivery
-from schema.groups import LearningPath, StaffGroup
+from schema.groups import JudgedOn, LearningPath, StaffGroup
 from schema.ids import decode
 from schema.nodes import Licence, Membership, Organisation, Person, Seat
 from schema.permission import field
@@ -26,12 +26,13 @@ from schema.supervisors import SupervisorEntry
 @strawberry.type(description="One licence of the caller's schools, and the caller's part in it.")
 class ViewerLicence:
     licence: Licence = field(Ability.VIEW_LICENCE, description="The licence.")
-    is_owner: bool
-    is_full_administrator: bool
+    is_owner: bool = strawberry.field(description="The caller owns the licence.")
+    is_full_administrator: bool = strawberry.field(description="The caller is one of its full administrators, as "
+                                                   "its owner always is.")
     seat: Seat | None = field(Ability.VIEW_SEAT, description="The caller's own seat, if they hold one.")
 
     @field(Ability.VIEW_PATH, description="The caller's learning path in this licence.")
-    async def learning_path(self, info: strawberry.Info, on: date | None = None) -> LearningPath | None:
+    async def learning_path(self, info: strawberry.Info, on: JudgedOn = None) -> LearningPath | None:
         result = await path_resolvers.path(
             info.context, licence_id=self.licence.id, person_id=info.context.principal.person_id, on=on
         )
@@ -42,7 +43,7 @@ class ViewerLicence:
 class Viewer:
     person_id: strawberry.Private[int | None]
     system_organisation_id: strawberry.Private[int | None]
-    is_platform_support: bool
+    is_platform_support: bool = strawberry.field(description="The caller is Trellis's platform support.")
 
     @field(Ability.VIEW_PERSON, description="The caller, when a person.")
     async def person(self, info: strawberry.Info) -> Person | None:
@@ -74,10 +75,15 @@ class Viewer:
             for licence in licences if licence is not None
         ]
 
-    @field(Ability.VIEW_PATH, description="The caller's learning path: in the given licence, or else the first "
-           "where they hold an active seat. `on` judges it on another school-local date.")
+    @field(Ability.VIEW_PATH, description="The caller's own learning path; null for an external system, in a "
+           "licence not theirs, or with none to default to.")
     async def learning_path(
-        self, info: strawberry.Info, licence_id: strawberry.ID | None = None, on: date | None = None
+        self,
+        info: strawberry.Info,
+        licence_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="The licence; left out, the first where the caller holds an active seat."
+        )] = None,
+        on: JudgedOn = None,
     ) -> LearningPath | None:
         if self.person_id is None:
             return None
@@ -92,13 +98,14 @@ class Viewer:
 
     @field(Ability.VIEW_DELIVERY, description="The notification digests sent to the caller, newest first.")
     async def notifications(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, first: First = None, after: After = None
     ) -> Connection[NotificationDelivery]:
         return await notification_schema.own_log(info, first, after)
 
-    @field(Ability.VIEW_GROUP, description="Every staff group the caller may see, with `viewerCan` on each.")
+    @field(Ability.VIEW_GROUP, description="Every staff group the caller may see, All Staff groups first, then by "
+           "name, with `viewerCan` on each.")
     async def staff_groups(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, first: First = None, after: After = None
     ) -> Connection[StaffGroup]:
         page = await group_resolvers.list_groups(
             info.context, licence_id=None, first=page_size(info, first), after=after

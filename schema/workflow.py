@@ -15,22 +15,37 @@ from resolvers import workflow as workflow_resolvers
 from resolvers.targets import ScopeInPhase
 from schema import access, ids
 from schema.access import SecuredNode
+from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation
 from schema.nodes import Organisation
 from schema.permission import field
 
-InformationArea = strawberry.enum(workflow.Area, name="InformationArea",
-                                  description="Attendance, behaviour or assessment: each has its own phases.")
-PhaseKind = strawberry.enum(workflow.PhaseKind, name="PhaseKind")
-ResponsibleRole = strawberry.enum(workflow.Role, name="ResponsibleRole",
-                                  description="Who keeps records and moves a phase on.")
+InformationArea = described(workflow.Area, {
+    workflow.Area.ATTENDANCE: "Attendance at course sessions, registered per course and term.",
+    workflow.Area.BEHAVIOUR: "Behaviour notes, registered per mentor's group and term.",
+    workflow.Area.ASSESSMENT: "Results, registered per course and term.",
+}, name="InformationArea", description="Attendance, behaviour or assessment: each has its own phases.")
+PhaseKind = described(workflow.PhaseKind, {
+    workflow.PhaseKind.COURSE_REGISTRATION: "A course's records are registered; by default the teacher submits "
+    "them to the mentor. Attendance and assessment only.",
+    workflow.PhaseKind.GROUP_REGISTRATION: "A mentor's group's records are registered; by default the mentor "
+    "submits them.",
+    workflow.PhaseKind.ORGANISATION_APPROVAL: "By default the headteacher approves and completes them; the mentor "
+    "can still edit.",
+    workflow.PhaseKind.COMPLETED: "Final: no one changes the records or moves them on.",
+}, name="PhaseKind", description="A step of an area's workflow, in this order.")
+ResponsibleRole = described(workflow.Role, {
+    workflow.Role.TEACHER: "The course's teachers.",
+    workflow.Role.MENTOR: "The learners' mentors.",
+    workflow.Role.HEADTEACHER: "The school's headteachers.",
+}, name="ResponsibleRole", description="Who keeps records and moves a phase on.")
 
 
 @strawberry.type(description="A person named on a record or a scope.")
 class PersonRef:
     id: strawberry.ID = strawberry.field(description="A Person id.")
-    display_name: str
+    display_name: str = strawberry.field(description="Their name.")
 
     @classmethod
     def from_row(cls, row: models.Person) -> Self:
@@ -43,9 +58,9 @@ class Term(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.Term
 
     id: relay.NodeID[int]
-    name: str
-    starts_on: date
-    ends_on: date
+    name: str = strawberry.field(description="Such as 'Autumn 2026'.")
+    starts_on: date = strawberry.field(description="Its first day.")
+    ends_on: date = strawberry.field(description="Its last day, included.")
 
     @classmethod
     def _from_row(cls, row: models.Term) -> Self:
@@ -58,7 +73,7 @@ class SchoolCourse(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.SchoolCourse
 
     id: relay.NodeID[int]
-    title: str
+    title: str = strawberry.field(description="Its title, up to 200 characters.")
 
     @classmethod
     def _from_row(cls, row: models.SchoolCourse) -> Self:
@@ -68,9 +83,9 @@ class SchoolCourse(SecuredNode):
 @strawberry.type(description="One phase of an area's workflow: who sees the area's records while a "
                  "registration is in it, and who moves it on.")
 class WorkflowPhase:
-    kind: PhaseKind
-    name: str
-    position: int
+    kind: PhaseKind = strawberry.field(description="Which phase.")
+    name: str = strawberry.field(description="Its name as shown, such as 'Group registration'.")
+    position: int = strawberry.field(description="Its place in the area's order; 0 comes first.")
     responsible: ResponsibleRole | None = strawberry.field(description="Null for completed.")
     learner: bool = strawberry.field(description="Learners see their own records in this phase.")
     parent: bool = strawberry.field(description="Parents see their children's records in this phase.")
@@ -88,7 +103,7 @@ class WorkflowPhase:
 
 @strawberry.type(description="A school's ordered phases for one information area.")
 class Workflow:
-    area: InformationArea
+    area: InformationArea = strawberry.field(description="The information area.")
     phases: list[WorkflowPhase] = field(Ability.VIEW_ORGANISATION, description="In order.")
 
 
@@ -99,10 +114,10 @@ class RegistrationScope(SecuredNode):
     model: ClassVar[type[SQLModel]] = models.RegistrationScope
 
     id: relay.NodeID[int]
-    area: InformationArea
+    area: InformationArea = strawberry.field(description="Which records: attendance, behaviour or assessment.")
     mentor: PersonRef | None = strawberry.field(description="The mentor whose group this is, for behaviour.")
-    phase: WorkflowPhase
-    updated_at: datetime
+    phase: WorkflowPhase = strawberry.field(description="The phase it is in now.")
+    updated_at: datetime = strawberry.field(description="When it last moved on, or was opened.")
     source: strawberry.Private[ScopeInPhase]
 
     @classmethod
@@ -140,8 +155,8 @@ class ConfigureWorkflowPhaseInput:
 
 @strawberry.type(description="The phase as it now is.")
 class WorkflowPhasePayload:
-    area: InformationArea
-    phase: WorkflowPhase
+    area: InformationArea = strawberry.field(description="The area whose phase it is.")
+    phase: WorkflowPhase = strawberry.field(description="The phase as it now is.")
 
     @classmethod
     async def of(cls, info: strawberry.Info, row: Any) -> Self:
@@ -158,7 +173,7 @@ class AdvanceRegistrationInput:
 
 @strawberry.type(description="The scope as it now is.")
 class RegistrationScopePayload:
-    registration_scope: RegistrationScope
+    registration_scope: RegistrationScope = strawberry.field(description="The scope in its new phase.")
 
     @classmethod
     async def of(cls, info: strawberry.Info, moved: models.RegistrationScope) -> Self:
