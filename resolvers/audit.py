@@ -9,7 +9,7 @@ from domain.audit import AuditAction
 from domain.models import AuditEvent
 from permissions import policy
 from resolvers.context import RequestContext
-from resolvers.pagination import Page, by_id
+from resolvers.pagination import Page, Window, by_id
 
 
 @dataclass
@@ -24,7 +24,7 @@ class AuditFilter:
     until: datetime | None = None
 
 
-async def audit_log(ctx: RequestContext, where: AuditFilter, *, first: int, after: str | None) -> Page[AuditEvent]:
+async def audit_log(ctx: RequestContext, where: AuditFilter, *, window: Window) -> Page[AuditEvent]:
     stmt = select(AuditEvent).where(
         policy.audit_clause(ctx.principal, AuditEvent.organisation_id, AuditEvent.staff_group_id)
     )
@@ -44,4 +44,4 @@ async def audit_log(ctx: RequestContext, where: AuditFilter, *, first: int, afte
         stmt = stmt.where(AuditEvent.occurred_at >= where.since)
     if where.until is not None:
         stmt = stmt.where(AuditEvent.occurred_at < where.until)
-    return await by_id(ctx, stmt, AuditEvent.id, first=first, after=after)
+    return await by_id(ctx, stmt, AuditEvent.id, window)

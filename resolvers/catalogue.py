@@ -7,23 +7,19 @@ from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict
 from domain.models import Course, utcnow
 from resolvers.context import RequestContext
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.search import searched
 from resolvers.unit_of_work import UnitOfWork
 
 
 async def list_courses(
-    ctx: RequestContext, *, first: int, after: str | None, search: str | None, include_retired: bool
+    ctx: RequestContext, *, window: Window, search: str | None, include_retired: bool
 ) -> Page[Course]:
     stmt = select(Course)
     if not include_retired:
         stmt = stmt.where(Course.retired_at.is_(None))
     stmt = searched(stmt, search, Course.title, Course.code)
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, stmt, [Order(Course.title), Order(Course.id)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+    return await paginate(ctx, stmt, [Order(Course.title), Order(Course.id)], window)
 
 
 async def add_course(uow: UnitOfWork, *, code: str, title: str) -> Course:

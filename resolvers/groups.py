@@ -20,7 +20,7 @@ from permissions import policy
 from permissions.principal import is_full_administrator
 from resolvers import outbox, staff
 from resolvers.context import RequestContext
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.search import searched
 from resolvers.targets import GroupInSchool
 from resolvers.unit_of_work import UnitOfWork
@@ -91,7 +91,7 @@ async def list_content(uow: UnitOfWork, target_list: TargetList) -> dict:
 
 
 async def list_groups(
-    ctx: RequestContext, *, licence_id: int | None, first: int, after: str | None
+    ctx: RequestContext, *, licence_id: int | None, window: Window
 ) -> Page[tuple[StaffGroup, int]]:
     """Groups the caller may see (all of a licence's, for its full administrators; their
     own, for delegates): All Staff first, then by name, each with its school's id."""
@@ -102,23 +102,15 @@ async def list_groups(
     )
     if licence_id is not None:
         stmt = stmt.where(StaffGroup.licence_id == licence_id)
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, stmt, [Order(StaffGroup.kind), Order(StaffGroup.name), Order(StaffGroup.id)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+    return await paginate(ctx, stmt, [Order(StaffGroup.kind), Order(StaffGroup.name), Order(StaffGroup.id)], window)
 
 
 async def list_members(
-    ctx: RequestContext, group: StaffGroup, *, first: int, after: str | None, search: str | None
+    ctx: RequestContext, group: StaffGroup, *, window: Window, search: str | None
 ) -> Page[Person]:
     stmt = select(Person).where(Person.id.in_(staff.members_of_group(group)))
     stmt = searched(stmt, search, Person.display_name)
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, stmt, [Order(Person.display_name), Order(Person.id)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+    return await paginate(ctx, stmt, [Order(Person.display_name), Order(Person.id)], window)
 
 
 async def create_group(uow: UnitOfWork, licence: Licence, *, name: str, member_ids: list[int]) -> StaffGroup:

@@ -20,22 +20,18 @@ from domain.models import (
 )
 from resolvers import groups, outbox
 from resolvers.context import RequestContext
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.targets import SeatOnLicence
 from resolvers.unit_of_work import UnitOfWork
 
 
 async def list_seats(
-    ctx: RequestContext, licence: Licence, *, first: int, after: str | None, active: bool | None
+    ctx: RequestContext, licence: Licence, *, window: Window, active: bool | None
 ) -> Page[Seat]:
     stmt = select(Seat).join(Person, Person.id == Seat.person_id).where(Seat.licence_id == licence.id)
     if active is not None:
         stmt = stmt.where(Seat.active.is_(active))
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, stmt, [Order(Person.display_name), Order(Seat.id)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+    return await paginate(ctx, stmt, [Order(Person.display_name), Order(Seat.id)], window)
 
 
 async def _ensure_administrator(uow: UnitOfWork, organisation_id: int, person_id: int) -> list[int]:

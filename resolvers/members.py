@@ -20,7 +20,7 @@ from domain.models import (
 )
 from resolvers import groups, outbox
 from resolvers.context import RequestContext
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.search import searched
 from resolvers.unit_of_work import UnitOfWork
 
@@ -29,8 +29,7 @@ async def list_members(
     ctx: RequestContext,
     organisation_id: int,
     *,
-    first: int,
-    after: str | None,
+    window: Window,
     role: MembershipRole | None,
     search: str | None,
 ) -> Page[tuple[Membership, Person]]:
@@ -42,11 +41,7 @@ async def list_members(
     if role is not None:
         stmt = stmt.where(Membership.role == role)
     stmt = searched(stmt, search, Person.display_name, Person.email)
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, stmt, [Order(Person.display_name), Order(Membership.id)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+    return await paginate(ctx, stmt, [Order(Person.display_name), Order(Membership.id)], window)
 
 
 async def lock_organisation(uow: UnitOfWork, organisation_id: int) -> Organisation:

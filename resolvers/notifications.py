@@ -19,7 +19,7 @@ from domain.models import (
 )
 from domain.notifications import DeliveryStatus
 from resolvers.context import RequestContext
-from resolvers.pagination import Page, by_id
+from resolvers.pagination import Page, Window, by_id
 from resolvers.unit_of_work import UnitOfWork
 
 
@@ -81,7 +81,7 @@ def _logged() -> Select:
     return select(NotificationDelivery)
 
 
-async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[NotificationDelivery]:
+async def own_deliveries(ctx: RequestContext, *, window: Window) -> Page[NotificationDelivery]:
     """What was sent to the caller, newest first."""
     person_id = ctx.principal.person_id
     if person_id is None:
@@ -89,12 +89,11 @@ async def own_deliveries(ctx: RequestContext, *, first: int, after: str | None) 
     stmt = _logged().where(
         NotificationDelivery.person_id == person_id, NotificationDelivery.status == DeliveryStatus.SENT
     )
-    return await by_id(ctx, stmt, NotificationDelivery.id, first=first, after=after)
+    return await by_id(ctx, stmt, NotificationDelivery.id, window)
 
 
 async def school_deliveries(
-    ctx: RequestContext, *, school_id: int, status: DeliveryStatus | None, on: date | None, first: int,
-    after: str | None,
+    ctx: RequestContext, *, school_id: int, status: DeliveryStatus | None, on: date | None, window: Window,
 ) -> Page[NotificationDelivery]:
     """A school's delivery log, newest first."""
     stmt = _logged().where(NotificationDelivery.organisation_id == school_id)
@@ -102,14 +101,14 @@ async def school_deliveries(
         stmt = stmt.where(NotificationDelivery.status == status)
     if on is not None:
         stmt = stmt.where(NotificationDelivery.local_date == on)
-    return await by_id(ctx, stmt, NotificationDelivery.id, first=first, after=after)
+    return await by_id(ctx, stmt, NotificationDelivery.id, window)
 
 
-async def failed_deliveries(ctx: RequestContext, *, first: int, after: str | None) -> Page[NotificationDelivery]:
+async def failed_deliveries(ctx: RequestContext, *, window: Window) -> Page[NotificationDelivery]:
     """Digests whose retries are exhausted, across every school, oldest first: platform
     support's list."""
     stmt = _logged().where(NotificationDelivery.status == DeliveryStatus.FAILED)
-    return await by_id(ctx, stmt, NotificationDelivery.id, first=first, after=after, newest_first=False)
+    return await by_id(ctx, stmt, NotificationDelivery.id, window, newest_first=False)
 
 
 async def retry(uow: UnitOfWork, delivery: NotificationDelivery) -> NotificationDelivery:

@@ -8,13 +8,13 @@ from domain.models import Organisation, OrganisationKind
 from permissions import policy
 from permissions.policy import Ability
 from resolvers.context import RequestContext
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.search import searched
 from resolvers.unit_of_work import UnitOfWork
 
 
 async def list_organisations(
-    ctx: RequestContext, *, first: int, after: str | None, kind: OrganisationKind | None, search: str | None
+    ctx: RequestContext, *, window: Window, kind: OrganisationKind | None, search: str | None
 ) -> Page[Organisation]:
     stmt = select(Organisation).where(
         policy.scope(ctx.principal, Ability.VIEW_ORGANISATION).clause(Organisation.id)
@@ -22,11 +22,7 @@ async def list_organisations(
     if kind is not None:
         stmt = stmt.where(Organisation.kind == kind)
     stmt = searched(stmt, search, Organisation.name)
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, stmt, [Order(Organisation.name), Order(Organisation.id)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+    return await paginate(ctx, stmt, [Order(Organisation.name), Order(Organisation.id)], window)
 
 
 async def create_organisation(

@@ -2,15 +2,16 @@
 
 import base64
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import Invalid
 
 if TYPE_CHECKING:
+    from infra.settings import Settings
     from resolvers.context import RequestContext
 
 T = TypeVar("T")
@@ -22,25 +23,41 @@ class Order:
     descending: bool = False
 
 
+@dataclass(frozen=True)
+class Window:
+    """Which page of a list, as Relay asks: `first` items after a cursor, or the `last`
+    ones before a cursor. Neither: the list's first page of the default size."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
 @dataclass
 class Page(Generic[T]):
     items: list[T]
     cursors: list[str]
     has_next: bool
     has_previous: bool
-    total: int
+    # Counts every match, across pages: run only when a caller asks for the total.
+    count: Callable[[], Awaitable[int]]
 
     @classmethod
     def empty(cls) -> "Page[T]":
         """What a caller who may see none of a list gets: nothing, not an error."""
-        return cls([], [], False, False, 0)
+        return cls([], [], False, False, _none)
+
+
+async def _none() -> int:
+    return 0
 
 
 def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
-def decode_cursor(cursor: str, order: list[Order]) -> list[Any]:
+def decode_cursor(cursor: str, order: list[Order], field: str = "after") -> list[Any]:
     """The sort values inside a cursor, each of its column's type, or VALIDATION."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
@@ -51,53 +68,69 @@ def decode_cursor(cursor: str, order: list[Order]) -> list[Any]:
         or len(values) != len(order)
         or not all(type(v) is o.column.type.python_type for v, o in zip(values, order, strict=True))
     ):
-        raise Invalid("after is not a cursor from this list.", "after")
+        raise Invalid(f"{field} is not a cursor from this list.", field)
     return values
 
 
-def check_first(first: int, maximum: int) -> None:
-    if not 1 <= first <= maximum:
-        raise Invalid(f"first must be between 1 and {maximum}.", "first")
+def check_size(value: int, maximum: int, field: str = "first") -> None:
+    if not 1 <= value <= maximum:
+        raise Invalid(f"{field} must be between 1 and {maximum}.", field)
 
 
-def _after(order: list[Order], values: list[Any]) -> Any:
-    """Rows strictly after the cursor in the given order, as one SQL condition."""
+def _beyond(order: list[Order], values: list[Any], *, forward: bool) -> Any:
+    """Rows strictly after the cursor in the given order (before it, unless `forward`),
+    as one SQL condition."""
     clauses = []
     for i, key in enumerate(order):
         equal = [order[j].column == values[j] for j in range(i)]
-        step = key.column < values[i] if key.descending else key.column > values[i]
+        step = key.column < values[i] if key.descending == forward else key.column > values[i]
         clauses.append(and_(*equal, step))
     return or_(*clauses)
 
 
-async def paginate(
-    session: AsyncSession,
-    stmt: Select,
-    order: list[Order],
-    *,
-    first: int,
-    after: str | None,
-    maximum: int,
-) -> Page[Any]:
-    """`stmt` selects the rows (one entity, or a tuple whose last items are the order keys)."""
-    check_first(first, maximum)
-    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+def _size(window: Window, settings: "Settings") -> tuple[int, bool]:
+    """How many rows the page holds, and whether it is taken from the end (`last`)."""
+    if window.first is not None and window.last is not None:
+        raise Invalid("Pass first or last, not both.", "last")
+    if window.last is not None:
+        check_size(window.last, settings.max_page_size, "last")
+        return window.last, True
+    size = window.first if window.first is not None else settings.default_page_size
+    check_size(size, settings.max_page_size)
+    return size, False
+
+
+async def paginate(ctx: "RequestContext", stmt: Select, order: list[Order], window: Window) -> Page[Any]:
+    """`stmt` selects the rows (one entity, or a tuple whose last items are the order keys);
+    the page is the window's, in the list's order either way."""
+    size, from_end = _size(window, ctx.settings)
     page_stmt = stmt
-    if after is not None:
-        page_stmt = page_stmt.where(_after(order, decode_cursor(after, order)))
+    if window.after is not None:
+        page_stmt = page_stmt.where(_beyond(order, decode_cursor(window.after, order), forward=True))
+    if window.before is not None:
+        page_stmt = page_stmt.where(_beyond(order, decode_cursor(window.before, order, "before"), forward=False))
     page_stmt = page_stmt.add_columns(*(o.column for o in order)).order_by(
-        *(o.column.desc() if o.descending else o.column.asc() for o in order)
-    ).limit(first + 1)
-    rows = (await session.execute(page_stmt)).all()
+        *(o.column.desc() if o.descending != from_end else o.column.asc() for o in order)
+    ).limit(size + 1)
+    async with ctx.db.read() as session:
+        rows = (await session.execute(page_stmt)).all()
+    more = len(rows) > size
+    rows = rows[:size][::-1] if from_end else rows[:size]
     keys = len(order)
-    items = [row[0] if len(row) - keys == 1 else tuple(row[:-keys]) for row in rows[:first]]
-    cursors = [encode_cursor(list(row[-keys:])) for row in rows[:first]]
-    return Page(items, cursors, has_next=len(rows) > first, has_previous=after is not None, total=total)
+    items = [row[0] if len(row) - keys == 1 else tuple(row[:-keys]) for row in rows]
+    cursors = [encode_cursor(list(row[-keys:])) for row in rows]
+
+    async def count() -> int:
+        async with ctx.db.read() as session:
+            counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+            return (await session.execute(counted)).scalar_one()
+
+    return Page(items, cursors, count=count,
+                has_next=window.before is not None if from_end else more,
+                has_previous=more if from_end else window.after is not None)
 
 
-async def by_id(ctx: "RequestContext", stmt: Select, id_column: Any, *, first: int, after: str | None,
+async def by_id(ctx: "RequestContext", stmt: Select, id_column: Any, window: Window, *,
                 newest_first: bool = True) -> Page[Any]:
     """A page of a log-like list ordered by its id alone, newest first unless asked."""
-    async with ctx.db.read() as session:
-        return await paginate(session, stmt, [Order(id_column, descending=newest_first)],
-                              first=first, after=after, maximum=ctx.settings.max_page_size)
+    return await paginate(ctx, stmt, [Order(id_column, descending=newest_first)], window)

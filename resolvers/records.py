@@ -29,7 +29,7 @@ from domain.records import CourseRole
 from domain.workflow import Area
 from permissions import policy
 from resolvers.context import RequestContext
-from resolvers.pagination import Page, by_id
+from resolvers.pagination import Page, Window, by_id
 from resolvers.unit_of_work import UnitOfWork
 from resolvers.workflow import as_phase, ensure_site, require_school, scope_for
 
@@ -226,35 +226,34 @@ def _filtered(stmt: Select, record: Any, where: RecordFilter) -> Select:
     return stmt
 
 
-async def _page(ctx: RequestContext, stmt: Select, record: Any, where: RecordFilter, first: int,
-                after: str | None) -> Page[Any]:
+async def _page(ctx: RequestContext, stmt: Select, record: Any, where: RecordFilter, window: Window) -> Page[Any]:
     """The records of `stmt` the caller may see, filtered, newest first."""
     course_id = getattr(record, "course_id", None)
     stmt = _filtered(_visible(ctx, stmt, record, course_id), record, where)
-    return await by_id(ctx, stmt, record.id, first=first, after=after)
+    return await by_id(ctx, stmt, record.id, window)
 
 
-async def attendance(ctx: RequestContext, where: RecordFilter, *, first: int, after: str | None) -> Page[Any]:
+async def attendance(ctx: RequestContext, where: RecordFilter, *, window: Window) -> Page[Any]:
     """Newest first: (record, code, learner, course, phase kind)."""
     stmt = (
         select(AttendanceRecord, AttendanceCode, Person, SchoolCourse, WorkflowPhase.kind)
         .join(AttendanceCode, AttendanceCode.id == AttendanceRecord.code_id)
         .join(SchoolCourse, SchoolCourse.id == AttendanceRecord.course_id)
     )
-    return await _page(ctx, stmt, AttendanceRecord, where, first, after)
+    return await _page(ctx, stmt, AttendanceRecord, where, window)
 
 
-async def behaviour(ctx: RequestContext, where: RecordFilter, *, first: int, after: str | None) -> Page[Any]:
+async def behaviour(ctx: RequestContext, where: RecordFilter, *, window: Window) -> Page[Any]:
     """Newest first: (note, learner, phase kind)."""
-    return await _page(ctx, select(BehaviourNote, Person, WorkflowPhase.kind), BehaviourNote, where, first, after)
+    return await _page(ctx, select(BehaviourNote, Person, WorkflowPhase.kind), BehaviourNote, where, window)
 
 
-async def assessments(ctx: RequestContext, where: RecordFilter, *, first: int, after: str | None) -> Page[Any]:
+async def assessments(ctx: RequestContext, where: RecordFilter, *, window: Window) -> Page[Any]:
     """Newest first: (assessment, learner, course, term, phase kind)."""
     stmt = (
         select(Assessment, Person, SchoolCourse, Term, WorkflowPhase.kind)
         .join(SchoolCourse, SchoolCourse.id == Assessment.course_id)
         .join(Term, Term.id == Assessment.term_id)
     )
-    return await _page(ctx, stmt, Assessment, where, first, after)
+    return await _page(ctx, stmt, Assessment, where, window)
 

@@ -16,7 +16,7 @@ from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import staff, targets
 from resolvers.context import RequestContext
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.targets import GroupInSchool
 
 
@@ -64,7 +64,7 @@ def _filtered(stmt: Select, where: ReportFilter) -> Select:
 
 
 async def course_report(
-    ctx: RequestContext, *, licence: Licence, course_id: int, where: ReportFilter, first: int, after: str | None
+    ctx: RequestContext, *, licence: Licence, course_id: int, where: ReportFilter, window: Window
 ) -> Page[tuple[Enrolment, Person]]:
     """Who in the school took a course: when they started and completed, and for how long."""
     stmt = (
@@ -73,15 +73,11 @@ async def course_report(
         .join(Membership, and_(Membership.person_id == Person.id, Membership.organisation_id == licence.organisation_id))
         .where(Enrolment.course_id == course_id)
     )
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, _filtered(stmt, where), [Order(Person.display_name), Order(Enrolment.id)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+    return await paginate(ctx, _filtered(stmt, where), [Order(Person.display_name), Order(Enrolment.id)], window)
 
 
 async def person_report(
-    ctx: RequestContext, *, licence: Licence, person_id: int, where: ReportFilter, first: int, after: str | None
+    ctx: RequestContext, *, licence: Licence, person_id: int, where: ReportFilter, window: Window
 ) -> Page[tuple[Enrolment, Course]]:
     """Every course a person took, with the same facts. Themself and full administrators."""
     async with ctx.db.read() as session:
@@ -98,10 +94,7 @@ async def person_report(
         stmt = select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id).where(
             Enrolment.person_id == person_id
         )
-        return await paginate(
-            session, _filtered(stmt, where), [Order(Course.title), Order(Enrolment.id)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+        return await paginate(ctx, _filtered(stmt, where), [Order(Course.title), Order(Enrolment.id)], window)
 
 
 def _effective_due(group_id: int) -> Any:
@@ -231,7 +224,7 @@ def _per_person(found: GroupInSchool, on: date) -> Any:
 
 
 async def staff_page(
-    ctx: RequestContext, found: GroupInSchool, on: date, *, state: StaffState | None, first: int, after: str | None
+    ctx: RequestContext, found: GroupInSchool, on: date, *, state: StaffState | None, window: Window
 ) -> Page[tuple[Person, int, int, int]]:
     per_person = _per_person(found, on)
     members = staff.members_of_group(found.group).subquery()
@@ -249,11 +242,7 @@ async def staff_page(
         stmt = stmt.where(per_person.c.overdue > 0)
     elif state == StaffState.ON_TRACK:
         stmt = stmt.where(func.coalesce(per_person.c.overdue, 0) == 0)
-    async with ctx.db.read() as session:
-        return await paginate(
-            session, stmt, [Order(Person.display_name), Order(Person.id)],
-            first=first, after=after, maximum=ctx.settings.max_page_size,
-        )
+    return await paginate(ctx, stmt, [Order(Person.display_name), Order(Person.id)], window)
 
 
 async def report_for(

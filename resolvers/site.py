@@ -29,7 +29,7 @@ from domain.models import (
 from domain.records import CourseRole
 from resolvers.context import RequestContext
 from resolvers.members import lock_organisation
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.unit_of_work import UnitOfWork
 from resolvers.workflow import ensure_site, require_school
 
@@ -322,7 +322,7 @@ async def retire_code(uow: UnitOfWork, school: Organisation, *, code: str) -> At
 
 
 async def list_participants(ctx: RequestContext, school_id: int, *, course_id: int | None, role: CourseRole | None,
-                            first: int, after: str | None) -> Page[tuple[CourseParticipant, Person, SchoolCourse]]:
+                            window: Window) -> Page[tuple[CourseParticipant, Person, SchoolCourse]]:
     """The school's courses' teachers and learners, by course and name: one statement a page."""
     stmt = (
         select(CourseParticipant, Person, SchoolCourse)
@@ -334,14 +334,12 @@ async def list_participants(ctx: RequestContext, school_id: int, *, course_id: i
         stmt = stmt.where(SchoolCourse.id == course_id)
     if role is not None:
         stmt = stmt.where(CourseParticipant.role == role)
-    async with ctx.db.read() as session:
-        return await paginate(session, stmt, [Order(SchoolCourse.title), Order(SchoolCourse.id),
-                                              Order(Person.display_name), Order(CourseParticipant.id)],
-                              first=first, after=after, maximum=ctx.settings.max_page_size)
+    return await paginate(ctx, stmt, [Order(SchoolCourse.title), Order(SchoolCourse.id),
+                                      Order(Person.display_name), Order(CourseParticipant.id)], window)
 
 
-async def list_parent_links(ctx: RequestContext, school_id: int, *, learner_id: int | None, first: int,
-                            after: str | None) -> Page[tuple[ParentLink, Person, Person]]:
+async def list_parent_links(ctx: RequestContext, school_id: int, *, learner_id: int | None,
+                            window: Window) -> Page[tuple[ParentLink, Person, Person]]:
     """Parents linked to the school's learners (a link belongs to no school: it is shown
     where the learner is a member), for those who keep the site."""
     parent, learner = aliased(Person), aliased(Person)
@@ -354,6 +352,4 @@ async def list_parent_links(ctx: RequestContext, school_id: int, *, learner_id: 
     )
     if learner_id is not None:
         stmt = stmt.where(ParentLink.learner_id == learner_id)
-    async with ctx.db.read() as session:
-        return await paginate(session, stmt, [Order(learner.display_name), Order(ParentLink.id)],
-                              first=first, after=after, maximum=ctx.settings.max_page_size)
+    return await paginate(ctx, stmt, [Order(learner.display_name), Order(ParentLink.id)], window)

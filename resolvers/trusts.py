@@ -24,7 +24,7 @@ from permissions import policy
 from permissions.policy import Ability
 from resolvers import staff
 from resolvers.context import RequestContext
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.search import searched
 from resolvers.unit_of_work import UnitOfWork
 
@@ -119,15 +119,13 @@ async def current_grant(ctx: RequestContext, school_id: int) -> tuple[TrustGrant
     return (row[0], row[1]) if row else None
 
 
-async def directory(ctx: RequestContext, *, search: str | None, first: int, after: str | None) -> Page[Organisation]:
+async def directory(ctx: RequestContext, *, search: str | None, window: Window) -> Page[Organisation]:
     """Trusts by name, for school Administrators choosing theirs; empty for anyone else."""
     if not policy.can_browse_trusts(ctx.principal):
         return Page.empty()
     stmt = select(Organisation).where(Organisation.kind == OrganisationKind.TRUST)
     stmt = searched(stmt, search, Organisation.name)
-    async with ctx.db.read() as session:
-        return await paginate(session, stmt, [Order(Organisation.name), Order(Organisation.id)],
-                              first=first, after=after, maximum=ctx.settings.max_page_size)
+    return await paginate(ctx, stmt, [Order(Organisation.name), Order(Organisation.id)], window)
 
 
 async def find_trust(ctx: RequestContext, trust_id: int) -> Organisation | None:
@@ -182,7 +180,7 @@ PROGRESS_ORDER = [Order(Person.display_name), Order(Enrolment.id)]
 
 
 async def school_progress(
-    ctx: RequestContext, *, trust_id: int, school_id: int, where: ProgressFilter, first: int, after: str | None
+    ctx: RequestContext, *, trust_id: int, school_id: int, where: ProgressFilter, window: Window
 ) -> Page[tuple[Enrolment, Person, Course]]:
     """Every course enrolment of a granting school's people, with its progress."""
     require_granted(ctx, trust_id, school_id)
@@ -193,5 +191,4 @@ async def school_progress(
             licence = await session.get(Licence, group.licence_id) if group else None
             if licence is None or licence.organisation_id != school_id:
                 raise NotFound("No staff group of this school with that staffGroupId.", "filter.staffGroupId")
-        return await paginate(session, school_progress_statement(school_id, where, group), PROGRESS_ORDER,
-                              first=first, after=after, maximum=ctx.settings.max_page_size)
+        return await paginate(ctx, school_progress_statement(school_id, where, group), PROGRESS_ORDER, window)

@@ -22,7 +22,7 @@ from domain.workflow import Area, PhaseKind, Role
 from permissions import policy
 from resolvers import targets
 from resolvers.context import RequestContext
-from resolvers.pagination import Order, Page, paginate
+from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.targets import ScopeInPhase
 from resolvers.unit_of_work import UnitOfWork
 
@@ -139,7 +139,7 @@ async def scope_for(
 
 async def list_scopes(
     ctx: RequestContext, *, school_id: int, area: Area | None, term_id: int | None, phase: PhaseKind | None,
-    first: int, after: str | None,
+    window: Window,
 ) -> Page[tuple]:  # type: ignore[type-arg]
     principal = ctx.principal
     stmt = targets.scopes_statement(principal).where(
@@ -153,9 +153,7 @@ async def list_scopes(
         stmt = stmt.where(RegistrationScope.term_id == term_id)
     if phase is not None:
         stmt = stmt.where(WorkflowPhase.kind == phase)
-    async with ctx.db.read() as session:
-        return await paginate(session, stmt, [Order(RegistrationScope.id)], first=first, after=after,
-                              maximum=ctx.settings.max_page_size)
+    return await paginate(ctx, stmt, [Order(RegistrationScope.id)], window)
 
 
 def describe(scope: RegistrationScope, term: Term, course: SchoolCourse | None, mentor: Person | None) -> str:

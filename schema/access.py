@@ -20,7 +20,7 @@ from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import targets
 from resolvers.pagination import Page
-from schema.connection import Connection, Edge, PageInfo
+from schema.connection import Connection, connected
 
 N = TypeVar("N", bound="SecuredNode")
 
@@ -135,14 +135,4 @@ async def connection(
     """A page of rows as a connection of the nodes the caller may see. `row_of` picks
     the row (or (row, Subject)) out of each item when items are wider."""
     items = [row_of(item) for item in page.items] if row_of else list(page.items)
-    made = await rows(info, cls, items)
-    edges = [Edge(cursor=c, node=n) for n, c in zip(made, page.cursors, strict=True) if n is not None]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next, has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
-        ),
-        total_count=page.total,
-    )
+    return connected(page, await rows(info, cls, items))

@@ -13,9 +13,10 @@ from permissions.policy import Ability, Subject
 from resolvers import groups as group_resolvers
 from resolvers import reports as report_resolvers
 from resolvers.learning_paths import LearningPath as PathResult
+from resolvers.pagination import Window
 from schema import access
 from schema.access import SecuredNode
-from schema.connection import After, Connection, First, SearchName, page_size
+from schema.connection import After, Before, Connection, First, Last, SearchName
 from schema.enums import described
 from schema.ids import global_id
 from schema.nodes import CREATED_AT, Course, Licence, Person
@@ -79,10 +80,12 @@ class StaffGroup(SecuredNode):
     @field(Ability.VIEW_GROUP, description="Current members, by name: staff with an active All Access Pass PLUS "
            "seat.")
     async def members(
-        self, info: strawberry.Info, first: First = None, after: After = None, search: SearchName = None,
+        self, info: strawberry.Info,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        search: SearchName = None,
     ) -> Connection[Person]:
         page = await group_resolvers.list_members(
-            info.context, self.row, first=page_size(info, first), after=after, search=search
+            info.context, self.row, window=Window(first, after, last, before), search=search
         )
         return await access.connection(info, Person, page)
 

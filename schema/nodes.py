@@ -19,9 +19,10 @@ from resolvers import members as member_resolvers
 from resolvers import notifications as notification_resolvers
 from resolvers import targets
 from resolvers import trusts as trust_resolvers
+from resolvers.pagination import Window
 from schema import access
 from schema.access import SecuredNode
-from schema.connection import After, Connection, First, SearchNameOrEmail, page_size
+from schema.connection import After, Before, Connection, First, Last, SearchNameOrEmail
 from schema.digests import DeliveryStatusEnum, NotificationDelivery, NotificationSettings
 from schema.enums import described
 from schema.ids import global_id
@@ -161,11 +162,13 @@ class Organisation(SecuredNode):
         info: strawberry.Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         role: Annotated[MembershipRole | None, strawberry.argument(description="Only this standing.")] = None,
         search: SearchNameOrEmail = None,
     ) -> Connection["Membership"]:
         page = await member_resolvers.list_members(
-            info.context, self.id, first=page_size(info, first), after=after, role=role, search=search
+            info.context, self.id, window=Window(first, after, last, before), role=role, search=search
         )
         return await access.connection(info, Membership, page, row_of=lambda pair: pair[0])
 
@@ -193,13 +196,15 @@ class Organisation(SecuredNode):
         info: strawberry.Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         status: Annotated[
             DeliveryStatusEnum | None, strawberry.argument(description="Only digests in this status.")
         ] = None,
         on: Annotated[date | None, strawberry.argument(description="One school-local day.")] = None,
     ) -> Connection[NotificationDelivery]:
         page = await notification_resolvers.school_deliveries(
-            info.context, school_id=self.id, status=status, on=on, first=page_size(info, first), after=after
+            info.context, school_id=self.id, status=status, on=on, window=Window(first, after, last, before)
         )
         return await access.connection(info, NotificationDelivery, page)
 
@@ -288,21 +293,21 @@ class Licence(SecuredNode):
     @field(Ability.VIEW_LICENCE, description="Staff groups the caller may see: all for full administrators, their "
            "own for delegates. All Staff first, then by name.")
     async def staff_groups(
-        self, info: strawberry.Info, first: First = None, after: After = None
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[Annotated["StaffGroup", strawberry.lazy("schema.groups")]]:
         page = await group_resolvers.list_groups(
-            info.context, licence_id=self.id, first=page_size(info, first), after=after
+            info.context, licence_id=self.id, window=Window(first, after, last, before)
         )
         return await access.connection(info, "StaffGroup", page, row_of=targets.group_with_facts)
 
     @field(Ability.VIEW_SEATS, description="Seats, by holder's name. Empty for callers who may not see them.")
     async def seats(
-        self, info: strawberry.Info, first: First = None, after: After = None,
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
         active: Annotated[bool | None, strawberry.argument(description="Only active seats (true) or only "
                                                            "deactivated ones (false); left out, both.")] = None,
     ) -> Connection["Seat"]:
         page = await licence_resolvers.list_seats(
-            info.context, self.row, first=page_size(info, first), after=after, active=active
+            info.context, self.row, window=Window(first, after, last, before), active=active
         )
         return await access.connection(info, Seat, page)
 

@@ -8,8 +8,9 @@ import strawberry
 from domain.notifications import DeliveryStatus
 from permissions.policy import Ability
 from resolvers import notifications as notification_resolvers
+from resolvers.pagination import Window
 from schema import access
-from schema.connection import Connection, page_size
+from schema.connection import Connection
 from schema.digests import SENDS, DeliveryStatusEnum, NotificationDelivery, NotificationSettings
 from schema.ids import global_id, ref
 from schema.mutation import mutation
@@ -17,13 +18,13 @@ from schema.nodes import Organisation
 from schema.permission import field
 
 
-async def own_log(info: strawberry.Info, first: int | None, after: str | None) -> Connection[NotificationDelivery]:
-    page = await notification_resolvers.own_deliveries(info.context, first=page_size(info, first), after=after)
+async def own_log(info: strawberry.Info, window: Window) -> Connection[NotificationDelivery]:
+    page = await notification_resolvers.own_deliveries(info.context, window=window)
     return await access.connection(info, NotificationDelivery, page)
 
 
-async def failed_log(info: strawberry.Info, first: int | None, after: str | None) -> Connection[NotificationDelivery]:
-    page = await notification_resolvers.failed_deliveries(info.context, first=page_size(info, first), after=after)
+async def failed_log(info: strawberry.Info, window: Window) -> Connection[NotificationDelivery]:
+    page = await notification_resolvers.failed_deliveries(info.context, window=window)
     return await access.connection(info, NotificationDelivery, page)
 
 

@@ -14,18 +14,19 @@ from resolvers import learning_paths as path_resolvers
 from resolvers import organisations as organisation_resolvers
 from resolvers import reports as report_resolvers
 from resolvers import trusts as trust_resolvers
-from resolvers.pagination import Page
+from resolvers.pagination import Page, Window
 from schema import access, ids, notifications
 from schema.access import SecuredNode
 from schema.connection import (
     After,
+    Before,
     Connection,
     First,
+    Last,
     SearchName,
     SearchTitleOrCode,
     connection,
     filtered,
-    page_size,
 )
 from schema.digests import NotificationDelivery
 from schema.groups import JudgedOn, LearningPath
@@ -97,9 +98,9 @@ class LearningQuery:
     @field(Ability.PLATFORM_SUPPORT, description="Digests whose retries are exhausted, in every school, "
            "oldest first. Send one again with retryNotification.")
     async def failed_notifications(
-        self, info: strawberry.Info, first: First = None, after: After = None
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[NotificationDelivery]:
-        return await notifications.failed_log(info, first, after)
+        return await notifications.failed_log(info, Window(first, after, last, before))
 
     @field(Ability.VIEW_ORGANISATION, description="Organisations the caller may see, by name.")
     async def organisations(
@@ -107,22 +108,25 @@ class LearningQuery:
         info: strawberry.Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         kind: Annotated[
             OrganisationKind | None, strawberry.argument(description="Only schools, or only trusts.")
         ] = None,
         search: SearchName = None,
     ) -> Connection[Organisation]:
         page = await organisation_resolvers.list_organisations(
-            info.context, first=page_size(info, first), after=after, kind=kind, search=search
+            info.context, window=Window(first, after, last, before), kind=kind, search=search
         )
         return await access.connection(info, Organisation, page)
 
     @field(Ability.VIEW_AUDIT_EVENT, description="The audit log, newest first: every event the caller may see.")
     async def audit_log(
-        self, info: strawberry.Info, filter: filtered(AuditLogFilter) = None, first: First = None, after: After = None,
+        self, info: strawberry.Info, filter: filtered(AuditLogFilter) = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[AuditEvent]:
         where = filter.to_filter() if filter else audit_resolvers.AuditFilter()
-        page = await audit_resolvers.audit_log(info.context, where, first=page_size(info, first), after=after)
+        page = await audit_resolvers.audit_log(info.context, where, window=Window(first, after, last, before))
         return await access.connection(info, AuditEvent, page)
 
     @field(Ability.VIEW_CATALOGUE, description="The course catalogue, by title.")
@@ -131,11 +135,13 @@ class LearningQuery:
         info: strawberry.Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         search: SearchTitleOrCode = None,
         include_retired: Annotated[bool, strawberry.argument(description="Retired courses too.")] = False,
     ) -> Connection[Course]:
         page = await catalogue_resolvers.list_courses(
-            info.context, first=page_size(info, first), after=after, search=search, include_retired=include_retired
+            info.context, window=Window(first, after, last, before), search=search, include_retired=include_retired
         )
         return await access.connection(info, Course, page)
 
@@ -164,12 +170,14 @@ class LearningQuery:
         filter: filtered(ReportFilter) = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CourseEnrolment]:
         course = ids.decode(course_id, "Course", "courseId")
         where = filter.to_filter() if filter else report_resolvers.ReportFilter()
         found = await targeted(info, Licence, licence_id, "licenceId")
         return enrolments(await report_resolvers.course_report(
-            info.context, licence=found.row, course_id=course, where=where, first=page_size(info, first), after=after,
+            info.context, licence=found.row, course_id=course, where=where, window=Window(first, after, last, before),
         ) if found else Page.empty())
 
     @field(Ability.VIEW_PERSON_REPORT, description="Every course a person of a school took, by title, with the same "
@@ -182,13 +190,15 @@ class LearningQuery:
         filter: filtered(ReportFilter) = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CourseEnrolment]:
         person = ids.decode(person_id, "Person", "personId")
         where = filter.to_filter() if filter else report_resolvers.ReportFilter()
         licence = await info.context.loaders.by_id(models.Licence).load(ids.decode(licence_id, "Licence",
                                                                                     "licenceId"))
         return enrolments(await report_resolvers.person_report(
-            info.context, licence=licence, person_id=person, where=where, first=page_size(info, first), after=after,
+            info.context, licence=licence, person_id=person, where=where, window=Window(first, after, last, before),
         ) if licence else Page.empty())
 
     @field(Ability.VIEW_ORGANISATION, description="The Trust view of a trust the caller belongs to; null "
@@ -206,9 +216,10 @@ class LearningQuery:
     @field(Ability.GRANT_TRUST, description="Trusts by name, for school Administrators choosing their Multi "
            "Academy Trust; empty for anyone else.")
     async def trust_directory(
-        self, info: strawberry.Info, search: SearchName = None, first: First = None, after: After = None,
+        self, info: strawberry.Info, search: SearchName = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[TrustListing]:
-        page = await trust_resolvers.directory(info.context, search=search, first=page_size(info, first), after=after)
+        page = await trust_resolvers.directory(info.context, search=search, window=Window(first, after, last, before))
         return connection(page, TrustListing.from_row)
 
 

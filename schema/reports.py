@@ -9,8 +9,9 @@ import strawberry
 from domain import models, validation
 from permissions.policy import Ability
 from resolvers import reports as report_resolvers
+from resolvers.pagination import Window
 from schema import access
-from schema.connection import After, Connection, First, connection, page_size
+from schema.connection import After, Before, Connection, First, Last, connection
 from schema.enums import described
 from schema.nodes import Course, Person
 from schema.permission import field
@@ -144,12 +145,12 @@ class GroupReport:
     @field(Ability.VIEW_GROUP_REPORT, description="Members, by name, with their targets; filter to OVERDUE or "
            "ON_TRACK.")
     async def staff(
-        self, info: strawberry.Info, first: First = None, after: After = None,
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
         state: Annotated[StaffState | None, strawberry.argument(description="Only members in this state.")] = None,
     ) -> Connection[StaffProgress]:
         page = await report_resolvers.staff_page(
             info.context, self.found, self.on, state=state,
-            first=page_size(info, first), after=after,
+            window=Window(first, after, last, before),
         )
         people = await access.rows(info, Person, [row[0] for row in page.items])
         return connection(

@@ -13,8 +13,9 @@ from resolvers import site as site_resolvers
 from resolvers import supervisors as supervisor_resolvers
 from resolvers import targets
 from resolvers import workflow as workflow_resolvers
+from resolvers.pagination import Window
 from schema import access, ids
-from schema.connection import After, Connection, First, connection, filtered, page_size
+from schema.connection import After, Before, Connection, First, Last, connection, filtered
 from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation
@@ -137,10 +138,10 @@ class Site:
         course_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this course's (a "
                                                                        "SchoolCourse id).")] = None,
         role: Annotated[CourseRole | None, strawberry.argument(description="Only teachers, or only learners.")] = None,
-        first: First = None, after: After = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[CourseParticipant]:
         page = await site_resolvers.list_participants(
-            info.context, self.school.id, role=role, first=page_size(info, first), after=after,
+            info.context, self.school.id, role=role, window=Window(first, after, last, before),
             course_id=ids.decode(course_id, "SchoolCourse", "courseId") if course_id else None,
         )
         return connection(page, CourseParticipant.from_row)
@@ -151,10 +152,10 @@ class Site:
         self, info: strawberry.Info,
         learner_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this learner's parents (a "
                                                                         "Person id).")] = None,
-        first: First = None, after: After = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[ParentLink]:
         page = await site_resolvers.list_parent_links(
-            info.context, self.school.id, first=page_size(info, first), after=after,
+            info.context, self.school.id, window=Window(first, after, last, before),
             learner_id=ids.decode(learner_id, "Person", "learnerId") if learner_id else None,
         )
         return connection(page, ParentLink.from_row)
@@ -171,10 +172,10 @@ class Site:
         return [access.about(MentorOverview.from_overview(r), subject) for r in rows]
 
 
-async def _records(info: strawberry.Info, fetch: Any, filter: RecordFilter | None, first: int | None,
-                   after: str | None, to_node: Any) -> Any:
+async def _records(info: strawberry.Info, fetch: Any, filter: RecordFilter | None, window: Window,
+                   to_node: Any) -> Any:
     where = filter.to_filter() if filter else record_resolvers.RecordFilter()
-    return connection(await fetch(info.context, where, first=page_size(info, first), after=after), to_node)
+    return connection(await fetch(info.context, where, window=window), to_node)
 
 
 @strawberry.type
@@ -200,32 +201,40 @@ class WorkflowQuery:
         phase: Annotated[PhaseKind | None, strawberry.argument(description="Only those in this phase now.")] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[RegistrationScope]:
         page = await workflow_resolvers.list_scopes(
             info.context, school_id=ids.decode(school_id, "Organisation", "schoolId"), area=area,
             term_id=ids.decode(term_id, "Term", "termId") if term_id else None, phase=phase,
-            first=page_size(info, first), after=after,
+            window=Window(first, after, last, before),
         )
         return await access.connection(info, RegistrationScope, page, row_of=targets.scope_in_phase)
 
     @field(Ability.VIEW_RECORD, description="Attendance records the caller may see, newest first: learners and "
            "parents only in phases that tick them, external systems only their school's in phases ticking them.")
     async def attendance_records(
-        self, info: strawberry.Info, filter: filtered(RecordFilter) = None, first: First = None, after: After = None,
+        self, info: strawberry.Info, filter: filtered(RecordFilter) = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[AttendanceRecord]:
-        return await _records(info, record_resolvers.attendance, filter, first, after, AttendanceRecord.from_rows)
+        return await _records(info, record_resolvers.attendance, filter, Window(first, after, last, before),
+                              AttendanceRecord.from_rows)
 
     @field(Ability.VIEW_RECORD, description="Behaviour notes the caller may see, newest first, by the same rule.")
     async def behaviour_notes(
-        self, info: strawberry.Info, filter: filtered(RecordFilter) = None, first: First = None, after: After = None,
+        self, info: strawberry.Info, filter: filtered(RecordFilter) = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[BehaviourNote]:
-        return await _records(info, record_resolvers.behaviour, filter, first, after, BehaviourNote.from_rows)
+        return await _records(info, record_resolvers.behaviour, filter, Window(first, after, last, before),
+                              BehaviourNote.from_rows)
 
     @field(Ability.VIEW_RECORD, description="Assessments the caller may see, newest first, by the same rule.")
     async def assessments(
-        self, info: strawberry.Info, filter: filtered(RecordFilter) = None, first: First = None, after: After = None,
+        self, info: strawberry.Info, filter: filtered(RecordFilter) = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Assessment]:
-        return await _records(info, record_resolvers.assessments, filter, first, after, Assessment.from_rows)
+        return await _records(info, record_resolvers.assessments, filter, Window(first, after, last, before),
+                              Assessment.from_rows)
 
 
 # --- Mutations ---------------------------------------------------------------------------

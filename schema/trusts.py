@@ -11,8 +11,9 @@ from permissions import policy
 from permissions.policy import Ability
 from resolvers import trust_analytics
 from resolvers import trusts as trust_resolvers
+from resolvers.pagination import Window
 from schema import access, ids
-from schema.connection import After, Connection, First, connection, filtered, page_size
+from schema.connection import After, Before, Connection, First, Last, connection, filtered
 from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation
@@ -115,14 +116,15 @@ class Trust:
         filter: filtered(SchoolProgressFilter) = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[SchoolEnrolment]:
         page = await trust_resolvers.school_progress(
             info.context,
             trust_id=self.organisation.id,
             school_id=ids.decode(school_id, "Organisation", "schoolId"),
             where=filter.to_filter() if filter else trust_resolvers.ProgressFilter(),
-            first=page_size(info, first),
-            after=after,
+            window=Window(first, after, last, before),
         )
         courses = await access.rows(info, Course, [row[2] for row in page.items])
         return connection(page, lambda row: SchoolEnrolment.from_rows(row, courses.pop(0)))

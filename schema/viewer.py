@@ -12,9 +12,10 @@ from resolvers import learning_paths as path_resolvers
 from resolvers import supervisors as supervisor_resolvers
 from resolvers import targets
 from resolvers import viewer as viewer_resolvers
+from resolvers.pagination import Window
 from schema import access
 from schema import notifications as notification_schema
-from schema.connection import After, Connection, First, page_size
+from schema.connection import After, Before, Connection, First, Last
 from schema.digests import NotificationDelivery
 from schema.groups import JudgedOn, LearningPath, StaffGroup
 from schema.ids import decode
@@ -98,17 +99,17 @@ class Viewer:
 
     @field(Ability.VIEW_DELIVERY, description="The notification digests sent to the caller, newest first.")
     async def notifications(
-        self, info: strawberry.Info, first: First = None, after: After = None
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[NotificationDelivery]:
-        return await notification_schema.own_log(info, first, after)
+        return await notification_schema.own_log(info, Window(first, after, last, before))
 
     @field(Ability.VIEW_GROUP, description="Every staff group the caller may see, All Staff groups first, then by "
            "name, with `viewerCan` on each.")
     async def staff_groups(
-        self, info: strawberry.Info, first: First = None, after: After = None
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[StaffGroup]:
         page = await group_resolvers.list_groups(
-            info.context, licence_id=None, first=page_size(info, first), after=after
+            info.context, licence_id=None, window=Window(first, after, last, before)
         )
         return await access.connection(info, StaffGroup, page, row_of=targets.group_with_facts)
 

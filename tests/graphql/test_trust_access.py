@@ -6,8 +6,6 @@ from every path at once: the list, `node(id:)`, the progress connection, the agg
 and the CSV. A trust viewer writes nothing, and school roles see nothing of sibling
 schools."""
 
-import csv
-import io
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +32,7 @@ from domain.models import (
 )
 from schema.ids import global_id
 from tests.graphql.test_reports import at, create_group, enrol
+from tests.spreadsheets import read_csv
 from tests.world import World
 
 GRANT = """
@@ -167,9 +166,7 @@ async def progress_csv(client: httpx.AsyncClient, trust: str, token: str | None,
     return await client.get(f"/reports/trusts/{quote(trust, safe='')}/progress.csv", params=params, headers=headers)
 
 
-def csv_rows(response: httpx.Response) -> list[list[str]]:
-    assert response.status_code == 200, response.text
-    return list(csv.reader(io.StringIO(response.text)))
+csv_rows = read_csv
 
 
 async def sight(gql, client: httpx.AsyncClient, token: str, school_gid: str, school_name: str,

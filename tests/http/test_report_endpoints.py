@@ -3,8 +3,6 @@ tokens and the same answer as GraphQL's `StaffGroup.report` for the same caller 
 the group cannot be seen, 403 where its report cannot be read); a CSV that Python's csv
 module opens and an SVG that parses as XML, both agreeing with the GraphQL numbers."""
 
-import csv
-import io
 from email.message import Message
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
@@ -25,6 +23,7 @@ from tests.graphql.test_reports import (
     fixed_group,
     group_report,
 )
+from tests.spreadsheets import read_csv
 from tests.world import World
 
 ENDPOINTS = ["completion.svg", "matrix.csv"]
@@ -47,11 +46,7 @@ def error_code(response: httpx.Response) -> str:
     return response.json()["errors"][0]["extensions"]["code"]
 
 
-def matrix(response: httpx.Response) -> list[list[str]]:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
-    assert response.content.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read UTF-8"
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+matrix = read_csv
 
 
 def heading(*courses: str) -> list[str]:

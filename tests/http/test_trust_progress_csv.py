@@ -4,8 +4,6 @@ a CSV a spreadsheet opens, with the same bearer tokens and the same answer as Gr
 when': the demo trust's administrator gets completion rates per school and course for
 the two granting schools and nothing of the third, in GraphQL and in the CSV."""
 
-import csv
-import io
 from collections import defaultdict
 from email.message import Message
 from urllib.parse import quote
@@ -20,6 +18,7 @@ from domain.models import Course, Enrolment, Membership, Organisation
 from schema.ids import decode, global_id
 from tests.graphql.test_trust_access import granted, other_trust, some_progress
 from tests.graphql.test_trust_analytics import SUMMARY, expected, generate
+from tests.spreadsheets import read_csv
 from tests.world import World
 
 HEADER = ["Enrolments", "Completed", "In progress", "Not started", "Overdue", "Completion rate", "Mean seconds",
@@ -36,11 +35,7 @@ async def get(client: httpx.AsyncClient, trust: str, token: str | None = None, h
     return await client.get(f"/reports/trusts/{quote(trust, safe='')}/progress.csv", params=params, headers=headers)
 
 
-def table(response: httpx.Response) -> list[list[str]]:
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
-    assert response.content.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read UTF-8"
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+table = read_csv
 
 
 def error_code(response: httpx.Response) -> str:
