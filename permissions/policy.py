@@ -215,6 +215,7 @@ class Subject:
     teaches: bool = False  # the caller teaches its course
     mentors: bool = False  # the caller mentors its learners, or it is the caller's mentor group
     responsible: Role | None = None  # who moves its current phase on (registration scopes)
+    audience: bool = False  # the caller is in a record's audience now (`records_clause`, read in SQL)
 
 
 def _self(principal: Principal, subject: Subject) -> bool:
@@ -275,6 +276,10 @@ def can_on(principal: Principal, ability: Ability, subject: Subject) -> bool:
             # Seed 001: an Administrator of a trust designated 'Academies' (the principal
             # carries the schools that granted such trusts); which schools, per school.
             return org is not None and org in set(principal.trust_schools.values())
+        case Ability.VIEW_RECORD:
+            # Decided in SQL with the record (its phase's audiences, the caller's teaching and
+            # mentoring), by `records_clause`, the one statement of the rule.
+            return subject.audience
         case Ability.KEEP_BEHAVIOUR:
             # Notes go into the writer's own mentor group, so only the school's mentors write them.
             return principal.person_id is not None and org in principal.mentor_of

@@ -28,6 +28,7 @@ from domain.models import (
 from domain.records import CourseRole
 from domain.workflow import Area
 from permissions import policy
+from resolvers import targets
 from resolvers.context import RequestContext
 from resolvers.pagination import Page, Window, by_id
 from resolvers.unit_of_work import UnitOfWork
@@ -97,7 +98,7 @@ async def _may_edit(uow: UnitOfWork, phase: WorkflowPhase, school_id: int, learn
 
 async def record_attendance(
     uow: UnitOfWork, course: SchoolCourse, *, learner_id: int, session_date: date, code: str
-) -> tuple[Any, ...]:
+) -> AttendanceRecord:
     """A learner's attendance at one session of a course; a second call for the same
     session replaces the code."""
     school_id = course.organisation_id
@@ -135,13 +136,13 @@ async def record_attendance(
              f"{course.title} on {session_date.isoformat()}",
         before=before, after=snapshot(row, code=found.code),
     )
-    return row, found, learner, course, phase.kind
+    return row
 
 
 async def add_behaviour_note(
     uow: UnitOfWork, school: Organisation, *, learner_id: int, noted_on: date, positive: bool, type: str,
     weight: int, text: str,
-) -> tuple[Any, ...]:
+) -> BehaviourNote:
     """A note in the caller's mentor group: mentors keep behaviour for their learners."""
     require_school(school)
     learner = await _school_learner(uow, school.id, learner_id)
@@ -166,12 +167,12 @@ async def add_behaviour_note(
              f"({kind}) of {learner.display_name} on {noted_on.isoformat()}",
         after=snapshot(row),
     )
-    return row, learner, phase.kind
+    return row
 
 
 async def record_assessment(
     uow: UnitOfWork, course: SchoolCourse, *, learner_id: int, term_id: int, result: str, comment: str
-) -> tuple[Any, ...]:
+) -> Assessment:
     """A learner's result in a course for a term; a second call replaces it."""
     school_id = course.organisation_id
     learner = await _learner(uow, course, learner_id)
@@ -197,21 +198,7 @@ async def record_assessment(
     await uow.audit(AuditAction.ASSESSMENT_RECORDED, target=row, organisation_id=school_id,
                     what=f"assessed {learner.display_name} in {course.title} for {term.name}: {cleaned}",
                     before=before, after=snapshot(row))
-    return row, learner, course, term, phase.kind
-
-
-def _visible(ctx: RequestContext, stmt: Select, record: Any, course_id: Any) -> Select:
-    """The records the caller may see, joined to their scope's current phase."""
-    return (
-        stmt.join(RegistrationScope, RegistrationScope.id == record.scope_id)
-        .join(WorkflowPhase, WorkflowPhase.id == RegistrationScope.phase_id)
-        .join(Person, Person.id == record.learner_id)
-        .where(policy.records_clause(
-            ctx.principal, organisation_id=record.organisation_id, learner_id=record.learner_id,
-            course_id=course_id, learner_sees=WorkflowPhase.learner_sees, parent_sees=WorkflowPhase.parent_sees,
-            external_sees=WorkflowPhase.external_sees,
-        ))
-    )
+    return row
 
 
 def _filtered(stmt: Select, record: Any, where: RecordFilter) -> Select:
@@ -226,34 +213,20 @@ def _filtered(stmt: Select, record: Any, where: RecordFilter) -> Select:
     return stmt
 
 
-async def _page(ctx: RequestContext, stmt: Select, record: Any, where: RecordFilter, window: Window) -> Page[Any]:
-    """The records of `stmt` the caller may see, filtered, newest first."""
-    course_id = getattr(record, "course_id", None)
-    stmt = _filtered(_visible(ctx, stmt, record, course_id), record, where)
-    return await by_id(ctx, stmt, record.id, window)
+async def _page(ctx: RequestContext, record: Any, where: RecordFilter, window: Window) -> Page[Any]:
+    """The records the caller may see, filtered, newest first: rows of
+    `targets.records_statement`."""
+    stmt = targets.records_statement(ctx.principal, record).where(targets.records_audience(ctx.principal, record))
+    return await by_id(ctx, _filtered(stmt, record, where), record.id, window)
 
 
 async def attendance(ctx: RequestContext, where: RecordFilter, *, window: Window) -> Page[Any]:
-    """Newest first: (record, code, learner, course, phase kind)."""
-    stmt = (
-        select(AttendanceRecord, AttendanceCode, Person, SchoolCourse, WorkflowPhase.kind)
-        .join(AttendanceCode, AttendanceCode.id == AttendanceRecord.code_id)
-        .join(SchoolCourse, SchoolCourse.id == AttendanceRecord.course_id)
-    )
-    return await _page(ctx, stmt, AttendanceRecord, where, window)
+    return await _page(ctx, AttendanceRecord, where, window)
 
 
 async def behaviour(ctx: RequestContext, where: RecordFilter, *, window: Window) -> Page[Any]:
-    """Newest first: (note, learner, phase kind)."""
-    return await _page(ctx, select(BehaviourNote, Person, WorkflowPhase.kind), BehaviourNote, where, window)
+    return await _page(ctx, BehaviourNote, where, window)
 
 
 async def assessments(ctx: RequestContext, where: RecordFilter, *, window: Window) -> Page[Any]:
-    """Newest first: (assessment, learner, course, term, phase kind)."""
-    stmt = (
-        select(Assessment, Person, SchoolCourse, Term, WorkflowPhase.kind)
-        .join(SchoolCourse, SchoolCourse.id == Assessment.course_id)
-        .join(Term, Term.id == Assessment.term_id)
-    )
-    return await _page(ctx, stmt, Assessment, where, window)
-
+    return await _page(ctx, Assessment, where, window)

@@ -11,12 +11,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, String, cast, false, func, select
+from sqlalchemy import ColumnElement, Row, Select, String, cast, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from domain.models import (
+    Assessment,
+    AttendanceCode,
+    AttendanceRecord,
     AuditEvent,
+    BehaviourNote,
     Course,
     Licence,
     Membership,
@@ -131,6 +135,45 @@ def _of_organisation(row: Any) -> Subject:
     return Subject(organisation_id=row.organisation_id)
 
 
+def records_audience(principal: Principal, record: Any) -> ColumnElement[bool]:
+    """The caller is in the record's audience now: `records_clause` over the record joined
+    to its scope's current phase (as `records_statement` joins it)."""
+    return policy.records_clause(
+        principal, organisation_id=record.organisation_id, learner_id=record.learner_id,
+        course_id=getattr(record, "course_id", None), learner_sees=WorkflowPhase.learner_sees,
+        parent_sees=WorkflowPhase.parent_sees, external_sees=WorkflowPhase.external_sees,
+    )
+
+
+def records_statement(principal: Principal, record: Any) -> Select:
+    """Records with what their node shows (code, learner, course, term, the phase they are
+    in) and, last, whether the caller is in their audience."""
+    shows: dict[Any, tuple[Any, ...]] = {
+        AttendanceRecord: (AttendanceCode, Person, SchoolCourse), BehaviourNote: (Person,),
+        Assessment: (Person, SchoolCourse, Term),
+    }
+    stmt = (
+        select(record, *shows[record], WorkflowPhase.kind, records_audience(principal, record).label("audience"))
+        .join(RegistrationScope, RegistrationScope.id == record.scope_id)
+        .join(WorkflowPhase, WorkflowPhase.id == RegistrationScope.phase_id)
+        .join(Person, Person.id == record.learner_id)
+    )
+    if record is AttendanceRecord:
+        stmt = stmt.join(AttendanceCode, AttendanceCode.id == AttendanceRecord.code_id)
+    if record is not BehaviourNote:
+        stmt = stmt.join(SchoolCourse, SchoolCourse.id == record.course_id)
+    if record is Assessment:
+        stmt = stmt.join(Term, Term.id == Assessment.term_id)
+    return stmt
+
+
+def record_with_facts(row: Row) -> tuple[tuple[Any, ...], Subject]:
+    """A row of `records_statement` as its node's source, with its facts."""
+    record = row[0]
+    return tuple(row[:-1]), Subject(organisation_id=record.organisation_id, person_id=record.learner_id,
+                                    audience=bool(row[-1]))
+
+
 def group_with_facts(item: tuple[StaffGroup, int]) -> tuple[StaffGroup, Subject]:
     """A group read with its school's id (as groups are listed), with its facts."""
     group, organisation_id = item
@@ -201,6 +244,15 @@ KINDS: dict[type[SQLModel], Kind] = {
         # Seeing a course takes its school only; keeping its records, the statement's facts.
         local=_of_organisation,
     ),
+    **{
+        record: Kind(
+            statement=lambda p, record=record: records_statement(p, record),
+            subject=lambda row: record_with_facts(row)[1],
+            target=lambda row: row[0],
+            node=lambda row: record_with_facts(row)[0],
+        )
+        for record in (AttendanceRecord, BehaviourNote, Assessment)
+    },
     RegistrationScope: Kind(
         statement=scopes_statement,
         subject=_scope_subject,

@@ -105,14 +105,15 @@ async def node(info: strawberry.Info, cls: type[N] | str, pk: int | None) -> N |
 async def rows(info: strawberry.Info, cls: type[N] | str, items: Sequence[Any]) -> list[N | None]:
     """Rows already read (a page, a join), each made into its node if the caller may see
     it. An item may bring its facts along, as (row, Subject); otherwise they come from
-    the row itself or, for kinds whose facts live elsewhere, one batched statement."""
+    the row itself or, for kinds whose facts live elsewhere, one batched statement that
+    reads the node's whole source with them."""
     kind = _resolve(cls)
     pairs = [item if _with_facts(item) else (item, targets.local_subject(kind.model, item)) for item in items]
     missing = [row.id for row, subject in pairs if subject is None]
     if missing:
         loaded = await info.context.loaders.targets(kind.model).load_many(missing)
-        facts = {pk: f.subject for pk, f in zip(missing, loaded, strict=True) if f is not None}
-        pairs = [(row, subject or facts.get(row.id)) for row, subject in pairs]
+        found = {pk: (f.row, f.subject) for pk, f in zip(missing, loaded, strict=True) if f is not None}
+        pairs = [(row, subject) if subject is not None else found.get(row.id, (row, None)) for row, subject in pairs]
     return [None if subject is None else _made(info, kind, row, subject) for row, subject in pairs]
 
 

@@ -1,17 +1,20 @@
 """Attendance, behaviour and assessment records (seed 002), and the mutations that keep them."""
 
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import strawberry
+from sqlmodel import SQLModel
+from strawberry import relay
 
 from domain import models, records
 from permissions.policy import Ability
 from resolvers import records as record_resolvers
 from schema import access, ids
+from schema.access import SecuredNode
 from schema.ids import ref
 from schema.enums import described
-from schema.mutation import mutation, payload
+from schema.mutation import mutation, node_payload
 from schema.nodes import Organisation
 from schema.permission import field
 from schema.workflow import PersonRef, PhaseKind, SchoolCourse, Term
@@ -27,7 +30,6 @@ AttendanceCategory = described(records.AttendanceCategory, {
     "codes are the school's own.")
 
 # What every kind of record says alike.
-RECORD_ID = "Its global id, as audit events name it; `node` does not fetch records."
 RECORD_PHASE = "The phase its registration scope is in: it decides who sees the record and who may change it."
 RECORDED_AT = "When it was last recorded."
 POSITIVE = "Praise (true) or concern (false)."
@@ -48,8 +50,11 @@ class AttendanceCode:
 
 
 @strawberry.type(description="A learner's attendance at one session of a course.")
-class AttendanceRecord:
-    id: strawberry.ID = strawberry.field(description=RECORD_ID)
+class AttendanceRecord(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_RECORD
+    model: ClassVar[type[SQLModel]] = models.AttendanceRecord
+
+    id: relay.NodeID[int]
     learner: PersonRef = strawberry.field(description="The learner.")
     session_date: date = strawberry.field(description="The session's school-local date.")
     code: AttendanceCode = strawberry.field(description="The code recorded.")
@@ -58,10 +63,10 @@ class AttendanceRecord:
     course_row: strawberry.Private[models.SchoolCourse]
 
     @classmethod
-    def from_rows(cls, rows: Any) -> Self:
+    def _from_row(cls, rows: Any) -> Self:
         row, code, learner, course, phase = rows
         return cls(
-            id=ids.global_id("AttendanceRecord", row.id), learner=PersonRef.from_row(learner),
+            id=row.id, learner=PersonRef.from_row(learner),
             course_row=course, session_date=row.session_date, code=AttendanceCode.from_row(code),
             phase=PhaseKind(phase), recorded_at=row.recorded_at,
         )
@@ -72,8 +77,11 @@ class AttendanceRecord:
 
 
 @strawberry.type(description="A positive or negative note on a learner's behaviour.")
-class BehaviourNote:
-    id: strawberry.ID = strawberry.field(description=RECORD_ID)
+class BehaviourNote(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_RECORD
+    model: ClassVar[type[SQLModel]] = models.BehaviourNote
+
+    id: relay.NodeID[int]
     learner: PersonRef = strawberry.field(description="The learner.")
     noted_on: date = strawberry.field(description="The school-local day it happened.")
     positive: bool = strawberry.field(description=POSITIVE)
@@ -84,18 +92,21 @@ class BehaviourNote:
     recorded_at: datetime = strawberry.field(description=RECORDED_AT)
 
     @classmethod
-    def from_rows(cls, rows: Any) -> Self:
+    def _from_row(cls, rows: Any) -> Self:
         row, learner, phase = rows
         return cls(
-            id=ids.global_id("BehaviourNote", row.id), learner=PersonRef.from_row(learner), noted_on=row.noted_on,
+            id=row.id, learner=PersonRef.from_row(learner), noted_on=row.noted_on,
             positive=row.positive, type=row.type, weight=row.weight, text=row.text, phase=PhaseKind(phase),
             recorded_at=row.recorded_at,
         )
 
 
 @strawberry.type(description="A learner's result in a course for a term.")
-class Assessment:
-    id: strawberry.ID = strawberry.field(description=RECORD_ID)
+class Assessment(SecuredNode):
+    ability: ClassVar[Ability] = Ability.VIEW_RECORD
+    model: ClassVar[type[SQLModel]] = models.Assessment
+
+    id: relay.NodeID[int]
     learner: PersonRef = strawberry.field(description="The learner.")
     result: str = strawberry.field(description=f"The result, in the school's own terms (up to {records.MAX_RESULT} "
                                    "characters).")
@@ -106,10 +117,10 @@ class Assessment:
     term_row: strawberry.Private[models.Term]
 
     @classmethod
-    def from_rows(cls, rows: Any) -> Self:
+    def _from_row(cls, rows: Any) -> Self:
         row, learner, course, term, phase = rows
         return cls(
-            id=ids.global_id("Assessment", row.id), learner=PersonRef.from_row(learner), course_row=course,
+            id=row.id, learner=PersonRef.from_row(learner), course_row=course,
             term_row=term, result=row.result, comment=row.comment, phase=PhaseKind(phase), recorded_at=row.recorded_at,
         )
 
@@ -170,12 +181,9 @@ class RecordAssessmentInput:
     comment: str = strawberry.field(default="", description="A remark, if any.")
 
 
-AttendanceRecordPayload = payload("AttendanceRecordPayload", AttendanceRecord, "The record as it now is.",
-                                  lambda info, rows: AttendanceRecord.from_rows(rows))
-BehaviourNotePayload = payload("BehaviourNotePayload", BehaviourNote, "The note as written.",
-                               lambda info, rows: BehaviourNote.from_rows(rows))
-AssessmentPayload = payload("AssessmentPayload", Assessment, "The assessment as it now is.",
-                            lambda info, rows: Assessment.from_rows(rows))
+AttendanceRecordPayload = node_payload("AttendanceRecordPayload", AttendanceRecord, "The record as it now is.")
+BehaviourNotePayload = node_payload("BehaviourNotePayload", BehaviourNote, "The note as written.")
+AssessmentPayload = node_payload("AssessmentPayload", Assessment, "The assessment as it now is.")
 
 
 @strawberry.type

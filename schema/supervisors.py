@@ -15,6 +15,7 @@ from resolvers import targets
 from resolvers import workflow as workflow_resolvers
 from resolvers.pagination import Window
 from schema import access, ids
+from schema.access import SecuredNode
 from schema.connection import After, Before, Connection, First, Last, connection, filtered
 from schema.enums import described
 from schema.ids import ref
@@ -173,9 +174,10 @@ class Site:
 
 
 async def _records(info: strawberry.Info, fetch: Any, filter: RecordFilter | None, window: Window,
-                   to_node: Any) -> Any:
+                   kind: type[SecuredNode]) -> Any:
     where = filter.to_filter() if filter else record_resolvers.RecordFilter()
-    return connection(await fetch(info.context, where, window=window), to_node)
+    page = await fetch(info.context, where, window=window)
+    return await access.connection(info, kind, page, row_of=targets.record_with_facts)
 
 
 @strawberry.type
@@ -218,7 +220,7 @@ class WorkflowQuery:
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[AttendanceRecord]:
         return await _records(info, record_resolvers.attendance, filter, Window(first, after, last, before),
-                              AttendanceRecord.from_rows)
+                              AttendanceRecord)
 
     @field(Ability.VIEW_RECORD, description="Behaviour notes the caller may see, newest first, by the same rule.")
     async def behaviour_notes(
@@ -226,7 +228,7 @@ class WorkflowQuery:
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[BehaviourNote]:
         return await _records(info, record_resolvers.behaviour, filter, Window(first, after, last, before),
-                              BehaviourNote.from_rows)
+                              BehaviourNote)
 
     @field(Ability.VIEW_RECORD, description="Assessments the caller may see, newest first, by the same rule.")
     async def assessments(
@@ -234,7 +236,7 @@ class WorkflowQuery:
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Assessment]:
         return await _records(info, record_resolvers.assessments, filter, Window(first, after, last, before),
-                              Assessment.from_rows)
+                              Assessment)
 
 
 # --- Mutations ---------------------------------------------------------------------------
