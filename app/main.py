@@ -16,6 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.database import Database, create_engine
+from app.cors import ListedOriginsOnly
 from app.graphql_http import graphql_endpoint
 from infra.migrations import ensure_current
 from app.report_endpoints import completion_svg, matrix_csv, trust_progress_csv
@@ -101,7 +102,11 @@ def create_app(
             Route("/reports/groups/{id}/matrix.csv", matrix_csv),
             Route("/reports/trusts/{id}/progress.csv", trust_progress_csv),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        # CORS outermost, so every answer (401, 413, 503 too) carries its headers.
+        middleware=[
+            Middleware(ListedOriginsOnly, origins=settings.allowed_origins),
+            Middleware(RequestIdMiddleware),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings
