@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -102,9 +103,12 @@ def create_app(
             Route("/reports/groups/{id}/matrix.csv", matrix_csv),
             Route("/reports/trusts/{id}/progress.csv", trust_progress_csv),
         ],
-        # CORS outermost, so every answer (401, 413, 503 too) carries its headers.
+        # CORS outermost, so every answer (401, 413, 503 too) carries its headers. Answers of
+        # 1 KB or more are gzipped for clients that accept it, at zlib's default level: nearly
+        # the size of level 9 in half the time; a streamed CSV is compressed row by row.
         middleware=[
             Middleware(ListedOriginsOnly, origins=settings.allowed_origins),
+            Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
             Middleware(RequestIdMiddleware),
         ],
         lifespan=lifespan,
