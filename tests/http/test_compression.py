@@ -15,14 +15,15 @@ from infra.database import Database
 from infra.settings import Settings
 from domain.models import Membership, MembershipRole, Person, Seat, SubscriptionKind
 from schema.ids import global_id
-from tests.conftest import schema_for
+from tests.conftest import GraphQL, schema_for
 from tests.graphql.test_reports import create_list
 from tests.world import World
 
 INTROSPECTION = {"query": get_introspection_query(descriptions=True)}
 
 
-async def raw(client: httpx.AsyncClient, request: httpx.Request, accept_encoding: str | None) -> tuple[httpx.Response, list[bytes]]:
+async def raw(client: httpx.AsyncClient, request: httpx.Request,
+              accept_encoding: str | None) -> tuple[httpx.Response, list[bytes]]:
     """The response and its body as it came over the wire, chunk by chunk."""
     del request.headers["accept-encoding"]
     if accept_encoding is not None:
@@ -51,7 +52,7 @@ async def test_a_small_answer_is_not_compressed(client: httpx.AsyncClient) -> No
     assert b"".join(body).startswith(b'{"data":{"__typename":"Query"}')
 
 
-async def big_group(gql, world: World, db: Database, members: int) -> str:  # type: ignore[no-untyped-def]
+async def big_group(gql: GraphQL, world: World, db: Database, members: int) -> str:
     async with db.write() as session:
         people = [Person(email=f"teacher{i}@example.org", display_name=f"Teacher {i}") for i in range(members)]
         session.add_all(people)
@@ -102,7 +103,9 @@ async def asgi_get(app: ASGIApp, path: str, headers: dict[str, str]) -> tuple[di
             [m["body"] for m in sent if m["type"] == "http.response.body" and m.get("body")])
 
 
-async def test_the_matrix_csv_streams_gzipped_row_by_row(gql, world: World, db: Database, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+async def test_the_matrix_csv_streams_gzipped_row_by_row(
+    gql: GraphQL, world: World, db: Database, settings: Settings
+) -> None:
     group = await big_group(gql, world, db, 200)
     app = create_app(settings, db, schema=schema_for(settings))
     url = f"/reports/groups/{group}/matrix.csv"

@@ -121,7 +121,8 @@ async def test_by_default_no_origin_is_allowed(db: Database) -> None:
 
 
 def test_origins_are_read_as_a_browser_sends_them() -> None:
-    settings = Settings(cors_allowed_origins=" https://Learning.Example.org:443,http://localhost:3000 ,http://[::1]:8080,")
+    settings = Settings(
+        cors_allowed_origins=" https://Learning.Example.org:443,http://localhost:3000 ,http://[::1]:8080,")
     assert settings.allowed_origins == ("https://learning.example.org", "http://localhost:3000", "http://[::1]:8080")
 
 
