@@ -14,6 +14,7 @@ import typer
 import uvicorn
 
 from app import demo
+from app.console.files import INSTALL_COMMAND, ConsoleFiles
 from infra import migrations
 from infra.database import Database, create_engine, is_sqlite
 from infra.settings import get_settings
@@ -167,7 +168,9 @@ def serve(
         typer.echo("Serving SQLite; `trellis serve --embedded` also migrates and loads demo data.")
     if settings.broker_url == "stub":
         typer.echo(f"Notification digests go out at each school's send hour, to {settings.smtp_url}.")
-    typer.echo(f"GraphiQL: http://localhost:{settings.port}/graphql")
+    typer.echo(f"The console (GraphiQL): http://localhost:{settings.port}/graphql")
+    if not ConsoleFiles().installed():
+        typer.echo(f"  Its files are not installed: run `{INSTALL_COMMAND}` (it needs npm), then reload the page.")
     uvicorn.run("app.main:embedded_app", factory=True, host=host, port=settings.port, reload=reload)
 
 

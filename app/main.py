@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql (with GraphiQL), /health, request ids."""
+"""The Starlette application: /graphql, the console, /health, request ids."""
 
 import logging
 import re
@@ -17,6 +17,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.database import Database, create_engine
+from app.console.files import ConsoleFiles, console_file
+from app.console.page import console_page
 from app.cors import ListedOriginsOnly
 from app.graphql_http import graphql_endpoint
 from infra.migrations import ensure_current
@@ -99,6 +101,8 @@ def create_app(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             Route("/health", health),
+            Route("/console", console_page),
+            Route("/console/assets/{version}/{name}", console_file),
             Route("/reports/groups/{id}/completion.svg", completion_svg),
             Route("/reports/groups/{id}/matrix.csv", matrix_csv),
             Route("/reports/trusts/{id}/progress.csv", trust_progress_csv),
@@ -114,6 +118,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.console = ConsoleFiles()
     app.state.db = db
     app.state.schema = schema or build_schema(settings)
     return app
