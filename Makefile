@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CONSOLE := .cache/console
 CONSOLE_STAMP := $(CONSOLE)/.installed-stamp
 
-.PHONY: install console run worker scheduler test test-suite test-live migrate schema schema-check bench clean
+.PHONY: install console browser run worker scheduler test test-suite test-live migrate schema schema-check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ $(CONSOLE_STAMP): app/console/package.json
 
 console: $(CONSOLE_STAMP)
 
+## Debian's headless Chromium for the console's browser test, when the machine has none.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	} || echo "Could not install chromium; the console's browser test skips (fails under CI)."
+
 ## Start the service: migrate, load demo data into an empty database, print demo tokens, serve.
 run: install console
 	$(PY) -m app.cli serve --embedded
@@ -43,13 +50,14 @@ scheduler: install
 	$(PY) -m app.cli notify scheduler
 
 ## The whole suite, on SQLite and on PostgreSQL: in-process tests on every core, then the
-## live step (real uvicorn servers, the graphql-http audit, SMTP and Redis workers).
+## live step (real uvicorn servers, the graphql-http audit, the console in Chromium, SMTP
+## and Redis workers).
 test: test-suite test-live
 
 test-suite: install console
 	$(PY) -m pytest -n auto -m "not live"
 
-test-live: install
+test-live: install console browser
 	$(PY) -m pytest -m live
 
 ## Bring the database named by DATABASE_URL (default: the SQLite file) up to date.
