@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+CONSOLE := .cache/console
+CONSOLE_STAMP := $(CONSOLE)/.installed-stamp
 
-.PHONY: install run worker scheduler test test-suite test-live migrate schema schema-check bench clean
+.PHONY: install console browser run worker scheduler test test-suite test-live migrate schema schema-check bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +16,30 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+## The console's React and GraphiQL (app/console/package.json) into .cache/console/, again
+## only when the manifest changes. Without npm (or the registry) the service still runs
+## and the console page names this step. The peer warnings of graphiql-explorer's old
+## React range are quietened: its UMD build runs on React 18.
+$(CONSOLE_STAMP): app/console/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		mkdir -p $(CONSOLE) && cp app/console/package.json $(CONSOLE)/package.json && \
+		npm install --prefix $(CONSOLE) --no-package-lock --no-audit --no-fund --loglevel=error && touch $@ \
+		|| echo "npm could not install the console's files; /graphql in a browser says how to retry."; \
+	else \
+		echo "npm not found: the console's files are not installed (make console, once npm is there)."; \
+	fi
+
+console: $(CONSOLE_STAMP)
+
+## Debian's headless Chromium for the console's browser test, when the machine has none.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	} || echo "Could not install chromium; the console's browser test skips (fails under CI)."
+
 ## Start the service: migrate, load demo data into an empty database, print demo tokens, serve.
-run: install
+run: install console
 	$(PY) -m app.cli serve --embedded
 
 ## Production processes: send digests from BROKER_URL's queue; plan each school's day.
@@ -26,13 +50,14 @@ scheduler: install
 	$(PY) -m app.cli notify scheduler
 
 ## The whole suite, on SQLite and on PostgreSQL: in-process tests on every core, then the
-## live step (real uvicorn servers, the graphql-http audit, SMTP and Redis workers).
+## live step (real uvicorn servers, the graphql-http audit, the console in Chromium, SMTP
+## and Redis workers).
 test: test-suite test-live
 
-test-suite: install
+test-suite: install console
 	$(PY) -m pytest -n auto -m "not live"
 
-test-live: install
+test-live: install console browser
 	$(PY) -m pytest -m live
 
 ## Bring the database named by DATABASE_URL (default: the SQLite file) up to date.
@@ -54,4 +79,4 @@ bench: install
 	$(PY) -m bench.notifications
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .cache

@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime
+import json
 import signal
 import sys
 import threading
@@ -14,6 +15,7 @@ import typer
 import uvicorn
 
 from app import demo
+from app.console.files import INSTALL_COMMAND, ConsoleFiles
 from infra import migrations
 from infra.database import Database, create_engine, is_sqlite
 from infra.settings import get_settings
@@ -128,20 +130,25 @@ def schema_check(path: Annotated[Path, typer.Argument()] = Path("schema.graphql"
     typer.echo(f"{path} matches the code.")
 
 
+def console_link(port: int, token: str, query: str) -> str:
+    """The console with the token in its headers and the query in its editor. Spaces are
+    %20, not urlencode's `+`, which a reader of the address by decodeURIComponent keeps."""
+    headers = json.dumps({"Authorization": f"Bearer {token}"})
+    fields = urllib.parse.urlencode({"headers": headers, "q": query}, quote_via=urllib.parse.quote)
+    return f"http://localhost:{port}/graphql?{fields}"
+
+
 def _print_demo_tokens(port: int) -> None:
     issued = demo.read(_demo_tokens_path())
     if not issued:
         typer.echo("No demo tokens on file; issue one with `trellis token create --email ... --name ...`.")
         return
-    base = f"http://localhost:{port}/graphql"
     typer.secho("\nDemo tokens (also in var/demo-tokens.json):", bold=True)
     for item in issued:
-        headers = '{"Authorization": "Bearer %s"}' % item.token
-        link = f"{base}?" + urllib.parse.urlencode({"headers": headers, "q": item.query})
         typer.secho(f"\n  {item.role}: {item.who}", bold=True)
         typer.echo(f"    token:  {item.token}")
         typer.echo(f"    query:  {item.query}")
-        typer.echo(f"    GraphiQL with both filled in: {link}")
+        typer.echo(f"    in the console: {console_link(port, item.token, item.query)}")
     typer.echo("")
 
 
@@ -167,7 +174,9 @@ def serve(
         typer.echo("Serving SQLite; `trellis serve --embedded` also migrates and loads demo data.")
     if settings.broker_url == "stub":
         typer.echo(f"Notification digests go out at each school's send hour, to {settings.smtp_url}.")
-    typer.echo(f"GraphiQL: http://localhost:{settings.port}/graphql")
+    typer.echo(f"The console (GraphiQL): http://localhost:{settings.port}/graphql")
+    if not ConsoleFiles().installed():
+        typer.echo(f"  Its files are not installed: run `{INSTALL_COMMAND}` (it needs npm), then reload the page.")
     uvicorn.run("app.main:embedded_app", factory=True, host=host, port=settings.port, reload=reload)
 
 

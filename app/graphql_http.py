@@ -8,6 +8,7 @@
   query, on GET too.
 - Malformed requests (no query, bad JSON, wrong parameter types) are 400; an
   unknown, expired or revoked token is 401.
+- A browser's GET without a `query` gets the console (app/console/).
 """
 
 import asyncio
@@ -17,13 +18,13 @@ from typing import Any
 import orjson
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from app.auth import Unauthenticated, authenticate
+from app.console.page import console_page
 from app.persisted_queries import PERSISTED_QUERY_NOT_FOUND, PersistedQueryNotFound, PersistedQueryProblem
 from infra.database import RequestDatabase
 from schema.context import Context
@@ -172,7 +173,7 @@ async def graphql_endpoint(request: Request) -> Response:
     if request.method not in ("GET", "POST"):
         return Response(status_code=405, headers={"Allow": "GET, POST"})
     if wants_ide(request):
-        return HTMLResponse(get_graphql_ide_html())
+        return console_page(request)
     media = negotiate(request.headers.get("accept"))
     if media is None:
         return _respond(

@@ -3,11 +3,33 @@ when it is read, so a wrong value stops the service at start, naming the setting
 
 from functools import lru_cache
 from typing import Annotated, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Positive = Annotated[int, Field(gt=0)]
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _bare_origin(value: str) -> str:
+    """`scheme://host[:port]` as a browser sends it in `Origin` (host in lower case, no
+    default port), or a ValueError naming the setting."""
+    if "*" in value:
+        raise ValueError("CORS_ALLOWED_ORIGINS does not take '*': Trellis answers bearer tokens, so name each "
+                         "origin whose pages may call it, such as https://learning.example.org")
+    wrong = ValueError(f"CORS_ALLOWED_ORIGINS: {value!r} is not an origin; write scheme://host[:port] with http or "
+                       "https and no path, query or trailing slash, such as https://learning.example.org")
+    parts = urlsplit(value)
+    if (parts.scheme not in DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc or parts.path
+            or value.endswith(("/", "?", "#")) or parts.query or parts.fragment):
+        raise wrong
+    try:
+        port = parts.port
+    except ValueError:
+        raise wrong from None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, DEFAULT_PORTS[parts.scheme]) else "")
 
 
 class Settings(BaseSettings):
@@ -20,6 +42,8 @@ class Settings(BaseSettings):
     mail_from: str = "Trellis <notifications@trellis.example>"
     production: bool = False
     port: Annotated[int, Field(gt=0, lt=65536)] = 8000
+    # Origins whose browser pages may call the API, comma-separated; none by default.
+    cors_allowed_origins: str = ""
 
     # What one request may ask for (schema/limits.py), and how long it may take.
     max_query_depth: Positive = 12
@@ -47,6 +71,15 @@ class Settings(BaseSettings):
     notification_max_backoff_ms: Positive = 3_600_000
     notification_lease_seconds: Positive = 600
     notification_requeue_seconds: Positive = 900
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        return ",".join(_bare_origin(part.strip()) for part in value.split(",") if part.strip())
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        return tuple(origin for origin in self.cors_allowed_origins.split(",") if origin)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -268,3 +268,39 @@ def test_notify_day_plans_and_sends_a_missed_day_once(seeded: Seeded, tmp_path: 
     assert again.exit_code == 0, again.output
     assert "0 new digest(s)" in again.stdout and "Sent 0 digest(s)" in again.stdout, again.stdout
     assert sorted(p.name for p in mail.glob("*.eml")) == sent
+
+
+def printed_links(output: str) -> dict[str, str]:
+    """Role -> the console link `make run` printed for it."""
+    links, role = {}, None
+    for line in output.splitlines():
+        if line.startswith("  ") and not line.startswith("    ") and ": " in line:
+            role = line.strip().split(": ", 1)[0]
+        elif line.strip().startswith("in the console: "):
+            links[role] = line.strip().removeprefix("in the console: ")
+    return links
+
+
+def test_make_run_prints_links_that_fill_in_the_token_and_query_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Read as a browser's decodeURIComponent reads them (a `+` stays a `+`), the headers
+    are JSON carrying the token and the query is the sample query, spaces and all."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    from app import cli as cli_module, demo
+
+    issued = [demo.DemoToken(role=role, who=f"{i}@example.org", token=f"trl_token{i}", query=query)
+              for i, (role, query) in enumerate(demo.SAMPLES.items())]
+    demo.save(tmp_path / "tokens.json", issued)
+    monkeypatch.setattr(cli_module, "_demo_tokens_path", lambda: tmp_path / "tokens.json")
+    cli_module._print_demo_tokens(8123)
+    links = printed_links(capsys.readouterr().out)
+    assert set(links) == {item.role for item in issued}
+    for item in issued:
+        address = urlsplit(links[item.role])
+        assert (address.scheme, address.netloc, address.path) == ("http", "localhost:8123", "/graphql")
+        fields = {name: unquote(value) for name, value in (pair.split("=", 1) for pair in address.query.split("&"))}
+        assert json.loads(fields["headers"]) == {"Authorization": f"Bearer {item.token}"}
+        assert fields["q"] == item.query
+        assert dict(parse_qsl(address.query)) == {"headers": fields["headers"], "q": item.query}

@@ -37,7 +37,7 @@ def _tail(log: Path, lines: int = 40) -> str:
         return "(no output)"
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM lets uvicorn stop its workers; if it will not go, kill its process group."""
     if process.poll() is None:
         process.terminate()
@@ -61,46 +61,56 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
+def start_server(folder: Path, database_url: str, workers: int = 1,
+                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """uvicorn on a free port, its output in `folder`; the process and its base URL once
+    /health answers. Extra settings come in `env`. The caller stops it with `stop`."""
+    port = _free_port()
+    log = folder / f"uvicorn-{port}.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "BROKER_URL": "stub",
+        "SMTP_URL": f"file://{folder / 'mail'}",
+        "PRODUCTION": "false",
+        **(env or {}),
+    }
+    # sys.executable is the suite's interpreter: the project's .venv under `make test`.
+    command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"uvicorn exited with {process.returncode} before serving:\n{_tail(log)}", pytrace=False)
+        try:
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return process, base_url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    stop(process)
+    pytest.fail(f"uvicorn was not healthy within {START_TIMEOUT:.0f}s:\n{_tail(log)}", pytrace=False)
+
+
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
-    """serve(database_url, workers=1) starts uvicorn on a free port, waits for /health,
-    and returns the base URL. Every server started is stopped when the test ends."""
+    """serve(database_url, workers=1, env=None) starts uvicorn on a free port, waits for
+    /health, and returns the base URL. Every server started is stopped when the test ends."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(database_url: str, workers: int = 1) -> str:
-        port = _free_port()
-        log = tmp_path / f"uvicorn-{port}.log"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "BROKER_URL": "stub",
-            "SMTP_URL": f"file://{tmp_path / 'mail'}",
-            "PRODUCTION": "false",
-        }
-        # sys.executable is the suite's interpreter: the project's .venv under `make test`.
-        command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-                   "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-        with log.open("wb") as output:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+    def start(database_url: str, workers: int = 1, env: dict[str, str] | None = None) -> str:
+        process, base_url = start_server(tmp_path, database_url, workers, env)
         started.append(process)
-
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"uvicorn exited with {process.returncode} before serving:\n{_tail(log)}", pytrace=False)
-            try:
-                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                    return base_url
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"uvicorn was not healthy within {START_TIMEOUT:.0f}s:\n{_tail(log)}", pytrace=False)
+        return base_url
 
     yield start
     for process in started:
-        _stop(process)
+        stop(process)
 
 
 @pytest.fixture
