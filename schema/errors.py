@@ -25,44 +25,22 @@ class UserError:
     field: str | None = strawberry.field(description="The input field at fault, when there is one.")
 
 
-@strawberry.type(description="The caller may not do this. Nothing changed.")
-class ForbiddenError(UserError):
-    pass
+def _error_type(name: str, description: str) -> type[UserError]:
+    """One member of the payload unions: the interface's fields, its own name."""
+    return strawberry.type(type(name, (UserError,), {"__module__": __name__}), description=description)
 
 
-@strawberry.type(description="No such object, or none the caller may see. Nothing changed.")
-class NotFoundError(UserError):
-    pass
-
-
-@strawberry.type(description="The input is not acceptable; `field` names the culprit. Nothing changed.")
-class ValidationError(UserError):
-    pass
-
-
-@strawberry.type(description="The change clashes with the current state. Nothing changed.")
-class ConflictError(UserError):
-    pass
-
-
-@strawberry.type(description="The change needs an exact confirmation, such as `YES`. Nothing changed.")
-class ConfirmationRequiredError(UserError):
-    pass
-
-
-@strawberry.type(description="The feature is not available yet for this licence. Nothing changed.")
-class NotAvailableError(UserError):
-    pass
-
-
-_BY_CODE: dict[ErrorCode, type[UserError]] = {
-    ErrorCode.FORBIDDEN: ForbiddenError,
-    ErrorCode.NOT_FOUND: NotFoundError,
-    ErrorCode.VALIDATION: ValidationError,
-    ErrorCode.CONFLICT: ConflictError,
-    ErrorCode.CONFIRMATION_REQUIRED: ConfirmationRequiredError,
-    ErrorCode.NOT_AVAILABLE: NotAvailableError,
+# Each code's type: its name and what it says, before "Nothing changed.".
+_TYPES = {
+    ErrorCode.FORBIDDEN: ("ForbiddenError", "The caller may not do this."),
+    ErrorCode.NOT_FOUND: ("NotFoundError", "No such object, or none the caller may see."),
+    ErrorCode.VALIDATION: ("ValidationError", "The input is not acceptable; `field` names the culprit."),
+    ErrorCode.CONFLICT: ("ConflictError", "The change clashes with the current state."),
+    ErrorCode.CONFIRMATION_REQUIRED: ("ConfirmationRequiredError", "The change needs an exact confirmation, such as "
+                                      "`YES`."),
+    ErrorCode.NOT_AVAILABLE: ("NotAvailableError", "The feature is not available yet for this licence."),
 }
+_BY_CODE = {code: _error_type(name, f"{says} Nothing changed.") for code, (name, says) in _TYPES.items()}
 
 ERRORS = tuple(_BY_CODE.values())
 
