@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 
 from domain import models
 from domain.audit import AuditAction
-from permissions.policy import Ability
+from permissions.policy import Ability, Subject
 from resolvers import groups as group_resolvers
 from resolvers import licences as licence_resolvers
 from resolvers import members as member_resolvers
@@ -26,7 +26,7 @@ from schema.connection import After, Before, Connection, First, Last, SearchName
 from schema.digests import DeliveryStatusEnum, NotificationDelivery, NotificationSettings
 from schema.enums import described
 from schema.ids import global_id
-from schema.permission import field
+from schema.permission import field, targeted
 
 CREATED_AT = "When it was created."
 
@@ -160,10 +160,7 @@ class Organisation(SecuredNode):
     async def members(
         self,
         info: strawberry.Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
         role: Annotated[MembershipRole | None, strawberry.argument(description="Only this standing.")] = None,
         search: SearchNameOrEmail = None,
     ) -> Connection["Membership"]:
@@ -194,10 +191,7 @@ class Organisation(SecuredNode):
     async def notification_deliveries(
         self,
         info: strawberry.Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
         status: Annotated[
             DeliveryStatusEnum | None, strawberry.argument(description="Only digests in this status.")
         ] = None,
@@ -228,6 +222,17 @@ class Person(SecuredNode):
     @classmethod
     def _from_row(cls, row: models.Person) -> Self:
         return cls(id=row.id, display_name=row.display_name, email=row.email)
+
+
+async def organisation_of_kind(
+    info: strawberry.Info, value: str, name: str, kind: models.OrganisationKind
+) -> tuple[Organisation, Subject] | None:
+    """The organisation the argument `name` names, if it is of `kind` and the caller holds
+    the field's ability on it; None otherwise, as if it did not exist."""
+    found = await targeted(info, Organisation, value, name)
+    if found is None or found.row.kind != kind:
+        return None
+    return await access.shown(info, Organisation, found.row), found.subject
 
 
 @strawberry.type(description="A person's standing in one organisation.")

@@ -18,19 +18,13 @@ from resolvers.pagination import Page, Window
 from schema import access, ids, notifications
 from schema.access import SecuredNode
 from schema.connection import (
-    After,
-    Before,
-    Connection,
-    First,
-    Last,
-    SearchName,
-    SearchTitleOrCode,
-    connection,
-    filtered,
+    After, Before, Connection, First, Last, SearchName, SearchTitleOrCode, connection, filtered,
 )
 from schema.digests import NotificationDelivery
 from schema.groups import JudgedOn, LearningPath
-from schema.nodes import AuditActionEnum, AuditEvent, Course, Licence, Organisation, OrganisationKind, TrustListing
+from schema.nodes import (
+    AuditActionEnum, AuditEvent, Course, Licence, Organisation, OrganisationKind, TrustListing, organisation_of_kind,
+)
 from schema.permission import field, targeted
 from schema.reports import CourseEnrolment, ReportFilter, enrolments
 from schema.supervisors import WorkflowQuery
@@ -106,10 +100,7 @@ class LearningQuery:
     async def organisations(
         self,
         info: strawberry.Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
         kind: Annotated[
             OrganisationKind | None, strawberry.argument(description="Only schools, or only trusts.")
         ] = None,
@@ -133,10 +124,7 @@ class LearningQuery:
     async def courses(
         self,
         info: strawberry.Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
         search: SearchTitleOrCode = None,
         include_retired: Annotated[bool, strawberry.argument(description="Retired courses too.")] = False,
     ) -> Connection[Course]:
@@ -168,10 +156,7 @@ class LearningQuery:
         licence_id: LicenceId,
         course_id: Annotated[strawberry.ID, strawberry.argument(description="A course of the catalogue.")],
         filter: filtered(ReportFilter) = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[CourseEnrolment]:
         course = ids.decode(course_id, "Course", "courseId")
         where = filter.to_filter() if filter else report_resolvers.ReportFilter()
@@ -188,10 +173,7 @@ class LearningQuery:
         licence_id: LicenceId,
         person_id: Annotated[strawberry.ID, strawberry.argument(description="A member of the school.")],
         filter: filtered(ReportFilter) = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[CourseEnrolment]:
         person = ids.decode(person_id, "Person", "personId")
         where = filter.to_filter() if filter else report_resolvers.ReportFilter()
@@ -207,11 +189,8 @@ class LearningQuery:
         self, info: strawberry.Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The trust's Organisation id.")],
     ) -> Trust | None:
-        found = await targeted(info, Organisation, id, "id")
-        if found is None or found.row.kind != models.OrganisationKind.TRUST:
-            return None
-        trust = await access.shown(info, Organisation, found.row)
-        return access.about(Trust(organisation=trust), found.subject)
+        found = await organisation_of_kind(info, id, "id", models.OrganisationKind.TRUST)
+        return access.about(Trust(organisation=found[0]), found[1]) if found else None
 
     @field(Ability.GRANT_TRUST, description="Trusts by name, for school Administrators choosing their Multi "
            "Academy Trust; empty for anyone else.")

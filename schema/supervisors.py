@@ -20,19 +20,12 @@ from schema.connection import After, Before, Connection, First, Last, connection
 from schema.enums import described
 from schema.ids import ref
 from schema.mutation import mutation
-from schema.nodes import Organisation
-from schema.permission import field, targeted
+from schema.nodes import Organisation, organisation_of_kind
+from schema.permission import field
 from schema.records import Assessment, AttendanceCode, AttendanceRecord, BehaviourNote, RecordFilter
 from schema.site import CourseParticipant, CourseRole, ParentLink
 from schema.workflow import (
-    InformationArea,
-    PersonRef,
-    PhaseKind,
-    RegistrationScope,
-    SchoolCourse,
-    Term,
-    Workflow,
-    WorkflowPhase,
+    InformationArea, PersonRef, PhaseKind, RegistrationScope, SchoolCourse, Term, Workflow, WorkflowPhase,
 )
 
 SupervisorEntryKind = described(workflow.EntryKind, {
@@ -185,11 +178,8 @@ class WorkflowQuery:
     @field(Ability.VIEW_ORGANISATION, description="A school's workflow and supervisor settings, for those who "
            "may see the school; null otherwise.")
     async def site(self, info: strawberry.Info, school_id: SchoolId) -> Site | None:
-        found = await targeted(info, Organisation, school_id, "schoolId")
-        if found is None or found.row.kind != models.OrganisationKind.SCHOOL:
-            return None
-        school = await access.shown(info, Organisation, found.row)
-        return access.about(Site(school=school), found.subject)
+        found = await organisation_of_kind(info, school_id, "schoolId", models.OrganisationKind.SCHOOL)
+        return access.about(Site(school=found[0]), found[1]) if found else None
 
     @field(Ability.VIEW_SCOPE, description="A school's registration scopes the caller may see, with their phase, "
            "oldest first: all for Administrators and headteachers, their courses' for teachers, their learners' and "
@@ -201,10 +191,7 @@ class WorkflowQuery:
         area: Annotated[InformationArea | None, strawberry.argument(description="Only this area's.")] = None,
         term_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this term's.")] = None,
         phase: Annotated[PhaseKind | None, strawberry.argument(description="Only those in this phase now.")] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[RegistrationScope]:
         page = await workflow_resolvers.list_scopes(
             info.context, school_id=ids.decode(school_id, "Organisation", "schoolId"), area=area,
