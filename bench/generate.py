@@ -11,23 +11,8 @@ from sqlalchemy import insert
 from infra.database import Database, create_engine
 from domain import tokens
 from domain.models import (
-    ACADEMIES,
-    ALL_STAFF_NAME,
-    ApiToken,
-    Course,
-    Enrolment,
-    GroupKind,
-    Licence,
-    Membership,
-    MembershipRole,
-    Organisation,
-    OrganisationKind,
-    Person,
-    Seat,
-    StaffGroup,
-    SubscriptionKind,
-    TrustGrant,
-    utcnow,
+    ACADEMIES, ALL_STAFF_NAME, ApiToken, Course, Enrolment, GroupKind, Licence, Membership, MembershipRole,
+    Organisation, OrganisationKind, Person, Seat, StaffGroup, SubscriptionKind, TrustGrant, utcnow,
 )
 
 CHUNK = 5_000

@@ -19,24 +19,9 @@ from infra.database import Database, create_engine, normalise_url
 from bench.generate import _bulk
 from bench.run import ROOT, _reset
 from domain.models import (
-    Course,
-    Enrolment,
-    GroupKind,
-    Licence,
-    Membership,
-    MembershipRole,
-    NotificationDelivery,
-    NotificationItem,
-    NotificationOutbox,
-    Organisation,
-    OrganisationKind,
-    Person,
-    Seat,
-    StaffGroup,
-    StaffGroupMember,
-    SubscriptionKind,
-    TargetList,
-    TargetListItem,
+    Course, Enrolment, GroupKind, Licence, Membership, MembershipRole, NotificationDelivery, NotificationItem,
+    NotificationOutbox, Organisation, OrganisationKind, Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind,
+    TargetList, TargetListItem,
 )
 from jobs.planning import plan_day
 

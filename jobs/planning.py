@@ -15,24 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
-    ColumnElement,
-    CompoundSelect,
-    CursorResult,
-    Select,
-    String,
-    and_,
-    cast,
-    delete,
-    exists,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-    text,
-    union_all,
-    update,
+    CTE, ColumnElement, CompoundSelect, CursorResult, Select, String, and_, cast, delete, exists, func, insert, literal,
+    or_, select, text, union_all, update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -43,34 +27,11 @@ from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
 from domain.staff import staff_seat
 from domain.models import (
-    IS_REMINDER,
-    REMINDER_KEY,
-    Course,
-    Enrolment,
-    GroupKind,
-    Licence,
-    NotificationDelivery,
-    NotificationItem,
-    NotificationOutbox,
-    NotificationPlan,
-    NotificationPlanTarget,
-    NotificationSettings,
-    Organisation,
-    Seat,
-    StaffGroup,
-    StaffGroupMember,
-    TargetList,
-    TargetListItem,
-    UTCDateTime,
+    IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupKind, Licence, NotificationDelivery, NotificationItem,
+    NotificationOutbox, NotificationPlan, NotificationPlanTarget, NotificationSettings, Organisation, Seat, StaffGroup,
+    StaffGroupMember, TargetList, TargetListItem, UTCDateTime,
 )
-from domain.notifications import (
-    REMINDERS,
-    DeliveryStatus,
-    NotificationKind,
-    Rules,
-    day_to_plan,
-    reminder,
-)
+from domain.notifications import REMINDERS, DeliveryStatus, NotificationKind, Rules, day_to_plan, reminder
 
 log = logging.getLogger("trellis.jobs")
 

@@ -10,17 +10,8 @@ from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import (
-    ACADEMIES,
-    ApiToken,
-    GroupDelegate,
-    Licence,
-    Membership,
-    MembershipRole,
-    Organisation,
-    OrganisationKind,
-    Person,
-    StaffGroup,
-    TrustGrant,
+    ACADEMIES, ApiToken, GroupDelegate, Licence, Membership, MembershipRole, Organisation, OrganisationKind, Person,
+    StaffGroup, TrustGrant,
 )
 from domain.tokens import digest
 

@@ -6,15 +6,7 @@ from domain import targets, validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid
 from domain.models import (
-    GroupDelegate,
-    GroupKind,
-    Licence,
-    Membership,
-    Person,
-    StaffGroup,
-    StaffGroupMember,
-    TargetList,
-    TargetListItem,
+    GroupDelegate, GroupKind, Licence, Membership, Person, StaffGroup, StaffGroupMember, TargetList, TargetListItem,
 )
 from permissions import policy
 from permissions.principal import is_full_administrator

@@ -6,17 +6,8 @@ from domain import memberships, validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid
 from domain.models import (
-    ALL_STAFF_NAME,
-    GroupKind,
-    Licence,
-    Membership,
-    MembershipRole,
-    Organisation,
-    OrganisationKind,
-    Person,
-    Seat,
-    StaffGroup,
-    SubscriptionKind,
+    ALL_STAFF_NAME, GroupKind, Licence, Membership, MembershipRole, Organisation, OrganisationKind, Person, Seat,
+    StaffGroup, SubscriptionKind,
 )
 from resolvers import groups, outbox
 from resolvers.context import RequestContext

@@ -13,17 +13,8 @@ from permissions.principal import Principal
 from resolvers import targets
 from resolvers.targets import Found
 from domain.models import (
-    GroupDelegate,
-    Licence,
-    Membership,
-    NotificationDelivery,
-    NotificationItem,
-    NotificationSettings,
-    Person,
-    Seat,
-    TargetList,
-    TargetListItem,
-    digest_order,
+    GroupDelegate, Licence, Membership, NotificationDelivery, NotificationItem, NotificationSettings, Person, Seat,
+    TargetList, TargetListItem, digest_order,
 )
 
 Row = TypeVar("Row", bound=SQLModel)

@@ -7,16 +7,8 @@ from domain import memberships, validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict
 from domain.models import (
-    CourseParticipant,
-    Licence,
-    Membership,
-    MembershipRole,
-    MentorLearner,
-    Organisation,
-    ParentLink,
-    Person,
-    SchoolCourse,
-    Seat,
+    CourseParticipant, Licence, Membership, MembershipRole, MentorLearner, Organisation, ParentLink, Person,
+    SchoolCourse, Seat,
 )
 from resolvers import groups, outbox
 from resolvers.context import RequestContext

@@ -9,14 +9,7 @@ from domain import notifications as rules
 from domain import validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid
-from domain.models import (
-    NotificationDelivery,
-    NotificationSettings,
-    Organisation,
-    OrganisationKind,
-    Person,
-    utcnow,
-)
+from domain.models import NotificationDelivery, NotificationSettings, Organisation, OrganisationKind, Person, utcnow
 from domain.notifications import DeliveryStatus
 from resolvers.context import RequestContext
 from resolvers.pagination import Page, Window, by_id

@@ -12,18 +12,8 @@ from domain import records
 from domain.audit import AuditAction, snapshot
 from domain.errors import Invalid, NotFound
 from domain.models import (
-    Assessment,
-    AttendanceCode,
-    AttendanceRecord,
-    BehaviourNote,
-    CourseParticipant,
-    Organisation,
-    Person,
-    RegistrationScope,
-    SchoolCourse,
-    Term,
-    WorkflowPhase,
-    utcnow,
+    Assessment, AttendanceCode, AttendanceRecord, BehaviourNote, CourseParticipant, Organisation, Person,
+    RegistrationScope, SchoolCourse, Term, WorkflowPhase, utcnow,
 )
 from domain.records import CourseRole
 from domain.workflow import Area

@@ -12,19 +12,8 @@ from domain import records, validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
 from domain.models import (
-    STAFF_ROLES,
-    AttendanceCode,
-    AttendanceRecord,
-    CourseParticipant,
-    Membership,
-    MembershipRole,
-    Organisation,
-    ParentLink,
-    Person,
-    RegistrationScope,
-    SchoolCourse,
-    Term,
-    utcnow,
+    STAFF_ROLES, AttendanceCode, AttendanceRecord, CourseParticipant, Membership, MembershipRole, Organisation,
+    ParentLink, Person, RegistrationScope, SchoolCourse, Term, utcnow,
 )
 from domain.records import CourseRole
 from resolvers.context import RequestContext

@@ -11,18 +11,8 @@ from domain import memberships, workflow
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
 from domain.models import (
-    AttendanceCode,
-    AttendanceRecord,
-    BehaviourNote,
-    CourseParticipant,
-    Membership,
-    MentorLearner,
-    Organisation,
-    Person,
-    RegistrationScope,
-    SchoolCourse,
-    SupervisorLabels,
-    WorkflowPhase,
+    AttendanceCode, AttendanceRecord, BehaviourNote, CourseParticipant, Membership, MentorLearner, Organisation, Person,
+    RegistrationScope, SchoolCourse, SupervisorLabels, WorkflowPhase,
 )
 from domain.records import ATTENDING, CourseRole
 from domain.workflow import Area, PhaseKind, Role

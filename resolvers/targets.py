@@ -16,23 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from domain.models import (
-    Assessment,
-    AttendanceCode,
-    AttendanceRecord,
-    AuditEvent,
-    BehaviourNote,
-    Course,
-    Licence,
-    Membership,
-    NotificationDelivery,
-    Organisation,
-    Person,
-    RegistrationScope,
-    SchoolCourse,
-    Seat,
-    StaffGroup,
-    TargetList,
-    Term,
+    Assessment, AttendanceCode, AttendanceRecord, AuditEvent, BehaviourNote, Course, Licence, Membership,
+    NotificationDelivery, Organisation, Person, RegistrationScope, SchoolCourse, Seat, StaffGroup, TargetList, Term,
     WorkflowPhase,
 )
 from domain.workflow import Role

@@ -14,18 +14,8 @@ from sqlalchemy.orm import aliased
 from domain.errors import Invalid
 from domain.learning_paths_sql import effective_due_dates
 from domain.models import (
-    Course,
-    Enrolment,
-    GroupKind,
-    Licence,
-    Membership,
-    Organisation,
-    Person,
-    Seat,
-    StaffGroup,
-    StaffGroupMember,
-    TargetList,
-    TargetListItem,
+    Course, Enrolment, GroupKind, Licence, Membership, Organisation, Person, Seat, StaffGroup, StaffGroupMember,
+    TargetList, TargetListItem,
 )
 from domain.staff import staff_seat
 from resolvers.context import RequestContext

@@ -10,15 +10,7 @@ from sqlalchemy import Select, and_, select
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
 from domain.models import (
-    Course,
-    Enrolment,
-    Licence,
-    Membership,
-    Organisation,
-    OrganisationKind,
-    Person,
-    StaffGroup,
-    TrustGrant,
+    Course, Enrolment, Licence, Membership, Organisation, OrganisationKind, Person, StaffGroup, TrustGrant,
 )
 from permissions import policy
 from permissions.policy import Ability

@@ -8,14 +8,7 @@ from domain import records, workflow
 from domain.audit import AuditAction, snapshot
 from domain.errors import Invalid
 from domain.models import (
-    AttendanceCode,
-    Organisation,
-    OrganisationKind,
-    Person,
-    RegistrationScope,
-    SchoolCourse,
-    Term,
-    WorkflowPhase,
+    AttendanceCode, Organisation, OrganisationKind, Person, RegistrationScope, SchoolCourse, Term, WorkflowPhase,
     utcnow,
 )
 from domain.workflow import Area, PhaseKind, Role

@@ -18,23 +18,9 @@ from functools import lru_cache
 from typing import Any
 
 from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    GraphQLNamedType,
-    GraphQLObjectType,
-    GraphQLSchema,
-    InlineFragmentNode,
-    IntValueNode,
-    ListValueNode,
-    ObjectValueNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    StringValueNode,
-    VariableNode,
-    get_named_type,
+    DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLError, GraphQLNamedType,
+    GraphQLObjectType, GraphQLSchema, InlineFragmentNode, IntValueNode, ListValueNode, ObjectValueNode,
+    OperationDefinitionNode, SelectionSetNode, StringValueNode, VariableNode, get_named_type,
 )
 from graphql.type.definition import GraphQLInterfaceType
 from strawberry.extensions import SchemaExtension

@@ -114,10 +114,7 @@ class Trust:
         school_id: Annotated[strawberry.ID, strawberry.argument(description="A school that granted this trust "
                                                                 "access; any other is NOT_FOUND.")],
         filter: filtered(SchoolProgressFilter) = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[SchoolEnrolment]:
         page = await trust_resolvers.school_progress(
             info.context,

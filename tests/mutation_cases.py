@@ -8,13 +8,7 @@ from datetime import date
 from typing import Any
 
 from domain.models import (
-    Membership,
-    MembershipRole,
-    NotificationDelivery,
-    NotificationPlan,
-    Organisation,
-    OrganisationKind,
-    Person,
+    Membership, MembershipRole, NotificationDelivery, NotificationPlan, Organisation, OrganisationKind, Person,
 )
 from infra.database import Database
 from schema.ids import global_id

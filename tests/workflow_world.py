@@ -8,15 +8,7 @@ from datetime import date, timedelta
 from infra.database import Database
 from domain import tokens
 from domain.models import (
-    ApiToken,
-    CourseParticipant,
-    Membership,
-    MembershipRole,
-    MentorLearner,
-    ParentLink,
-    Person,
-    SchoolCourse,
-    Term,
+    ApiToken, CourseParticipant, Membership, MembershipRole, MentorLearner, ParentLink, Person, SchoolCourse, Term,
     utcnow,
 )
 from domain.records import CourseRole

@@ -6,21 +6,8 @@ from datetime import timedelta
 from infra.database import Database
 from domain import tokens
 from domain.models import (
-    ACADEMIES,
-    ALL_STAFF_NAME,
-    GroupKind,
-    ApiToken,
-    Course,
-    Licence,
-    Membership,
-    MembershipRole,
-    Organisation,
-    OrganisationKind,
-    Person,
-    Seat,
-    StaffGroup,
-    SubscriptionKind,
-    utcnow,
+    ACADEMIES, ALL_STAFF_NAME, GroupKind, ApiToken, Course, Licence, Membership, MembershipRole, Organisation,
+    OrganisationKind, Person, Seat, StaffGroup, SubscriptionKind, utcnow,
 )
 from schema.ids import global_id
 

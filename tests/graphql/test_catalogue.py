@@ -8,14 +8,7 @@ import pytest
 
 from infra.database import Database
 from schema.ids import global_id
-from tests.graphql.test_reports import (
-    REPORT,
-    at,
-    counts,
-    create_group,
-    create_list,
-    enrol,
-)
+from tests.graphql.test_reports import REPORT, at, counts, create_group, create_list, enrol
 from tests.world import World
 
 ERROR = "... on Error { code message field }"

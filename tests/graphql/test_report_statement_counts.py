@@ -5,17 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from infra.database import Database
 from domain.models import (
-    Course,
-    Enrolment,
-    Membership,
-    MembershipRole,
-    Person,
-    Seat,
-    StaffGroup,
-    StaffGroupMember,
-    SubscriptionKind,
-    TargetList,
-    TargetListItem,
+    Course, Enrolment, Membership, MembershipRole, Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind,
+    TargetList, TargetListItem,
 )
 from schema.ids import global_id
 from tests.world import World

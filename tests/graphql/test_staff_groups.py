@@ -15,15 +15,7 @@ from strawberry.relay import GlobalID
 
 from infra.database import Database
 from domain import tokens
-from domain.models import (
-    ApiToken,
-    AuditEvent,
-    Course,
-    Enrolment,
-    TargetList,
-    TargetListItem,
-    utcnow,
-)
+from domain.models import ApiToken, AuditEvent, Course, Enrolment, TargetList, TargetListItem, utcnow
 from schema.ids import global_id
 from tests.world import World
 

@@ -6,15 +6,7 @@ from datetime import UTC, datetime, timedelta
 from infra.database import Database
 from domain.audit import AuditAction
 from domain.models import (
-    AuditEvent,
-    Licence,
-    Membership,
-    MembershipRole,
-    Organisation,
-    OrganisationKind,
-    Person,
-    Seat,
-    SubscriptionKind,
+    AuditEvent, Licence, Membership, MembershipRole, Organisation, OrganisationKind, Person, Seat, SubscriptionKind,
 )
 from tests.world import World
 

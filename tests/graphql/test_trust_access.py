@@ -17,18 +17,8 @@ from sqlalchemy import func, select
 from infra.database import Database
 from domain import tokens
 from domain.models import (
-    ACADEMIES,
-    ApiToken,
-    Enrolment,
-    Membership,
-    MembershipRole,
-    Organisation,
-    OrganisationKind,
-    Person,
-    Seat,
-    StaffGroup,
-    TrustGrant,
-    utcnow,
+    ACADEMIES, ApiToken, Enrolment, Membership, MembershipRole, Organisation, OrganisationKind, Person, Seat,
+    StaffGroup, TrustGrant, utcnow,
 )
 from schema.ids import global_id
 from tests.graphql.test_reports import at, create_group, enrol

@@ -22,23 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from infra.database import Database
 from domain.models import (
-    ALL_STAFF_NAME,
-    Course,
-    Enrolment,
-    GroupKind,
-    Licence,
-    Membership,
-    MembershipRole,
-    Organisation,
-    OrganisationKind,
-    Person,
-    Seat,
-    StaffGroup,
-    StaffGroupMember,
-    SubscriptionKind,
-    TargetList,
-    TargetListItem,
-    TrustGrant,
+    ALL_STAFF_NAME, Course, Enrolment, GroupKind, Licence, Membership, MembershipRole, Organisation, OrganisationKind,
+    Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind, TargetList, TargetListItem, TrustGrant,
 )
 from resolvers.trust_analytics import Dimension, summary_statement
 from resolvers.trusts import ProgressFilter, ProgressStatus

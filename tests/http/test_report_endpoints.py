@@ -14,14 +14,7 @@ from infra.database import Database
 from domain.models import Membership, MembershipRole, Person, Seat, SubscriptionKind
 from schema.ids import global_id
 from tests.graphql.test_reports import (
-    REPORT,
-    add_delegate,
-    at,
-    create_group,
-    create_list,
-    enrol,
-    fixed_group,
-    group_report,
+    REPORT, add_delegate, at, create_group, create_list, enrol, fixed_group, group_report,
 )
 from tests.spreadsheets import read_csv
 from tests.world import World

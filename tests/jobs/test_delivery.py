@@ -24,16 +24,8 @@ from sqlalchemy import select
 from infra.database import Database, create_engine
 from infra.settings import Settings
 from domain.models import (
-    GroupKind,
-    NotificationDelivery,
-    NotificationOutbox,
-    NotificationPlan,
-    Person,
-    StaffGroup,
-    StaffGroupMember,
-    TargetList,
-    TargetListItem,
-    utcnow,
+    GroupKind, NotificationDelivery, NotificationOutbox, NotificationPlan, Person, StaffGroup, StaffGroupMember,
+    TargetList, TargetListItem, utcnow,
 )
 from jobs import broker as brokers
 from jobs.delivery import claim, digest_of

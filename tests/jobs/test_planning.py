@@ -19,14 +19,7 @@ from sqlalchemy import insert
 
 from infra.database import Database, create_engine
 from domain.models import (
-    Enrolment,
-    Membership,
-    MembershipRole,
-    NotificationSettings,
-    Person,
-    Seat,
-    StaffGroupMember,
-    SubscriptionKind,
+    Enrolment, Membership, MembershipRole, NotificationSettings, Person, Seat, StaffGroupMember, SubscriptionKind,
 )
 from domain.notifications import NotificationKind
 from jobs.mail import HEADINGS

@@ -7,14 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.learning_paths import (
-    ListItem,
-    Progress,
-    Status,
-    TargetListIn,
-    Urgency,
-    effective_due_dates,
-    learning_path,
-    order,
+    ListItem, Progress, Status, TargetListIn, Urgency, effective_due_dates, learning_path, order,
 )
 
 TODAY = date(2026, 11, 22)

@@ -12,15 +12,7 @@ from hypothesis import strategies as st
 
 from domain.errors import Invalid
 from domain.notifications import (
-    SUBJECTS,
-    NotificationKind,
-    Rules,
-    check_days,
-    check_hour,
-    check_overdue_days,
-    day_to_plan,
-    reminder,
-    subject,
+    SUBJECTS, NotificationKind, Rules, check_days, check_hour, check_overdue_days, day_to_plan, reminder, subject,
 )
 
 K = NotificationKind
