@@ -1,4 +1,4 @@
-"""The `trellis` command line: serve, migrate, tokens, schema."""
+"""The `trellis` command line: serve, migrate, tokens, organisations, schema."""
 
 import asyncio
 import datetime
@@ -31,6 +31,8 @@ schema_cli = typer.Typer(no_args_is_help=True, help="The GraphQL schema file.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(schema_cli, name="schema")
+organisation_cli = typer.Typer(no_args_is_help=True, help="Organisations: platform support's acts.")
+cli.add_typer(organisation_cli, name="organisation")
 notify_cli = typer.Typer(no_args_is_help=True, help="Email notifications: the worker, the scheduler, a day by hand.")
 cli.add_typer(notify_cli, name="notify")
 
@@ -108,6 +110,41 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id, a
     except DomainError as error:
         _fail(error.message)
     typer.echo(f"Token {token.id} ({token.name}) revoked.")
+
+
+def _organisation_pk(value: str) -> int:
+    """An organisation named as the API names it (its global id) or by its number."""
+    from schema.ids import decode
+
+    return int(value) if value.isdigit() else decode(value, "Organisation", "ORGANISATION")
+
+
+@organisation_cli.command("first-admin")
+def organisation_first_admin(
+    organisation: Annotated[str, typer.Argument(help="The trust or school: its id, as the API shows it.")],
+    email: Annotated[str, typer.Option(help="The person's email; found, or created as a new person.")],
+    name: Annotated[str, typer.Option(help="Their name, if they are new to Trellis.")],
+) -> None:
+    """Make a person the first Administrator of an organisation that has none (a new trust,
+    say), audited as the operator's act; its Administrators add the rest."""
+    from domain.models import Organisation
+    from resolvers import members
+    from resolvers.tokens import OPERATOR
+    from resolvers.unit_of_work import unit_of_work
+
+    async def appoint(db: Database) -> tuple[str, str]:
+        async with unit_of_work(db, OPERATOR) as uow:
+            found = await uow.session.get(Organisation, _organisation_pk(organisation))
+            if found is None:
+                raise DomainError(f"No organisation {organisation}.")
+            await members.appoint_first_administrator(uow, found, email=email, display_name=name)
+            return found.name, found.kind.lower()
+
+    try:
+        named, kind = _with_db(appoint)
+    except DomainError as error:
+        _fail(error.message)
+    typer.echo(f"{email.strip().lower()} is now the first Administrator of the {kind} {named}.")
 
 
 def _sdl() -> str:

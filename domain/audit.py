@@ -14,6 +14,7 @@ class AuditAction(StrEnum):
     MEMBER_REMOVED = "member.removed"
     MEMBER_PROMOTED = "member.promoted"
     MEMBER_DEMOTED = "member.demoted"
+    ADMINISTRATOR_APPOINTED = "member.administrator_appointed"
     LICENCE_CREATED = "licence.created"
     OWNERSHIP_TRANSFERRED = "licence.ownership_transferred"
     SEAT_ADDED = "seat.added"

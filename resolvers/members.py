@@ -85,6 +85,37 @@ async def add_member(
     return membership
 
 
+async def appoint_first_administrator(
+    uow: UnitOfWork, organisation: Organisation, *, email: str, display_name: str
+) -> Membership:
+    """Platform support starts an organisation that has no Administrator (a new trust,
+    say): the person, found or created by email, becomes its first. Once it has one, its
+    Administrators add the rest, as in any organisation."""
+    organisation = await lock_organisation(uow, organisation.id)
+    if await _administrators(uow, organisation.id):
+        raise Conflict(f"{organisation.name} has Administrators already; one of them adds more.", "organisationId")
+    email = validation.email(email)
+    display_name = validation.name(display_name, "displayName")
+    person = (await uow.session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
+    if person is None:
+        person = Person(email=email, display_name=display_name)
+        uow.session.add(person)
+        await uow.session.flush()
+    membership = (await uow.session.execute(select(Membership).where(
+        Membership.organisation_id == organisation.id, Membership.person_id == person.id))).scalar_one_or_none()
+    before = snapshot(membership) if membership is not None else None
+    if membership is None:
+        membership = Membership(organisation_id=organisation.id, person_id=person.id, role=MembershipRole.MEMBER)
+        uow.session.add(membership)
+    memberships.check_staff(membership.role, "email", "be an Administrator")
+    membership.role = MembershipRole.ADMINISTRATOR
+    await uow.session.flush()
+    await uow.audit(AuditAction.ADMINISTRATOR_APPOINTED, target=membership, organisation_id=organisation.id,
+                    what=f"made {person.display_name} the first Administrator of {organisation.name}",
+                    before=before, after=snapshot(membership, person=snapshot(person)))
+    return membership
+
+
 async def change_role(uow: UnitOfWork, membership: Membership, *, role: MembershipRole) -> Membership:
     """Promote a member to Administrator, or demote an Administrator to Member."""
     organisation = await lock_organisation(uow, membership.organisation_id)

@@ -50,6 +50,14 @@ class AddMemberInput:
     role: MembershipRole = strawberry.field(default=MembershipRole.MEMBER, description="Their standing.")
 
 
+@strawberry.input(description="The first Administrator of an organisation that has none, found or created by "
+                  "email.")
+class AppointFirstAdministratorInput:
+    organisation_id: strawberry.ID = ref("Organisation", description="The trust or school.")
+    email: str = strawberry.field(description="Their email address; matched without regard to case.")
+    display_name: str = strawberry.field(description="Their name, used only when the person is new to Trellis.")
+
+
 @strawberry.input(description="One membership.")
 class MembershipInput:
     membership_id: strawberry.ID = ref("Membership", description="The membership.")
@@ -144,6 +152,13 @@ class OrganisationMutations:
         "setDesignation", SetDesignationInput, OrganisationPayload, ability=Ability.PLATFORM_SUPPORT,
         target=Organisation, use=organisation_resolvers.set_designation,
         description="Set or clear an organisation's designation, such as 'Academies'. Platform support only.",
+    )
+    appoint_first_administrator = mutation(
+        "appointFirstAdministrator", AppointFirstAdministratorInput, MembershipPayload,
+        ability=Ability.PLATFORM_SUPPORT, target=Organisation, use=member_resolvers.appoint_first_administrator,
+        description="Make a person the first Administrator of an organisation with none, such as a new trust; "
+        "its Administrators add the rest. A school's licence owner is its first when the licence is created. "
+        "Platform support only.",
     )
     create_licence = mutation(
         "createLicence", CreateLicenceInput, LicencePayload, ability=Ability.PLATFORM_SUPPORT, target=Organisation,

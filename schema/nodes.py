@@ -53,6 +53,8 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.ORGANISATION_CREATED: "Platform support created a school or a trust.",
     AuditAction.DESIGNATION_SET: "Platform support set or cleared an organisation's designation.",
     AuditAction.MEMBER_ADDED: "A person was added to an organisation.",
+    AuditAction.ADMINISTRATOR_APPOINTED: "Platform support made a person the first Administrator of an "
+    "organisation that had none.",
     AuditAction.MEMBER_REMOVED: "A person was taken out of an organisation; `after` lists the seats, groups, "
     "delegations, course places, mentor assignments and parent links that ended with it.",
     AuditAction.MEMBER_PROMOTED: "A member was made an Administrator; any group delegations they held ended.",

@@ -84,6 +84,17 @@ async def _set_designation(gql, world: World, db: Database):  # type: ignore[no-
     return query, {"org": world.org("birchwood")}, world["support"].token, "setDesignation"
 
 
+async def _appoint_first_administrator(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    async with db.write() as session:
+        trust = Organisation(kind=OrganisationKind.TRUST, name="Rowan Trust", time_zone="Europe/London")
+        session.add(trust)
+        await session.flush()
+        trust_id = trust.id
+    query = """mutation($org: ID!) { appointFirstAdministrator(input: {organisationId: $org,
+      email: "ceo@rowan.org", displayName: "Chief Executive"}) { __typename } }"""
+    return query, {"org": global_id("Organisation", trust_id)}, world["support"].token, "appointFirstAdministrator"
+
+
 async def _create_licence(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
     async with db.write() as session:
         school = Organisation(kind=OrganisationKind.SCHOOL, name="Elmfield", time_zone="Europe/London")
@@ -302,6 +313,7 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     "reactivateSeat": (_reactivate_seat, "SEAT_REACTIVATED", "SeatPayload"),
     "createOrganisation": (_create_organisation, "ORGANISATION_CREATED", "OrganisationPayload"),
     "setDesignation": (_set_designation, "DESIGNATION_SET", "OrganisationPayload"),
+    "appointFirstAdministrator": (_appoint_first_administrator, "ADMINISTRATOR_APPOINTED", "MembershipPayload"),
     "createLicence": (_create_licence, "LICENCE_CREATED", "LicencePayload"),
     "transferOwnership": (_transfer_ownership, "OWNERSHIP_TRANSFERRED", "LicencePayload"),
     "createStaffGroup": (_create_staff_group, "GROUP_CREATED", "StaffGroupPayload"),

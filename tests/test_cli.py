@@ -219,6 +219,33 @@ def test_issuing_and_revoking_are_audited_without_the_secret(seeded: Seeded) -> 
     assert log["data"]["auditLog"]["nodes"] == [{"action": "TOKEN_REVOKED"}, {"action": "TOKEN_CREATED"}]
 
 
+def test_support_makes_the_first_administrator_of_a_new_trust_from_the_command_line(seeded: Seeded) -> None:
+    """The organisation is named by its global id, as the API shows it; the act is audited."""
+    from sqlalchemy import delete
+
+    from domain.models import Membership, MembershipRole
+
+    async def no_administrators(db: Database) -> None:
+        async with db.write() as session:
+            await session.execute(delete(Membership).where(
+                Membership.organisation_id == seeded.world.organisations["trust"],
+                Membership.role == MembershipRole.ADMINISTRATOR))
+
+    seeded.run(no_administrators)
+    trust = seeded.world.org("trust")
+    result = invoke("organisation", "first-admin", trust, "--email", "New.Head@cedar.example", "--name", "New Head")
+    assert result.exit_code == 0, result.output
+    assert "new.head@cedar.example is now the first Administrator of the trust Cedar Trust" in result.stdout
+    _, plain = issue("--name", "console", "--email", "new.head@cedar.example")
+    answer = seeded.graphql("{ me { memberships { role organisation { name } } } }", plain).json()
+    assert answer["data"]["me"]["memberships"] == [{"role": "ADMINISTRATOR", "organisation": {"name": "Cedar Trust"}}]
+    assert [e.action for e in seeded.events()][-2:] == ["member.administrator_appointed", "token.created"]
+    again = invoke("organisation", "first-admin", trust, "--email", "x@cedar.example", "--name", "X")
+    assert again.exit_code != 0 and "has Administrators already" in again.stderr
+    unknown = invoke("organisation", "first-admin", "999999", "--email", "x@cedar.example", "--name", "X")
+    assert unknown.exit_code != 0 and "No organisation 999999" in unknown.stderr
+
+
 def test_schema_check_passes_on_the_committed_schema() -> None:
     result = invoke("schema", "check", str(ROOT / "schema.graphql"))
     assert result.exit_code == 0, result.output

@@ -305,3 +305,46 @@ async def test_others_may_not_transfer_ownership(gql, world: World, actor: str) 
     await assert_forbidden(gql, world, actor, TRANSFER, variables, "transferOwnership", world.licence("ashdown"))
     assert await organisation(gql, world, world.org("ashdown")) == before
     assert await latest_event(gql, world) == events
+
+
+# --- A new trust's first Administrator --------------------------------------------------
+
+APPOINT = """
+mutation($org: ID!, $email: String!, $name: String!) {
+  appointFirstAdministrator(input: {organisationId: $org, email: $email, displayName: $name}) {
+    __typename
+    ... on MembershipPayload { membership { role person { email displayName } organisation { id } } }
+    ... on Error { code message field } } }
+"""
+
+
+async def test_support_starts_a_new_trust_whose_first_administrator_sees_the_schools_that_grant_it(
+    gql, world: World, db
+) -> None:
+    from resolvers import tokens
+
+    support = world["support"].token
+    made = await gql(CREATE_ORGANISATION, {"kind": "TRUST", "name": "Rowan Academies", "designation": "Academies"},
+                     token=support)
+    trust = made["createOrganisation"]["organisation"]["id"]
+    appointed = (await gql(APPOINT, {"org": trust, "email": "CEO@rowan.example", "name": "Rowan Chief"},
+                           token=support))["appointFirstAdministrator"]
+    assert appointed["membership"] == {"role": "ADMINISTRATOR", "organisation": {"id": trust},
+                                       "person": {"email": "ceo@rowan.example", "displayName": "Rowan Chief"}}
+    granted = await gql("mutation($s: ID!, $t: ID!) { grantTrustAccess(input: {schoolId: $s, trustId: $t}) "
+                        "{ __typename } }", {"s": world.org("ashdown"), "t": trust}, token=world["owner"].token)
+    assert granted["grantTrustAccess"]["__typename"] == "TrustGrantPayload"
+    _, plain = await tokens.issue(db, name="console", days=1, email="ceo@rowan.example")
+    seen = await gql("query($t: ID!) { trust(id: $t) { grantingSchools { name } } }", {"t": trust}, token=plain)
+    assert seen["trust"]["grantingSchools"] == [{"name": "Ashdown Primary"}]
+    log = await gql("query($t: ID!) { auditLog(filter: {organisationId: $t, actions: [ADMINISTRATOR_APPOINTED]}) "
+                    "{ nodes { actorName summary } } }", {"t": trust}, token=plain)
+    assert log["auditLog"]["nodes"] == [{"actorName": "Support",
+                                         "summary": "Support made Rowan Chief the first Administrator of Rowan "
+                                                    "Academies"}]
+
+
+async def test_once_it_has_an_administrator_they_add_the_rest(gql, world: World) -> None:
+    answer = (await gql(APPOINT, {"org": world.org("trust"), "email": "x@example.org", "name": "X"},
+                        token=world["support"].token))["appointFirstAdministrator"]
+    assert (answer["__typename"], answer["field"]) == ("ConflictError", "organisationId")
