@@ -3,9 +3,10 @@ is due by the earliest date on itself or on any course that must come after it, 
 every list's order from one list into another (cycles included). A property test holds
 the two equal on random lists and dates, on both engines.
 
-Reports and the trust's figures judge it within one scope at a time (a staff group's
-lists); the items come in as a selectable with columns scope, list_id, course_id,
-position and due_on.
+Reports judge it within one scope at a time: a staff group's lists, or (for the trust's
+figures) every list reaching one staff seat, which is that person's learning path. The
+items come in as a selectable with columns scope, list_id, course_id, position and
+due_on; a list may appear in several scopes.
 """
 
 from typing import Any
@@ -17,7 +18,7 @@ def effective_due_dates(items: Any, name: str = "effective") -> CTE:
     """(scope, course_id, effective_due) for every course of every scope in `items`."""
     ordered = select(
         items.c.scope, items.c.course_id, items.c.due_on,
-        func.lead(items.c.course_id).over(partition_by=items.c.list_id, order_by=items.c.position)
+        func.lead(items.c.course_id).over(partition_by=[items.c.scope, items.c.list_id], order_by=items.c.position)
         .label("next_course"),
     ).cte(f"{name}_ordered")
     reach = select(ordered.c.scope, ordered.c.course_id.label("start"), ordered.c.course_id.label("node")).cte(

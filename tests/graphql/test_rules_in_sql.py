@@ -29,11 +29,17 @@ def random_lists(rng: random.Random, first_list_id: int) -> list[TargetListIn]:
 
 
 async def test_the_effective_due_date_in_sql_is_the_python_rule(db: Database) -> None:
+    """Scopes are staff groups (each list in one) or staff seats (a list reaches every
+    seat its group does): half the scopes take fresh lists, half share lists with others."""
     rng = random.Random(20261202)
-    cases, rows, next_list = {}, [], 1
+    cases, rows, next_list, shared = {}, [], 1, []
     for scope in range(CASES):
         lists = random_lists(rng, next_list)
         next_list += len(lists)
+        if shared and rng.random() < 0.5:
+            lists = rng.sample(shared, rng.randint(1, min(3, len(shared))))
+        else:
+            shared += lists
         cases[scope] = {course: effective for course, _, effective, _ in order(lists)}
         rows += [(scope, t.list_id, item.course_id, position, item.due_on)
                  for t in lists for position, item in enumerate(t.items)]
