@@ -23,7 +23,7 @@ from resolvers import reports, trust_analytics, trusts
 from resolvers.targets import GroupInSchool
 from resolvers.learning_paths import local_date
 from resolvers.trust_analytics import Dimension
-from resolvers.trusts import ProgressFilter, ProgressStatus
+from resolvers.trust_scope import ProgressFilter, ProgressStatus
 from schema.context import Context
 from schema.ids import decode
 
@@ -190,6 +190,16 @@ def _instant_param(request: Request, name: str) -> datetime | None:
         raise Invalid(f"{name} must be an instant such as 2026-09-01T00:00:00Z.", name) from None
 
 
+def _day_param(request: Request, name: str) -> date | None:
+    value = request.query_params.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{name} must be a day such as 2026-09-01.", name) from None
+
+
 def _progress_filter(request: Request) -> ProgressFilter:
     params = request.query_params
     where = ProgressFilter(
@@ -200,12 +210,18 @@ def _progress_filter(request: Request) -> ProgressFilter:
         started_until=_instant_param(request, "startedUntil"),
         completed_since=_instant_param(request, "completedSince"),
         completed_until=_instant_param(request, "completedUntil"),
+        started_from=_day_param(request, "startedFrom"),
+        started_to=_day_param(request, "startedTo"),
+        completed_from=_day_param(request, "completedFrom"),
+        completed_to=_day_param(request, "completedTo"),
         search=params.get("search"),
     )
     if params.get("status") and where.status is None:
         raise Invalid(f"status must be one of {', '.join(ProgressStatus)}.", "status")
     validation.period(where.started_since, where.started_until, "startedSince", "startedUntil")
     validation.period(where.completed_since, where.completed_until, "completedSince", "completedUntil")
+    validation.days(where.started_from, where.started_to, "startedFrom", "startedTo")
+    validation.days(where.completed_from, where.completed_to, "completedFrom", "completedTo")
     return where
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from infra import migrations
 from infra.database import create_engine, normalise_url
 from bench.generate import generate
-from resolvers.reports import local_today
 from resolvers.trust_analytics import Dimension, summary_statement
-from resolvers.trusts import PROGRESS_ORDER, ProgressFilter, school_progress_statement
+from resolvers.trust_scope import ProgressFilter
+from resolvers.trusts import PROGRESS_ORDER, school_progress_statement
 from schema.ids import global_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,9 +113,9 @@ async def bench(url: str, scale: int, runs: int, port: int) -> list[tuple[str, f
         schools = (await conn.execute(text("SELECT id FROM organisation WHERE kind = 'SCHOOL'"))).scalars().all()
     await engine.dispose()
     dialect = make_url(url).get_backend_name()
-    aggregate_sql = summary_statement(dialect, {s: local_today("Europe/London") for s in schools}, ProgressFilter(),
+    aggregate_sql = summary_statement(dialect, {s: "Europe/London" for s in schools}, ProgressFilter(),
                                       DIMENSIONS)
-    page_sql = school_progress_statement(school_id, ProgressFilter())
+    page_sql = school_progress_statement(school_id, "Europe/London", ProgressFilter())
     page_raw = [
         select(func.count()).select_from(page_sql.subquery()),
         page_sql.order_by(*(o.column for o in PROGRESS_ORDER)).limit(PAGE + 1),

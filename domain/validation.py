@@ -1,7 +1,7 @@
 """Checks on user input. Each returns the cleaned value or raises Invalid naming the field."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain.errors import Invalid
@@ -42,3 +42,9 @@ def period(since: datetime | None, until: datetime | None, since_field: str, unt
             raise Invalid(f"{field} needs a UTC offset, such as 2026-09-01T00:00:00Z.", field)
     if since is not None and until is not None and until <= since:
         raise Invalid(f"{until_field} must be after {since_field}.", until_field)
+
+
+def days(first: date | None, last: date | None, first_field: str, last_field: str) -> None:
+    """A range of days, both included, that does not end before it starts."""
+    if first is not None and last is not None and last < first:
+        raise Invalid(f"{last_field} must not be before {first_field}.", last_field)

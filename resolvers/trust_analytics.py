@@ -1,26 +1,20 @@
-"""Ad hoc progress queries for trust analysts: one aggregate over the granting schools,
-grouped by any of a few dimensions, computed in a single SQL statement on SQLite and
+"""Ad hoc progress queries for trust analysts: one aggregate over the staff enrolments of
+the granting schools (resolvers/trust_scope.py), grouped by any of a few dimensions, computed in a single SQL statement on SQLite and
 PostgreSQL alike (the median through window functions, which both have)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, Float, Select, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from domain.errors import Invalid
-from domain.learning_paths_sql import effective_due_dates
-from domain.models import (
-    Course, Enrolment, GroupKind, Licence, Membership, Organisation, Person, Seat, StaffGroup, StaffGroupMember,
-    TargetList, TargetListItem,
-)
-from domain.staff import staff_seat
+from domain.models import Course, Enrolment, Organisation, Person
 from resolvers.context import RequestContext
-from resolvers.reports import local_today
-from resolvers.trusts import ProgressFilter, ProgressStatus, filter_enrolments, require_granted
+from resolvers.trust_scope import ProgressFilter, ProgressStatus, staff_enrolments
+from resolvers.trusts import require_granted
 
 
 class Dimension(StrEnum):
@@ -54,70 +48,22 @@ def _month(dialect: str, column: Any) -> Any:
     return func.strftime("%Y-%m", column)
 
 
-def _status(enrolment: Any) -> Any:
-    return case(
-        (enrolment.completed_at.is_not(None), ProgressStatus.COMPLETED.value),
-        (enrolment.progress_percent > 0, ProgressStatus.IN_PROGRESS.value),
-        else_=ProgressStatus.NOT_STARTED.value,
-    )
-
-
-def _groups_of_people() -> Any:
-    """(person, school, staff group) for every group reaching a staff member: All Staff
-    through an active PLUS seat, and the groups they were put in while they hold one."""
-    seat = staff_seat()
-    all_staff = (
-        select(Seat.person_id, Licence.organisation_id.label("school_id"), StaffGroup.id.label("group_id"))
-        .join(Licence, Licence.id == Seat.licence_id)
-        .join(StaffGroup, and_(StaffGroup.licence_id == Licence.id, StaffGroup.kind == GroupKind.ALL_STAFF))
-        .where(seat)
-    )
-    picked = (
-        select(StaffGroupMember.person_id, Licence.organisation_id.label("school_id"), StaffGroup.id.label("group_id"))
-        .join(StaffGroup, StaffGroup.id == StaffGroupMember.group_id)
-        .join(Licence, Licence.id == StaffGroup.licence_id)
-        .join(Seat, and_(Seat.licence_id == Licence.id, Seat.person_id == StaffGroupMember.person_id))
-        .where(seat)
-    )
-    return all_staff.union_all(picked).cte("reach")
-
-
 def summary_statement(
-    dialect: str, schools: dict[int, date], where: ProgressFilter, dimensions: Sequence[Dimension]
+    dialect: str, zones: dict[int, str], where: ProgressFilter, dimensions: Sequence[Dimension]
 ) -> Select:
-    """The one statement. `schools` maps each school asked about to its local today."""
-    reach = _groups_of_people()
-    # Each group's courses with their effective due dates, as the school's group reports judge them.
-    items = effective_due_dates(
-        select(TargetList.group_id.label("scope"), TargetListItem.list_id, TargetListItem.course_id,
-               TargetListItem.position, TargetListItem.due_on)
-        .join(TargetList, TargetList.id == TargetListItem.list_id)
-        .join(StaffGroup, StaffGroup.id == TargetList.group_id)
-        .join(Licence, Licence.id == StaffGroup.licence_id)
-        .where(Licence.organisation_id.in_(sorted(schools)))
-        .subquery("targets"),
-        "items",
-    )
-    today = case(*((Membership.organisation_id == s, literal(d, Date)) for s, d in schools.items()))
-    overdue_target = exists(
-        select(literal(1))
-        .select_from(items.join(reach, reach.c.group_id == items.c.scope))
-        .where(
-            reach.c.person_id == Enrolment.person_id,
-            reach.c.school_id == Membership.organisation_id,
-            items.c.course_id == Enrolment.course_id,
-            items.c.effective_due < today,
-        )
-    )
+    """The one statement over the staff enrolments of the schools in `zones` (school ->
+    time zone)."""
+    scope = staff_enrolments(zones)
+    reach = scope.reach
     columns: dict[Dimension, Any] = {
-        Dimension.SCHOOL: Membership.organisation_id,
+        Dimension.SCHOOL: scope.school,
         Dimension.COURSE: Enrolment.course_id,
         Dimension.STAFF_GROUP: reach.c.group_id,
         Dimension.MONTH_COMPLETED: _month(dialect, Enrolment.completed_at),
-        Dimension.STATUS: _status(Enrolment),
+        Dimension.STATUS: scope.status,
     }
     dims = [columns[d].label(d.lower()) for d in dimensions]
-    base = (
+    base = scope.join(
         select(
             *dims,
             Enrolment.seconds_spent.label("seconds"),
@@ -126,31 +72,24 @@ def summary_statement(
             .label("is_in_progress"),
             case((and_(Enrolment.completed_at.is_(None), Enrolment.progress_percent == 0), 1), else_=0)
             .label("is_not_started"),
-            case((and_(Enrolment.completed_at.is_(None), overdue_target), 1), else_=0).label("is_overdue"),
+            case((scope.overdue, 1), else_=0).label("is_overdue"),
         )
-        .join(Membership, Membership.person_id == Enrolment.person_id)
-        .where(Membership.organisation_id.in_(sorted(schools)))
     )
-    if Dimension.STAFF_GROUP in dimensions or where.staff_group_id is not None:
-        base = base.join(
-            reach, and_(reach.c.person_id == Enrolment.person_id, reach.c.school_id == Membership.organisation_id)
-        )
+    if Dimension.STAFF_GROUP in dimensions:
+        base = base.join(reach, reach.c.seat_id == scope.staff.c.seat_id)
         if where.staff_group_id is not None:
             base = base.where(reach.c.group_id == where.staff_group_id)
     elif Dimension.SCHOOL not in dimensions:
         # Someone on the staff of two of the schools counts once, under the first of them;
         # grouped by school (or by a school's groups) they count in each.
-        other = aliased(Membership)
+        other = aliased(scope.staff)
         first_school = (
-            select(func.min(other.organisation_id))
-            .where(other.person_id == Enrolment.person_id, other.organisation_id.in_(sorted(schools)))
-            .scalar_subquery()
+            select(func.min(other.c.school_id)).where(other.c.person_id == Enrolment.person_id).scalar_subquery()
         )
-        base = base.where(Membership.organisation_id == first_school)
+        base = base.where(scope.school == first_school)
     if where.search:
         base = base.join(Person, Person.id == Enrolment.person_id).join(Course, Course.id == Enrolment.course_id)
-    base = filter_enrolments(base, where)
-    base = base.cte("base")
+    base = scope.filtered(base, where).cte("base")
     keys = [base.c[d.lower()] for d in dimensions]
     ranked = select(
         base,
@@ -200,9 +139,9 @@ async def summary(
     if not chosen:
         return []
     schools = await ctx.loaders.by_id(Organisation).load_many(chosen)
-    today = {school.id: local_today(school.time_zone) for school in schools}
+    zones = {school.id: school.time_zone for school in schools}
     async with ctx.db.read() as session:
-        stmt = summary_statement(ctx.db.engine.dialect.name, today, where, dimensions)
+        stmt = summary_statement(ctx.db.engine.dialect.name, zones, where, dimensions)
         rows = (await session.execute(stmt)).mappings().all()
     return [
         SummaryRow(

@@ -1,42 +1,18 @@
 """Multi-academy trusts (seed 001): a school grants its trust, and the trust's
 Administrators see the course progress of the schools that granted it."""
 
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, select
 
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
-from domain.models import (
-    Course, Enrolment, Licence, Membership, Organisation, OrganisationKind, Person, StaffGroup, TrustGrant,
-)
+from domain.models import Course, Enrolment, Licence, Organisation, OrganisationKind, Person, StaffGroup, TrustGrant
 from permissions import policy
 from permissions.policy import Ability
-from resolvers import staff
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.search import searched
+from resolvers.trust_scope import ProgressFilter, staff_enrolments
 from resolvers.unit_of_work import UnitOfWork
-
-
-class ProgressStatus(StrEnum):
-    NOT_STARTED = "NOT_STARTED"  # enrolled, no progress yet
-    IN_PROGRESS = "IN_PROGRESS"
-    COMPLETED = "COMPLETED"
-
-
-@dataclass
-class ProgressFilter:
-    course_id: int | None = None
-    staff_group_id: int | None = None
-    status: ProgressStatus | None = None
-    started_since: datetime | None = None
-    started_until: datetime | None = None
-    completed_since: datetime | None = None
-    completed_until: datetime | None = None
-    search: str | None = None
 
 
 def _school(school: Organisation) -> Organisation:
@@ -133,39 +109,15 @@ def require_granted(ctx: RequestContext, trust_id: int, school_id: int, field: s
         raise NotFound("Not a school that grants this trust access to its course progress.", field)
 
 
-def school_progress_statement(school_id: int, where: ProgressFilter, group: StaffGroup | None = None) -> Select:
-    """Enrolments of a school's people, filtered; `group` is the filter's staff group."""
+def school_progress_statement(school_id: int, zone: str, where: ProgressFilter) -> Select:
+    """Enrolments of a school's staff, filtered, each with its status."""
+    scope = staff_enrolments({school_id: zone})
     stmt = (
-        select(Enrolment, Person, Course)
+        select(Enrolment, Person, Course, scope.status.label("status"))
         .join(Person, Person.id == Enrolment.person_id)
         .join(Course, Course.id == Enrolment.course_id)
-        .join(Membership, and_(Membership.person_id == Person.id, Membership.organisation_id == school_id))
     )
-    if group is not None:
-        stmt = stmt.where(Enrolment.person_id.in_(staff.members_of_group(group)))
-    return filter_enrolments(stmt, where)
-
-
-def filter_enrolments(stmt: Select, where: ProgressFilter) -> Select:
-    """The filter's conditions on enrolments. A search needs Person and Course joined."""
-    if where.course_id is not None:
-        stmt = stmt.where(Enrolment.course_id == where.course_id)
-    if where.status == ProgressStatus.COMPLETED:
-        stmt = stmt.where(Enrolment.completed_at.is_not(None))
-    elif where.status == ProgressStatus.IN_PROGRESS:
-        stmt = stmt.where(Enrolment.completed_at.is_(None), Enrolment.progress_percent > 0)
-    elif where.status == ProgressStatus.NOT_STARTED:
-        stmt = stmt.where(Enrolment.completed_at.is_(None), Enrolment.progress_percent == 0)
-    for column, since, until in (
-        (Enrolment.started_at, where.started_since, where.started_until),
-        (Enrolment.completed_at, where.completed_since, where.completed_until),
-    ):
-        if since is not None:
-            stmt = stmt.where(column >= since)
-        if until is not None:
-            stmt = stmt.where(column < until)
-    stmt = searched(stmt, where.search, Person.display_name, Course.title)
-    return stmt
+    return scope.filtered(scope.join(stmt), where)
 
 
 PROGRESS_ORDER = [Order(Person.display_name), Order(Enrolment.id)]
@@ -174,13 +126,13 @@ PROGRESS_ORDER = [Order(Person.display_name), Order(Enrolment.id)]
 async def school_progress(
     ctx: RequestContext, *, trust_id: int, school_id: int, where: ProgressFilter, window: Window
 ) -> Page[tuple[Enrolment, Person, Course]]:
-    """Every course enrolment of a granting school's people, with its progress."""
+    """Every course enrolment of a granting school's staff, with its progress."""
     require_granted(ctx, trust_id, school_id)
-    async with ctx.db.read() as session:
-        group = None
-        if where.staff_group_id is not None:
+    if where.staff_group_id is not None:
+        async with ctx.db.read() as session:
             group = await session.get(StaffGroup, where.staff_group_id)
             licence = await session.get(Licence, group.licence_id) if group else None
-            if licence is None or licence.organisation_id != school_id:
-                raise NotFound("No staff group of this school with that staffGroupId.", "filter.staffGroupId")
-        return await paginate(ctx, school_progress_statement(school_id, where, group), PROGRESS_ORDER, window)
+        if licence is None or licence.organisation_id != school_id:
+            raise NotFound("No staff group of this school with that staffGroupId.", "filter.staffGroupId")
+    school = await ctx.loaders.by_id(Organisation).load(school_id)
+    return await paginate(ctx, school_progress_statement(school_id, school.time_zone, where), PROGRESS_ORDER, window)

@@ -1,7 +1,7 @@
 """Multi-academy trusts: the `Trust` view of a trust organisation, schools granting it
 access, and their course progress (seed 001)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Self
 
 import strawberry
@@ -9,7 +9,7 @@ import strawberry
 from domain import models, validation
 from permissions import policy
 from permissions.policy import Ability
-from resolvers import trust_analytics
+from resolvers import trust_analytics, trust_scope
 from resolvers import trusts as trust_resolvers
 from resolvers.pagination import Window
 from schema import access, ids
@@ -21,11 +21,16 @@ from schema.nodes import Course, Organisation, TrustGrant, TrustListing
 from schema.permission import field
 from schema.reports import ENROLMENT
 
-ProgressStatus = described(trust_resolvers.ProgressStatus, {
-    trust_resolvers.ProgressStatus.NOT_STARTED: "Enrolled, at 0% and not completed.",
-    trust_resolvers.ProgressStatus.IN_PROGRESS: "Above 0%, not completed.",
-    trust_resolvers.ProgressStatus.COMPLETED: "Completed.",
-}, description="Where an enrolment stands, as its trust sees it.")
+ProgressStatus = described(trust_scope.ProgressStatus, {
+    trust_scope.ProgressStatus.NOT_STARTED: "Not completed, not overdue, and for an enrolment at 0% (for a "
+    "target: not enrolled).",
+    trust_scope.ProgressStatus.IN_PROGRESS: "Not completed, not overdue, and for an enrolment above 0% (for a "
+    "target: enrolled).",
+    trust_scope.ProgressStatus.OVERDUE: "Not completed, and past its effective due date on the person's learning "
+    "path, by the school's local date.",
+    trust_scope.ProgressStatus.COMPLETED: "Completed.",
+}, description="Where an enrolment or a learning target stands, as its trust sees it: completed, else overdue, "
+    "else how far along.")
 ProgressDimension = described(trust_analytics.Dimension, {
     trust_analytics.Dimension.SCHOOL: "Per granting school (`school`).",
     trust_analytics.Dimension.COURSE: "Per course (`course`).",
@@ -42,7 +47,7 @@ class SchoolEnrolment:
     person_name: str = strawberry.field(description="Whose enrolment it is.")
     person_email: str = strawberry.field(description="Their email address.")
     course: Course = field(Ability.VIEW_CATALOGUE, description="The course.")
-    status: ProgressStatus = strawberry.field(description="Not started, in progress or completed.")
+    status: ProgressStatus = strawberry.field(description="Completed, overdue, in progress or not started.")
     progress_percent: int = strawberry.field(description=ENROLMENT["progress_percent"])
     seconds_spent: int = strawberry.field(description=ENROLMENT["seconds_spent"])
     started_at: datetime = strawberry.field(description=ENROLMENT["started_at"])
@@ -51,14 +56,10 @@ class SchoolEnrolment:
     @classmethod
     def from_rows(cls, rows: Any, course: Course) -> Self:
         """From the page's own join: no further lookups per enrolment."""
-        enrolment, person, _ = rows
-        status = (
-            ProgressStatus.COMPLETED if enrolment.completed_at
-            else ProgressStatus.IN_PROGRESS if enrolment.progress_percent else ProgressStatus.NOT_STARTED
-        )
+        enrolment, person, _, status = rows
         return cls(
             person_name=person.display_name, person_email=person.email, course=course,
-            status=status, progress_percent=enrolment.progress_percent, seconds_spent=enrolment.seconds_spent,
+            status=ProgressStatus(status), progress_percent=enrolment.progress_percent, seconds_spent=enrolment.seconds_spent,
             started_at=enrolment.started_at, completed_at=enrolment.completed_at,
         )
 
@@ -73,12 +74,22 @@ class SchoolProgressFilter:
     started_until: datetime | None = strawberry.field(default=None, description="Started before.")
     completed_since: datetime | None = strawberry.field(default=None, description="Completed at or after.")
     completed_until: datetime | None = strawberry.field(default=None, description="Completed before.")
+    started_from: date | None = strawberry.field(default=None, description="Started on this school-local day or "
+                                                 "later.")
+    started_to: date | None = strawberry.field(default=None, description="Started on this school-local day or "
+                                               "earlier.")
+    completed_from: date | None = strawberry.field(default=None, description="Completed on this school-local day "
+                                                   "or later.")
+    completed_to: date | None = strawberry.field(default=None, description="Completed on this school-local day or "
+                                                 "earlier.")
     search: str | None = strawberry.field(default=None, description="Part of a person's name or a course title.")
 
-    def to_filter(self) -> trust_resolvers.ProgressFilter:
+    def to_filter(self) -> trust_scope.ProgressFilter:
         validation.period(self.started_since, self.started_until, "filter.startedSince", "filter.startedUntil")
         validation.period(self.completed_since, self.completed_until, "filter.completedSince", "filter.completedUntil")
-        return trust_resolvers.ProgressFilter(
+        validation.days(self.started_from, self.started_to, "filter.startedFrom", "filter.startedTo")
+        validation.days(self.completed_from, self.completed_to, "filter.completedFrom", "filter.completedTo")
+        return trust_scope.ProgressFilter(
             course_id=ids.decode(self.course_id, "Course", "filter.courseId") if self.course_id else None,
             staff_group_id=(
                 ids.decode(self.staff_group_id, "StaffGroup", "filter.staffGroupId") if self.staff_group_id else None
@@ -86,6 +97,8 @@ class SchoolProgressFilter:
             status=self.status,
             started_since=self.started_since, started_until=self.started_until,
             completed_since=self.completed_since, completed_until=self.completed_until,
+            started_from=self.started_from, started_to=self.started_to,
+            completed_from=self.completed_from, completed_to=self.completed_to,
             search=self.search,
         )
 
@@ -120,7 +133,7 @@ class Trust:
             info.context,
             trust_id=self.organisation.id,
             school_id=ids.decode(school_id, "Organisation", "schoolId"),
-            where=filter.to_filter() if filter else trust_resolvers.ProgressFilter(),
+            where=filter.to_filter() if filter else trust_scope.ProgressFilter(),
             window=Window(first, after, last, before),
         )
         courses = await access.rows(info, Course, [row[2] for row in page.items])
@@ -143,7 +156,7 @@ class Trust:
             info.context,
             trust_id=self.organisation.id,
             school_ids=[ids.decode(s, "Organisation", "schoolIds") for s in school_ids] if school_ids else None,
-            where=filter.to_filter() if filter else trust_resolvers.ProgressFilter(),
+            where=filter.to_filter() if filter else trust_scope.ProgressFilter(),
             dimensions=group_by,
             granted=policy.granting_schools(info.context.principal, self.organisation.id),
         )

@@ -26,7 +26,8 @@ from domain.models import (
     Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind, TargetList, TargetListItem, TrustGrant,
 )
 from resolvers.trust_analytics import Dimension, summary_statement
-from resolvers.trusts import ProgressFilter, ProgressStatus
+from domain.learning_paths import ListItem, TargetListIn, order
+from resolvers.trust_scope import ProgressFilter, ProgressStatus
 from schema.ids import global_id
 from tests.world import World
 
@@ -60,7 +61,8 @@ class Inserted:
     completed: datetime | None
 
     @property
-    def status(self) -> str:
+    def progress(self) -> str:
+        """How far along, leaving aside any due date."""
         if self.completed is not None:
             return ProgressStatus.COMPLETED
         return ProgressStatus.IN_PROGRESS if self.percent > 0 else ProgressStatus.NOT_STARTED
@@ -79,19 +81,20 @@ class Generated:
     group_school: dict[int, int]
     group_names: dict[int, str]
     readers: dict[int, int]  # school -> its 'Readers' group
-    lists: list[tuple[int, int, date | None]] = field(default_factory=list)  # (group, course, effective due)
+    lists: list[tuple[int, TargetListIn]] = field(default_factory=list)  # (group, list)
+
+    def is_staff(self, person: int, school: int) -> bool:
+        """Everyone with a staff seat is in All Staff, so reaches some group."""
+        return any(p == person and s == school for p, s, _ in self.reach)
+
+    def path(self, person: int, school: int) -> dict[int, date | None]:
+        """Course -> effective due date on the person's learning path in that school, by
+        the rule as written in Python (domain/learning_paths.py)."""
+        groups = {g for p, s, g in self.reach if p == person and s == school}
+        return {course: due for course, _, due, _ in order([t for g, t in self.lists if g in groups])}
 
     def gid(self, school: int) -> str:
         return global_id("Organisation", school)
-
-
-def effective(items: list[tuple[int, date | None]]) -> list[tuple[int, date | None]]:
-    """Seed 000: a date on a course makes every course above it due by then too."""
-    out = []
-    for i, (course, _) in enumerate(items):
-        dates = [due for _, due in items[i:] if due is not None]
-        out.append((course, min(dates) if dates else None))
-    return out
 
 
 async def generate(db: Database, world: World, *, schools: int = 3, people: int = 6, courses: int = 4,
@@ -167,7 +170,7 @@ async def generate(db: Database, world: World, *, schools: int = 3, people: int 
                 await session.flush()
                 session.add_all(TargetListItem(list_id=target.id, course_id=c, position=pos, due_on=due)
                                 for pos, (c, due) in enumerate(items))
-                lists += [(group.id, c, due) for c, due in effective(items)]
+                lists.append((group.id, TargetListIn(target.id, [ListItem(c, due) for c, due in items])))
 
             for person in folk:
                 for course in catalogue:
@@ -200,13 +203,18 @@ async def generate(db: Database, world: World, *, schools: int = 3, people: int 
 
 
 def overdue(data: Generated, e: Inserted) -> bool:
-    """Not completed, and past its effective due date on a list of a group reaching the
-    person in that school, judged by that school's local date."""
+    """Not completed, and past its effective due date on the person's learning path in
+    that school, judged by that school's local date."""
     if e.completed is not None:
         return False
     today = datetime.now(ZoneInfo(data.zones[e.school])).date()
-    groups = {g for p, s, g in data.reach if p == e.person and s == e.school}
-    return any(g in groups and c == e.course and due is not None and due < today for g, c, due in data.lists)
+    due = data.path(e.person, e.school).get(e.course)
+    return due is not None and due < today
+
+
+def status(data: Generated, e: Inserted) -> str:
+    """Completed, else overdue, else how far along."""
+    return ProgressStatus.OVERDUE if overdue(data, e) else e.progress
 
 
 def key_of(data: Generated, e: Inserted, dims: list[str], group: int | None) -> tuple:
@@ -215,19 +223,19 @@ def key_of(data: Generated, e: Inserted, dims: list[str], group: int | None) -> 
         "COURSE": global_id("Course", e.course),
         "STAFF_GROUP": global_id("StaffGroup", group) if group is not None else None,
         "MONTH_COMPLETED": e.completed.astimezone(UTC).strftime("%Y-%m") if e.completed else None,
-        "STATUS": str(e.status),
+        "STATUS": str(status(data, e)),
     }
     return tuple(values[d] for d in dims)
 
 
 def measures(data: Generated, rows: list[Inserted]) -> dict[str, Any]:
     seconds = [e.seconds for e in rows]
-    completed = sum(e.status == ProgressStatus.COMPLETED for e in rows)
+    completed = sum(e.progress == ProgressStatus.COMPLETED for e in rows)
     return {
         "enrolments": len(rows),
         "completed": completed,
-        "inProgress": sum(e.status == ProgressStatus.IN_PROGRESS for e in rows),
-        "notStarted": sum(e.status == ProgressStatus.NOT_STARTED for e in rows),
+        "inProgress": sum(e.progress == ProgressStatus.IN_PROGRESS for e in rows),
+        "notStarted": sum(e.progress == ProgressStatus.NOT_STARTED for e in rows),
         "overdue": sum(overdue(data, e) for e in rows),
         "completionRate": round(completed / len(rows), 4),
         "meanSecondsSpent": statistics.fmean(seconds),
@@ -238,11 +246,11 @@ def measures(data: Generated, rows: list[Inserted]) -> dict[str, Any]:
 
 def expected(data: Generated, dims: list[str], schools: list[int] | None = None,
              keep: Callable[[Inserted], bool] = lambda e: True, group: int | None = None) -> dict[tuple, dict]:
-    """The aggregate, counted from the rows this file inserted."""
+    """The aggregate, counted from the rows this file inserted: staff enrolments only."""
     chosen = set(schools or data.schools)
     buckets: dict[tuple, list[Inserted]] = defaultdict(list)
     for e in data.enrolments:
-        if e.school not in chosen or not keep(e):
+        if e.school not in chosen or not data.is_staff(e.person, e.school) or not keep(e):
             continue
         groups = sorted(g for p, s, g in data.reach if p == e.person and s == e.school)
         if group is not None:
@@ -339,23 +347,24 @@ async def test_month_completed_is_the_utc_month_and_null_comes_last(gql, world: 
     assert unfinished["completed"] == 0 and unfinished["completionRate"] == 0
 
 
-async def test_all_staff_reaches_only_active_staff_seat_holders(gql, world: World, db: Database) -> None:
-    """A person without an active All Access Pass PLUS seat is in no staff group, so their
-    enrolments count per school but in no STAFF_GROUP row."""
+async def test_only_staff_count_never_learners_or_parents(gql, world: World, db: Database) -> None:
+    """A person without an active All Access Pass PLUS seat (no seat, an inactive one, or a
+    learner's) is in no staff group and in no figure, whatever their progress."""
     data = await generate(db, world)
     rows = await summary_rows(gql, world, ["STAFF_GROUP"])
-    names = {r["staffGroup"]["name"] for r in rows}
-    assert names == {"All Staff", "Readers", "Leaders"}
+    assert {r["staffGroup"]["name"] for r in rows} == {"All Staff", "Readers", "Leaders"}
     all_staff = sum(r["enrolments"] for r in rows if r["staffGroup"]["name"] == "All Staff")
-    everyone = sum(r["enrolments"] for r in await summary_rows(gql, world, ["SCHOOL"]))
-    staff = {(p, s) for p, s, _ in data.reach}
-    assert all_staff == sum((e.person, e.school) in staff for e in data.enrolments if e.school in data.schools)
-    assert all_staff < everyone
+    per_school = sum(r["enrolments"] for r in await summary_rows(gql, world, ["SCHOOL"]))
+    inserted = [e for e in data.enrolments if e.school in data.schools]
+    staff = [e for e in inserted if data.is_staff(e.person, e.school)]
+    assert all_staff == per_school == len(staff) < len(inserted)
 
 
-async def test_overdue_follows_target_lists_and_each_schools_local_date(gql, world: World, db: Database) -> None:
+async def test_overdue_follows_each_persons_path_and_each_schools_local_date(gql, world: World, db: Database) -> None:
     """Alder and Beech share a due date: past in Kiritimati, today in Pago Pago. Completed
-    enrolments are never overdue; courses on no list never are."""
+    enrolments are never overdue; courses on no list never are. In Cherry, Leaders' list
+    dates course 4 in 2999 with course 3 after it, and All Staff's list dates course 3 in
+    2020: on a leader's path course 4 is due by 2020, so overdue for leaders only."""
     data = await generate(db, world)
     alder, beech, cherry = data.schools
     rows = await summary_rows(gql, world, ["SCHOOL", "COURSE", "STATUS"])
@@ -365,10 +374,14 @@ async def test_overdue_follows_target_lists_and_each_schools_local_date(gql, wor
     alder_c1 = [n for (s, c, status), n in by_key.items() if s == data.gid(alder) and c == first]
     beech_c1 = [n for (s, c, status), n in by_key.items() if s == data.gid(beech) and c == first]
     assert sum(alder_c1) > 0 and sum(beech_c1) == 0
-    # Course 4 is due in 2999, and course 2 is on no list in Cherry.
-    for course in (data.courses[3], data.courses[1]):
-        assert sum(n for (s, c, _), n in by_key.items()
-                   if s == data.gid(cherry) and c == global_id("Course", course)) == 0
+
+    def cherry_overdue(course: int) -> int:
+        return sum(n for (s, c, _), n in by_key.items() if s == data.gid(cherry) and c == global_id("Course", course))
+
+    assert cherry_overdue(data.courses[1]) == 0
+    leaders = {p for p, s, g in data.reach if s == cherry and data.group_names[g] == "Leaders"}
+    fourth = [e for e in data.enrolments if e.school == cherry and e.course == data.courses[3] and e.completed is None]
+    assert cherry_overdue(data.courses[3]) == sum(e.person in leaders for e in fourth) > 0
 
 
 # --- Schools and filters ------------------------------------------------------------------
@@ -382,15 +395,27 @@ async def test_a_subset_of_schools(gql, world: World, db: Database) -> None:
     assert {key[0] for key in actual} == {data.gid(s) for s in chosen}
 
 
+def local_day(data: Generated, school: int, instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(data.zones[school])).date()
+
+
 def filters(data: Generated) -> dict[str, tuple[dict[str, Any], Callable[[Inserted], bool]]]:
     """Each filter as GraphQL takes it, and the same condition as Python counts it."""
     course = data.courses[1]
     spring, summer = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC)
     return {
         "course": ({"courseId": global_id("Course", course)}, lambda e: e.course == course),
-        "not started": ({"status": "NOT_STARTED"}, lambda e: e.status == ProgressStatus.NOT_STARTED),
-        "in progress": ({"status": "IN_PROGRESS"}, lambda e: e.status == ProgressStatus.IN_PROGRESS),
-        "completed": ({"status": "COMPLETED"}, lambda e: e.status == ProgressStatus.COMPLETED),
+        "not started": ({"status": "NOT_STARTED"}, lambda e: status(data, e) == ProgressStatus.NOT_STARTED),
+        "in progress": ({"status": "IN_PROGRESS"}, lambda e: status(data, e) == ProgressStatus.IN_PROGRESS),
+        "overdue": ({"status": "OVERDUE"}, lambda e: status(data, e) == ProgressStatus.OVERDUE),
+        "completed": ({"status": "COMPLETED"}, lambda e: status(data, e) == ProgressStatus.COMPLETED),
+        # 23:30 UTC on 31 March is already 1 April in Kiritimati: Alder counts it, London not.
+        "completed on April's school-local days": (
+            {"completedFrom": "2026-04-01", "completedTo": "2026-04-30"},
+            lambda e: e.completed is not None and date(2026, 4, 1) <= local_day(data, e.school, e.completed)
+            <= date(2026, 4, 30)),
+        "started from a school-local day": ({"startedFrom": "2026-03-01"},
+                                            lambda e: local_day(data, e.school, e.started) >= date(2026, 3, 1)),
         "started in spring": ({"startedSince": "2026-03-01T00:00:00Z", "startedUntil": "2026-05-01T00:00:00Z"},
                               lambda e: spring <= e.started < summer),
         "completed in spring": (
@@ -400,11 +425,12 @@ def filters(data: Generated) -> dict[str, tuple[dict[str, Any], Callable[[Insert
                                               lambda e: e.completed is not None and e.completed >= summer),
         "name": ({"search": "person 2"}, lambda e: "person 2" in e.person_name.lower()),
         "course and status": ({"courseId": global_id("Course", course), "status": "COMPLETED"},
-                              lambda e: e.course == course and e.status == ProgressStatus.COMPLETED),
+                              lambda e: e.course == course and e.progress == ProgressStatus.COMPLETED),
     }
 
 
-FILTERS = ["course", "not started", "in progress", "completed", "started in spring", "completed in spring",
+FILTERS = ["course", "not started", "in progress", "overdue", "completed", "completed on April's school-local days",
+           "started from a school-local day", "started in spring", "completed in spring",
            "completed since May, a month edge", "name", "course and status"]
 
 
@@ -611,7 +637,7 @@ def test_summary_statement_is_a_single_select(dialect: Any) -> None:
         completed_since=datetime(2026, 1, 1, tzinfo=UTC), completed_until=datetime(2026, 2, 1, tzinfo=UTC),
         search="ann",
     )
-    stmt = summary_statement(dialect.name, {1: date(2026, 1, 1), 2: date(2026, 1, 2)}, where, list(Dimension))
+    stmt = summary_statement(dialect.name, {1: "Europe/London", 2: "Pacific/Kiritimati"}, where, list(Dimension))
     assert isinstance(stmt, Select)
     sql = str(stmt.compile(dialect=dialect)).strip()
     assert sql.upper().startswith("WITH")
@@ -635,6 +661,8 @@ async def test_someone_on_the_staff_of_two_granting_schools_counts_once_unless_g
     )
     assert joined["addMember"]["__typename"] == "MembershipPayload"
     async with db.write() as session:
+        session.add(Seat(licence_id=world.licences["birchwood"], person_id=world["staff"].person_id,
+                         subscription=SubscriptionKind.ALL_ACCESS_PASS_PLUS, active=True))
         session.add(Enrolment(person_id=world["staff"].person_id, course_id=world.courses[0],
                               started_at=datetime(2026, 3, 1, tzinfo=UTC), progress_percent=40, seconds_spent=600))
     query = """query($t: ID!, $by: [ProgressDimension!]!) { trust(id: $t) { progressSummary(groupBy: $by) {
