@@ -23,7 +23,8 @@ from app.cors import ListedOriginsOnly
 from app.graphql_http import graphql_endpoint
 from app.persisted_queries import PersistedQueries
 from infra.migrations import ensure_current
-from app.report_endpoints import completion_svg, matrix_csv, trust_progress_csv
+from app.report_endpoints import completion_svg, matrix_csv
+from app.trust_exports import trust_progress_csv, trust_targets_csv
 from infra.settings import Settings, get_settings
 from jobs.scheduler import EmbeddedJobs
 from schema.build import build_schema
@@ -107,6 +108,7 @@ def create_app(
             Route("/reports/groups/{id}/completion.svg", completion_svg),
             Route("/reports/groups/{id}/matrix.csv", matrix_csv),
             Route("/reports/trusts/{id}/progress.csv", trust_progress_csv),
+            Route("/reports/trusts/{id}/targets.csv", trust_targets_csv),
         ],
         # CORS outermost, so every answer (401, 413, 503 too) carries its headers. Answers of
         # 1 KB or more are gzipped for clients that accept it, at zlib's default level: nearly

@@ -1,13 +1,14 @@
-"""Reports over plain HTTP: a group's completion pie chart as SVG, its training matrix
-as CSV, and a trust's progress query as CSV. Same bearer tokens and the same policy as
-GraphQL: what the caller may not see is 404, what they may see but not read is 403."""
+"""Reports over plain HTTP: a group's completion pie chart as SVG and its training matrix
+as CSV (a trust's exports are in app/trust_exports.py). Same bearer tokens and the same
+policy as GraphQL: what the caller may not see is 404, what they may see but not read is
+403."""
 
 import math
 import re
 import urllib.parse
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
-from datetime import date, datetime
 from xml.sax.saxutils import escape
 
 from starlette.requests import Request
@@ -15,15 +16,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from app.auth import Unauthenticated, authenticate
 from app.spreadsheet import Sheet
-from domain import validation
 from domain.errors import DomainError, ErrorCode, Forbidden, Invalid
-from domain.models import Course, Organisation, StaffGroup
-from permissions import policy
-from resolvers import reports, trust_analytics, trusts
-from resolvers.targets import GroupInSchool
+from resolvers import reports
 from resolvers.learning_paths import local_date
-from resolvers.trust_analytics import Dimension
-from resolvers.trust_scope import ProgressFilter, ProgressStatus
+from resolvers.targets import GroupInSchool
 from schema.context import Context
 from schema.ids import decode
 
@@ -38,11 +34,11 @@ def attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{exact}"}
 
 
-def _problem(status: int, message: str, code: str) -> JSONResponse:
+def problem_response(status: int, message: str, code: str) -> JSONResponse:
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
-async def _context(request: Request) -> Context:
+async def caller_context(request: Request) -> Context:
     state = request.app.state
     principal = await authenticate(request, state.db)
     if not principal.authenticated:
@@ -60,19 +56,19 @@ def _on(request: Request) -> date | None:
 
 async def _report(request: Request) -> tuple[Context, GroupInSchool, reports.GroupReport] | Response:
     try:
-        ctx = await _context(request)
+        ctx = await caller_context(request)
         group_id = decode(request.path_params["id"], "StaffGroup", "id")
         found, report = await reports.report_for(ctx, group_id, _on(request))
     except Unauthenticated as problem:
-        return _problem(401, str(problem), "UNAUTHENTICATED")
+        return problem_response(401, str(problem), "UNAUTHENTICATED")
     except Forbidden as problem:
-        return _problem(403, problem.message, ErrorCode.FORBIDDEN)
+        return problem_response(403, problem.message, ErrorCode.FORBIDDEN)
     except Invalid as problem:
         if problem.field == "on":
-            return _problem(400, problem.message, ErrorCode.VALIDATION)
-        return _problem(404, "No such staff group.", ErrorCode.NOT_FOUND)
+            return problem_response(400, problem.message, ErrorCode.VALIDATION)
+        return problem_response(404, "No such staff group.", ErrorCode.NOT_FOUND)
     except DomainError:
-        return _problem(404, "No such staff group.", ErrorCode.NOT_FOUND)
+        return problem_response(404, "No such staff group.", ErrorCode.NOT_FOUND)
     return ctx, found, report
 
 
@@ -174,107 +170,3 @@ async def matrix_csv(request: Request) -> Response:
         rows(), media_type="text/csv; charset=utf-8",
         headers=attachment(f"{found.group.name}-matrix-{report.on.isoformat()}.csv"),
     )
-
-
-def _list_param(request: Request, name: str) -> list[str]:
-    return [part.strip() for part in request.query_params.get(name, "").split(",") if part.strip()]
-
-
-def _instant_param(request: Request, name: str) -> datetime | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"{name} must be an instant such as 2026-09-01T00:00:00Z.", name) from None
-
-
-def _day_param(request: Request, name: str) -> date | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"{name} must be a day such as 2026-09-01.", name) from None
-
-
-def _progress_filter(request: Request) -> ProgressFilter:
-    params = request.query_params
-    where = ProgressFilter(
-        course_id=decode(params["courseId"], "Course", "courseId") if params.get("courseId") else None,
-        staff_group_id=decode(params["staffGroupId"], "StaffGroup", "staffGroupId") if params.get("staffGroupId") else None,
-        status=ProgressStatus(params["status"]) if params.get("status") in ProgressStatus.__members__ else None,
-        started_since=_instant_param(request, "startedSince"),
-        started_until=_instant_param(request, "startedUntil"),
-        completed_since=_instant_param(request, "completedSince"),
-        completed_until=_instant_param(request, "completedUntil"),
-        started_from=_day_param(request, "startedFrom"),
-        started_to=_day_param(request, "startedTo"),
-        completed_from=_day_param(request, "completedFrom"),
-        completed_to=_day_param(request, "completedTo"),
-        search=params.get("search"),
-    )
-    if params.get("status") and where.status is None:
-        raise Invalid(f"status must be one of {', '.join(ProgressStatus)}.", "status")
-    validation.period(where.started_since, where.started_until, "startedSince", "startedUntil")
-    validation.period(where.completed_since, where.completed_until, "completedSince", "completedUntil")
-    validation.days(where.started_from, where.started_to, "startedFrom", "startedTo")
-    validation.days(where.completed_from, where.completed_to, "completedFrom", "completedTo")
-    return where
-
-
-async def trust_progress_csv(request: Request) -> Response:
-    """The ad hoc progress query as CSV: `groupBy=SCHOOL,COURSE`, optional `schoolIds`,
-    and the same filters as GraphQL's, by name."""
-    try:
-        ctx = await _context(request)
-        trust_id = decode(request.path_params["id"], "Organisation", "id")
-        dimensions = []
-        for name in _list_param(request, "groupBy") or ["SCHOOL"]:
-            if name not in Dimension.__members__:
-                raise Invalid(f"groupBy: unknown dimension {name}; use {', '.join(Dimension)}.", "groupBy")
-            dimensions.append(Dimension(name))
-        trust = await trusts.find_trust(ctx, trust_id)
-        if trust is None:
-            return _problem(404, "No such trust.", ErrorCode.NOT_FOUND)
-        rows = await trust_analytics.summary(
-            ctx, trust_id=trust.id,
-            school_ids=[decode(s, "Organisation", "schoolIds") for s in _list_param(request, "schoolIds")] or None,
-            where=_progress_filter(request), dimensions=dimensions,
-            granted=policy.granting_schools(ctx.principal, trust.id),
-        )
-    except Unauthenticated as problem:
-        return _problem(401, str(problem), "UNAUTHENTICATED")
-    except Invalid as problem:
-        if problem.field == "id":
-            return _problem(404, "No such trust.", ErrorCode.NOT_FOUND)
-        return _problem(400, problem.message, ErrorCode.VALIDATION)
-    except DomainError as problem:
-        return _problem(404, problem.message, ErrorCode.NOT_FOUND)
-
-    schools = await ctx.loaders.rows(Organisation, (r.school_id for r in rows))
-    courses = await ctx.loaders.rows(Course, (r.course_id for r in rows))
-    groups = await ctx.loaders.rows(StaffGroup, (r.staff_group_id for r in rows))
-    labels = {
-        Dimension.SCHOOL: ("School", lambda r: schools[r.school_id].name),
-        Dimension.COURSE: ("Course", lambda r: f"{courses[r.course_id].code} {courses[r.course_id].title}"),
-        Dimension.STAFF_GROUP: ("Staff group", lambda r: groups[r.staff_group_id].name),
-        Dimension.MONTH_COMPLETED: ("Month completed", lambda r: r.month_completed or ""),
-        Dimension.STATUS: ("Status", lambda r: r.status or ""),
-    }
-
-    def lines() -> Iterator[str]:
-        sheet = Sheet()
-        yield sheet.row([*(labels[d][0] for d in dimensions), "Enrolments", "Completed", "In progress",
-                         "Not started", "Overdue", "Completion rate", "Mean seconds", "Median seconds"])
-        for row in rows:
-            yield sheet.row([
-                *(labels[d][1](row) for d in dimensions), row.enrolments, row.completed, row.in_progress,
-                row.not_started, row.overdue, round(row.completion_rate, 4),
-                None if row.mean_seconds is None else round(row.mean_seconds, 1),
-                None if row.median_seconds is None else round(row.median_seconds, 1),
-            ])
-
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=attachment(f"{trust.name}-progress.csv"))

@@ -12,7 +12,7 @@ from permissions.policy import Ability
 from resolvers import trust_analytics, trust_scope
 from resolvers import trusts as trust_resolvers
 from resolvers.pagination import Window
-from schema import access, ids
+from schema import access, ids, trust_targets
 from schema.connection import After, Before, Connection, First, Last, connection, filtered
 from schema.enums import described
 from schema.ids import ref
@@ -20,17 +20,8 @@ from schema.mutation import mutation
 from schema.nodes import Course, Organisation, TrustGrant, TrustListing
 from schema.permission import field
 from schema.reports import ENROLMENT
+from schema.trust_vocabulary import ProgressStatus, StaffGroupRef
 
-ProgressStatus = described(trust_scope.ProgressStatus, {
-    trust_scope.ProgressStatus.NOT_STARTED: "Not completed, not overdue, and for an enrolment at 0% (for a "
-    "target: not enrolled).",
-    trust_scope.ProgressStatus.IN_PROGRESS: "Not completed, not overdue, and for an enrolment above 0% (for a "
-    "target: enrolled).",
-    trust_scope.ProgressStatus.OVERDUE: "Not completed, and past its effective due date on the person's learning "
-    "path, by the school's local date.",
-    trust_scope.ProgressStatus.COMPLETED: "Completed.",
-}, description="Where an enrolment or a learning target stands, as its trust sees it: completed, else overdue, "
-    "else how far along.")
 ProgressDimension = described(trust_analytics.Dimension, {
     trust_analytics.Dimension.SCHOOL: "Per granting school (`school`).",
     trust_analytics.Dimension.COURSE: "Per course (`course`).",
@@ -139,8 +130,10 @@ class Trust:
         courses = await access.rows(info, Course, [row[2] for row in page.items])
         return connection(page, lambda row: SchoolEnrolment.from_rows(row, courses.pop(0)))
 
-    @field(Ability.VIEW_TRUST_PROGRESS, description="One aggregate over the granting schools (or the chosen "
-           "ones), grouped by the dimensions asked for, in a single SQL statement.")
+    @field(Ability.VIEW_TRUST_PROGRESS, description="Course enrolments of the granting schools' staff (seed 001's "
+           "list: every course a staff member started, target or not) with their progress, aggregated over the "
+           "granting schools (or the chosen ones), grouped by the dimensions asked for, in a single SQL statement. "
+           "For what schools set their staff, with due dates, see targetSummary.")
     async def progress_summary(
         self,
         info: strawberry.Info,
@@ -163,6 +156,28 @@ class Trust:
         return await summary_rows(info, rows)
 
 
+    @field(Ability.VIEW_TRUST_PROGRESS, description="Learning targets (what the granting schools set their staff, "
+           "with effective due dates) counted as the schools' own group reports count them, grouped by the "
+           "dimensions asked for, in a single SQL statement. Grouped or filtered by staff group, each (school, group) "
+           "equals that group's report; otherwise each target is judged on the person's learning path.")
+    async def target_summary(
+        self, info: strawberry.Info, group_by: trust_targets.GROUP_BY, school_ids: trust_targets.SCHOOL_IDS = None,
+        filter: filtered(trust_targets.TargetFilter) = None,
+    ) -> list[trust_targets.TargetSummaryRow]:
+        return await trust_targets.target_summary(info, self.organisation.id, group_by, school_ids, filter)
+
+    @field(Ability.VIEW_TRUST_PROGRESS, description="Every learning target of the granting schools' staff, person by "
+           "person, by name: who is overdue across the trust is `filter: {status: OVERDUE}`. One SQL statement per "
+           "page; the same list as CSV at /reports/trusts/{id}/targets.csv.")
+    async def targets(
+        self, info: strawberry.Info, school_ids: trust_targets.SCHOOL_IDS = None,
+        filter: filtered(trust_targets.TargetFilter) = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[trust_targets.TrustTarget]:
+        return await trust_targets.target_page(info, self.organisation.id, school_ids, filter,
+                                               Window(first, after, last, before))
+
+
 @strawberry.type(description="One row of an ad hoc progress query: the dimensions grouped by (null where "
                  "not grouped by) and the measures.")
 class ProgressSummaryRow:
@@ -181,7 +196,7 @@ class ProgressSummaryRow:
                                                           "seconds.")
     school: Organisation | None = field(Ability.VIEW_ORGANISATION, description="For SCHOOL.")
     course: Course | None = field(Ability.VIEW_CATALOGUE, description="For COURSE.")
-    staff_group: "StaffGroupRef | None" = strawberry.field(description="For STAFF_GROUP.")
+    staff_group: StaffGroupRef | None = strawberry.field(description="For STAFF_GROUP.")
 
 
 async def summary_rows(info: strawberry.Info, rows: list[trust_analytics.SummaryRow]) -> list[ProgressSummaryRow]:
@@ -205,12 +220,6 @@ async def summary_rows(info: strawberry.Info, rows: list[trust_analytics.Summary
         )
         for r in rows
     ]
-
-
-@strawberry.type(description="A staff group of a granting school, named for a trust's analysts.")
-class StaffGroupRef:
-    id: strawberry.ID = strawberry.field(description="The StaffGroup's global id.")
-    name: str = strawberry.field(description="The group's name.")
 
 
 @strawberry.input(description="Choose the school's Multi Academy Trust; it replaces any earlier choice.")
