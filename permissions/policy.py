@@ -310,6 +310,24 @@ def granting_schools(principal: Principal, trust_id: int) -> list[int]:
     return sorted(school for school, trust in principal.trust_schools.items() if trust == trust_id)
 
 
+class TrustSight(StrEnum):
+    """Whether a trust's member sees its schools' progress, and if not, what is missing."""
+
+    SEES = "SEES"
+    NO_SCHOOL_GRANTED = "NO_SCHOOL_GRANTED"  # may see, but no school has granted access yet
+    NEEDS_ADMINISTRATOR = "NEEDS_ADMINISTRATOR"
+    NEEDS_ACADEMIES = "NEEDS_ACADEMIES"  # the trust is not designated 'Academies'
+
+
+def trust_sight(principal: Principal, trust_id: int, *, academies: bool) -> TrustSight:
+    """Seed 001's three conditions, in the order a trust's member can act on them."""
+    if not academies:
+        return TrustSight.NEEDS_ACADEMIES
+    if principal.roles.get(trust_id) != MembershipRole.ADMINISTRATOR:
+        return TrustSight.NEEDS_ADMINISTRATOR
+    return TrustSight.SEES if granting_schools(principal, trust_id) else TrustSight.NO_SCHOOL_GRANTED
+
+
 def can_browse_trusts(principal: Principal) -> bool:
     """School Administrators look trusts up by name to choose theirs."""
     return any(can(principal, Ability.GRANT_TRUST, o) for o in principal.school_ids)

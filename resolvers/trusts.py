@@ -5,7 +5,10 @@ from sqlalchemy import Select, select
 
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
-from domain.models import Course, Enrolment, Licence, Organisation, OrganisationKind, Person, StaffGroup, TrustGrant
+from domain.models import (
+    Course, Enrolment, Licence, Membership, MembershipRole, Organisation, OrganisationKind, Person, StaffGroup,
+    TrustGrant,
+)
 from permissions import policy
 from permissions.policy import Ability
 from resolvers.context import RequestContext
@@ -102,6 +105,17 @@ async def find_trust(ctx: RequestContext, trust_id: int) -> Organisation | None:
     if row is None or row.kind != OrganisationKind.TRUST:
         return None
     return row if policy.can(ctx.principal, Ability.VIEW_ORGANISATION, row.id) else None
+
+
+async def administrators(ctx: RequestContext, trust_id: int) -> list[Person]:
+    """The trust's Administrators by name: whom a Member asks for access."""
+    async with ctx.db.read() as session:
+        found = await session.execute(
+            select(Person).join(Membership, Membership.person_id == Person.id)
+            .where(Membership.organisation_id == trust_id, Membership.role == MembershipRole.ADMINISTRATOR)
+            .order_by(Person.display_name, Person.id)
+        )
+        return list(found.scalars())
 
 
 def require_granted(ctx: RequestContext, trust_id: int, school_id: int, field: str = "schoolId") -> None:

@@ -94,6 +94,41 @@ class SchoolProgressFilter:
         )
 
 
+TrustSight = described(policy.TrustSight, {
+    policy.TrustSight.SEES: "The caller sees the progress of the schools that granted the trust.",
+    policy.TrustSight.NO_SCHOOL_GRANTED: "The caller may see progress, but no school has granted the trust access "
+    "yet.",
+    policy.TrustSight.NEEDS_ADMINISTRATOR: "Seeing progress needs Administrator rights in the trust.",
+    policy.TrustSight.NEEDS_ACADEMIES: "Only a trust designated 'Academies' sees its schools' progress.",
+}, name="TrustSight", description="Whether the caller sees a trust's school progress, and if not, why.")
+
+
+@strawberry.type(description="An Administrator of a trust, whom its Members ask for access.")
+class TrustContact:
+    name: str = strawberry.field(description="Their name.")
+    email: str = strawberry.field(description="Their email address.")
+
+
+@strawberry.type(description="What the caller sees of a trust's school progress, in words they can act on.")
+class TrustProgressAccess:
+    sight: TrustSight = strawberry.field(description="Whether they see it, and if not, why.")
+    message: str = strawberry.field(description="The same, as a sentence for a person.")
+    administrators: list[TrustContact] = strawberry.field(description="The trust's Administrators, by name.")
+
+
+def _message(sight: policy.TrustSight, trust: str, contacts: list[TrustContact]) -> str:
+    ask = ", ".join(f"{c.name} ({c.email})" for c in contacts) or "platform support"
+    return {
+        policy.TrustSight.SEES: f"You see the course progress of the schools that granted {trust} access.",
+        policy.TrustSight.NO_SCHOOL_GRANTED: f"No school has granted {trust} access to its course progress yet; "
+        "a school's Administrators grant it with grantTrustAccess.",
+        policy.TrustSight.NEEDS_ADMINISTRATOR: f"Seeing the schools' course progress needs Administrator rights in "
+        f"{trust}. Ask one of its Administrators: {ask}.",
+        policy.TrustSight.NEEDS_ACADEMIES: f"{trust} is not designated 'Academies', so it sees no school's course "
+        f"progress. Its Administrators: {ask}.",
+    }[sight]
+
+
 @strawberry.type(description="A trust: an organisation of kind TRUST. Only a trust designated 'Academies' "
                  "sees progress, only its Administrators see it, and only of schools that granted it.")
 class Trust:
@@ -102,6 +137,15 @@ class Trust:
     @strawberry.field(description="True when the designation lets the trust see school progress.")
     def is_academies(self) -> bool:
         return self.organisation.designation == models.ACADEMIES
+
+    @field(Ability.VIEW_ORGANISATION, description="Whether the caller sees the schools' progress, and if not, why "
+           "and whom to ask. The progress fields of a caller who does not are empty.")
+    async def progress_access(self, info: strawberry.Info) -> TrustProgressAccess | None:
+        contacts = [TrustContact(name=p.display_name, email=p.email)
+                    for p in await trust_resolvers.administrators(info.context, self.organisation.id)]
+        sight = policy.trust_sight(info.context.principal, self.organisation.id, academies=self.is_academies())
+        return TrustProgressAccess(sight=TrustSight(sight), message=_message(sight, self.organisation.name, contacts),
+                                   administrators=contacts)
 
     @field(Ability.VIEW_TRUST_PROGRESS, description="Schools that granted this trust access; empty unless the "
            "caller may see their progress.")
@@ -119,7 +163,7 @@ class Trust:
                                                                 "access; any other is NOT_FOUND.")],
         filter: filtered(SchoolProgressFilter) = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> Connection[SchoolEnrolment]:
+    ) -> Connection[SchoolEnrolment] | None:
         page = await trust_resolvers.school_progress(
             info.context,
             trust_id=self.organisation.id,
@@ -144,7 +188,7 @@ class Trust:
             description="Only these granting schools; left out, all of them. Any other school is NOT_FOUND."
         )] = None,
         filter: filtered(SchoolProgressFilter) = None,
-    ) -> list["ProgressSummaryRow"]:
+    ) -> list["ProgressSummaryRow"] | None:
         rows = await trust_analytics.summary(
             info.context,
             trust_id=self.organisation.id,
@@ -163,7 +207,7 @@ class Trust:
     async def target_summary(
         self, info: strawberry.Info, group_by: trust_targets.GROUP_BY, school_ids: trust_targets.SCHOOL_IDS = None,
         filter: filtered(trust_targets.TargetFilter) = None,
-    ) -> list[trust_targets.TargetSummaryRow]:
+    ) -> list[trust_targets.TargetSummaryRow] | None:
         return await trust_targets.target_summary(info, self.organisation.id, group_by, school_ids, filter)
 
     @field(Ability.VIEW_TRUST_PROGRESS, description="Every learning target of the granting schools' staff, person by "
@@ -173,7 +217,7 @@ class Trust:
         self, info: strawberry.Info, school_ids: trust_targets.SCHOOL_IDS = None,
         filter: filtered(trust_targets.TargetFilter) = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
-    ) -> Connection[trust_targets.TrustTarget]:
+    ) -> Connection[trust_targets.TrustTarget] | None:
         return await trust_targets.target_page(info, self.organisation.id, school_ids, filter,
                                                Window(first, after, last, before))
 
