@@ -113,7 +113,8 @@ class TrustContact:
 class TrustProgressAccess:
     sight: TrustSight = strawberry.field(description="Whether they see it, and if not, why.")
     message: str = strawberry.field(description="The same, as a sentence for a person.")
-    administrators: list[TrustContact] = strawberry.field(description="The trust's Administrators, by name.")
+    administrators: list[TrustContact] = field(Ability.VIEW_ORGANISATION, description="The trust's Administrators, "
+                                               "by name.")
 
 
 def _message(sight: policy.TrustSight, trust: str, contacts: list[TrustContact]) -> str:
