@@ -18,7 +18,7 @@ from app.auth import Unauthenticated, authenticate
 from app.spreadsheet import Sheet
 from domain.errors import DomainError, ErrorCode, Forbidden, Invalid
 from resolvers import reports
-from resolvers.learning_paths import local_date
+from domain.local_time import local_date
 from resolvers.targets import GroupInSchool
 from schema.context import Context
 from schema.ids import decode

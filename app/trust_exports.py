@@ -17,7 +17,7 @@ from domain.errors import DomainError, ErrorCode, Invalid
 from domain.models import Course, Organisation, StaffGroup
 from permissions import policy
 from resolvers import trust_analytics, trust_targets, trusts
-from resolvers.learning_paths import local_date
+from domain.local_time import local_date
 from resolvers.trust_analytics import Dimension
 from resolvers.trust_scope import ProgressFilter, ProgressStatus
 from schema.context import Context

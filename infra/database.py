@@ -10,8 +10,10 @@ SQLite's busy loop.
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -31,6 +33,15 @@ def normalise_url(url: str) -> str:
 
 def is_sqlite(url: str) -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
+
+
+def local_clock(stored: str | None, zone: str | None) -> str | None:
+    """SQLite's stand-in for PostgreSQL's `timezone(zone, instant)`: the wall-clock time
+    ('YYYY-MM-DD HH:MM:SS') in `zone` of an instant stored as naive UTC text."""
+    if stored is None or zone is None:
+        return None
+    instant = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms: int | None = None) -> AsyncEngine:
@@ -56,6 +67,7 @@ def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function("local_clock", 2, local_clock, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -2,14 +2,14 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import select
 
 from domain import learning_paths
 from domain.learning_paths import ListItem, PathItem, Progress, TargetListIn
-from domain.models import Enrolment, Licence, Membership, Organisation, Seat, TargetList, TargetListItem, utcnow
+from domain.local_time import local_date, local_today
+from domain.models import Enrolment, Licence, Membership, Organisation, Seat, TargetList, TargetListItem
 from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import staff
@@ -24,10 +24,6 @@ class LearningPath:
     items: list[PathItem]
     lists: dict[int, TargetList]
     subject: Subject  # what the policy decided on: the person, their school and their groups
-
-
-def local_date(instant: datetime, zone: str) -> date:
-    return instant.astimezone(ZoneInfo(zone)).date()
 
 
 async def path(ctx: RequestContext, *, licence_id: int, person_id: int, on: date | None) -> LearningPath | None:
@@ -79,7 +75,7 @@ async def path(ctx: RequestContext, *, licence_id: int, person_id: int, on: date
         )
         for e in enrolments
     }
-    today = on or local_date(utcnow(), zone)
+    today = on or local_today(zone)
     merged = learning_paths.learning_path(
         [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today
     )

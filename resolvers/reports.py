@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, Select, and_, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.learning_paths_sql import effective_due_dates
-from domain.models import Course, Enrolment, Licence, Membership, Person, StaffGroup, TargetList, TargetListItem, utcnow
+from domain.local_time import local_today
+from domain.models import Course, Enrolment, Licence, Membership, Person, StaffGroup, TargetList, TargetListItem
 from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import staff, targets
@@ -45,10 +45,6 @@ class Counts:
     overdue: int
     total: int
     percent_complete: float
-
-
-def local_today(zone: str) -> date:
-    return utcnow().astimezone(ZoneInfo(zone)).date()
 
 
 def _filtered(stmt: Select, where: ReportFilter) -> Select:

@@ -11,6 +11,7 @@ from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from domain.errors import Invalid
+from domain.local_time import local_month_sql
 from domain.models import Course, Enrolment, Organisation, Person
 from resolvers.context import RequestContext
 from resolvers.trust_scope import ProgressFilter, ProgressStatus, staff_enrolments
@@ -42,12 +43,6 @@ class SummaryRow:
     median_seconds: float | None
 
 
-def _month(dialect: str, column: Any) -> Any:
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
 def summary_statement(
     dialect: str, zones: dict[int, str], where: ProgressFilter, dimensions: Sequence[Dimension]
 ) -> Select:
@@ -59,7 +54,7 @@ def summary_statement(
         Dimension.SCHOOL: scope.school,
         Dimension.COURSE: Enrolment.course_id,
         Dimension.STAFF_GROUP: reach.c.group_id,
-        Dimension.MONTH_COMPLETED: _month(dialect, Enrolment.completed_at),
+        Dimension.MONTH_COMPLETED: local_month_sql(dialect, Enrolment.completed_at, scope.zone),
         Dimension.STATUS: scope.status,
     }
     dims = [columns[d].label(d.lower()) for d in dimensions]

@@ -15,14 +15,14 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, ColumnElement, Date, Integer, Select, and_, case, literal, select
+from sqlalchemy import CTE, ColumnElement, Date, Integer, Select, String, and_, case, literal, select
 
 from domain.learning_paths_sql import effective_due_dates
 from domain.models import (
     Course, Enrolment, GroupKind, Licence, Person, Seat, StaffGroup, StaffGroupMember, TargetList, TargetListItem,
 )
 from domain.staff import staff_seat
-from resolvers.reports import local_today
+from domain.local_time import local_today
 from resolvers.search import searched
 
 
@@ -155,6 +155,14 @@ class StaffEnrolments:
     @property
     def school(self) -> Any:
         return self.staff.c.school_id
+
+    @property
+    def zone(self) -> ColumnElement[str]:
+        """The time zone of the school each enrolment is seen from."""
+        zones = set(self.zones.values())
+        if len(zones) == 1:
+            return literal(zones.pop(), String)
+        return case(*((self.school == s, literal(z, String)) for s, z in self.zones.items()))
 
     @property
     def overdue(self) -> ColumnElement[bool]:

@@ -19,7 +19,7 @@ from domain.errors import Invalid
 from domain.models import Course, Organisation, Person, StaffGroup, Term
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, Window, paginate
-from resolvers.reports import local_today
+from domain.local_time import local_today
 from resolvers.search import searched
 from resolvers.trust_scope import ProgressStatus, reach_of, school_day, staff_of, target_status, targets_of
 from resolvers.trusts import require_granted

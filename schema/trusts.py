@@ -27,8 +27,8 @@ ProgressDimension = described(trust_analytics.Dimension, {
     trust_analytics.Dimension.COURSE: "Per course (`course`).",
     trust_analytics.Dimension.STAFF_GROUP: "Per staff group reaching the person (`staffGroup`): someone in two "
     "groups counts in each.",
-    trust_analytics.Dimension.MONTH_COMPLETED: "Per month of completion, in UTC (`monthCompleted`); null for "
-    "enrolments not completed.",
+    trust_analytics.Dimension.MONTH_COMPLETED: "Per month of completion in the school's time zone "
+    "(`monthCompleted`); null for enrolments not completed.",
     trust_analytics.Dimension.STATUS: "Per status (`status`).",
 }, name="ProgressDimension", description="What a progress summary is grouped by, and the row field each fills.")
 
@@ -226,7 +226,8 @@ class Trust:
 @strawberry.type(description="One row of an ad hoc progress query: the dimensions grouped by (null where "
                  "not grouped by) and the measures.")
 class ProgressSummaryRow:
-    month_completed: str | None = strawberry.field(description="YYYY-MM (UTC), for MONTH_COMPLETED.")
+    month_completed: str | None = strawberry.field(description="YYYY-MM in the school's time zone, for "
+                                                   "MONTH_COMPLETED.")
     status: ProgressStatus | None = strawberry.field(description="For STATUS.")
     enrolments: int = strawberry.field(description="How many enrolments the row holds.")
     completed: int = strawberry.field(description="Of those, completed.")

@@ -288,9 +288,9 @@ async def test_the_same_instant_is_a_different_day_in_each_school(
     """Both schools date a course 10 March; at one and the same instant, London and Sydney can be
     on different days, so the same course is due today in one school and overdue in the other.
     The service's clock is fixed at `instant` for this."""
-    import resolvers.learning_paths
+    import domain.local_time
 
-    monkeypatch.setattr(resolvers.learning_paths, "utcnow", lambda: instant)
+    monkeypatch.setattr(domain.local_time, "utcnow", lambda: instant)
     (course,) = await add_courses(db, "Attendance")
     for school, owner in (("ashdown", "owner"), ("birchwood", "owner_b")):
         await Leader(gql, world, owner).target_list(world.all_staff_group(school), "Attendance", (course, "2030-03-10"))

@@ -1,13 +1,16 @@
 """Each rule written once in Python has one SQL form, and they agree on both engines:
 the effective due date (domain/learning_paths.py and domain/learning_paths_sql.py) over
-random lists and dates, and who counts as staff (domain/staff.py) over every seat."""
+random lists and dates, who counts as staff (domain/staff.py) over every seat, and a
+school's month of an instant (domain/local_time.py) over random instants and zones."""
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, insert, literal, select, union_all
 
 from domain.learning_paths import ListItem, TargetListIn, order
+from domain.local_time import local_month, local_month_sql
+from domain.models import UTCDateTime
 from domain.learning_paths_sql import effective_due_dates
 from domain.models import SubscriptionKind
 from domain.staff import is_staff_seat, staff_seat
@@ -70,3 +73,26 @@ async def test_who_counts_as_staff_in_sql_is_the_python_rule(db: Database) -> No
         staff = set((await session.execute(select(table.c.id).where(staff_seat(table.c)))).scalars())
     assert staff == {i for i, (active, kind) in enumerate(seats) if is_staff_seat(active, kind)}
     assert staff  # someone is staff: the rule is not simply false
+
+
+ZONES = ["Europe/London", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/St_Johns", "Asia/Kathmandu",
+         "Australia/Lord_Howe", "UTC"]
+
+
+async def test_a_schools_month_in_sql_is_the_python_rule(db: Database) -> None:
+    """Instants near month ends and daylight-saving changes, in zones with odd offsets."""
+    rng = random.Random(20261202)
+    cases = []
+    for i in range(300):
+        start = datetime(rng.choice([2024, 2025, 2026]), rng.randint(1, 12), 1, tzinfo=UTC)
+        instant = start + timedelta(hours=rng.randint(-30, 30), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
+        cases.append((i, instant, rng.choice(ZONES)))
+    table = union_all(*(
+        select(literal(i, Integer).label("id"), literal(at, UTCDateTime).label("at"), literal(zone, String).label("zone"))
+        for i, at, zone in cases
+    )).subquery("instants")
+    month = local_month_sql(db.engine.dialect.name, table.c.at, table.c.zone)
+    async with db.read() as session:
+        found = dict((await session.execute(select(table.c.id, month))).all())
+    assert found == {i: local_month(at, zone) for i, at, zone in cases}
+    assert len({m for m in found.values()}) > 12

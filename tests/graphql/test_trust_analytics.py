@@ -41,7 +41,7 @@ OUTSIDER = ("Damson School", "Europe/London")  # does not grant the trust
 # The last person's seat, by school: no staff seat means in no staff group at all.
 LAST_SEAT = [("inactive", SubscriptionKind.ALL_ACCESS_PASS_PLUS), ("active", SubscriptionKind.ALL_ACCESS_PASS),
              (None, None), ("active", SubscriptionKind.ALL_ACCESS_PASS_PLUS)]
-# Completion instants on month edges: UTC decides the month, not the school's zone.
+# Completion instants on month edges: the school's zone decides the month, not UTC's.
 EDGES = [datetime(2026, 3, 31, 23, 30, tzinfo=UTC), datetime(2026, 4, 30, 23, 59, 59, tzinfo=UTC),
          datetime(2026, 5, 1, 0, 0, tzinfo=UTC)]
 
@@ -222,7 +222,7 @@ def key_of(data: Generated, e: Inserted, dims: list[str], group: int | None) -> 
         "SCHOOL": global_id("Organisation", e.school),
         "COURSE": global_id("Course", e.course),
         "STAFF_GROUP": global_id("StaffGroup", group) if group is not None else None,
-        "MONTH_COMPLETED": e.completed.astimezone(UTC).strftime("%Y-%m") if e.completed else None,
+        "MONTH_COMPLETED": local_day(data, e.school, e.completed).isoformat()[:7] if e.completed else None,
         "STATUS": str(status(data, e)),
     }
     return tuple(values[d] for d in dims)
@@ -336,15 +336,27 @@ async def test_the_generated_data_exercises_every_measure(db: Database, world: W
     assert {e.completed for e in data.enrolments} & set(EDGES)
 
 
-async def test_month_completed_is_the_utc_month_and_null_comes_last(gql, world: World, db: Database) -> None:
+async def test_month_completed_is_the_schools_month_and_null_comes_last(gql, world: World, db: Database) -> None:
+    """23:30 UTC on 31 March is already April in Kiritimati (Alder): Alder's completions
+    fall in its own months, not UTC's."""
     data = await generate(db, world)
     rows = await summary_rows(gql, world, ["MONTH_COMPLETED"])
     months = [r["monthCompleted"] for r in rows]
     assert months[-1] is None and months[:-1] == sorted(months[:-1])
-    # Completed at 23:30 UTC on 31 March: already April in Kiritimati, but March here.
-    assert any(e.completed == EDGES[0] for e in data.enrolments)
     unfinished = next(r for r in rows if r["monthCompleted"] is None)
     assert unfinished["completed"] == 0 and unfinished["completionRate"] == 0
+    alder = data.schools[0]
+    by_school = {(r["school"]["id"], r["monthCompleted"]): r["completed"]
+                 for r in await summary_rows(gql, world, ["SCHOOL", "MONTH_COMPLETED"])}
+    assert EDGES[0].strftime("%Y-%m") == "2026-03"
+    for school, month in ((alder, "2026-04"),):
+        edge = [e for e in data.enrolments if e.completed == EDGES[0] and e.school == school
+                and data.is_staff(e.person, school)]
+        assert edge, "the data puts a completion on the edge in this school"
+        assert local_day(data, school, EDGES[0]).isoformat()[:7] == month
+        counted = sum(1 for e in data.enrolments if e.school == school and e.completed and data.is_staff(e.person, school)
+                      and local_day(data, school, e.completed).isoformat()[:7] == month)
+        assert by_school[(data.gid(school), month)] == counted
 
 
 async def test_only_staff_count_never_learners_or_parents(gql, world: World, db: Database) -> None:
@@ -502,7 +514,8 @@ async def refused(gql, world: World, count_statements, dims: list[str], schools:
                                        "filter": filter}, token=world["trust_admin"].token)
     body = response.json()
     assert body.get("errors"), body
-    assert not (body.get("data") or {}).get("trust"), body
+    trust = (body.get("data") or {}).get("trust")
+    assert trust is None or trust["progressSummary"] is None, body  # only the refused field is blanked
     assert not aggregate_ran(count_statements, before), "bad input must not reach the database's enrolments"
     return body["errors"]
 

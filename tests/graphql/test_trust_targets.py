@@ -26,7 +26,8 @@ from domain.models import (
     Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind, TargetList, TargetListItem, Term, TrustGrant,
 )
 from infra.database import Database
-from resolvers.reports import group_report, local_today
+from domain.local_time import local_today
+from resolvers.reports import group_report
 from resolvers.targets import GroupInSchool
 from schema.ids import global_id
 from tests.spreadsheets import read_csv
