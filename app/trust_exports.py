@@ -14,7 +14,7 @@ from app.report_endpoints import attachment, caller_context, problem_response
 from app.spreadsheet import Sheet
 from domain import validation
 from domain.errors import DomainError, ErrorCode, Invalid
-from domain.models import Course, Organisation, StaffGroup
+from domain.models import Course, Organisation, StaffGroup, Term
 from permissions import policy
 from resolvers import trust_analytics, trust_targets, trusts
 from domain.local_time import local_date
@@ -136,11 +136,13 @@ async def trust_progress_csv(request: Request) -> Response:
     schools = await ctx.loaders.rows(Organisation, (r.school_id for r in rows))
     courses = await ctx.loaders.rows(Course, (r.course_id for r in rows))
     groups = await ctx.loaders.rows(StaffGroup, (r.staff_group_id for r in rows))
+    terms = await ctx.loaders.rows(Term, (r.term_id for r in rows))
     labels = {
         Dimension.SCHOOL: ("School", lambda r: schools[r.school_id].name),
         Dimension.COURSE: ("Course", lambda r: f"{courses[r.course_id].code} {courses[r.course_id].title}"),
         Dimension.STAFF_GROUP: ("Staff group", lambda r: groups[r.staff_group_id].name),
         Dimension.MONTH_COMPLETED: ("Month completed", lambda r: r.month_completed or ""),
+        Dimension.TERM_COMPLETED: ("Term completed", lambda r: terms[r.term_id].name if r.term_id else ""),
         Dimension.STATUS: ("Status", lambda r: r.status or ""),
     }
 

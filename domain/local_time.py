@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, func, type_coerce
+from sqlalchemy import ColumnElement, Date, String, cast, func, type_coerce
 
 from domain.models import utcnow
 
@@ -24,6 +24,13 @@ def local_today(zone: str) -> date:
 def local_month(instant: datetime, zone: str) -> str:
     """YYYY-MM."""
     return local_date(instant, zone).isoformat()[:7]
+
+
+def local_date_sql(dialect: str, instant: Any, zone: Any) -> ColumnElement[date]:
+    """`local_date` of an instant column in the zone given by `zone` (a column or value)."""
+    if dialect == "postgresql":
+        return cast(func.timezone(zone, instant), Date)
+    return type_coerce(func.substr(func.local_clock(instant, zone), 1, 10), Date)
 
 
 def local_month_sql(dialect: str, instant: Any, zone: Any) -> ColumnElement[str]:

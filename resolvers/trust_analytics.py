@@ -11,10 +11,10 @@ from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from domain.errors import Invalid
-from domain.local_time import local_month_sql
+from domain.local_time import local_date_sql, local_month_sql
 from domain.models import Course, Enrolment, Organisation, Person
 from resolvers.context import RequestContext
-from resolvers.trust_scope import ProgressFilter, ProgressStatus, staff_enrolments
+from resolvers.trust_scope import ProgressFilter, ProgressStatus, staff_enrolments, term_holding
 from resolvers.trusts import require_granted
 
 
@@ -23,6 +23,7 @@ class Dimension(StrEnum):
     COURSE = "COURSE"
     STAFF_GROUP = "STAFF_GROUP"
     MONTH_COMPLETED = "MONTH_COMPLETED"
+    TERM_COMPLETED = "TERM_COMPLETED"
     STATUS = "STATUS"
 
 
@@ -32,6 +33,7 @@ class SummaryRow:
     course_id: int | None
     staff_group_id: int | None
     month_completed: str | None
+    term_id: int | None
     status: ProgressStatus | None
     enrolments: int
     completed: int
@@ -55,6 +57,7 @@ def summary_statement(
         Dimension.COURSE: Enrolment.course_id,
         Dimension.STAFF_GROUP: reach.c.group_id,
         Dimension.MONTH_COMPLETED: local_month_sql(dialect, Enrolment.completed_at, scope.zone),
+        Dimension.TERM_COMPLETED: term_holding(scope.school, local_date_sql(dialect, Enrolment.completed_at, scope.zone)),
         Dimension.STATUS: scope.status,
     }
     dims = [columns[d].label(d.lower()) for d in dimensions]
@@ -144,6 +147,7 @@ async def summary(
             course_id=_int(row.get("course")),
             staff_group_id=_int(row.get("staff_group")),
             month_completed=row.get("month_completed"),
+            term_id=_int(row.get("term_completed")),
             status=ProgressStatus(row["status"]) if row.get("status") else None,
             enrolments=int(row["enrolments"]),
             completed=int(row["completed"] or 0),

@@ -15,11 +15,11 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, ColumnElement, Date, Integer, Select, String, and_, case, literal, select
+from sqlalchemy import CTE, ColumnElement, Date, Integer, Select, String, and_, case, func, literal, select
 
 from domain.learning_paths_sql import effective_due_dates
 from domain.models import (
-    Course, Enrolment, GroupKind, Licence, Person, Seat, StaffGroup, StaffGroupMember, TargetList, TargetListItem,
+    Course, Enrolment, GroupKind, Licence, Person, Seat, StaffGroup, StaffGroupMember, TargetList, TargetListItem, Term,
 )
 from domain.staff import staff_seat
 from domain.local_time import local_today
@@ -82,6 +82,15 @@ def reach_of(staff: CTE) -> CTE:
 def school_day(school: Any, days: dict[int, date]) -> ColumnElement[date]:
     """The school-local date in `days` of the school in column `school`."""
     return case(*((school == s, literal(d, Date)) for s, d in days.items()), else_=literal(None, Date))
+
+
+def term_holding(school: Any, day: Any) -> ColumnElement[int]:
+    """The id of the school's term whose days hold `day` (null if none does)."""
+    return (
+        select(func.min(Term.id))
+        .where(Term.organisation_id == school, Term.starts_on <= day, Term.ends_on >= day)
+        .scalar_subquery()
+    )
 
 
 def school_midnight(school: Any, zones: dict[int, str], day: date) -> ColumnElement[datetime]:

@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import CTE, Float, Select, and_, case, cast, false, func, select
 
 from domain.errors import Invalid
-from domain.models import Course, Organisation, Person, StaffGroup, Term
+from domain.models import Course, Organisation, Person, StaffGroup
 from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, Window, paginate
 from domain.local_time import local_today
 from resolvers.search import searched
-from resolvers.trust_scope import ProgressStatus, reach_of, school_day, staff_of, target_status, targets_of
+from resolvers.trust_scope import (
+    ProgressStatus, reach_of, school_day, staff_of, target_status, targets_of, term_holding,
+)
 from resolvers.trusts import require_granted
 
 
@@ -118,16 +120,6 @@ def _due_month(dialect: str, column: Any) -> Any:
     return func.strftime("%Y-%m", column)
 
 
-def _term(rows: CTE) -> Any:
-    """The school's term whose days hold the effective due date."""
-    return (
-        select(func.min(Term.id))
-        .where(Term.organisation_id == rows.c.school_id, Term.starts_on <= rows.c.effective_due,
-               Term.ends_on >= rows.c.effective_due)
-        .scalar_subquery()
-    )
-
-
 def summary_statement(
     dialect: str, days: dict[int, date], where: TargetFilter, dimensions: Sequence[TargetDimension]
 ) -> Select:
@@ -138,7 +130,7 @@ def summary_statement(
         TargetDimension.COURSE: rows.c.course_id,
         TargetDimension.STATUS: rows.c.status,
         TargetDimension.DUE_MONTH: _due_month(dialect, rows.c.effective_due),
-        TargetDimension.TERM: _term(rows),
+        TargetDimension.TERM: term_holding(rows.c.school_id, rows.c.effective_due),
     }
     keyed = select(rows, *(columns[d].label(f"by_{d.lower()}") for d in dimensions)).cte("keyed")
     keys = [keyed.c[f"by_{d.lower()}"] for d in dimensions]

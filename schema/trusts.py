@@ -21,6 +21,7 @@ from schema.nodes import Course, Organisation, TrustGrant, TrustListing
 from schema.permission import field
 from schema.reports import ENROLMENT
 from schema.trust_vocabulary import ProgressStatus, StaffGroupRef
+from schema.workflow import Term
 
 ProgressDimension = described(trust_analytics.Dimension, {
     trust_analytics.Dimension.SCHOOL: "Per granting school (`school`).",
@@ -29,6 +30,8 @@ ProgressDimension = described(trust_analytics.Dimension, {
     "groups counts in each.",
     trust_analytics.Dimension.MONTH_COMPLETED: "Per month of completion in the school's time zone "
     "(`monthCompleted`); null for enrolments not completed.",
+    trust_analytics.Dimension.TERM_COMPLETED: "Per school term holding the school-local day of completion "
+    "(`termCompleted`); null for enrolments not completed or completed outside any term.",
     trust_analytics.Dimension.STATUS: "Per status (`status`).",
 }, name="ProgressDimension", description="What a progress summary is grouped by, and the row field each fills.")
 
@@ -243,6 +246,8 @@ class ProgressSummaryRow:
     school: Organisation | None = field(Ability.VIEW_ORGANISATION, description="For SCHOOL.")
     course: Course | None = field(Ability.VIEW_CATALOGUE, description="For COURSE.")
     staff_group: StaffGroupRef | None = strawberry.field(description="For STAFF_GROUP.")
+    term_completed: Term | None = field(Ability.VIEW_ORGANISATION, description="For TERM_COMPLETED: the school's "
+                                        "term.")
 
 
 async def summary_rows(info: strawberry.Info, rows: list[trust_analytics.SummaryRow]) -> list[ProgressSummaryRow]:
@@ -253,6 +258,7 @@ async def summary_rows(info: strawberry.Info, rows: list[trust_analytics.Summary
     schools = {s.id: s for s in found_schools if s is not None}
     courses = {c.id: c for c in found_courses if c is not None}
     groups = await info.context.loaders.rows(models.StaffGroup, (r.staff_group_id for r in rows))
+    terms = {t.id: t for t in await access.nodes(info, Term, [r.term_id for r in rows]) if t}
     return [
         ProgressSummaryRow(
             month_completed=r.month_completed, status=ProgressStatus(r.status) if r.status else None,
@@ -263,6 +269,7 @@ async def summary_rows(info: strawberry.Info, rows: list[trust_analytics.Summary
             course=courses.get(r.course_id) if r.course_id is not None else None,
             staff_group=StaffGroupRef(id=ids.global_id("StaffGroup", r.staff_group_id),
                                       name=groups[r.staff_group_id].name) if r.staff_group_id is not None else None,
+            term_completed=terms.get(r.term_id) if r.term_id is not None else None,
         )
         for r in rows
     ]

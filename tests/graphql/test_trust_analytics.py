@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from infra.database import Database
 from domain.models import (
     ALL_STAFF_NAME, Course, Enrolment, GroupKind, Licence, Membership, MembershipRole, Organisation, OrganisationKind,
-    Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind, TargetList, TargetListItem, TrustGrant,
+    Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind, TargetList, TargetListItem, Term, TrustGrant,
 )
 from resolvers.trust_analytics import Dimension, summary_statement
 from domain.learning_paths import ListItem, TargetListIn, order
@@ -268,7 +268,7 @@ def expected(data: Generated, dims: list[str], schools: list[int] | None = None,
 SUMMARY = """
 query($trust: ID!, $groupBy: [ProgressDimension!]!, $schools: [ID!], $filter: SchoolProgressFilter) {
   trust(id: $trust) { progressSummary(groupBy: $groupBy, schoolIds: $schools, filter: $filter) {
-    school { id name } course { id code title } staffGroup { id name } monthCompleted status
+    school { id name } course { id code title } staffGroup { id name } monthCompleted termCompleted { name } status
     enrolments completed inProgress notStarted overdue completionRate meanSecondsSpent medianSecondsSpent } } }
 """
 MEASURES = ["enrolments", "completed", "inProgress", "notStarted", "overdue", "completionRate",
@@ -357,6 +357,26 @@ async def test_month_completed_is_the_schools_month_and_null_comes_last(gql, wor
         counted = sum(1 for e in data.enrolments if e.school == school and e.completed and data.is_staff(e.person, school)
                       and local_day(data, school, e.completed).isoformat()[:7] == month)
         assert by_school[(data.gid(school), month)] == counted
+
+
+async def test_term_completed_is_the_schools_term_holding_its_local_day(gql, world: World, db: Database) -> None:
+    """Alder's terms split at 1 April: 23:30 UTC on 31 March is already the summer term in
+    Kiritimati. A completion outside every term, and no completion, are null."""
+    data = await generate(db, world)
+    alder = data.schools[0]
+    terms = [("Spring 2026", date(2026, 1, 1), date(2026, 3, 31)), ("Summer 2026", date(2026, 4, 1), date(2026, 5, 15))]
+    async with db.write() as session:
+        session.add_all(Term(organisation_id=alder, name=n, starts_on=a, ends_on=b) for n, a, b in terms)
+    rows = await summary_rows(gql, world, ["SCHOOL", "TERM_COMPLETED"], schools=[data.gid(alder)])
+    got = {(r["termCompleted"] or {}).get("name"): r["enrolments"] for r in rows}
+    wanted: dict[str | None, int] = defaultdict(int)
+    for e in data.enrolments:
+        if e.school != alder or not data.is_staff(e.person, alder):
+            continue
+        day = local_day(data, alder, e.completed) if e.completed else None
+        wanted[next((n for n, a, b in terms if day and a <= day <= b), None)] += 1
+    assert got == wanted
+    assert local_day(data, alder, EDGES[0]) == date(2026, 4, 1) and got["Summer 2026"] and got["Spring 2026"]
 
 
 async def test_only_staff_count_never_learners_or_parents(gql, world: World, db: Database) -> None:
