@@ -1,6 +1,7 @@
 """A trust's exports as CSV: the enrolment progress query and the list of learning
 targets, with the same filters as GraphQL's, by name. A trust the caller may not see is
-404 whatever else the request says; bad input is 400 naming the parameter."""
+404 whatever else the request says; a member of it who may not see its schools' progress
+gets 403 saying why and whom to ask; bad input is 400 naming the parameter."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date, datetime
@@ -99,6 +100,9 @@ async def _for_trust(
         trust = await trusts.find_trust(ctx, decode(request.path_params["id"], "Organisation", "id"))
         if trust is None:
             return problem_response(404, "No such trust.", ErrorCode.NOT_FOUND)
+        seen, message, _ = await trusts.sight(ctx, trust.id)
+        if seen in (policy.TrustSight.NEEDS_ADMINISTRATOR, policy.TrustSight.NEEDS_ACADEMIES):
+            return problem_response(403, message, ErrorCode.FORBIDDEN)
         return ctx, trust, await answer(ctx, trust)
     except Unauthenticated as refused:
         return problem_response(401, str(refused), "UNAUTHENTICATED")

@@ -6,7 +6,7 @@ from sqlalchemy import Select, select
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid, NotFound
 from domain.models import (
-    Course, Enrolment, Licence, Membership, MembershipRole, Organisation, OrganisationKind, Person, StaffGroup,
+    ACADEMIES, Course, Enrolment, Licence, Membership, MembershipRole, Organisation, OrganisationKind, Person, StaffGroup,
     TrustGrant,
 )
 from permissions import policy
@@ -116,6 +116,25 @@ async def administrators(ctx: RequestContext, trust_id: int) -> list[Person]:
             .order_by(Person.display_name, Person.id)
         )
         return list(found.scalars())
+
+
+async def sight(ctx: RequestContext, trust_id: int) -> tuple[policy.TrustSight, str, list[Person]]:
+    """What the caller sees of a trust's school progress, as a sentence naming whom to ask,
+    with the trust's Administrators."""
+    trust = await ctx.loaders.by_id(Organisation).load(trust_id)
+    people = await administrators(ctx, trust_id)
+    seen = policy.trust_sight(ctx.principal, trust_id, academies=trust.designation == ACADEMIES)
+    ask = ", ".join(f"{p.display_name} ({p.email})" for p in people) or "platform support"
+    message = {
+        policy.TrustSight.SEES: f"You see the course progress of the schools that granted {trust.name} access.",
+        policy.TrustSight.NO_SCHOOL_GRANTED: f"No school has granted {trust.name} access to its course progress "
+        "yet; a school's Administrators grant it with grantTrustAccess.",
+        policy.TrustSight.NEEDS_ADMINISTRATOR: "Seeing the schools' course progress needs Administrator rights in "
+        f"{trust.name}. Ask one of its Administrators: {ask}.",
+        policy.TrustSight.NEEDS_ACADEMIES: f"{trust.name} is not designated 'Academies', so it sees no school's "
+        f"course progress. Its Administrators: {ask}.",
+    }[seen]
+    return seen, message, people
 
 
 def require_granted(ctx: RequestContext, trust_id: int, school_id: int, field: str = "schoolId") -> None:

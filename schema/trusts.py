@@ -120,19 +120,6 @@ class TrustProgressAccess:
                                                "by name.")
 
 
-def _message(sight: policy.TrustSight, trust: str, contacts: list[TrustContact]) -> str:
-    ask = ", ".join(f"{c.name} ({c.email})" for c in contacts) or "platform support"
-    return {
-        policy.TrustSight.SEES: f"You see the course progress of the schools that granted {trust} access.",
-        policy.TrustSight.NO_SCHOOL_GRANTED: f"No school has granted {trust} access to its course progress yet; "
-        "a school's Administrators grant it with grantTrustAccess.",
-        policy.TrustSight.NEEDS_ADMINISTRATOR: f"Seeing the schools' course progress needs Administrator rights in "
-        f"{trust}. Ask one of its Administrators: {ask}.",
-        policy.TrustSight.NEEDS_ACADEMIES: f"{trust} is not designated 'Academies', so it sees no school's course "
-        f"progress. Its Administrators: {ask}.",
-    }[sight]
-
-
 @strawberry.type(description="A trust: an organisation of kind TRUST. Only a trust designated 'Academies' "
                  "sees progress, only its Administrators see it, and only of schools that granted it.")
 class Trust:
@@ -145,11 +132,9 @@ class Trust:
     @field(Ability.VIEW_ORGANISATION, description="Whether the caller sees the schools' progress, and if not, why "
            "and whom to ask. The progress fields of a caller who does not are empty.")
     async def progress_access(self, info: strawberry.Info) -> TrustProgressAccess | None:
-        contacts = [TrustContact(name=p.display_name, email=p.email)
-                    for p in await trust_resolvers.administrators(info.context, self.organisation.id)]
-        sight = policy.trust_sight(info.context.principal, self.organisation.id, academies=self.is_academies())
-        return TrustProgressAccess(sight=TrustSight(sight), message=_message(sight, self.organisation.name, contacts),
-                                   administrators=contacts)
+        sight, message, people = await trust_resolvers.sight(info.context, self.organisation.id)
+        return TrustProgressAccess(sight=TrustSight(sight), message=message,
+                                   administrators=[TrustContact(name=p.display_name, email=p.email) for p in people])
 
     @field(Ability.VIEW_TRUST_PROGRESS, description="Schools that granted this trust access; empty unless the "
            "caller may see their progress.")

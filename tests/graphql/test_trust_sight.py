@@ -63,3 +63,17 @@ async def test_a_school_that_did_not_grant_blanks_only_its_own_field(gql, world:
     assert all(trust[name] is None for name in refused)
     assert sorted(e["path"][-1] for e in response["errors"]) == sorted(refused)
     assert {e["extensions"]["code"] for e in response["errors"]} == {"NOT_FOUND"}
+
+
+async def test_a_members_export_is_refused_with_the_same_words(gql, client, world: World, db) -> None:  # type: ignore[no-untyped-def]
+    """403, not an empty file: the member sees the trust, and is told why and whom to ask."""
+    await both_schools_grant(gql, world, db)
+    words = (await sight(gql, world, "trust_member"))["progressAccess"]["message"]
+    for export in ("progress.csv", "targets.csv"):
+        response = await client.get(f"/reports/trusts/{world.org('trust')}/{export}",
+                                    headers={"Authorization": f"Bearer {world['trust_member'].token}"})
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["message"] == words
+        admin = await client.get(f"/reports/trusts/{world.org('trust')}/{export}",
+                                 headers={"Authorization": f"Bearer {world['trust_admin'].token}"})
+        assert admin.status_code == 200
