@@ -13,6 +13,7 @@
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import orjson
@@ -180,10 +181,23 @@ async def graphql_endpoint(request: Request) -> Response:
             _error_payload(f"Acceptable responses are {GRAPHQL_RESPONSE} and {JSON}."), 406, JSON
         )
     db = state.db.for_request()  # the token and every field read in one shared session
+    started = time.perf_counter()
+    request.state.operation, request.state.errors = None, None
     try:
-        return await _answer(request, db, media)
+        response = await _answer(request, db, media)
     finally:
         await db.close()
+    state.metrics.answered(request.state.operation, started, _outcome(response.status_code, request.state.errors),
+                           request.state.errors)
+    return response
+
+
+def _outcome(status: int, errors: list[GraphQLError] | None) -> str:
+    if status == 503:
+        return "timeout"
+    if status != 200:
+        return "refused"
+    return "errors" if errors else "ok"
 
 
 async def _answer(request: Request, db: RequestDatabase, media: str) -> Response:
@@ -199,6 +213,7 @@ async def _answer(request: Request, db: RequestDatabase, media: str) -> Response
     settings = state.settings
     try:
         params = await read_params(request, settings.max_body_bytes)
+        request.state.operation = params.get("operationName")
         try:
             query, new_hash = state.persisted_queries.query_for(params)
         except PersistedQueryProblem as problem:
@@ -233,6 +248,8 @@ async def _answer(request: Request, db: RequestDatabase, media: str) -> Response
         return _timed_out(request_id, settings.request_timeout_seconds, media)
 
     payload: dict[str, Any] = {}
+    request.state.errors = result.errors
+    request.state.operation = context.operation or request.state.operation
     if _is_request_error(result.data, result.errors):
         # Without the operation to run, the request itself is incomplete, whatever the media.
         status = 400 if media == GRAPHQL_RESPONSE or _names_no_operation(result.errors) else 200

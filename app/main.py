@@ -21,6 +21,7 @@ from app.console.files import ConsoleFiles, console_file
 from app.console.page import console_page
 from app.cors import ListedOriginsOnly
 from app.graphql_http import graphql_endpoint
+from app.metrics import Metrics, metrics_endpoint
 from app.persisted_queries import PersistedQueries
 from infra.migrations import ensure_current
 from app.report_endpoints import completion_svg, matrix_csv
@@ -103,6 +104,7 @@ def create_app(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             Route("/health", health),
+            Route("/metrics", metrics_endpoint),
             Route("/console", console_page),
             Route("/console/assets/{version}/{name}", console_file),
             Route("/reports/groups/{id}/completion.svg", completion_svg),
@@ -125,6 +127,7 @@ def create_app(
     app.state.db = db
     app.state.schema = schema or build_schema(settings)
     app.state.persisted_queries = PersistedQueries(settings.persisted_query_bytes)
+    app.state.metrics = Metrics()
     return app
 
 

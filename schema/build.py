@@ -5,12 +5,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from infra.settings import Settings
 from domain.errors import DomainError
+from schema.context import Context
 from schema.group_mutations import GroupMutations
 from schema.limits import VALIDATED_DOCUMENTS, RequestLimits
 from schema.mutations import OrganisationMutations
@@ -62,6 +63,17 @@ class MaskUnexpected(MaskErrors):
         return masked
 
 
+class NamesTheOperation(SchemaExtension):
+    """Tells the request's Context which operation ran (the one named, or the document's
+    only one), for the per-operation figures of /metrics."""
+
+    def on_execute(self):  # type: ignore[no-untyped-def]
+        context = self.execution_context
+        if isinstance(context.context, Context):
+            context.context.operation = context.operation_name
+        yield
+
+
 class TrellisSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Unexpected errors are logged once, with their request id, by MaskUnexpected."""
@@ -73,6 +85,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=VALIDATED_DOCUMENTS),
         lambda: RequestLimits(settings=settings),
+        NamesTheOperation,
         MaskUnexpected,
     ]
     return TrellisSchema(

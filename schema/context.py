@@ -14,6 +14,7 @@ class Context:
     principal: Principal
     settings: Settings
     request_id: str = "-"
+    operation: str | None = None  # the operation that ran, once execution began
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
