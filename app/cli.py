@@ -16,7 +16,7 @@ import uvicorn
 
 from app import demo
 from app.console.files import INSTALL_COMMAND, ConsoleFiles
-from infra import migrations
+from infra import logs, migrations
 from infra.database import Database, create_engine, is_sqlite
 from infra.settings import get_settings
 from domain.errors import DomainError
@@ -25,6 +25,14 @@ from jobs.delivery import deliver
 
 T = TypeVar("T")
 cli = typer.Typer(no_args_is_help=True, help="Trellis: professional learning for schools and trusts.")
+
+
+@cli.callback()
+def _logging() -> None:
+    # Every command logs the same way (infra/logs.py), at the settings' level.
+    settings = get_settings()
+    logs.configure(production=settings.production, level=settings.log_level)
+
 db_cli = typer.Typer(no_args_is_help=True, help="The database.")
 token_cli = typer.Typer(no_args_is_help=True, help="API tokens.")
 schema_cli = typer.Typer(no_args_is_help=True, help="The GraphQL schema file.")
@@ -214,7 +222,8 @@ def serve(
     typer.echo(f"The console (GraphiQL): http://localhost:{settings.port}/graphql")
     if not ConsoleFiles().installed():
         typer.echo(f"  Its files are not installed: run `{INSTALL_COMMAND}` (it needs npm), then reload the page.")
-    uvicorn.run("app.main:embedded_app", factory=True, host=host, port=settings.port, reload=reload)
+    # log_config=None: uvicorn's lines, its access log too, go through infra/logs.py's handler.
+    uvicorn.run("app.main:embedded_app", factory=True, host=host, port=settings.port, reload=reload, log_config=None)
 
 
 @notify_cli.command("day")

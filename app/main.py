@@ -23,6 +23,7 @@ from app.cors import ListedOriginsOnly
 from app.graphql_http import graphql_endpoint
 from app.metrics import Metrics, metrics_endpoint
 from app.persisted_queries import PersistedQueries
+from infra import logs
 from infra.migrations import ensure_current
 from app.report_endpoints import completion_svg, matrix_csv
 from app.trust_exports import trust_progress_csv, trust_targets_csv
@@ -48,6 +49,8 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
+        # On every line logged while this request is served (uvicorn's access line too).
+        serving = logs.request_id.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -56,7 +59,10 @@ class RequestIdMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            logs.request_id.reset(serving)
 
 
 async def health(request: Request) -> JSONResponse:

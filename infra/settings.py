@@ -2,7 +2,7 @@
 when it is read, so a wrong value stops the service at start, naming the setting."""
 
 from functools import lru_cache
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     smtp_url: str = "file://var/mail"
     mail_from: str = "Trellis <notifications@trellis.example>"
     production: bool = False
+    # Log lines at this level and above: JSON lines in production, readable text otherwise.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     port: Annotated[int, Field(gt=0, lt=65536)] = 8000
     # Origins whose browser pages may call the API, comma-separated; none by default.
     cors_allowed_origins: str = ""
