@@ -9,7 +9,10 @@ from sqlalchemy import select
 from domain import learning_paths
 from domain.learning_paths import ListItem, PathItem, Progress, TargetListIn
 from domain.local_time import local_date, local_today
-from domain.models import Enrolment, Licence, Membership, Organisation, Seat, TargetList, TargetListItem
+from domain.models import (
+    Enrolment, Licence, Membership, NotificationSettings, Organisation, Seat, TargetList, TargetListItem,
+)
+from domain.notifications import Rules
 from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import staff
@@ -31,14 +34,17 @@ async def path(ctx: RequestContext, *, licence_id: int, person_id: int, on: date
     async with ctx.db.read() as session:
         row = (
             await session.execute(
-                select(Licence, Organisation.time_zone)
+                select(Licence, Organisation.time_zone, NotificationSettings.due_soon_days)
                 .join(Organisation, Organisation.id == Licence.organisation_id)
+                .outerjoin(NotificationSettings, NotificationSettings.organisation_id == Licence.organisation_id)
                 .where(Licence.id == licence_id)
             )
         ).first()
         if row is None:
             return None
-        licence, zone = row
+        licence, zone, due_soon_days = row
+        if due_soon_days is None:  # the school has never changed its settings
+            due_soon_days = Rules().due_soon_days
         member = await session.execute(
             select(Membership.id).where(
                 Membership.organisation_id == licence.organisation_id, Membership.person_id == person_id
@@ -76,8 +82,9 @@ async def path(ctx: RequestContext, *, licence_id: int, person_id: int, on: date
         for e in enrolments
     }
     today = on or local_today(zone)
+    # DUE_SOON is the school's reminder window, the one its due-soon emails use.
     merged = learning_paths.learning_path(
-        [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today
+        [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today, due_soon_days
     )
     return LearningPath(licence=licence, person_id=person_id, on=today, items=merged, lists=lists, subject=subject)
 

@@ -34,7 +34,8 @@ CourseStatus = described(learning_paths.Status, {
     learning_paths.Status.COMPLETED: "Completed by the path's date: it stays on the path, never due or overdue.",
 }, name="CourseStatus", description="Where the person stands in a course of their path.")
 DueState = described(learning_paths.Urgency, {
-    learning_paths.Urgency.DUE_SOON: "Due in the next 14 days.",
+    learning_paths.Urgency.DUE_SOON: "Due within the school's due-soon window (its notification settings' "
+    "dueSoonDays, 14 unless changed), the days its due-soon reminders cover.",
     learning_paths.Urgency.DUE_TODAY: "Due on the path's date.",
     learning_paths.Urgency.OVERDUE: "Its effective due date has passed.",
 }, name="DueState", description="How pressing a course not yet completed is, by its effective due date and the "

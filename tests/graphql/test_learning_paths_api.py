@@ -252,6 +252,25 @@ async def test_due_state_on_a_given_day(
     assert [(i["effectiveDueOn"], i["dueState"]) for i in path["items"]] == [("2030-03-20", state)] * 2
 
 
+@pytest.mark.parametrize(("days", "on", "state"), [
+    (3, "2030-03-16", None),  # four days ahead: outside a three-day window
+    (3, "2030-03-17", "DUE_SOON"),
+    (30, "2030-02-19", "DUE_SOON"),  # 29 days ahead, inside a thirty-day window
+    (30, "2030-02-17", None),  # 31 days ahead
+])
+async def test_due_soon_is_the_schools_own_reminder_window(
+    gql, world: World, db: Database, days: int, on: str, state: str | None
+) -> None:
+    """The same window the school's due-soon emails use (updateNotificationSettings)."""
+    (dated,) = await add_courses(db, "Window 1")
+    await Leader(gql, world).target_list(world.all_staff_group("ashdown"), "Window", (dated, "2030-03-20"))
+    changed = await gql("""mutation($o: ID!, $d: Int!) { updateNotificationSettings(input: {organisationId: $o,
+      dueSoonDays: $d}) { __typename } }""", {"o": world.org("ashdown"), "d": days}, token=world["admin"].token)
+    assert changed["updateNotificationSettings"]["__typename"] == "NotificationSettingsPayload"
+    (item,) = (await my_path(gql, world, "staff", on=on))["items"]
+    assert item["dueState"] == state
+
+
 @pytest.mark.parametrize(("school", "person"), [("ashdown", "staff"), ("birchwood", "staff_b")])
 async def test_without_on_the_path_is_judged_on_the_schools_local_today(
     gql, world: World, db: Database, school: str, person: str
