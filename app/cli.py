@@ -20,7 +20,7 @@ from infra import migrations
 from infra.database import Database, create_engine, is_sqlite
 from infra.settings import get_settings
 from domain.errors import DomainError
-from domain.models import utcnow
+from domain.models import ApiToken, utcnow
 from jobs.delivery import deliver
 
 T = TypeVar("T")
@@ -35,6 +35,8 @@ organisation_cli = typer.Typer(no_args_is_help=True, help="Organisations: platfo
 cli.add_typer(organisation_cli, name="organisation")
 notify_cli = typer.Typer(no_args_is_help=True, help="Email notifications: the worker, the scheduler, a day by hand.")
 cli.add_typer(notify_cli, name="notify")
+support_cli = typer.Typer(no_args_is_help=True, help="Platform support's people.")
+cli.add_typer(support_cli, name="support")
 
 
 def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
@@ -96,8 +98,7 @@ def token_create(
         )
     except DomainError as error:
         _fail(error.message)
-    typer.echo(f"Token {token.id} ({token.name}), expires {token.expires_at:%Y-%m-%d}:")
-    typer.echo(plain)
+    _print_token(token, plain)
 
 
 @token_cli.command("revoke")
@@ -110,6 +111,42 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id, a
     except DomainError as error:
         _fail(error.message)
     typer.echo(f"Token {token.id} ({token.name}) revoked.")
+
+
+def _print_token(token: ApiToken, plain: str) -> None:
+    typer.echo(f"Token {token.id} ({token.name}), expires {token.expires_at:%Y-%m-%d}:")
+    typer.echo(plain)
+
+
+@support_cli.command("create")
+def support_create(
+    email: Annotated[str, typer.Option(help="Their email; the person is found, or created.")],
+    name: Annotated[str, typer.Option(help="Their name, if they are new to Trellis.")],
+    token: Annotated[bool, typer.Option(help="Issue a token even when they were platform support already.")] = False,
+    days: Annotated[int, typer.Option(help="Days until the token expires.")] = 90,
+) -> None:
+    """Make a person platform support (the first one on an empty database, or another) and
+    print a new token for them. Running it again for the same email changes nothing."""
+    from resolvers import support, tokens
+
+    try:
+        person, outcome = _with_db(lambda db: support.appoint(db, email=email, display_name=name))
+    except DomainError as error:
+        _fail(error.message)
+    if outcome == support.Appointed.ALREADY:
+        typer.echo(f"{person.email} ({person.display_name}) is platform support already; nothing changed.")
+        if not token:
+            typer.echo("Add --token for a new token.")
+            return
+    elif outcome == support.Appointed.PROMOTED:
+        typer.echo(f"{person.email} ({person.display_name}) was in Trellis already and is now platform support.")
+    else:
+        typer.echo(f"Created {person.email} ({person.display_name}) as platform support.")
+    try:
+        issued, plain = _with_db(lambda db: tokens.issue(db, name="platform support", days=days, email=person.email))
+    except DomainError as error:
+        _fail(error.message)
+    _print_token(issued, plain)
 
 
 def _organisation_pk(value: str) -> int:

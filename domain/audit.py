@@ -40,6 +40,7 @@ class AuditAction(StrEnum):
     COURSE_ADDED = "course.added"
     COURSE_RENAMED = "course.renamed"
     COURSE_RETIRED = "course.retired"
+    SUPPORT_APPOINTED = "person.support_appointed"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
     NOTIFICATION_SETTINGS_UPDATED = "notification.settings_updated"

@@ -85,6 +85,7 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.COURSE_ADDED: "Platform support added a course to the catalogue.",
     AuditAction.COURSE_RENAMED: "Platform support renamed a catalogue course.",
     AuditAction.COURSE_RETIRED: "Platform support retired a catalogue course.",
+    AuditAction.SUPPORT_APPOINTED: "An operator made a person platform support, from the command line.",
     AuditAction.TOKEN_CREATED: "An API token was issued, for a person or a school's external system.",
     AuditAction.TOKEN_REVOKED: "An API token was revoked.",
     AuditAction.NOTIFICATION_SETTINGS_UPDATED: "A school's email notification settings were changed.",

@@ -96,6 +96,18 @@ def seeded(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatc
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def empty(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated SQLite file holding nothing, as a first day in production finds it."""
+    path = tmp_path / "empty.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
 def invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
 
@@ -244,6 +256,54 @@ def test_support_makes_the_first_administrator_of_a_new_trust_from_the_command_l
     assert again.exit_code != 0 and "has Administrators already" in again.stderr
     unknown = invoke("organisation", "first-admin", "999999", "--email", "x@cedar.example", "--name", "X")
     assert unknown.exit_code != 0 and "No organisation 999999" in unknown.stderr
+
+
+def _graphql(url: str, query: str, token: str) -> dict[str, Any]:
+    return Seeded(url, None).graphql(query, token).json()  # type: ignore[arg-type]
+
+
+def test_the_first_platform_support_person_on_an_empty_database_gets_a_working_token(empty: str) -> None:
+    result = invoke("support", "create", "--email", "Ops@Trust.example", "--name", "Olu Ops")
+    assert result.exit_code == 0, result.output
+    assert "Created ops@trust.example (Olu Ops) as platform support." in result.stdout
+    plain = result.stdout.strip().splitlines()[-1]
+    assert plain.startswith("trl_")
+    answer = _graphql(empty, "{ me { person { email } isPlatformSupport } }", plain)
+    assert answer["data"]["me"] == {"person": {"email": "ops@trust.example"}, "isPlatformSupport": True}
+    # The act is in the log as the operator's, the token after it.
+    events = Seeded(empty, None).events()  # type: ignore[arg-type]
+    assert [e.action for e in events] == ["person.support_appointed", "token.created"]
+    assert events[0].actor_name == "Operator (command line)" and events[0].after["is_platform_support"] is True
+
+
+def test_support_create_again_changes_nothing_and_issues_a_token_only_when_asked(empty: str) -> None:
+    assert invoke("support", "create", "--email", "ops@trust.example", "--name", "Olu Ops").exit_code == 0
+    again = invoke("support", "create", "--email", "OPS@trust.example", "--name", "Someone Else")
+    assert again.exit_code == 0, again.output
+    assert "is platform support already; nothing changed" in again.stdout and "trl_" not in again.stdout
+    with_token = invoke("support", "create", "--email", "ops@trust.example", "--name", "Olu Ops", "--token")
+    assert with_token.exit_code == 0, with_token.output
+    plain = with_token.stdout.strip().splitlines()[-1]
+    assert _graphql(empty, "{ me { person { displayName } } }", plain)["data"]["me"]["person"] == {
+        "displayName": "Olu Ops"}
+    events = Seeded(empty, None).events()  # type: ignore[arg-type]
+    assert [e.action for e in events] == ["person.support_appointed", "token.created", "token.created"]
+
+
+def test_support_create_promotes_a_person_already_in_trellis(seeded: Seeded) -> None:
+    result = invoke("support", "create", "--email", "owner@example.org", "--name", "ignored")
+    assert result.exit_code == 0, result.output
+    assert "was in Trellis already and is now platform support" in result.stdout
+    answer = seeded.graphql("{ me { isPlatformSupport } }", result.stdout.strip().splitlines()[-1]).json()
+    assert answer["data"]["me"]["isPlatformSupport"] is True
+    event = seeded.events()[-2]
+    assert event.action == "person.support_appointed"
+    assert event.before["is_platform_support"] is False
+
+
+def test_support_create_refuses_a_bad_email(empty: str) -> None:
+    result = invoke("support", "create", "--email", "not-an-email", "--name", "X")
+    assert result.exit_code != 0 and "email is not a valid email address" in result.stderr
 
 
 def test_schema_check_passes_on_the_committed_schema() -> None:
