@@ -35,6 +35,8 @@ organisation_cli = typer.Typer(no_args_is_help=True, help="Organisations: platfo
 cli.add_typer(organisation_cli, name="organisation")
 notify_cli = typer.Typer(no_args_is_help=True, help="Email notifications: the worker, the scheduler, a day by hand.")
 cli.add_typer(notify_cli, name="notify")
+demo_cli = typer.Typer(no_args_is_help=True, help="Demo data, for trying Trellis out on this machine.")
+cli.add_typer(demo_cli, name="demo")
 support_cli = typer.Typer(no_args_is_help=True, help="Platform support's people.")
 cli.add_typer(support_cli, name="support")
 
@@ -226,6 +228,38 @@ def _print_demo_tokens(port: int) -> None:
     typer.echo("")
 
 
+def _refuse_demo_in_production() -> None:
+    if get_settings().production:
+        _fail("PRODUCTION is set: demo data is never loaded into a production database.")
+
+
+async def _load_demo(db: Database) -> None:
+    demo.save(_demo_tokens_path(), await demo.issue_tokens(db, await demo.load(db)))
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo world (a trust, three schools, their staff and progress) into an empty,
+    migrated database, and print a token and a sample query for each demo role."""
+    _refuse_demo_in_production()
+    settings = get_settings()
+
+    async def load(db: Database) -> None:
+        await migrations.ensure_current(db.engine)
+        organisations, people = await demo.held(db)
+        if organisations or people:
+            raise DomainError(f"The database is not empty ({organisations} organisation(s), {people} person(s)): "
+                              "demo data goes only into an empty database, and nothing was loaded.")
+        await _load_demo(db)
+
+    try:
+        _with_db(load)
+    except (DomainError, migrations.DatabaseBehind) as error:
+        _fail(error.message if isinstance(error, DomainError) else str(error))
+    typer.echo("Demo data loaded.")
+    _print_demo_tokens(settings.port)
+
+
 @cli.command()
 def serve(
     embedded: Annotated[bool, typer.Option(help="Migrate, and load demo data into an empty database, first.")] = False,
@@ -235,12 +269,13 @@ def serve(
     """Run the service with uvicorn on PORT (default 8000)."""
     settings = get_settings()
     if embedded:
+        _refuse_demo_in_production()
         migrations.upgrade(settings.database_url)
 
         async def prepare(db: Database) -> None:
             if await demo.is_empty(db):
                 typer.echo("Empty database: loading demo data.")
-                demo.save(_demo_tokens_path(), await demo.issue_tokens(db, await demo.load(db)))
+                await _load_demo(db)
 
         _with_db(prepare)
         _print_demo_tokens(settings.port)

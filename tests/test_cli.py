@@ -306,6 +306,71 @@ def test_support_create_refuses_a_bad_email(empty: str) -> None:
     assert result.exit_code != 0 and "email is not a valid email address" in result.stderr
 
 
+def _held(url: str) -> tuple[int, int]:
+    from app import demo
+
+    return run_on(url, demo.held)
+
+
+def test_demo_load_fills_an_empty_database_and_prints_the_demo_tokens(
+    empty: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("demo", "load")
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded." in result.stdout and "platform support: support@trellis.example" in result.stdout
+    assert _held(empty)[0] == 4
+    assert (tmp_path / "var" / "demo-tokens.json").exists()
+
+
+def test_demo_load_refuses_a_database_holding_anything_and_loads_nothing(
+    empty: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert invoke("support", "create", "--email", "ops@trust.example", "--name", "Olu Ops").exit_code == 0
+    result = invoke("demo", "load")
+    assert result.exit_code == 1
+    assert "The database is not empty (0 organisation(s), 1 person(s))" in result.stderr
+    assert _held(empty) == (0, 1)
+
+
+def test_demo_load_refuses_a_database_with_schools(seeded: Seeded) -> None:
+    before = _held(seeded.url)
+    result = invoke("demo", "load")
+    assert result.exit_code == 1 and "is not empty" in result.stderr
+    assert _held(seeded.url) == before
+
+
+@pytest.mark.parametrize("command", [["demo", "load"], ["serve", "--embedded"]])
+def test_no_demo_data_when_production_is_set(
+    empty: str, command: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uvicorn
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRODUCTION", "true")
+    get_settings.cache_clear()
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    result = invoke(*command)
+    assert result.exit_code == 1
+    assert "PRODUCTION is set: demo data is never loaded" in result.stderr
+    assert _held(empty) == (0, 0)
+
+
+def test_serve_without_embedded_loads_nothing_into_an_empty_database(
+    empty: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uvicorn
+
+    monkeypatch.chdir(tmp_path)
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
+    result = invoke("serve")
+    assert result.exit_code == 0, result.output
+    assert served == ["app.main:embedded_app"]
+    assert _held(empty) == (0, 0)
+
+
 def test_schema_check_passes_on_the_committed_schema() -> None:
     result = invoke("schema", "check", str(ROOT / "schema.graphql"))
     assert result.exit_code == 0, result.output
