@@ -37,6 +37,8 @@ notify_cli = typer.Typer(no_args_is_help=True, help="Email notifications: the wo
 cli.add_typer(notify_cli, name="notify")
 demo_cli = typer.Typer(no_args_is_help=True, help="Demo data, for trying Trellis out on this machine.")
 cli.add_typer(demo_cli, name="demo")
+roster_cli = typer.Typer(no_args_is_help=True, help="A school's staff roster, from a CSV.")
+cli.add_typer(roster_cli, name="roster")
 support_cli = typer.Typer(no_args_is_help=True, help="Platform support's people.")
 cli.add_typer(support_cli, name="support")
 
@@ -184,6 +186,48 @@ def organisation_first_admin(
     except DomainError as error:
         _fail(error.message)
     typer.echo(f"{email.strip().lower()} is now the first Administrator of the {kind} {named}.")
+
+
+@roster_cli.command("import")
+def roster_import(
+    school: Annotated[str, typer.Argument(help="The school: its id, as the API shows it.")],
+    path: Annotated[Path, typer.Argument(help="The CSV: name, email, seat, and optionally groups and leaving_date.")],
+    dry_run: Annotated[bool, typer.Option(help="Print what would change, and write nothing.")] = False,
+) -> None:
+    """Bring a school's staff in line with a roster CSV, as one audited change: people and
+    seats added, seats changed or ended for leavers (progress kept), group joins and leaves.
+    Run again with the same file, it changes nothing."""
+    from domain.models import Organisation
+    from resolvers import roster
+    from resolvers.tokens import OPERATOR
+    from resolvers.unit_of_work import unit_of_work
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        _fail(f"Cannot read {path}: {error.strerror}.")
+    except UnicodeDecodeError:
+        _fail(f"{path} is not UTF-8 text: save it from the spreadsheet as 'CSV UTF-8'.")
+
+    async def run(db: Database) -> roster.RosterImport:
+        async with unit_of_work(db, OPERATOR) as uow:
+            found = await uow.session.get(Organisation, _organisation_pk(school))
+            if found is None:
+                raise DomainError(f"No school {school}.")
+            return await roster.import_roster(uow, found, csv=text, dry_run=dry_run)
+
+    try:
+        done = _with_db(run)
+    except DomainError as error:
+        _fail(error.message)
+    for change in done.changes:
+        typer.echo(f"  {change}")
+    if not done.changes:
+        typer.echo(f"Nothing to change: {done.school.name} already matches the file's {done.rows} row(s).")
+    elif dry_run:
+        typer.echo(f"Dry run: {len(done.changes)} change(s) would be made to {done.school.name}; nothing was written.")
+    else:
+        typer.echo(f"Imported {done.rows} row(s) into {done.school.name}: {len(done.changes)} change(s), audited.")
 
 
 def _sdl() -> str:

@@ -20,6 +20,8 @@ class AuditAction(StrEnum):
     SEAT_ADDED = "seat.added"
     SEAT_DEACTIVATED = "seat.deactivated"
     SEAT_REACTIVATED = "seat.reactivated"
+    SEAT_CHANGED = "seat.subscription_changed"
+    ROSTER_IMPORTED = "roster.imported"
     GROUP_CREATED = "group.created"
     GROUP_RENAMED = "group.renamed"
     GROUP_MEMBERS_ADDED = "group.members_added"

@@ -64,6 +64,9 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.SEAT_ADDED: "A member of the school was given a seat.",
     AuditAction.SEAT_DEACTIVATED: "A seat was deactivated.",
     AuditAction.SEAT_REACTIVATED: "A deactivated seat was made active again.",
+    AuditAction.SEAT_CHANGED: "A seat's subscription was changed (by a roster import).",
+    AuditAction.ROSTER_IMPORTED: "A roster CSV was imported into a school; `after` lists every change it made, each "
+    "also logged on its own.",
     AuditAction.GROUP_CREATED: "A staff group was created with its first staff.",
     AuditAction.GROUP_RENAMED: "A staff group was renamed.",
     AuditAction.GROUP_MEMBERS_ADDED: "Staff were added to a group.",

@@ -371,6 +371,111 @@ def test_serve_without_embedded_loads_nothing_into_an_empty_database(
     assert _held(empty) == (0, 0)
 
 
+ROSTER = (
+    "name,email,seat,groups,leaving_date\r\n"
+    "Ada Lane,ada@example.org,ALL_ACCESS_PASS_PLUS,Year 2,\r\n"
+    "Staff,staff@example.org,ALL_ACCESS_PASS_PLUS,,2026-01-31\r\n"
+    "Staff2,staff2@example.org,ALL_ACCESS_PASS_PLUS,Year 2,\r\n"
+)
+
+
+def _with_year_2(seeded: Seeded) -> None:
+    """Ashdown's group Year 2, holding its staff member, who has some progress."""
+    from domain.models import Enrolment, GroupKind, StaffGroup, StaffGroupMember
+
+    async def make(db: Database) -> None:
+        async with db.write() as session:
+            group = StaffGroup(licence_id=seeded.world.licences["ashdown"], name="Year 2", kind=GroupKind.STAFF)
+            session.add(group)
+            await session.flush()
+            session.add(StaffGroupMember(group_id=group.id, person_id=seeded.world["staff"].person_id))
+            session.add(Enrolment(person_id=seeded.world["staff"].person_id, course_id=seeded.world.courses[0],
+                                  started_at=utcnow(), progress_percent=40))
+
+    seeded.run(make)
+
+
+def _roster_state(seeded: Seeded) -> dict[str, Any]:
+    from domain.models import Enrolment, Person, Seat, StaffGroup, StaffGroupMember
+
+    async def read(db: Database) -> dict[str, Any]:
+        async with db.read() as session:
+            seats = dict((await session.execute(
+                select(Person.email, Seat.active).join(Seat, Seat.person_id == Person.id)
+                .where(Seat.licence_id == seeded.world.licences["ashdown"]))).all())
+            year_2 = sorted((await session.execute(
+                select(Person.email).join(StaffGroupMember, StaffGroupMember.person_id == Person.id)
+                .join(StaffGroup, StaffGroup.id == StaffGroupMember.group_id).where(StaffGroup.name == "Year 2")
+            )).scalars())
+            progress = (await session.execute(select(func.count()).select_from(Enrolment))).scalar_one()
+            return {"seats": seats, "year_2": year_2, "progress": progress}
+
+    return seeded.run(read)
+
+
+def _roster_file(tmp_path: Path, text: str = ROSTER, encoding: str = "utf-8-sig") -> str:
+    path = tmp_path / "roster.csv"
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def test_roster_import_brings_the_schools_staff_in_line_with_the_file_once(seeded: Seeded, tmp_path: Path) -> None:
+    _with_year_2(seeded)
+    before = _roster_state(seeded)
+    result = invoke("roster", "import", seeded.world.org("ashdown"), _roster_file(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "  row 2: ada@example.org: person added (Ada Lane)", "  row 2: ada@example.org: member added",
+        "  row 2: ada@example.org: seat added (ALL_ACCESS_PASS_PLUS)",
+        "  row 2: ada@example.org: group joined (Year 2)", "  row 3: staff@example.org: seat ended (left on 2026-01-31)",
+        "  row 4: staff2@example.org: group joined (Year 2)",
+        "Imported 3 row(s) into Ashdown Primary: 6 change(s), audited.",
+    ]
+    after = _roster_state(seeded)
+    assert after["seats"] == {**before["seats"], "ada@example.org": True, "staff@example.org": False}
+    # The leaver keeps their progress and, with no seat, is staff no more; the rest joined.
+    assert after["year_2"] == ["ada@example.org", "staff2@example.org", "staff@example.org"]
+    assert after["progress"] == before["progress"] == 1
+    actions = [e.action for e in seeded.events()]
+    assert actions == ["member.added", "seat.added", "seat.deactivated", "group.members_added", "roster.imported"]
+    again = invoke("roster", "import", seeded.world.org("ashdown"), _roster_file(tmp_path))
+    assert again.exit_code == 0, again.output
+    assert again.stdout == "Nothing to change: Ashdown Primary already matches the file's 3 row(s).\n"
+    assert len(seeded.events()) == len(actions) and _roster_state(seeded) == after
+
+
+def test_a_dry_run_prints_the_changes_and_writes_nothing(seeded: Seeded, tmp_path: Path) -> None:
+    _with_year_2(seeded)
+    before = _roster_state(seeded)
+    result = invoke("roster", "import", seeded.world.org("ashdown"), _roster_file(tmp_path), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "  row 3: staff@example.org: seat ended (left on 2026-01-31)" in result.stdout
+    assert result.stdout.endswith("Dry run: 6 change(s) would be made to Ashdown Primary; nothing was written.\n")
+    assert _roster_state(seeded) == before and seeded.events() == []
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("Bo,bo@example.org,ALL_ACCESS_PASS_PLUS,Year 9,\r\n", "Row 5, column groups: Ashdown Primary has no staff group"),
+    ("Bo,bo@example.org,FULL,,\r\n", "Row 5, column seat: 'FULL' is not a seat"),
+])
+def test_a_bad_row_is_named_and_nothing_is_written(seeded: Seeded, tmp_path: Path, row: str, message: str) -> None:
+    _with_year_2(seeded)
+    before = _roster_state(seeded)
+    result = invoke("roster", "import", seeded.world.org("ashdown"), _roster_file(tmp_path, ROSTER + row))
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert _roster_state(seeded) == before and seeded.events() == []
+
+
+def test_roster_import_refuses_what_is_not_a_licensed_school_or_not_utf_8(seeded: Seeded, tmp_path: Path) -> None:
+    trust = invoke("roster", "import", seeded.world.org("trust"), _roster_file(tmp_path))
+    assert trust.exit_code == 1 and "Cedar Trust has no licence" in trust.stderr
+    unknown = invoke("roster", "import", "999999", _roster_file(tmp_path))
+    assert unknown.exit_code == 1 and "No school 999999" in unknown.stderr
+    latin = invoke("roster", "import", seeded.world.org("ashdown"), _roster_file(tmp_path, "name,email,seat\nZoë,z@x.example,ALL_ACCESS_PASS\n", "latin-1"))
+    assert latin.exit_code == 1 and "is not UTF-8 text" in latin.stderr
+
+
 def test_schema_check_passes_on_the_committed_schema() -> None:
     result = invoke("schema", "check", str(ROOT / "schema.graphql"))
     assert result.exit_code == 0, result.output
