@@ -146,7 +146,8 @@ def _row(number: int, values: dict[str, str], has_groups: bool) -> RosterRow:
         try:
             leaving_on = date.fromisoformat(values["leaving_date"])
         except ValueError:
-            raise _error(number, "leaving_date", f"'{values['leaving_date']}' is not a date such as 2026-07-22.") from None
+            given = values["leaving_date"]
+            raise _error(number, "leaving_date", f"'{given}' is not a date such as 2026-07-22.") from None
     return RosterRow(number, name, email, seat, groups, leaving_on)
 
 

@@ -72,7 +72,8 @@ async def test_a_bad_row_is_validation_naming_it_and_nothing_changes(gql, world:
     answer = (await gql(IMPORT, {"school": world.org("ashdown"), "csv": bad.replace(",ALL_ACCESS_PASS\r", ",NONE\r")},
                         token=world["owner"].token))["importRoster"]
     assert answer == {"__typename": "ValidationError", "code": "VALIDATION", "field": "csv",
-                      "message": "Row 3, column seat: 'NONE' is not a seat; use ALL_ACCESS_PASS_PLUS or ALL_ACCESS_PASS."}
+                      "message": "Row 3, column seat: 'NONE' is not a seat; "
+                                 "use ALL_ACCESS_PASS_PLUS or ALL_ACCESS_PASS."}
     assert "new.teacher@example.org" not in await _seats(gql, world) and await _log(gql, world) == 0
 
 

@@ -12,7 +12,8 @@ HEADER = "name,email,seat,groups,leaving_date\n"
 
 
 def test_a_spreadsheets_csv_with_a_byte_order_mark_and_loose_headers_is_read() -> None:
-    text = "\ufeffName,E-mail,Seat,Groups,Leaving Date\r\nAda Lane,ADA@x.example,all_access_pass_plus,ES1; Year 2 ;,\r\n\r\n"
+    text = ("\ufeffName,E-mail,Seat,Groups,Leaving Date\r\n"
+            "Ada Lane,ADA@x.example,all_access_pass_plus,ES1; Year 2 ;,\r\n\r\n")
     with pytest.raises(Invalid, match="column e_mail"):
         parse(text)
     (row,) = parse(text.replace("E-mail", "Email"))
@@ -76,7 +77,9 @@ def test_without_a_groups_column_groups_are_left_alone() -> None:
     ("2026-08-31", [("ada@x.example", ChangeKind.SEAT_ENDED, "left on 2026-08-31")]),
     ("2026-09-02", []),  # not yet
 ])
-def test_a_leavers_seat_ends_on_and_after_their_leaving_date(leaving: str, expected: list) -> None:  # type: ignore[type-arg]
+def test_a_leavers_seat_ends_on_and_after_their_leaving_date(
+    leaving: str, expected: list[tuple[str, ChangeKind, str]]
+) -> None:
     held = {"ada@x.example": Held(1, "MEMBER", "ALL_ACCESS_PASS_PLUS", True, frozenset({"ES1"}))}
     assert _plan(f"Ada,ada@x.example,ALL_ACCESS_PASS_PLUS,ES1,{leaving}\n", held) == expected
 
@@ -86,7 +89,8 @@ def test_a_leaver_unknown_to_the_school_is_not_added() -> None:
 
 
 @pytest.mark.parametrize(("row", "message"), [
-    ("Ada,ada@x.example,ALL_ACCESS_PASS_PLUS,ES1;Year 9,\n", "Row 2, column groups: Ashdown has no staff group 'Year 9'"),
+    ("Ada,ada@x.example,ALL_ACCESS_PASS_PLUS,ES1;Year 9,\n",
+     "Row 2, column groups: Ashdown has no staff group 'Year 9'"),
     ("Ada,ada@x.example,ALL_ACCESS_PASS_PLUS,All Staff,\n", "Row 2, column groups: All Staff follows the seats"),
     ("Ada,ada@x.example,ALL_ACCESS_PASS,ES1,\n", "Row 2, column groups: only staff"),
 ])
