@@ -20,7 +20,7 @@ from infra import logs, migrations
 from infra.database import Database, create_engine, is_sqlite
 from infra.settings import get_settings
 from domain.errors import DomainError
-from domain.models import utcnow
+from domain.models import ApiToken, utcnow
 from jobs.delivery import deliver
 
 T = TypeVar("T")
@@ -43,6 +43,12 @@ organisation_cli = typer.Typer(no_args_is_help=True, help="Organisations: platfo
 cli.add_typer(organisation_cli, name="organisation")
 notify_cli = typer.Typer(no_args_is_help=True, help="Email notifications: the worker, the scheduler, a day by hand.")
 cli.add_typer(notify_cli, name="notify")
+demo_cli = typer.Typer(no_args_is_help=True, help="Demo data, for trying Trellis out on this machine.")
+cli.add_typer(demo_cli, name="demo")
+roster_cli = typer.Typer(no_args_is_help=True, help="A school's staff roster, from a CSV.")
+cli.add_typer(roster_cli, name="roster")
+support_cli = typer.Typer(no_args_is_help=True, help="Platform support's people.")
+cli.add_typer(support_cli, name="support")
 
 
 def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
@@ -104,8 +110,7 @@ def token_create(
         )
     except DomainError as error:
         _fail(error.message)
-    typer.echo(f"Token {token.id} ({token.name}), expires {token.expires_at:%Y-%m-%d}:")
-    typer.echo(plain)
+    _print_token(token, plain)
 
 
 @token_cli.command("revoke")
@@ -118,6 +123,42 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id, a
     except DomainError as error:
         _fail(error.message)
     typer.echo(f"Token {token.id} ({token.name}) revoked.")
+
+
+def _print_token(token: ApiToken, plain: str) -> None:
+    typer.echo(f"Token {token.id} ({token.name}), expires {token.expires_at:%Y-%m-%d}:")
+    typer.echo(plain)
+
+
+@support_cli.command("create")
+def support_create(
+    email: Annotated[str, typer.Option(help="Their email; the person is found, or created.")],
+    name: Annotated[str, typer.Option(help="Their name, if they are new to Trellis.")],
+    token: Annotated[bool, typer.Option(help="Issue a token even when they were platform support already.")] = False,
+    days: Annotated[int, typer.Option(help="Days until the token expires.")] = 90,
+) -> None:
+    """Make a person platform support (the first one on an empty database, or another) and
+    print a new token for them. Running it again for the same email changes nothing."""
+    from resolvers import support, tokens
+
+    try:
+        person, outcome = _with_db(lambda db: support.appoint(db, email=email, display_name=name))
+    except DomainError as error:
+        _fail(error.message)
+    if outcome == support.Appointed.ALREADY:
+        typer.echo(f"{person.email} ({person.display_name}) is platform support already; nothing changed.")
+        if not token:
+            typer.echo("Add --token for a new token.")
+            return
+    elif outcome == support.Appointed.PROMOTED:
+        typer.echo(f"{person.email} ({person.display_name}) was in Trellis already and is now platform support.")
+    else:
+        typer.echo(f"Created {person.email} ({person.display_name}) as platform support.")
+    try:
+        issued, plain = _with_db(lambda db: tokens.issue(db, name="platform support", days=days, email=person.email))
+    except DomainError as error:
+        _fail(error.message)
+    _print_token(issued, plain)
 
 
 def _organisation_pk(value: str) -> int:
@@ -153,6 +194,48 @@ def organisation_first_admin(
     except DomainError as error:
         _fail(error.message)
     typer.echo(f"{email.strip().lower()} is now the first Administrator of the {kind} {named}.")
+
+
+@roster_cli.command("import")
+def roster_import(
+    school: Annotated[str, typer.Argument(help="The school: its id, as the API shows it.")],
+    path: Annotated[Path, typer.Argument(help="The CSV: name, email, seat, and optionally groups and leaving_date.")],
+    dry_run: Annotated[bool, typer.Option(help="Print what would change, and write nothing.")] = False,
+) -> None:
+    """Bring a school's staff in line with a roster CSV, as one audited change: people and
+    seats added, seats changed or ended for leavers (progress kept), group joins and leaves.
+    Run again with the same file, it changes nothing."""
+    from domain.models import Organisation
+    from resolvers import roster
+    from resolvers.tokens import OPERATOR
+    from resolvers.unit_of_work import unit_of_work
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        _fail(f"Cannot read {path}: {error.strerror}.")
+    except UnicodeDecodeError:
+        _fail(f"{path} is not UTF-8 text: save it from the spreadsheet as 'CSV UTF-8'.")
+
+    async def run(db: Database) -> roster.RosterImport:
+        async with unit_of_work(db, OPERATOR) as uow:
+            found = await uow.session.get(Organisation, _organisation_pk(school))
+            if found is None:
+                raise DomainError(f"No school {school}.")
+            return await roster.import_roster(uow, found, csv=text, dry_run=dry_run)
+
+    try:
+        done = _with_db(run)
+    except DomainError as error:
+        _fail(error.message)
+    for change in done.changes:
+        typer.echo(f"  {change}")
+    if not done.changes:
+        typer.echo(f"Nothing to change: {done.school.name} already matches the file's {done.rows} row(s).")
+    elif dry_run:
+        typer.echo(f"Dry run: {len(done.changes)} change(s) would be made to {done.school.name}; nothing was written.")
+    else:
+        typer.echo(f"Imported {done.rows} row(s) into {done.school.name}: {len(done.changes)} change(s), audited.")
 
 
 def _sdl() -> str:
@@ -197,6 +280,38 @@ def _print_demo_tokens(port: int) -> None:
     typer.echo("")
 
 
+def _refuse_demo_in_production() -> None:
+    if get_settings().production:
+        _fail("PRODUCTION is set: demo data is never loaded into a production database.")
+
+
+async def _load_demo(db: Database) -> None:
+    demo.save(_demo_tokens_path(), await demo.issue_tokens(db, await demo.load(db)))
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo world (a trust, three schools, their staff and progress) into an empty,
+    migrated database, and print a token and a sample query for each demo role."""
+    _refuse_demo_in_production()
+    settings = get_settings()
+
+    async def load(db: Database) -> None:
+        await migrations.ensure_current(db.engine)
+        organisations, people = await demo.held(db)
+        if organisations or people:
+            raise DomainError(f"The database is not empty ({organisations} organisation(s), {people} person(s)): "
+                              "demo data goes only into an empty database, and nothing was loaded.")
+        await _load_demo(db)
+
+    try:
+        _with_db(load)
+    except (DomainError, migrations.DatabaseBehind) as error:
+        _fail(error.message if isinstance(error, DomainError) else str(error))
+    typer.echo("Demo data loaded.")
+    _print_demo_tokens(settings.port)
+
+
 @cli.command()
 def serve(
     embedded: Annotated[bool, typer.Option(help="Migrate, and load demo data into an empty database, first.")] = False,
@@ -206,12 +321,13 @@ def serve(
     """Run the service with uvicorn on PORT (default 8000)."""
     settings = get_settings()
     if embedded:
+        _refuse_demo_in_production()
         migrations.upgrade(settings.database_url)
 
         async def prepare(db: Database) -> None:
             if await demo.is_empty(db):
                 typer.echo("Empty database: loading demo data.")
-                demo.save(_demo_tokens_path(), await demo.issue_tokens(db, await demo.load(db)))
+                await _load_demo(db)
 
         _with_db(prepare)
         _print_demo_tokens(settings.port)

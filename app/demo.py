@@ -115,9 +115,17 @@ def _person(email: str, name: str, support: bool = False) -> Person:
     return Person(email=email, display_name=name, is_platform_support=support)
 
 
-async def is_empty(db: Database) -> bool:
+async def held(db: Database) -> tuple[int, int]:
+    """How many organisations and people the database holds: demo data goes only where
+    both are none (a first platform-support person already makes a database not empty)."""
     async with db.read() as session:
-        return (await session.execute(select(func.count()).select_from(Organisation))).scalar_one() == 0
+        organisations = (await session.execute(select(func.count()).select_from(Organisation))).scalar_one()
+        people = (await session.execute(select(func.count()).select_from(Person))).scalar_one()
+        return organisations, people
+
+
+async def is_empty(db: Database) -> bool:
+    return await held(db) == (0, 0)
 
 
 async def load(db: Database) -> dict[str, str]:

@@ -29,6 +29,7 @@ class Ability(StrEnum):
     VIEW_LICENCE = "view_licence"
     VIEW_SEATS = "view_seats"  # other people's seats
     MANAGE_SEATS = "manage_seats"
+    IMPORT_ROSTER = "import_roster"  # a school's staff from a CSV: people, seats, group joins and leaves
     VIEW_AUDIT = "view_audit"
     VIEW_CATALOGUE = "view_catalogue"
     CREATE_GROUP = "create_group"
@@ -75,7 +76,7 @@ _GROUP = frozenset({
 })
 _ADMINISTRATOR = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.MANAGE_MEMBERS,
-    Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.MANAGE_SEATS, Ability.VIEW_AUDIT,
+    Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.MANAGE_SEATS, Ability.IMPORT_ROSTER, Ability.VIEW_AUDIT,
     Ability.CREATE_GROUP, Ability.VIEW_PATHS, Ability.VIEW_REPORTS, Ability.RECORD_PROGRESS, Ability.GRANT_TRUST,
     Ability.MANAGE_NOTIFICATIONS,
     Ability.MANAGE_SUPERVISORS, Ability.CONFIGURE_WORKFLOW, Ability.VIEW_RECORDS, Ability.VIEW_SUPERVISION,
@@ -104,6 +105,8 @@ _SUPPORT_READS = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE, Ability.VIEW_SEATS, Ability.VIEW_AUDIT,
     Ability.VIEW_GROUP,
 })
+# ...and brings a new school's staff in from its roster, on its first day.
+_SUPPORT = _SUPPORT_READS | {Ability.IMPORT_ROSTER}
 
 
 def _holds_globally(principal: Principal, ability: Ability) -> bool:
@@ -124,7 +127,7 @@ def can(principal: Principal, ability: Ability, organisation_id: int | None = No
         return _holds_globally(principal, ability)
     if not principal.authenticated:
         return False
-    if principal.is_platform_support and ability in _SUPPORT_READS:
+    if principal.is_platform_support and ability in _SUPPORT:
         return True
     if organisation_id is None:
         return False
@@ -167,7 +170,7 @@ class Scope:
 def scope(principal: Principal, ability: Ability) -> Scope:
     if not principal.authenticated:
         return Scope(frozenset())
-    if principal.is_platform_support and ability in _SUPPORT_READS:
+    if principal.is_platform_support and ability in _SUPPORT:
         return Scope(None)
     if principal.system_organisation_id is not None:
         held = ability in _EXTERNAL_SYSTEM

@@ -8,11 +8,14 @@ from typing import Any, Self
 import strawberry
 
 from domain.models import MembershipRole as Role
+from domain.roster import ChangeKind
 from permissions.policy import Ability
 from resolvers import licences as licence_resolvers
 from resolvers import members as member_resolvers
 from resolvers import organisations as organisation_resolvers
+from resolvers import roster as roster_resolvers
 from schema import access
+from schema.enums import described
 from schema.ids import global_id, ref
 from schema.mutation import mutation, node_payload
 from schema.nodes import Licence, Membership, MembershipRole, Organisation, OrganisationKind, Seat, SubscriptionKind
@@ -40,6 +43,54 @@ OrganisationPayload = node_payload("OrganisationPayload", Organisation, "The org
 
 
 LicencePayload = node_payload("LicencePayload", Licence, "The licence as it now is.")
+
+
+RosterChangeKind = described(ChangeKind, {
+    ChangeKind.PERSON_ADDED: "A person new to Trellis, added under the row's name.",
+    ChangeKind.MEMBER_ADDED: "The person joins the school as a Member.",
+    ChangeKind.SEAT_ADDED: "A seat of the row's kind on the school's licence.",
+    ChangeKind.SEAT_CHANGED: "The seat's subscription changes to the row's.",
+    ChangeKind.SEAT_REACTIVATED: "A deactivated seat is made active again.",
+    ChangeKind.SEAT_ENDED: "A leaver's seat is deactivated; their progress, groups and membership are kept.",
+    ChangeKind.GROUP_JOINED: "The person joins the staff group named in `detail`.",
+    ChangeKind.GROUP_LEFT: "The person leaves the staff group named in `detail`.",
+}, description="What one row of a roster changes.", name="RosterChangeKind")
+
+
+@strawberry.type(description="One change a roster import makes, or would make.")
+class RosterChange:
+    row: int = strawberry.field(description="The spreadsheet's row number (the header is row 1).")
+    email: str = strawberry.field(description="The row's person.")
+    kind: RosterChangeKind = strawberry.field(description="What changes.")
+    detail: str = strawberry.field(description="The seat kind, `OLD -> NEW`, a group's name, or empty.")
+
+
+@strawberry.type(description="Success: what the roster import changed, or with dryRun would change.")
+class ImportRosterPayload:
+    school: Organisation = strawberry.field(description="The school.")
+    rows: int = strawberry.field(description="The file's rows of people.")
+    dry_run: bool = strawberry.field(description="Nothing was written: the changes are what would be made.")
+    changed: bool = strawberry.field(description="Changes were written, each in the audit log.")
+    changes: list[RosterChange] = strawberry.field(
+        description="Every change, in the order applied; none when the school already matches the file."
+    )
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, done: Any) -> Self:
+        return cls(
+            school=await access.shown(info, Organisation, done.school), rows=done.rows, dry_run=done.dry_run,
+            changed=done.applied,
+            changes=[RosterChange(row=c.row, email=c.email, kind=c.kind, detail=c.detail) for c in done.changes],
+        )
+
+
+@strawberry.input(description="A school's staff roster, as a CSV, to bring its people, seats and groups in line "
+                  "with.")
+class ImportRosterInput:
+    school_id: strawberry.ID = ref("Organisation", description="The school, which holds a licence.")
+    csv: str = strawberry.field(description="The CSV text: a header row naming name, email, seat and optionally "
+                                "groups (separated by `;`) and leaving_date (YYYY-MM-DD), then one row per person.")
+    dry_run: bool = strawberry.field(default=False, description="Only say what would change; write nothing.")
 
 
 @strawberry.input(description="Someone to add to an organisation, found or created by email.")
@@ -165,6 +216,14 @@ class OrganisationMutations:
         use=licence_resolvers.create_licence,
         description="Create a school's licence. The owner (found or created by email) becomes an Administrator "
         "and takes the first seat. Platform support only.",
+    )
+    import_roster = mutation(
+        "importRoster", ImportRosterInput, ImportRosterPayload, ability=Ability.IMPORT_ROSTER, target=Organisation,
+        use=roster_resolvers.import_roster,
+        description="Bring a school's staff in line with its roster CSV, all of it or nothing: people added, seats "
+        "added, changed or ended for leavers (progress kept), staff group joins and leaves, each audited. A bad "
+        "row is VALIDATION naming its row and column. Run again with the same file, it changes nothing. Platform "
+        "support and the school's Administrators.",
     )
     transfer_ownership = mutation(
         "transferOwnership", TransferOwnershipInput, LicencePayload, ability=Ability.PLATFORM_SUPPORT,

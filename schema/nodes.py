@@ -64,6 +64,9 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.SEAT_ADDED: "A member of the school was given a seat.",
     AuditAction.SEAT_DEACTIVATED: "A seat was deactivated.",
     AuditAction.SEAT_REACTIVATED: "A deactivated seat was made active again.",
+    AuditAction.SEAT_CHANGED: "A seat's subscription was changed (by a roster import).",
+    AuditAction.ROSTER_IMPORTED: "A roster CSV was imported into a school; `after` lists every change it made, each "
+    "also logged on its own.",
     AuditAction.GROUP_CREATED: "A staff group was created with its first staff.",
     AuditAction.GROUP_RENAMED: "A staff group was renamed.",
     AuditAction.GROUP_MEMBERS_ADDED: "Staff were added to a group.",
@@ -85,6 +88,7 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.COURSE_ADDED: "Platform support added a course to the catalogue.",
     AuditAction.COURSE_RENAMED: "Platform support renamed a catalogue course.",
     AuditAction.COURSE_RETIRED: "Platform support retired a catalogue course.",
+    AuditAction.SUPPORT_APPOINTED: "An operator made a person platform support, from the command line.",
     AuditAction.TOKEN_CREATED: "An API token was issued, for a person or a school's external system.",
     AuditAction.TOKEN_REVOKED: "An API token was revoked.",
     AuditAction.NOTIFICATION_SETTINGS_UPDATED: "A school's email notification settings were changed.",

@@ -106,6 +106,13 @@ async def _create_licence(gql, world: World, db: Database):  # type: ignore[no-u
     return query, {"org": global_id("Organisation", school_id)}, world["support"].token, "createLicence"
 
 
+async def _import_roster(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($school: ID!, $csv: String!) { importRoster(input: {schoolId: $school, csv: $csv}) {
+      __typename } }"""
+    csv = "name,email,seat\nNew Teacher,new.teacher@example.org,ALL_ACCESS_PASS_PLUS\n"
+    return query, {"school": world.org("ashdown"), "csv": csv}, world["owner"].token, "importRoster"
+
+
 async def _transfer_ownership(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
     query = """mutation($l: ID!, $p: ID!) { transferOwnership(input: {licenceId: $l, newOwnerId: $p}) {
       __typename } }"""
@@ -300,7 +307,8 @@ async def _retry_notification(gql, world: World, db: Database):  # type: ignore[
 
 
 # Granting and withdrawing are written in the school's log and in the trust's.
-EVENTS_WRITTEN = {"grantTrustAccess": 2, "withdrawTrustAccess": 2}
+# An import writes an event per change (here a member and a seat) and one for itself.
+EVENTS_WRITTEN = {"grantTrustAccess": 2, "withdrawTrustAccess": 2, "importRoster": 3}
 
 MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     # name: (setup, expected action, expected payload type)
@@ -315,6 +323,7 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     "setDesignation": (_set_designation, "DESIGNATION_SET", "OrganisationPayload"),
     "appointFirstAdministrator": (_appoint_first_administrator, "ADMINISTRATOR_APPOINTED", "MembershipPayload"),
     "createLicence": (_create_licence, "LICENCE_CREATED", "LicencePayload"),
+    "importRoster": (_import_roster, "ROSTER_IMPORTED", "ImportRosterPayload"),
     "transferOwnership": (_transfer_ownership, "OWNERSHIP_TRANSFERRED", "LicencePayload"),
     "createStaffGroup": (_create_staff_group, "GROUP_CREATED", "StaffGroupPayload"),
     "renameStaffGroup": (_rename_staff_group, "GROUP_RENAMED", "StaffGroupPayload"),

@@ -96,6 +96,18 @@ def seeded(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatc
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def empty(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated SQLite file holding nothing, as a first day in production finds it."""
+    path = tmp_path / "empty.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
 def invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
 
@@ -244,6 +256,226 @@ def test_support_makes_the_first_administrator_of_a_new_trust_from_the_command_l
     assert again.exit_code != 0 and "has Administrators already" in again.stderr
     unknown = invoke("organisation", "first-admin", "999999", "--email", "x@cedar.example", "--name", "X")
     assert unknown.exit_code != 0 and "No organisation 999999" in unknown.stderr
+
+
+def _graphql(url: str, query: str, token: str) -> dict[str, Any]:
+    return Seeded(url, None).graphql(query, token).json()  # type: ignore[arg-type]
+
+
+def test_the_first_platform_support_person_on_an_empty_database_gets_a_working_token(empty: str) -> None:
+    result = invoke("support", "create", "--email", "Ops@Trust.example", "--name", "Olu Ops")
+    assert result.exit_code == 0, result.output
+    assert "Created ops@trust.example (Olu Ops) as platform support." in result.stdout
+    plain = result.stdout.strip().splitlines()[-1]
+    assert plain.startswith("trl_")
+    answer = _graphql(empty, "{ me { person { email } isPlatformSupport } }", plain)
+    assert answer["data"]["me"] == {"person": {"email": "ops@trust.example"}, "isPlatformSupport": True}
+    # The act is in the log as the operator's, the token after it.
+    events = Seeded(empty, None).events()  # type: ignore[arg-type]
+    assert [e.action for e in events] == ["person.support_appointed", "token.created"]
+    assert events[0].actor_name == "Operator (command line)" and events[0].after["is_platform_support"] is True
+
+
+def test_support_create_again_changes_nothing_and_issues_a_token_only_when_asked(empty: str) -> None:
+    assert invoke("support", "create", "--email", "ops@trust.example", "--name", "Olu Ops").exit_code == 0
+    again = invoke("support", "create", "--email", "OPS@trust.example", "--name", "Someone Else")
+    assert again.exit_code == 0, again.output
+    assert "is platform support already; nothing changed" in again.stdout and "trl_" not in again.stdout
+    with_token = invoke("support", "create", "--email", "ops@trust.example", "--name", "Olu Ops", "--token")
+    assert with_token.exit_code == 0, with_token.output
+    plain = with_token.stdout.strip().splitlines()[-1]
+    assert _graphql(empty, "{ me { person { displayName } } }", plain)["data"]["me"]["person"] == {
+        "displayName": "Olu Ops"}
+    events = Seeded(empty, None).events()  # type: ignore[arg-type]
+    assert [e.action for e in events] == ["person.support_appointed", "token.created", "token.created"]
+
+
+def test_support_create_promotes_a_person_already_in_trellis(seeded: Seeded) -> None:
+    result = invoke("support", "create", "--email", "owner@example.org", "--name", "ignored")
+    assert result.exit_code == 0, result.output
+    assert "was in Trellis already and is now platform support" in result.stdout
+    answer = seeded.graphql("{ me { isPlatformSupport } }", result.stdout.strip().splitlines()[-1]).json()
+    assert answer["data"]["me"]["isPlatformSupport"] is True
+    event = seeded.events()[-2]
+    assert event.action == "person.support_appointed"
+    assert event.before["is_platform_support"] is False
+
+
+def test_support_create_refuses_a_bad_email(empty: str) -> None:
+    result = invoke("support", "create", "--email", "not-an-email", "--name", "X")
+    assert result.exit_code != 0 and "email is not a valid email address" in result.stderr
+
+
+def _held(url: str) -> tuple[int, int]:
+    from app import demo
+
+    return run_on(url, demo.held)
+
+
+def test_demo_load_fills_an_empty_database_and_prints_the_demo_tokens(
+    empty: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("demo", "load")
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded." in result.stdout and "platform support: support@trellis.example" in result.stdout
+    assert _held(empty)[0] == 4
+    assert (tmp_path / "var" / "demo-tokens.json").exists()
+
+
+def test_demo_load_refuses_a_database_holding_anything_and_loads_nothing(
+    empty: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert invoke("support", "create", "--email", "ops@trust.example", "--name", "Olu Ops").exit_code == 0
+    result = invoke("demo", "load")
+    assert result.exit_code == 1
+    assert "The database is not empty (0 organisation(s), 1 person(s))" in result.stderr
+    assert _held(empty) == (0, 1)
+
+
+def test_demo_load_refuses_a_database_with_schools(seeded: Seeded) -> None:
+    before = _held(seeded.url)
+    result = invoke("demo", "load")
+    assert result.exit_code == 1 and "is not empty" in result.stderr
+    assert _held(seeded.url) == before
+
+
+@pytest.mark.parametrize("command", [["demo", "load"], ["serve", "--embedded"]])
+def test_no_demo_data_when_production_is_set(
+    empty: str, command: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uvicorn
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PRODUCTION", "true")
+    get_settings.cache_clear()
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    result = invoke(*command)
+    assert result.exit_code == 1
+    assert "PRODUCTION is set: demo data is never loaded" in result.stderr
+    assert _held(empty) == (0, 0)
+
+
+def test_serve_without_embedded_loads_nothing_into_an_empty_database(
+    empty: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uvicorn
+
+    monkeypatch.chdir(tmp_path)
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
+    result = invoke("serve")
+    assert result.exit_code == 0, result.output
+    assert served == ["app.main:embedded_app"]
+    assert _held(empty) == (0, 0)
+
+
+ROSTER = (
+    "name,email,seat,groups,leaving_date\r\n"
+    "Ada Lane,ada@example.org,ALL_ACCESS_PASS_PLUS,Year 2,\r\n"
+    "Staff,staff@example.org,ALL_ACCESS_PASS_PLUS,,2026-01-31\r\n"
+    "Staff2,staff2@example.org,ALL_ACCESS_PASS_PLUS,Year 2,\r\n"
+)
+
+
+def _with_year_2(seeded: Seeded) -> None:
+    """Ashdown's group Year 2, holding its staff member, who has some progress."""
+    from domain.models import Enrolment, GroupKind, StaffGroup, StaffGroupMember
+
+    async def make(db: Database) -> None:
+        async with db.write() as session:
+            group = StaffGroup(licence_id=seeded.world.licences["ashdown"], name="Year 2", kind=GroupKind.STAFF)
+            session.add(group)
+            await session.flush()
+            session.add(StaffGroupMember(group_id=group.id, person_id=seeded.world["staff"].person_id))
+            session.add(Enrolment(person_id=seeded.world["staff"].person_id, course_id=seeded.world.courses[0],
+                                  started_at=utcnow(), progress_percent=40))
+
+    seeded.run(make)
+
+
+def _roster_state(seeded: Seeded) -> dict[str, Any]:
+    from domain.models import Enrolment, Person, Seat, StaffGroup, StaffGroupMember
+
+    async def read(db: Database) -> dict[str, Any]:
+        async with db.read() as session:
+            seats = dict((await session.execute(
+                select(Person.email, Seat.active).join(Seat, Seat.person_id == Person.id)
+                .where(Seat.licence_id == seeded.world.licences["ashdown"]))).all())
+            year_2 = sorted((await session.execute(
+                select(Person.email).join(StaffGroupMember, StaffGroupMember.person_id == Person.id)
+                .join(StaffGroup, StaffGroup.id == StaffGroupMember.group_id).where(StaffGroup.name == "Year 2")
+            )).scalars())
+            progress = (await session.execute(select(func.count()).select_from(Enrolment))).scalar_one()
+            return {"seats": seats, "year_2": year_2, "progress": progress}
+
+    return seeded.run(read)
+
+
+def _roster_file(tmp_path: Path, text: str = ROSTER, encoding: str = "utf-8-sig") -> str:
+    path = tmp_path / "roster.csv"
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+def test_roster_import_brings_the_schools_staff_in_line_with_the_file_once(seeded: Seeded, tmp_path: Path) -> None:
+    _with_year_2(seeded)
+    before = _roster_state(seeded)
+    result = invoke("roster", "import", seeded.world.org("ashdown"), _roster_file(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "  row 2: ada@example.org: person added (Ada Lane)", "  row 2: ada@example.org: member added",
+        "  row 2: ada@example.org: seat added (ALL_ACCESS_PASS_PLUS)",
+        "  row 2: ada@example.org: group joined (Year 2)",
+        "  row 3: staff@example.org: seat ended (left on 2026-01-31)",
+        "  row 4: staff2@example.org: group joined (Year 2)",
+        "Imported 3 row(s) into Ashdown Primary: 6 change(s), audited.",
+    ]
+    after = _roster_state(seeded)
+    assert after["seats"] == {**before["seats"], "ada@example.org": True, "staff@example.org": False}
+    # The leaver keeps their progress and, with no seat, is staff no more; the rest joined.
+    assert after["year_2"] == ["ada@example.org", "staff2@example.org", "staff@example.org"]
+    assert after["progress"] == before["progress"] == 1
+    actions = [e.action for e in seeded.events()]
+    assert actions == ["member.added", "seat.added", "seat.deactivated", "group.members_added", "roster.imported"]
+    again = invoke("roster", "import", seeded.world.org("ashdown"), _roster_file(tmp_path))
+    assert again.exit_code == 0, again.output
+    assert again.stdout == "Nothing to change: Ashdown Primary already matches the file's 3 row(s).\n"
+    assert len(seeded.events()) == len(actions) and _roster_state(seeded) == after
+
+
+def test_a_dry_run_prints_the_changes_and_writes_nothing(seeded: Seeded, tmp_path: Path) -> None:
+    _with_year_2(seeded)
+    before = _roster_state(seeded)
+    result = invoke("roster", "import", seeded.world.org("ashdown"), _roster_file(tmp_path), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "  row 3: staff@example.org: seat ended (left on 2026-01-31)" in result.stdout
+    assert result.stdout.endswith("Dry run: 6 change(s) would be made to Ashdown Primary; nothing was written.\n")
+    assert _roster_state(seeded) == before and seeded.events() == []
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("Bo,bo@example.org,ALL_ACCESS_PASS_PLUS,Year 9,\r\n", "Row 5, column groups: Ashdown Primary has no staff group"),
+    ("Bo,bo@example.org,FULL,,\r\n", "Row 5, column seat: 'FULL' is not a seat"),
+])
+def test_a_bad_row_is_named_and_nothing_is_written(seeded: Seeded, tmp_path: Path, row: str, message: str) -> None:
+    _with_year_2(seeded)
+    before = _roster_state(seeded)
+    result = invoke("roster", "import", seeded.world.org("ashdown"), _roster_file(tmp_path, ROSTER + row))
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert _roster_state(seeded) == before and seeded.events() == []
+
+
+def test_roster_import_refuses_what_is_not_a_licensed_school_or_not_utf_8(seeded: Seeded, tmp_path: Path) -> None:
+    trust = invoke("roster", "import", seeded.world.org("trust"), _roster_file(tmp_path))
+    assert trust.exit_code == 1 and "Cedar Trust has no licence" in trust.stderr
+    unknown = invoke("roster", "import", "999999", _roster_file(tmp_path))
+    assert unknown.exit_code == 1 and "No school 999999" in unknown.stderr
+    latin_1 = _roster_file(tmp_path, "name,email,seat\nZoë,z@x.example,ALL_ACCESS_PASS\n", "latin-1")
+    latin = invoke("roster", "import", seeded.world.org("ashdown"), latin_1)
+    assert latin.exit_code == 1 and "is not UTF-8 text" in latin.stderr
 
 
 def test_schema_check_passes_on_the_committed_schema() -> None:

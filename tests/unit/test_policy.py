@@ -48,7 +48,8 @@ SIGNED_IN = {A.PUBLIC, A.SIGNED_IN, A.VIEW_CATALOGUE}
 GROUP_ABILITIES = {A.VIEW_GROUP, A.EDIT_GROUP, A.DELETE_GROUP, A.DELEGATE_GROUP, A.VIEW_GROUP_REPORT}
 ADMINISTRATOR = {
     A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_LICENCE, A.VIEW_SEATS, A.MANAGE_SEATS, A.VIEW_AUDIT,
-    A.CREATE_GROUP, A.VIEW_PATHS, A.VIEW_REPORTS, A.RECORD_PROGRESS, A.GRANT_TRUST, A.MANAGE_NOTIFICATIONS,
+    A.IMPORT_ROSTER, A.CREATE_GROUP, A.VIEW_PATHS, A.VIEW_REPORTS, A.RECORD_PROGRESS, A.GRANT_TRUST,
+    A.MANAGE_NOTIFICATIONS,
 } | GROUP_ABILITIES | {
     # Seed 002: site administrators hold 'Supervisor management' and set the workflow; DOMAIN.md
     # gives them everything in their school, its records and overviews included.
@@ -65,10 +66,11 @@ MEMBER_OF = {A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.VIEW_LICENCE}
 # the records they see are decided per record by the phase (records_clause).
 LEARNER_OR_PARENT = {A.VIEW_ORGANISATION}
 # Support reads every organisation (and can look at its groups) so it can do its acts, but runs
-# no school's business: no group changes, no learning paths.
+# no school's business: no group changes, no learning paths. It brings a school's staff in
+# from its roster (a first day in production).
 SUPPORT = SIGNED_IN | {
     A.PLATFORM_SUPPORT, A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.VIEW_LICENCE, A.VIEW_SEATS, A.VIEW_AUDIT,
-    A.VIEW_GROUP,
+    A.VIEW_GROUP, A.IMPORT_ROSTER,
 }
 # An external system identifies its own school, and (as a course player or learning system)
 # records its people's course progress: the progress issue names "an external system token

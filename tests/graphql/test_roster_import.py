@@ -1,0 +1,82 @@
+"""importRoster: a school's staff from its roster CSV, through the API, for platform support
+and the school's Administrators; the same import as `trellis roster import`."""
+
+import pytest
+
+from tests.world import World
+
+IMPORT = """
+mutation($school: ID!, $csv: String!, $dryRun: Boolean! = false) {
+  importRoster(input: {schoolId: $school, csv: $csv, dryRun: $dryRun}) {
+    __typename
+    ... on ImportRosterPayload { school { name } rows dryRun changed changes { row email kind detail } }
+    ... on Error { code message field } } }
+"""
+SEATS = """
+query($id: ID!) { node(id: $id) { ... on Licence { seats { nodes { active subscription person { email } } } } } }
+"""
+LOG = "{ auditLog(filter: {actions: [MEMBER_ADDED, SEAT_ADDED, SEAT_CHANGED, ROSTER_IMPORTED]}) { totalCount } }"
+ROSTER = (
+    "\ufeffname,email,seat\r\n"
+    "New Teacher,new.teacher@example.org,ALL_ACCESS_PASS_PLUS\r\n"
+    "Staff Two,staff2@example.org,ALL_ACCESS_PASS\r\n"
+)
+
+
+async def _seats(gql, world: World) -> dict[str, tuple[bool, str]]:  # type: ignore[no-untyped-def]
+    data = await gql(SEATS, {"id": world.licence("ashdown")}, token=world["support"].token)
+    return {s["person"]["email"]: (s["active"], s["subscription"]) for s in data["node"]["seats"]["nodes"]}
+
+
+async def _log(gql, world: World) -> int:  # type: ignore[no-untyped-def]
+    return (await gql(LOG, token=world["support"].token))["auditLog"]["totalCount"]
+
+
+@pytest.mark.parametrize("who", ["support", "owner", "admin"])
+async def test_support_and_the_schools_administrators_import_once(gql, world: World, who: str) -> None:
+    school = world.org("ashdown")
+    dry = await gql(IMPORT, {"school": school, "csv": ROSTER, "dryRun": True}, token=world[who].token)
+    planned = dry["importRoster"]
+    assert planned["dryRun"] is True and planned["changed"] is False
+    assert [(c["row"], c["kind"]) for c in planned["changes"]] == [
+        (2, "PERSON_ADDED"), (2, "MEMBER_ADDED"), (2, "SEAT_ADDED"), (3, "SEAT_CHANGED")]
+    assert "new.teacher@example.org" not in await _seats(gql, world) and await _log(gql, world) == 0
+
+    done = (await gql(IMPORT, {"school": school, "csv": ROSTER}, token=world[who].token))["importRoster"]
+    assert done["changed"] is True and done["changes"] == planned["changes"]
+    assert done["school"] == {"name": "Ashdown Primary"}
+    seats = await _seats(gql, world)
+    assert seats["new.teacher@example.org"] == (True, "ALL_ACCESS_PASS_PLUS")
+    assert seats["staff2@example.org"] == (True, "ALL_ACCESS_PASS")
+    assert await _log(gql, world) == 4  # member, seat, seat changed, and the import
+
+    again = (await gql(IMPORT, {"school": school, "csv": ROSTER}, token=world[who].token))["importRoster"]
+    assert again["changed"] is False and again["changes"] == []
+    assert await _log(gql, world) == 4
+
+
+@pytest.mark.parametrize(("who", "code"), [
+    ("staff", "FORBIDDEN"), ("system", "FORBIDDEN"), ("owner_b", "NOT_FOUND"), ("trust_admin", "NOT_FOUND"),
+])
+async def test_anyone_else_is_refused_before_the_file_is_read(gql, world: World, who: str, code: str) -> None:
+    """A refusal says nothing about the file: even a broken one gets the same answer."""
+    token = world.system_token if who == "system" else world[who].token
+    for csv in (ROSTER, "no,such,columns\n"):
+        answer = (await gql(IMPORT, {"school": world.org("ashdown"), "csv": csv}, token=token))["importRoster"]
+        assert answer["__typename"] != "ImportRosterPayload" and answer["code"] == code
+    assert "new.teacher@example.org" not in await _seats(gql, world)
+
+
+async def test_a_bad_row_is_validation_naming_it_and_nothing_changes(gql, world: World) -> None:
+    bad = ROSTER + "Third,third@example.org,ALL_ACCESS_PASS_PLUS,\r\n"
+    answer = (await gql(IMPORT, {"school": world.org("ashdown"), "csv": bad.replace(",ALL_ACCESS_PASS\r", ",NONE\r")},
+                        token=world["owner"].token))["importRoster"]
+    assert answer == {"__typename": "ValidationError", "code": "VALIDATION", "field": "csv",
+                      "message": "Row 3, column seat: 'NONE' is not a seat; "
+                                 "use ALL_ACCESS_PASS_PLUS or ALL_ACCESS_PASS."}
+    assert "new.teacher@example.org" not in await _seats(gql, world) and await _log(gql, world) == 0
+
+
+async def test_a_trust_takes_no_roster(gql, world: World) -> None:
+    answer = (await gql(IMPORT, {"school": world.org("trust"), "csv": ROSTER}, token=world["trust_admin"].token))
+    assert answer["importRoster"]["code"] == "VALIDATION" and answer["importRoster"]["field"] == "schoolId"
