@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # "stub" runs Dramatiq's in-process StubBroker; a redis:// URL runs on Redis.
     broker_url: str = "stub"
     smtp_url: str = "file://var/mail"
+    # The longest one send to the SMTP server may take, connecting included.
+    smtp_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     mail_from: str = "Trellis <notifications@trellis.example>"
     production: bool = False
     port: Annotated[int, Field(gt=0, lt=65536)] = 8000
@@ -87,6 +89,11 @@ class Settings(BaseSettings):
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
         if self.notification_min_backoff_ms > self.notification_max_backoff_ms:
             raise ValueError("NOTIFICATION_MIN_BACKOFF_MS must not exceed NOTIFICATION_MAX_BACKOFF_MS")
+        if self.notification_lease_seconds <= self.smtp_timeout_seconds:
+            raise ValueError(
+                f"NOTIFICATION_LEASE_SECONDS ({self.notification_lease_seconds}) must exceed SMTP_TIMEOUT_SECONDS "
+                f"({self.smtp_timeout_seconds:g}): a digest still being sent would be taken by another worker and sent "
+                "twice")
         return self
 
 

@@ -38,7 +38,7 @@ class Runtime:
 
     def __init__(self, settings: Settings, mailer: Mailer | None = None) -> None:
         self.settings = settings
-        self.mailer = mailer or mailer_from_url(settings.smtp_url)
+        self.mailer = mailer or mailer_from_url(settings.smtp_url, settings.smtp_timeout_seconds)
         self.policy = Policy(
             sender=settings.mail_from,
             max_attempts=settings.notification_max_attempts,
