@@ -20,14 +20,25 @@ from jobs.mail import Digest, Line, Mailer, MailError, render
 
 
 class RetryLater(Exception):
-    """The mail server failed and attempts remain: let the broker retry with backoff."""
+    """The mail server failed and attempts remain: the broker is to try again after `delay`."""
+
+    def __init__(self, message: str, delay: timedelta) -> None:
+        super().__init__(message)
+        self.delay = delay
 
 
 @dataclass(frozen=True)
 class Policy:
+    """`waits`: how long after each failed attempt's start the next one comes (from
+    NOTIFICATION_RETRY_FOR); a digest gets one attempt more than there are waits."""
+
     sender: str
-    max_attempts: int = 5
+    waits: tuple[timedelta, ...] = ()
     lease: timedelta = timedelta(minutes=10)
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.waits) + 1
 
 
 async def claim(db: Database, delivery_id: int, now: datetime, lease: timedelta) -> bool:
@@ -96,7 +107,8 @@ async def deliver(db: Database, delivery_id: int, mailer: Mailer, policy: Policy
         status = DeliveryStatus.FAILED if attempts >= policy.max_attempts else DeliveryStatus.RETRYING
         await _settle(db, delivery_id, claimed_at, status=status, last_error=str(error)[:500])
         if status == DeliveryStatus.RETRYING:
-            raise RetryLater(str(error)) from error
+            retry_at = claimed_at + policy.waits[attempts - 1]
+            raise RetryLater(str(error), max(retry_at - clock(), timedelta())) from error
         return status
     await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.SENT, sent_at=clock(), last_error=None)
     return DeliveryStatus.SENT

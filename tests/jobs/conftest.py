@@ -40,7 +40,8 @@ class Jobs:
 
     db: Database
     mailer: MemoryMailer
-    policy: Policy = field(default_factory=lambda: Policy(sender="Trellis <t@example.org>", max_attempts=3))
+    policy: Policy = field(default_factory=lambda: Policy(
+        sender="Trellis <t@example.org>", waits=(timedelta(minutes=1), timedelta(minutes=2))))
     queue: list[int] = field(default_factory=list)
 
     async def tick(self, now: datetime) -> list[PlannedDay]:
