@@ -86,7 +86,9 @@ def send_digest(delivery_id: int) -> None:
         runtime.run(delivery_id)
     except RetryLater as later:
         # The delivery's own schedule says when; dramatiq.Retry is logged without a traceback.
-        raise dramatiq.Retry(str(later), delay=int(later.delay.total_seconds() * 1000)) from None
+        # Rounded up, so the retry never comes before its delivery may be claimed again.
+        delay = -(-later.delay // timedelta(milliseconds=1))
+        raise dramatiq.Retry(str(later), delay=delay) from None
 
 
 def enqueue(settings: Settings):  # type: ignore[no-untyped-def]

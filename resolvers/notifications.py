@@ -113,6 +113,7 @@ async def retry(uow: UnitOfWork, delivery: NotificationDelivery) -> Notification
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.enqueued_at = None
+    delivery.retry_at = None
     person = await uow.session.get_one(Person, delivery.person_id)
     await uow.audit(AuditAction.NOTIFICATION_RETRIED, target=delivery, organisation_id=delivery.organisation_id,
                     what=f"retried the {delivery.local_date.isoformat()} digest to {person.display_name}",

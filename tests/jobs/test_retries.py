@@ -103,3 +103,78 @@ async def test_a_server_back_just_before_the_last_attempt_still_gets_the_digest(
     delivery = (await statuses(db))[delivery_id]
     assert (delivery.status, delivery.attempts) == ("SENT", len(attempts))
     assert len(mailer.sent) == 1
+
+
+# --- One retry chain ------------------------------------------------------------------
+
+HOURLY = Policy(sender="Trellis <t@example.org>", waits=(timedelta(minutes=30), timedelta(hours=1), timedelta(hours=1)))
+
+
+async def test_the_scheduler_never_starts_a_second_retry_chain_while_a_retry_waits(
+    db: Database, world: World, jobs: Jobs, mailer: MemoryMailer
+) -> None:
+    """Retries wait up to an hour, the scheduler's requeue interval is 15 minutes and it
+    ticks every minute. The digest is still tried exactly on its schedule, once per turn,
+    and fails only when its last attempt comes 2 h 30 m after the first."""
+    mailer.down = True
+    # (due, delivery id): what the broker holds, first the planned digests
+    messages = [(MORNING, delivery_id) for delivery_id in await planned(db, world, jobs)]
+    attempts: dict[int, list[datetime]] = {}
+    for minute in range(0, 4 * 60):
+        now = MORNING + timedelta(minutes=minute)
+        await jobs.tick(now)
+        messages += [(now, delivery_id) for delivery_id in jobs.queue]
+        jobs.queue.clear()
+        due = sorted(m for m in messages if m[0] <= now)
+        messages = [m for m in messages if m[0] > now]
+        for _, delivery_id in due:
+            before = (await statuses(db))[delivery_id].attempts
+            try:
+                await deliver(db, delivery_id, mailer, HOURLY, lambda: now)
+            except RetryLater as later:
+                messages.append((now + later.delay, delivery_id))
+            if (await statuses(db))[delivery_id].attempts > before:
+                attempts.setdefault(delivery_id, []).append(now)
+
+    schedule = [MORNING + timedelta(minutes=m) for m in (0, 30, 90, 150)]
+    assert len(attempts) == 4 and all(moments == schedule for moments in attempts.values()), attempts
+    assert {(d.status, d.attempts) for d in (await statuses(db)).values()} == {("FAILED", 4)}
+
+
+async def test_a_stray_message_cannot_claim_a_digest_before_its_retry_is_due(
+    db: Database, world: World, jobs: Jobs, mailer: MemoryMailer
+) -> None:
+    delivery_id = (await planned(db, world, jobs))[0]
+    mailer.down = True
+    with pytest.raises(RetryLater):
+        await deliver(db, delivery_id, mailer, HOURLY, lambda: MORNING)
+    mailer.down = False
+    early = MORNING + timedelta(minutes=29)
+    assert await deliver(db, delivery_id, mailer, HOURLY, lambda: early) is None
+    assert mailer.sent == []
+    assert (await statuses(db))[delivery_id].attempts == 1
+    due = MORNING + timedelta(minutes=30)
+    assert await deliver(db, delivery_id, mailer, HOURLY, lambda: due) == "SENT"
+    assert len(mailer.sent) == 1
+
+
+async def test_a_retry_whose_message_was_lost_is_handed_over_once_it_is_overdue(
+    db: Database, world: World, jobs: Jobs, mailer: MemoryMailer
+) -> None:
+    """The worker died after noting the retry and before the broker held it: the scheduler
+    hands the digest over once the retry is the requeue interval (15 min) overdue, once."""
+    delivery_id = (await planned(db, world, jobs))[0]
+    mailer.down = True
+    with pytest.raises(RetryLater):  # and the broker never gets the retry
+        await deliver(db, delivery_id, mailer, HOURLY, lambda: MORNING)
+    handed: list[datetime] = []
+    for minute in range(1, 61):  # a handed-over message not taken is handed over again 15 min later
+        now = MORNING + timedelta(minutes=minute)
+        await jobs.tick(now)
+        if delivery_id in jobs.queue:
+            handed.append(now)
+        jobs.queue.clear()
+    assert handed == [MORNING + timedelta(minutes=46)]
+    mailer.down = False
+    assert await deliver(db, delivery_id, mailer, HOURLY, lambda: handed[0]) == "SENT"
+    assert len(mailer.sent) == 1
