@@ -253,6 +253,15 @@ def notify_day(
     _with_db(run)
 
 
+def _shared_broker(process: str) -> None:
+    """Refuse to run a worker or scheduler on the in-process broker, where it would idle."""
+    if get_settings().broker_url == "stub":
+        _fail(f"The {process} needs a broker shared with the other processes, but BROKER_URL is 'stub' (in-process), "
+              "so nothing it sends or waits for would reach another process. Set BROKER_URL to the Redis the "
+              "service uses, such as BROKER_URL=redis://localhost:6379/0; with the stub broker, `trellis serve` "
+              "runs the worker and scheduler itself.")
+
+
 @notify_cli.command("worker")
 def notify_worker(threads: Annotated[int, typer.Option(help="Worker threads.")] = 4) -> None:
     """Send digests from BROKER_URL's queue until interrupted."""
@@ -260,6 +269,7 @@ def notify_worker(threads: Annotated[int, typer.Option(help="Worker threads.")] 
 
     from jobs import broker as brokers
 
+    _shared_broker("worker")
     settings = get_settings()
     runtime = brokers.Runtime(settings)
     broker = brokers.install(brokers.make_broker(settings.broker_url), runtime)
@@ -281,6 +291,7 @@ def notify_scheduler() -> None:
     from jobs import broker as brokers
     from jobs.scheduler import run_scheduler
 
+    _shared_broker("scheduler")
     settings = get_settings()
     brokers.install(brokers.make_broker(settings.broker_url), brokers.Runtime(settings))
 

@@ -331,3 +331,35 @@ def test_make_run_prints_links_that_fill_in_the_token_and_query_exactly(
         assert json.loads(fields["headers"]) == {"Authorization": f"Bearer {item.token}"}
         assert fields["q"] == item.query
         assert dict(parse_qsl(address.query)) == {"headers": fields["headers"], "q": item.query}
+
+
+class Started(Exception):
+    """Raised where a worker or scheduler would begin taking work."""
+
+
+@pytest.mark.parametrize("process", ["worker", "scheduler"])
+@pytest.mark.parametrize("broker", ["stub", "redis://127.0.0.1:6379/15"])
+def test_the_worker_and_scheduler_refuse_the_in_process_broker_and_say_to_set_broker_url(
+    monkeypatch: pytest.MonkeyPatch, process: str, broker: str
+) -> None:
+    """On the stub broker they would idle without a word: nothing another process sends
+    can reach them. On a shared broker they go on to start (stopped here, where they
+    would bind to it)."""
+    monkeypatch.setenv("BROKER_URL", broker)
+    get_settings.cache_clear()
+
+    def install(*_: Any) -> None:
+        raise Started
+
+    monkeypatch.setattr("jobs.broker.install", install)
+    try:
+        result = invoke("notify", process)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code != 0
+    if broker == "stub":
+        assert "BROKER_URL" in result.stderr and "redis://" in result.stderr, result.output
+        assert f"The {process} needs a broker" in result.stderr
+        assert not isinstance(result.exception, Started)
+    else:
+        assert isinstance(result.exception, Started), result.output
