@@ -1,6 +1,7 @@
 """Notification settings, the caller's own digests, a school's delivery log, and the
 failed deliveries platform support may retry."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Select, select
@@ -119,3 +120,16 @@ async def retry(uow: UnitOfWork, delivery: NotificationDelivery) -> Notification
                     what=f"retried the {delivery.local_date.isoformat()} digest to {person.display_name}",
                     before=before, after=snapshot(delivery))
     return delivery
+
+
+async def retry_failed_day(uow: UnitOfWork, day: date, school_ids: Sequence[int]) -> list[NotificationDelivery]:
+    """Every FAILED digest of one school-local day at these schools sent again, each as
+    `retry` sends one (and audited so). Once waiting, a digest is FAILED no longer, so
+    running this again re-sends only what has failed since."""
+    failed = await uow.session.execute(
+        select(NotificationDelivery)
+        .where(NotificationDelivery.status == DeliveryStatus.FAILED, NotificationDelivery.local_date == day,
+               NotificationDelivery.organisation_id.in_(list(school_ids)))
+        .order_by(NotificationDelivery.id)
+    )
+    return [await retry(uow, delivery) for delivery in failed.scalars().all()]
