@@ -347,26 +347,44 @@ def notify_day(
     day: Annotated[datetime.datetime, typer.Argument(formats=["%Y-%m-%d"], help="The school-local day, YYYY-MM-DD.")],
     school: Annotated[list[int] | None, typer.Option(help="A school's id; repeat for more. Default: all.")] = None,
 ) -> None:
-    """Plan and send one day again, for an operator re-running a missed day. The
-    once-only rules hold: no one gets a second digest for that day, no reminder twice."""
+    """Plan and send one day again, for an operator re-running a missed day, and send that
+    day's FAILED digests again (each once; audited). The once-only rules hold: no one gets
+    a second digest for that day, no reminder twice."""
     from jobs import broker as brokers
     from jobs import planning, scheduler
+    from domain.notifications import DeliveryStatus
+    from jobs.delivery import RetryLater
+    from resolvers import notifications
+    from resolvers.tokens import OPERATOR
+    from resolvers.unit_of_work import unit_of_work
 
     settings = get_settings()
 
     async def run(db: Database) -> None:
         now = utcnow()
-        for organisation_id in school or await planning.licensed_schools(db):
+        schools = school or await planning.licensed_schools(db)
+        async with unit_of_work(db, OPERATOR) as uow:
+            again = await notifications.retry_failed_day(uow, day.date(), schools)
+        for organisation_id in schools:
             planned = await planning.plan_day(db, organisation_id, day.date(), now, rerun=True)
-            typer.echo(f"School {organisation_id}, {day.date()}: {planned.deliveries if planned else 0} new digest(s).")
+            failed = sum(1 for delivery in again if delivery.organisation_id == organisation_id)
+            typer.echo(f"School {organisation_id}, {day.date()}: {planned.deliveries if planned else 0} new digest(s), "
+                       f"{failed} failed digest(s) to send again.")
         runtime = brokers.Runtime(settings)
         if settings.broker_url == "stub":
             # No worker process to hand over to: send here and now.
             waiting: list[int] = []
             await scheduler.hand_over(db, settings, waiting.append)
+            sent = 0
             for delivery_id in waiting:
-                await deliver(db, delivery_id, runtime.mailer, runtime.policy)
-            typer.echo(f"Sent {len(waiting)} digest(s) through {settings.smtp_url}.")
+                try:
+                    if await deliver(db, delivery_id, runtime.mailer, runtime.policy) == DeliveryStatus.SENT:
+                        sent += 1
+                except RetryLater:
+                    pass
+            typer.echo(f"Sent {sent} digest(s) through {settings.smtp_url}.")
+            if sent < len(waiting):
+                typer.echo(f"{len(waiting) - sent} could not be sent now; the service's scheduler retries them.")
             return
         broker = brokers.install(brokers.make_broker(settings.broker_url), runtime)
         try:
@@ -378,6 +396,15 @@ def notify_day(
     _with_db(run)
 
 
+def _shared_broker(process: str) -> None:
+    """Refuse to run a worker or scheduler on the in-process broker, where it would idle."""
+    if get_settings().broker_url == "stub":
+        _fail(f"The {process} needs a broker shared with the other processes, but BROKER_URL is 'stub' (in-process), "
+              "so nothing it sends or waits for would reach another process. Set BROKER_URL to the Redis the "
+              "service uses, such as BROKER_URL=redis://localhost:6379/0; with the stub broker, `trellis serve` "
+              "runs the worker and scheduler itself.")
+
+
 @notify_cli.command("worker")
 def notify_worker(threads: Annotated[int, typer.Option(help="Worker threads.")] = 4) -> None:
     """Send digests from BROKER_URL's queue until interrupted."""
@@ -385,6 +412,7 @@ def notify_worker(threads: Annotated[int, typer.Option(help="Worker threads.")] 
 
     from jobs import broker as brokers
 
+    _shared_broker("worker")
     settings = get_settings()
     runtime = brokers.Runtime(settings)
     broker = brokers.install(brokers.make_broker(settings.broker_url), runtime)
@@ -406,6 +434,7 @@ def notify_scheduler() -> None:
     from jobs import broker as brokers
     from jobs.scheduler import run_scheduler
 
+    _shared_broker("scheduler")
     settings = get_settings()
     brokers.install(brokers.make_broker(settings.broker_url), brokers.Runtime(settings))
 

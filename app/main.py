@@ -1,5 +1,6 @@
-"""The Starlette application: /graphql, the console, /health, request ids."""
+"""The Starlette application: /graphql, the console, /health, /ready, request ids."""
 
+import asyncio
 import logging
 import re
 import uuid
@@ -24,7 +25,7 @@ from app.graphql_http import graphql_endpoint
 from app.metrics import Metrics, metrics_endpoint
 from app.persisted_queries import PersistedQueries
 from infra import logs
-from infra.migrations import ensure_current
+from infra.migrations import MIGRATE_COMMAND, ensure_current, head_revision, revision_of
 from app.report_endpoints import completion_svg, matrix_csv
 from app.trust_exports import trust_progress_csv, trust_targets_csv
 from infra.settings import Settings, get_settings
@@ -75,6 +76,52 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+READY_TIMEOUT_SECONDS = 5.0
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+async def _database_and_migrations(db: Database) -> tuple[str, str]:
+    try:
+        async with db.read() as session:
+            current = await asyncio.wait_for(revision_of(session), READY_TIMEOUT_SECONDS)
+    except Exception:  # noqa: BLE001 - readiness reports, it does not raise
+        log.exception("readiness: the database did not answer")
+        return "unavailable", "unknown: the database did not answer"
+    head = head_revision()
+    if current != head:
+        return "ok", (f"behind: the database is at {current or '(none)'}, the code needs {head}; "
+                      f"run `{MIGRATE_COMMAND}` (or `trellis db upgrade`)")
+    return "ok", "ok"
+
+
+async def _broker(url: str) -> str:
+    if not url.startswith(REDIS_SCHEMES):
+        return "ok"  # the in-process stub broker
+    import redis.asyncio
+
+    client = redis.asyncio.from_url(url, socket_connect_timeout=READY_TIMEOUT_SECONDS,
+                                    socket_timeout=READY_TIMEOUT_SECONDS)
+    try:
+        await asyncio.wait_for(client.ping(), READY_TIMEOUT_SECONDS)
+    except Exception as error:  # noqa: BLE001 - readiness reports, it does not raise
+        log.warning("readiness: Redis (BROKER_URL) did not answer PING: %s", type(error).__name__)
+        return "unavailable: Redis (BROKER_URL) did not answer PING"
+    finally:
+        await client.aclose()
+    return "ok"
+
+
+async def ready(request: Request) -> JSONResponse:
+    """Whether this process can do its work: the database answers, it is at the code's
+    migration, and the broker (Redis, when BROKER_URL names it) answers PING. 503 names
+    what did not."""
+    (database, migrations), broker = await asyncio.gather(
+        _database_and_migrations(request.app.state.db), _broker(request.app.state.settings.broker_url)
+    )
+    checks = {"database": database, "migrations": migrations, "broker": broker}
+    return JSONResponse(checks, status_code=200 if set(checks.values()) == {"ok"} else 503)
+
+
 def create_app(
     settings: Settings | None = None, db: Database | None = None, *, jobs: bool = False,
     schema: strawberry.Schema | None = None,
@@ -111,6 +158,7 @@ def create_app(
             Route("/graphql", graphql_endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             Route("/health", health),
             Route("/metrics", metrics_endpoint),
+            Route("/ready", ready),
             Route("/console", console_page),
             Route("/console/assets/{version}/{name}", console_file),
             Route("/reports/groups/{id}/completion.svg", completion_svg),

@@ -409,6 +409,8 @@ class NotificationDelivery(SQLModel, table=True):
     enqueued_at: datetime | None = _instant(default=None)
     claimed_at: datetime | None = _instant(default=None)
     sent_at: datetime | None = _instant(default=None)
+    # RETRYING: when the next attempt is due; only then may it be claimed.
+    retry_at: datetime | None = _instant(default=None)
 
 
 # The once-only key of a reminder, and the reminders' kinds (domain.notifications) as SQL,

@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATE_COMMAND = "make migrate"
@@ -32,6 +32,13 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )
+
+
+async def revision_of(session: AsyncSession) -> str | None:
+    """The database's migration, read on this session's connection."""
+    return await session.run_sync(
+        lambda sync: MigrationContext.configure(sync.connection()).get_current_revision()
+    )
 
 
 class DatabaseBehind(RuntimeError):

@@ -1,8 +1,10 @@
 """Settings, read from the environment (and an optional `.env` file). Each is checked
 when it is read, so a wrong value stops the service at start, naming the setting."""
 
+import re
+from datetime import timedelta
 from functools import lru_cache
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -10,6 +12,38 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Positive = Annotated[int, Field(gt=0)]
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# The most attempts one digest may get (the broker's own retry bound is set from it), and
+# the longest its retries may go on.
+MAX_ATTEMPTS = 100
+LONGEST_RETRY = timedelta(days=7)
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNITS = {"ms": timedelta(milliseconds=1), "s": timedelta(seconds=1), "m": timedelta(minutes=1),
+          "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def duration(name: str, value: Any) -> timedelta:
+    """`6h`, `90m`, `3600s`, `1h30m`, `500ms` (or a timedelta), or a ValueError naming the setting."""
+    if isinstance(value, timedelta):
+        return value
+    text = str(value).strip().lower().replace(" ", "")
+    if text and _DURATION_PART.sub("", text) == "":
+        return sum((float(n) * _UNITS[unit] for n, unit in _DURATION_PART.findall(text)), timedelta())
+    raise ValueError(f"{name}: {value!r} is not a duration; write a number with its unit, such as 6h, 90m or 3600s "
+                     "(units ms, s, m, h, d)")
+
+
+def retry_waits(retry_for: timedelta, least: timedelta, most: timedelta) -> tuple[timedelta, ...]:
+    """The waits between a digest's attempts: doubling from `least` up to `most`, the last
+    one cut short so that the last attempt comes `retry_for` after the first. Stops past
+    MAX_ATTEMPTS, which the settings refuse."""
+    waits: list[timedelta] = []
+    total, wait = timedelta(), least
+    while total < retry_for and len(waits) < MAX_ATTEMPTS:
+        step = min(wait, most, retry_for - total)
+        waits.append(step)
+        total += step
+        wait = min(wait * 2, most)
+    return tuple(waits)
 
 
 def _bare_origin(value: str) -> str:
@@ -39,6 +73,8 @@ class Settings(BaseSettings):
     # "stub" runs Dramatiq's in-process StubBroker; a redis:// URL runs on Redis.
     broker_url: str = "stub"
     smtp_url: str = "file://var/mail"
+    # The longest one send to the SMTP server may take, connecting included.
+    smtp_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     mail_from: str = "Trellis <notifications@trellis.example>"
     production: bool = False
     # Log lines at this level and above: JSON lines in production, readable text otherwise.
@@ -64,13 +100,15 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: Positive = 30_000
     token_days: Positive = 90
 
-    # Notifications: how often the scheduler ticks, how a failing mail server is retried
-    # (with exponential backoff between the two bounds), and when a delivery whose message
-    # or worker went missing is handed over again.
+    # Notifications: how often the scheduler ticks, how long a failing mail server is
+    # retried (the waits between attempts double from the least backoff to the most), and
+    # when a delivery whose message or worker went missing is handed over again.
     scheduler_interval_seconds: Positive = 60
-    notification_max_attempts: Positive = 5
+    notification_retry_for: timedelta = timedelta(hours=6)
     notification_min_backoff_ms: Positive = 15_000
-    notification_max_backoff_ms: Positive = 3_600_000
+    notification_max_backoff_ms: Annotated[int, Field(gt=0, le=LONGEST_RETRY // timedelta(milliseconds=1))] = 3_600_000
+    # Replaced by NOTIFICATION_RETRY_FOR; a value left in the environment stops the service.
+    notification_max_attempts: int | None = None
     notification_lease_seconds: Positive = 600
     notification_requeue_seconds: Positive = 900
 
@@ -78,6 +116,25 @@ class Settings(BaseSettings):
     @classmethod
     def _origins(cls, value: str) -> str:
         return ",".join(_bare_origin(part.strip()) for part in value.split(",") if part.strip())
+
+    @field_validator("notification_retry_for", mode="before")
+    @classmethod
+    def _retry_for(cls, value: Any) -> timedelta:
+        return duration("NOTIFICATION_RETRY_FOR", value)
+
+    @field_validator("notification_max_attempts")
+    @classmethod
+    def _no_max_attempts(cls, value: int | None) -> None:
+        if value is not None:
+            raise ValueError("NOTIFICATION_MAX_ATTEMPTS is no longer read: set NOTIFICATION_RETRY_FOR, how long a "
+                             "digest is retried (such as 6h), and remove NOTIFICATION_MAX_ATTEMPTS")
+        return None
+
+    @property
+    def retry_waits(self) -> tuple[timedelta, ...]:
+        """The waits between a digest's attempts; one attempt more than there are waits."""
+        return retry_waits(self.notification_retry_for, timedelta(milliseconds=self.notification_min_backoff_ms),
+                           timedelta(milliseconds=self.notification_max_backoff_ms))
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:
@@ -89,6 +146,19 @@ class Settings(BaseSettings):
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
         if self.notification_min_backoff_ms > self.notification_max_backoff_ms:
             raise ValueError("NOTIFICATION_MIN_BACKOFF_MS must not exceed NOTIFICATION_MAX_BACKOFF_MS")
+        if not timedelta() < self.notification_retry_for <= LONGEST_RETRY:
+            raise ValueError(f"NOTIFICATION_RETRY_FOR must be more than 0 and at most {LONGEST_RETRY.days} days; "
+                             f"got {self.notification_retry_for}")
+        if len(self.retry_waits) >= MAX_ATTEMPTS:
+            raise ValueError(
+                f"NOTIFICATION_RETRY_FOR ({self.notification_retry_for}) with NOTIFICATION_MAX_BACKOFF_MS "
+                f"({self.notification_max_backoff_ms}) would make more than {MAX_ATTEMPTS} attempts: raise "
+                "NOTIFICATION_MAX_BACKOFF_MS or shorten NOTIFICATION_RETRY_FOR")
+        if self.notification_lease_seconds <= self.smtp_timeout_seconds:
+            raise ValueError(
+                f"NOTIFICATION_LEASE_SECONDS ({self.notification_lease_seconds}) must exceed SMTP_TIMEOUT_SECONDS "
+                f"({self.smtp_timeout_seconds:g}): a digest still being sent would be taken by another worker and sent "
+                "twice")
         return self
 
 

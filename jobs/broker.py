@@ -14,13 +14,13 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
 from infra.database import Database, create_engine
-from infra.settings import Settings, get_settings
-from jobs.delivery import Policy, deliver
+from infra.settings import MAX_ATTEMPTS, Settings, get_settings
+from jobs.delivery import Policy, RetryLater, deliver
 from jobs.mail import Mailer, mailer_from_url
 
 QUEUE = "notifications"
 # Our own attempt count decides when a digest has FAILED; this only bounds the broker.
-_BROKER_MAX_RETRIES = 100
+_BROKER_MAX_RETRIES = MAX_ATTEMPTS
 
 dramatiq.set_broker(StubBroker())  # until install() picks the real one
 
@@ -38,10 +38,10 @@ class Runtime:
 
     def __init__(self, settings: Settings, mailer: Mailer | None = None) -> None:
         self.settings = settings
-        self.mailer = mailer or mailer_from_url(settings.smtp_url)
+        self.mailer = mailer or mailer_from_url(settings.smtp_url, settings.smtp_timeout_seconds)
         self.policy = Policy(
             sender=settings.mail_from,
-            max_attempts=settings.notification_max_attempts,
+            waits=settings.retry_waits,
             lease=timedelta(seconds=settings.notification_lease_seconds),
         )
         self._local = threading.local()
@@ -82,11 +82,19 @@ def install(broker: dramatiq.Broker, runtime: Runtime) -> dramatiq.Broker:
 @dramatiq.actor(queue_name=QUEUE, max_retries=_BROKER_MAX_RETRIES)
 def send_digest(delivery_id: int) -> None:
     runtime = _runtime or Runtime(get_settings())
-    runtime.run(delivery_id)
+    try:
+        runtime.run(delivery_id)
+    except RetryLater as later:
+        # The delivery's own schedule says when; dramatiq.Retry is logged without a traceback.
+        # Rounded up, so the retry never comes before its delivery may be claimed again.
+        delay = -(-later.delay // timedelta(milliseconds=1))
+        raise dramatiq.Retry(str(later), delay=delay) from None
 
 
 def enqueue(settings: Settings):  # type: ignore[no-untyped-def]
-    """The scheduler's way to hand a delivery over, with the retry backoff from settings."""
+    """The scheduler's way to hand a delivery over. A failed send waits as its delivery's
+    schedule says (RetryLater); these backoffs bound the broker's retries after any other
+    error, such as the database being away."""
 
     def send(delivery_id: int) -> None:
         send_digest.send_with_options(

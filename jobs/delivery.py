@@ -5,6 +5,11 @@ transaction before anything is sent, so a redelivered message or a second worker
 it taken and does nothing. A claim older than the lease belongs to a worker that died
 between claiming and sending, and may be taken again. Every later write names the claim
 it belongs to, so a stale worker cannot overwrite a newer outcome.
+
+A failed attempt sets when the next is due (`retry_at`) and hands the broker one retry
+for that moment. A RETRYING digest can be claimed only once its retry is due, so any
+other message for it (a stray copy, the scheduler's) finds it not yet claimable, or
+already taken: each attempt makes at most one next attempt, and retries form one chain.
 """
 
 from collections.abc import Callable
@@ -20,14 +25,25 @@ from jobs.mail import Digest, Line, Mailer, MailError, render
 
 
 class RetryLater(Exception):
-    """The mail server failed and attempts remain: let the broker retry with backoff."""
+    """The mail server failed and attempts remain: the broker is to try again after `delay`."""
+
+    def __init__(self, message: str, delay: timedelta) -> None:
+        super().__init__(message)
+        self.delay = delay
 
 
 @dataclass(frozen=True)
 class Policy:
+    """`waits`: how long after each failed attempt's start the next one comes (from
+    NOTIFICATION_RETRY_FOR); a digest gets one attempt more than there are waits."""
+
     sender: str
-    max_attempts: int = 5
+    waits: tuple[timedelta, ...] = ()
     lease: timedelta = timedelta(minutes=10)
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.waits) + 1
 
 
 async def claim(db: Database, delivery_id: int, now: datetime, lease: timedelta) -> bool:
@@ -37,7 +53,9 @@ async def claim(db: Database, delivery_id: int, now: datetime, lease: timedelta)
             .where(
                 NotificationDelivery.id == delivery_id,
                 or_(
-                    NotificationDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.RETRYING]),
+                    NotificationDelivery.status == DeliveryStatus.PENDING,
+                    and_(NotificationDelivery.status == DeliveryStatus.RETRYING,
+                         or_(NotificationDelivery.retry_at.is_(None), NotificationDelivery.retry_at <= now)),
                     and_(NotificationDelivery.status == DeliveryStatus.SENDING,
                          NotificationDelivery.claimed_at < now - lease),
                 ),
@@ -93,10 +111,14 @@ async def deliver(db: Database, delivery_id: int, mailer: Mailer, policy: Policy
     except MailError as error:
         async with db.read() as session:
             attempts = (await session.get_one(NotificationDelivery, delivery_id)).attempts
-        status = DeliveryStatus.FAILED if attempts >= policy.max_attempts else DeliveryStatus.RETRYING
-        await _settle(db, delivery_id, claimed_at, status=status, last_error=str(error)[:500])
-        if status == DeliveryStatus.RETRYING:
-            raise RetryLater(str(error)) from error
-        return status
-    await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.SENT, sent_at=clock(), last_error=None)
+        if attempts >= policy.max_attempts:
+            await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.FAILED, last_error=str(error)[:500],
+                          retry_at=None)
+            return DeliveryStatus.FAILED
+        retry_at = claimed_at + policy.waits[attempts - 1]
+        await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.RETRYING, last_error=str(error)[:500],
+                      retry_at=retry_at)
+        raise RetryLater(str(error), max(retry_at - clock(), timedelta())) from error
+    await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.SENT, sent_at=clock(), last_error=None,
+                  retry_at=None)
     return DeliveryStatus.SENT

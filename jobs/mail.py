@@ -5,6 +5,7 @@ file://folder to write .eml files (the embedded default)."""
 import asyncio
 import os
 import smtplib
+import time
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,8 +109,40 @@ class FolderMailer:
         os.replace(partial, self.folder / name)
 
 
+class _Bounded(smtplib.SMTP):
+    """An SMTP session that must be over by `deadline` (time.monotonic()): every read and
+    write may take only the time left, so a server answering line by line, each line just
+    inside a socket timeout, cannot stretch one send past it."""
+
+    deadline = 0.0
+
+    def _left(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the mail server did not finish within SMTP_TIMEOUT_SECONDS")
+        return left
+
+    def send(self, s: bytes | str) -> None:  # type: ignore[override]
+        if getattr(self, "sock", None):
+            self.sock.settimeout(self._left())
+        super().send(s)
+
+    def getreply(self) -> tuple[int, bytes]:
+        if getattr(self, "sock", None):
+            self.sock.settimeout(self._left())
+        return super().getreply()
+
+
+class _BoundedSSL(_Bounded, smtplib.SMTP_SSL):
+    pass
+
+
 @dataclass
 class SmtpMailer:
+    """Sends through an SMTP server. `timeout` bounds the whole send, from connecting to
+    the server's answer to the message (SMTP_TIMEOUT_SECONDS), so a delivery's lease
+    longer than it outlasts every send."""
+
     host: str
     port: int
     tls: bool = False
@@ -118,11 +151,20 @@ class SmtpMailer:
     timeout: float = 30.0
 
     def _send(self, message: EmailMessage) -> None:
-        connect = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
-        with connect(self.host, self.port, timeout=self.timeout) as smtp:
+        smtp = (_BoundedSSL if self.tls else _Bounded)(timeout=self.timeout)
+        smtp.deadline = time.monotonic() + self.timeout
+        try:
+            smtp.connect(self.host, self.port)
             if self.username:
                 smtp.login(self.username, self.password or "")
             smtp.send_message(message)
+        finally:
+            # Once the server has taken the message, how it answers QUIT changes nothing:
+            # an error here must not make a sent digest look failed (and be sent again).
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
     async def send(self, message: EmailMessage) -> None:
         try:
@@ -131,7 +173,7 @@ class SmtpMailer:
             raise MailError(f"{type(error).__name__}: {error}") from error
 
 
-def mailer_from_url(url: str) -> Mailer:
+def mailer_from_url(url: str, timeout: float = 30.0) -> Mailer:
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme == "file":
         return FolderMailer(Path((parsed.netloc + parsed.path) or "var/mail"))
@@ -143,5 +185,6 @@ def mailer_from_url(url: str) -> Mailer:
             tls=tls,
             username=urllib.parse.unquote(parsed.username) if parsed.username else None,
             password=urllib.parse.unquote(parsed.password) if parsed.password else None,
+            timeout=timeout,
         )
     raise ValueError(f"SMTP_URL must start with smtp://, smtps:// or file://; got {url!r}")

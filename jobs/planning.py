@@ -305,11 +305,15 @@ async def due_days(db: Database, now: datetime) -> list[tuple[int, date]]:
 async def deliveries_to_send(db: Database, now: datetime, *, requeue_after: timedelta, lease: timedelta,
                              limit: int = 1000) -> list[int]:
     """Deliveries waiting for a worker: never enqueued, or enqueued so long ago that the
-    message must have been lost, or claimed by a worker that died."""
+    message must have been lost, or claimed by a worker that died. A RETRYING delivery
+    is the broker's while its retry waits: it is handed over again only once that retry
+    is `requeue_after` overdue (its message lost), so no second retry chain starts."""
     stale = now - requeue_after
     not_handed_over = or_(NotificationDelivery.enqueued_at.is_(None), NotificationDelivery.enqueued_at < stale)
+    retry_lost = or_(NotificationDelivery.retry_at.is_(None), NotificationDelivery.retry_at < stale)
     waiting = or_(
-        and_(NotificationDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.RETRYING]), not_handed_over),
+        and_(NotificationDelivery.status == DeliveryStatus.PENDING, not_handed_over),
+        and_(NotificationDelivery.status == DeliveryStatus.RETRYING, retry_lost, not_handed_over),
         and_(NotificationDelivery.status == DeliveryStatus.SENDING, NotificationDelivery.claimed_at < now - lease,
              not_handed_over),
     )

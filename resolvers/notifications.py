@@ -1,6 +1,7 @@
 """Notification settings, the caller's own digests, a school's delivery log, and the
 failed deliveries platform support may retry."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Select, select
@@ -113,8 +114,22 @@ async def retry(uow: UnitOfWork, delivery: NotificationDelivery) -> Notification
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.enqueued_at = None
+    delivery.retry_at = None
     person = await uow.session.get_one(Person, delivery.person_id)
     await uow.audit(AuditAction.NOTIFICATION_RETRIED, target=delivery, organisation_id=delivery.organisation_id,
                     what=f"retried the {delivery.local_date.isoformat()} digest to {person.display_name}",
                     before=before, after=snapshot(delivery))
     return delivery
+
+
+async def retry_failed_day(uow: UnitOfWork, day: date, school_ids: Sequence[int]) -> list[NotificationDelivery]:
+    """Every FAILED digest of one school-local day at these schools sent again, each as
+    `retry` sends one (and audited so). Once waiting, a digest is FAILED no longer, so
+    running this again re-sends only what has failed since."""
+    failed = await uow.session.execute(
+        select(NotificationDelivery)
+        .where(NotificationDelivery.status == DeliveryStatus.FAILED, NotificationDelivery.local_date == day,
+               NotificationDelivery.organisation_id.in_(list(school_ids)))
+        .order_by(NotificationDelivery.id)
+    )
+    return [await retry(uow, delivery) for delivery in failed.scalars().all()]

@@ -563,3 +563,95 @@ def test_make_run_prints_links_that_fill_in_the_token_and_query_exactly(
         assert json.loads(fields["headers"]) == {"Authorization": f"Bearer {item.token}"}
         assert fields["q"] == item.query
         assert dict(parse_qsl(address.query)) == {"headers": fields["headers"], "q": item.query}
+
+
+class Started(Exception):
+    """Raised where a worker or scheduler would begin taking work."""
+
+
+@pytest.mark.parametrize("process", ["worker", "scheduler"])
+@pytest.mark.parametrize("broker", ["stub", "redis://127.0.0.1:6379/15"])
+def test_the_worker_and_scheduler_refuse_the_in_process_broker_and_say_to_set_broker_url(
+    monkeypatch: pytest.MonkeyPatch, process: str, broker: str
+) -> None:
+    """On the stub broker they would idle without a word: nothing another process sends
+    can reach them. On a shared broker they go on to start (stopped here, where they
+    would bind to it)."""
+    monkeypatch.setenv("BROKER_URL", broker)
+    get_settings.cache_clear()
+
+    def install(*_: Any) -> None:
+        raise Started
+
+    monkeypatch.setattr("jobs.broker.install", install)
+    try:
+        result = invoke("notify", process)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code != 0
+    if broker == "stub":
+        assert "BROKER_URL" in result.stderr and "redis://" in result.stderr, result.output
+        assert f"The {process} needs a broker" in result.stderr
+        assert not isinstance(result.exception, Started)
+    else:
+        assert isinstance(result.exception, Started), result.output
+
+
+def test_notify_day_sends_that_days_failed_digests_again_once(seeded: Seeded, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an outage outlasted the retries, one command re-sends the day's FAILED digests:
+    each once, audited as the operator's act; a second run finds nothing more to send, and
+    another school's run leaves them alone."""
+    from sqlalchemy import update
+
+    from domain.models import NotificationDelivery
+
+    world = seeded.world
+    school, other = str(world.organisations["ashdown"]), str(world.organisations["birchwood"])
+
+    async def give_targets(db: Database) -> None:
+        async with db.write() as session:
+            target_list = TargetList(group_id=world.all_staff["ashdown"], name="Safeguarding")
+            session.add(target_list)
+            await session.flush()
+            session.add(TargetListItem(list_id=target_list.id, course_id=world.courses[0], position=0,
+                                       due_on=date(2026, 3, 10)))
+
+    async def statuses(db: Database) -> list[str]:
+        async with db.read() as session:
+            return sorted((await session.execute(select(NotificationDelivery.status))).scalars())
+
+    async def retries_run_out(db: Database) -> None:
+        async with db.write() as session:
+            await session.execute(update(NotificationDelivery).values(status="FAILED", attempts=14))
+
+    seeded.run(give_targets)
+    monkeypatch.setenv("SMTP_URL", "smtp://127.0.0.1:1")  # nothing listens there: the mail server is down
+    get_settings.cache_clear()
+    down = invoke("notify", "day", "2026-03-01", "--school", school)
+    assert down.exit_code == 0, down.output
+    assert "4 new digest(s), 0 failed digest(s) to send again" in down.stdout
+    assert "Sent 0 digest(s)" in down.stdout and "4 could not be sent now" in down.stdout, down.stdout
+    seeded.run(retries_run_out)
+
+    mail = tmp_path / "mail"
+    monkeypatch.setenv("SMTP_URL", f"file://{mail}")
+    get_settings.cache_clear()
+    elsewhere = invoke("notify", "day", "2026-03-01", "--school", other)
+    assert elsewhere.exit_code == 0 and "0 failed digest(s) to send again" in elsewhere.stdout, elsewhere.output
+    assert seeded.run(statuses) == ["FAILED"] * 4
+
+    first = invoke("notify", "day", "2026-03-01", "--school", school)
+    assert first.exit_code == 0, first.output
+    assert "0 new digest(s), 4 failed digest(s) to send again" in first.stdout, first.stdout
+    assert "Sent 4 digest(s)" in first.stdout
+    sent = sorted(p.name for p in mail.glob("*.eml"))
+    assert len(sent) == 4 and seeded.run(statuses) == ["SENT"] * 4
+    retried = [e for e in seeded.events() if e.action == "notification.retried"]
+    assert len(retried) == 4 and {e.actor_name for e in retried} == {"Operator (command line)"}
+
+    again = invoke("notify", "day", "2026-03-01", "--school", school)
+    assert again.exit_code == 0, again.output
+    assert "0 new digest(s), 0 failed digest(s) to send again" in again.stdout and "Sent 0 digest(s)" in again.stdout
+    assert sorted(p.name for p in mail.glob("*.eml")) == sent
+    assert len([e for e in seeded.events() if e.action == "notification.retried"]) == 4

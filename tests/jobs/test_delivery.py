@@ -163,7 +163,7 @@ async def services(database_url: str) -> AsyncIterator[Services]:
 
     def make(kind: str, mailer: Any, **overrides: Any) -> Service:
         values: dict[str, Any] = {"notification_min_backoff_ms": 50, "notification_max_backoff_ms": 200,
-                                  "notification_max_attempts": 3, **overrides}
+                                  "notification_retry_for": "150ms", **overrides}
         settings = Settings(database_url=database_url, **values)
         if kind == "stub":
             broker = brokers.make_broker("stub")
@@ -397,7 +397,7 @@ async def test_retries_exhausted_the_digest_fails_and_is_not_sent_later(
         redis_available()
     await give_targets(db, world, members=("staff",))
     inbox.stop()
-    service = services(kind, mailer_from_url(inbox.url), notification_max_attempts=3)
+    service = services(kind, mailer_from_url(inbox.url), notification_retry_for="150ms")  # 3 attempts
     await tick(db, MORNING, service.enqueue, requeue_after=REQUEUE, lease=LEASE)
     service.start(threads=1)
     await service.drain()
