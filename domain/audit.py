@@ -72,6 +72,15 @@ class AuditAction(StrEnum):
     ATTENDANCE_CODE_RETIRED = "site.attendance_code_retired"
 
 
+SUMMARY_LENGTH = 500  # audit_event.summary's column
+
+
+def summary_line(text: str) -> str:
+    """A summary that fits its column: a long one (a change naming a hundred people) is
+    cut with an ellipsis; the event's before and after keep every detail."""
+    return text if len(text) <= SUMMARY_LENGTH else text[:SUMMARY_LENGTH - 1] + "…"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from domain.audit import SUMMARY_LENGTH
 from domain.notifications import REMINDERS
 
 
@@ -223,7 +224,7 @@ class AuditEvent(SQLModel, table=True):
     # The staff group an event concerns, so its delegates see it. No foreign key:
     # the event outlives a deleted group.
     staff_group_id: int | None = Field(default=None, index=True)
-    summary: str = Field(sa_type=String(500))
+    summary: str = Field(sa_type=String(SUMMARY_LENGTH))
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from infra.database import Database
-from domain.audit import AuditAction
+from domain.audit import AuditAction, summary_line
 from domain.errors import Conflict
 from domain.models import AuditEvent
 from permissions.principal import Principal
@@ -60,7 +60,7 @@ class UnitOfWork:
             organisation_id=organisation_id,
             licence_id=licence_id,
             staff_group_id=staff_group_id,
-            summary=f"{actor} {what}",
+            summary=summary_line(f"{actor} {what}"),
             before=before,
             after=after,
         )

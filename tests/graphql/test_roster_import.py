@@ -80,3 +80,21 @@ async def test_a_bad_row_is_validation_naming_it_and_nothing_changes(gql, world:
 async def test_a_trust_takes_no_roster(gql, world: World) -> None:
     answer = (await gql(IMPORT, {"school": world.org("trust"), "csv": ROSTER}, token=world["trust_admin"].token))
     assert answer["importRoster"]["code"] == "VALIDATION" and answer["importRoster"]["field"] == "schoolId"
+
+
+async def test_a_roster_putting_sixty_people_in_one_group_imports_and_is_audited(gql, world: World) -> None:
+    """Its audit summary names more people than the log's summary holds: the summary is
+    cut with an ellipsis, the import is not refused, and the event keeps every name."""
+    made = await gql("""mutation($l: ID!) { createStaffGroup(input: {licenceId: $l, name: "Early Career Teachers"}) {
+      __typename } }""", {"l": world.licence("ashdown")}, token=world["owner"].token)
+    assert made["createStaffGroup"]["__typename"] == "StaffGroupPayload"
+    rows = "".join(f"Early Careers Teacher Number {n:03},ect{n:03}@example.org,ALL_ACCESS_PASS_PLUS,"
+                   "Early Career Teachers\r\n" for n in range(60))
+    done = await gql(IMPORT, {"school": world.org("ashdown"), "csv": "name,email,seat,groups\r\n" + rows},
+                     token=world["owner"].token)
+    assert done["importRoster"]["__typename"] == "ImportRosterPayload" and done["importRoster"]["changed"]
+    log = await gql("{ auditLog(filter: {actions: [GROUP_MEMBERS_ADDED]}) { nodes { summary after } } }",
+                    token=world["support"].token)
+    (event,) = log["auditLog"]["nodes"]
+    assert len(event["summary"]) == 500 and event["summary"].endswith("…")
+    assert len(event["after"]["member_ids"]) == 60
