@@ -162,10 +162,16 @@ def support_create(
 
 
 def _organisation_pk(value: str) -> int:
-    """An organisation named as the API names it (its global id) or by its number."""
+    """An organisation named as the API names it (its global id) or by its number; a
+    value that is neither stops the command, naming it."""
+    from domain.errors import Invalid
     from schema.ids import decode
 
-    return int(value) if value.isdigit() else decode(value, "Organisation", "ORGANISATION")
+    try:
+        return int(value) if value.isdigit() else decode(value, "Organisation", "ORGANISATION")
+    except Invalid:
+        _fail(f"{value} is not an organisation's id: give the id the API shows, such as T3JnYW5pc2F0aW9uOjI=.")
+        raise
 
 
 @organisation_cli.command("first-admin")
@@ -345,7 +351,9 @@ def serve(
 @notify_cli.command("day")
 def notify_day(
     day: Annotated[datetime.datetime, typer.Argument(formats=["%Y-%m-%d"], help="The school-local day, YYYY-MM-DD.")],
-    school: Annotated[list[int] | None, typer.Option(help="A school's id; repeat for more. Default: all.")] = None,
+    school: Annotated[list[str] | None, typer.Option(
+        help="A school, by the id the API shows (or its number); repeat for more. Default: every licensed school.",
+    )] = None,
 ) -> None:
     """Plan and send one day again, for an operator re-running a missed day, and send that
     day's FAILED digests again (each once; audited). The once-only rules hold: no one gets
@@ -362,7 +370,11 @@ def notify_day(
 
     async def run(db: Database) -> None:
         now = utcnow()
-        schools = school or await planning.licensed_schools(db)
+        licensed = await planning.licensed_schools(db)
+        schools = [_organisation_pk(value) for value in school or []] or licensed
+        unknown = [value for value, pk in zip(school or [], schools, strict=False) if pk not in licensed]
+        if unknown:
+            _fail(f"No licensed school {', '.join(unknown)}: nothing planned or sent.")
         async with unit_of_work(db, OPERATOR) as uow:
             again = await notifications.retry_failed_day(uow, day.date(), schools)
         for organisation_id in schools:

@@ -22,6 +22,7 @@ from app.main import create_app
 from infra.settings import Settings, get_settings
 from domain.models import ApiToken, AuditEvent, TargetList, TargetListItem, utcnow
 from permissions.principal import InvalidToken, Principal, load_principal
+from schema.ids import global_id
 from tests.world import World, build_world
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -523,9 +524,14 @@ def test_notify_day_plans_and_sends_a_missed_day_once(seeded: Seeded, tmp_path: 
     assert len(sent) == 4  # Ashdown's four staff, each told Course 1 is due soon
     assert all("Course 1 (Safeguarding), due 2026-03-10" in (mail / name).read_text() for name in sent)
 
-    again = invoke("notify", "day", "2026-03-01", "--school", school)
+    again = invoke("notify", "day", "2026-03-01", "--school", global_id("Organisation", int(school)))
     assert again.exit_code == 0, again.output
     assert "0 new digest(s)" in again.stdout and "Sent 0 digest(s)" in again.stdout, again.stdout
+    assert sorted(p.name for p in mail.glob("*.eml")) == sent
+
+    for unknown in ("99999", global_id("Organisation", 99999), "not-an-id"):
+        refused = invoke("notify", "day", "2026-03-01", "--school", unknown)
+        assert refused.exit_code == 1 and unknown in refused.output, refused.output
     assert sorted(p.name for p in mail.glob("*.eml")) == sent
 
 
