@@ -12,16 +12,20 @@ other message for it (a stray copy, the scheduler's) finds it not yet claimable,
 already taken: each attempt makes at most one next attempt, and retries form one chain.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 
+from infra import logs
 from infra.database import Database
 from domain.models import NotificationDelivery, NotificationItem, Organisation, Person, digest_order, utcnow
 from domain.notifications import DeliveryStatus, NotificationKind
 from jobs.mail import Digest, Line, Mailer, MailError, render
+
+log = logging.getLogger("trellis.jobs")
 
 
 class RetryLater(Exception):
@@ -103,22 +107,31 @@ async def deliver(db: Database, delivery_id: int, mailer: Mailer, policy: Policy
                   clock: Callable[[], datetime] = utcnow) -> DeliveryStatus | None:
     """Send one digest. Returns what became of it, or None when it was not ours to send
     (already sent, or being sent by someone else)."""
-    claimed_at = clock()
-    if not await claim(db, delivery_id, claimed_at, policy.lease):
-        return None
+    working = logs.digest_id.set(delivery_id)  # on every line logged while this digest is sent
     try:
-        await mailer.send(render(await digest_of(db, delivery_id), policy.sender))
-    except MailError as error:
-        async with db.read() as session:
-            attempts = (await session.get_one(NotificationDelivery, delivery_id)).attempts
-        if attempts >= policy.max_attempts:
-            await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.FAILED, last_error=str(error)[:500],
-                          retry_at=None)
-            return DeliveryStatus.FAILED
-        retry_at = claimed_at + policy.waits[attempts - 1]
-        await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.RETRYING, last_error=str(error)[:500],
-                      retry_at=retry_at)
-        raise RetryLater(str(error), max(retry_at - clock(), timedelta())) from error
-    await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.SENT, sent_at=clock(), last_error=None,
-                  retry_at=None)
-    return DeliveryStatus.SENT
+        claimed_at = clock()
+        if not await claim(db, delivery_id, claimed_at, policy.lease):
+            log.info("digest %s is not ours to send (sent, or being sent)", delivery_id)
+            return None
+        try:
+            await mailer.send(render(await digest_of(db, delivery_id), policy.sender))
+        except MailError as error:
+            async with db.read() as session:
+                attempts = (await session.get_one(NotificationDelivery, delivery_id)).attempts
+            if attempts >= policy.max_attempts:
+                await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.FAILED,
+                              last_error=str(error)[:500], retry_at=None)
+                log.warning("digest %s FAILED after %d attempts: %s", delivery_id, attempts, error)
+                return DeliveryStatus.FAILED
+            retry_at = claimed_at + policy.waits[attempts - 1]
+            await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.RETRYING,
+                          last_error=str(error)[:500], retry_at=retry_at)
+            log.info("digest %s attempt %d failed (%s); retrying at %s", delivery_id, attempts, error,
+                     retry_at.isoformat(timespec="seconds"))
+            raise RetryLater(str(error), max(retry_at - clock(), timedelta())) from error
+        await _settle(db, delivery_id, claimed_at, status=DeliveryStatus.SENT, sent_at=clock(), last_error=None,
+                      retry_at=None)
+        log.info("digest %s sent", delivery_id)
+        return DeliveryStatus.SENT
+    finally:
+        logs.digest_id.reset(working)

@@ -4,6 +4,7 @@ Redelivered messages, two schedulers at once, a worker that died after claiming,
 down and a broker down all end with one email per person, never two, never none."""
 
 import asyncio
+import logging
 import email
 import email.policy
 import socket
@@ -391,10 +392,11 @@ async def test_smtp_down_the_digest_is_retried_and_arrives_once_it_is_back(
 
 @pytest.mark.parametrize("kind", BROKERS)
 async def test_retries_exhausted_the_digest_fails_and_is_not_sent_later(
-    db: Database, world: World, inbox: Inbox, services: Services, kind: str
+    db: Database, world: World, inbox: Inbox, services: Services, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     if kind == "redis":
         redis_available()
+    caplog.set_level(logging.INFO, logger="trellis.jobs")
     await give_targets(db, world, members=("staff",))
     inbox.stop()
     service = services(kind, mailer_from_url(inbox.url), notification_retry_for="150ms")  # 3 attempts
@@ -405,6 +407,10 @@ async def test_retries_exhausted_the_digest_fails_and_is_not_sent_later(
     delivery = (await delivery_log(db))[world["staff"].email]
     assert (delivery.status, delivery.attempts) == ("FAILED", 3)
     assert delivery.last_error
+    # One line per attempt an operator can find by the digest's id; the last one a warning.
+    lines = [r for r in caplog.records if r.name == "trellis.jobs" and f"digest {delivery.id} " in r.getMessage()]
+    assert [r.levelname for r in lines] == ["INFO", "INFO", "WARNING"]
+    assert "FAILED after 3 attempts" in lines[-1].getMessage()
 
     await asyncio.to_thread(inbox.start)
     service.enqueue(delivery.id)  # a stray copy of the message
