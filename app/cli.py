@@ -341,6 +341,10 @@ def serve(
         typer.echo("Serving SQLite; `trellis serve --embedded` also migrates and loads demo data.")
     if settings.broker_url == "stub":
         typer.echo(f"Notification digests go out at each school's send hour, to {settings.smtp_url}.")
+        if settings.production:
+            typer.secho("PRODUCTION is set but BROKER_URL is stub: this one process plans and sends every digest. "
+                        "Set BROKER_URL to Redis and run `trellis notify worker` and `trellis notify scheduler`.",
+                        fg=typer.colors.YELLOW, err=True)
     typer.echo(f"The console (GraphiQL): http://localhost:{settings.port}/graphql")
     if not ConsoleFiles().installed():
         typer.echo(f"  Its files are not installed: run `{INSTALL_COMMAND}` (it needs npm), then reload the page.")
