@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     notification_max_attempts: int | None = None
     notification_lease_seconds: Positive = 600
     notification_requeue_seconds: Positive = 900
+    # Days the scheduler catches up after being down (the latest included); older ones are
+    # logged as skipped, and `trellis notify day` plans them by hand.
+    notification_catch_up_days: Annotated[int, Field(ge=1, le=31)] = 7
 
     @field_validator("cors_allowed_origins")
     @classmethod

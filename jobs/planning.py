@@ -276,30 +276,41 @@ async def licensed_schools(db: Database) -> list[int]:
         return list(rows.scalars())
 
 
-async def due_days(db: Database, now: datetime) -> list[tuple[int, date]]:
-    """(school, day) pairs whose send hour has come and that have no plan yet."""
+async def due_days(db: Database, now: datetime, catch_up_days: int = 7) -> list[tuple[int, date]]:
+    """(school, day) pairs to plan, oldest first: every school-local day whose send hour has
+    come since the school's last planned day, at most `catch_up_days` of them (the latest
+    day and those before it). Days missed beyond that are logged as skipped; a school
+    never planned starts with its latest day."""
+    last = (
+        select(NotificationPlan.organisation_id, func.max(NotificationPlan.local_date).label("day"))
+        .group_by(NotificationPlan.organisation_id)
+        .subquery()
+    )
     async with db.read() as session:
         schools = (
             await session.execute(
                 select(
                     Organisation.id, Organisation.time_zone,
-                    func.coalesce(NotificationSettings.send_hour, Rules.send_hour),
+                    func.coalesce(NotificationSettings.send_hour, Rules.send_hour), last.c.day,
                 )
                 .join(Licence, Licence.organisation_id == Organisation.id)
                 .outerjoin(NotificationSettings, NotificationSettings.organisation_id == Organisation.id)
+                .outerjoin(last, last.c.organisation_id == Organisation.id)
                 .order_by(Organisation.id)
             )
         ).all()
-        wanted = [(school, day_to_plan(now, zone, hour)) for school, zone, hour in schools]
-        if not wanted:
-            return []
-        rows = await session.execute(
-            select(NotificationPlan.organisation_id, NotificationPlan.local_date).where(
-                NotificationPlan.local_date >= min(day for _, day in wanted)
-            )
-        )
-        planned = {(school, day) for school, day in rows}
-    return [pair for pair in wanted if pair not in planned]
+    due = []
+    for school, zone, hour, planned in schools:
+        latest = day_to_plan(now, zone, hour)
+        first = latest if planned is None else planned + timedelta(days=1)
+        earliest = latest - timedelta(days=catch_up_days - 1)
+        if first < earliest:
+            log.warning("school %s: days %s to %s were never planned and are beyond the %d-day catch-up window; "
+                        "`trellis notify day` plans one by hand", school, first, earliest - timedelta(days=1),
+                        catch_up_days)
+            first = earliest
+        due += [(school, first + timedelta(days=n)) for n in range((latest - first).days + 1)]
+    return sorted(due, key=lambda pair: (pair[1], pair[0]))
 
 
 async def deliveries_to_send(db: Database, now: datetime, *, requeue_after: timedelta, lease: timedelta,
@@ -356,13 +367,17 @@ async def enqueue_waiting(db: Database, now: datetime, enqueue: Enqueue, *, requ
 
 
 async def tick(db: Database, now: datetime, enqueue: Enqueue, *, requeue_after: timedelta,
-               lease: timedelta) -> list[PlannedDay]:
-    """One scheduler tick: plan every school whose day has come, then enqueue."""
+               lease: timedelta, catch_up_days: int = 7) -> list[PlannedDay]:
+    """One scheduler tick: plan every school day that has come, missed ones first (each
+    judged as of its own day), then enqueue."""
     planned = []
-    for organisation_id, day in await due_days(db, now):
+    due = await due_days(db, now, catch_up_days)
+    latest = {school: day for school, day in due}  # sorted oldest first: the last one stays
+    for organisation_id, day in due:
         result = await plan_day(db, organisation_id, day, now)
         if result is not None:
             planned.append(result)
-            log.info("planned %s for school %s: %d digest(s)", day, organisation_id, result.deliveries)
+            late = " (catching up a missed day)" if day < latest[organisation_id] else ""
+            log.info("planned %s for school %s%s: %d digest(s)", day, organisation_id, late, result.deliveries)
     await enqueue_waiting(db, now, enqueue, requeue_after=requeue_after, lease=lease)
     return planned

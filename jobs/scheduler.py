@@ -23,7 +23,7 @@ def _timing(settings: Settings) -> dict[str, timedelta]:
 
 
 async def tick_now(db: Database, settings: Settings, enqueue: Enqueue) -> list[PlannedDay]:
-    return await tick(db, utcnow(), enqueue, **_timing(settings))
+    return await tick(db, utcnow(), enqueue, **_timing(settings), catch_up_days=settings.notification_catch_up_days)
 
 
 async def hand_over(db: Database, settings: Settings, enqueue: Enqueue) -> int:

@@ -44,9 +44,13 @@ class Jobs:
         sender="Trellis <t@example.org>", waits=(timedelta(minutes=1), timedelta(minutes=2))))
     queue: list[int] = field(default_factory=list)
     retries: list[tuple[datetime, int]] = field(default_factory=list)  # (when due, delivery id)
+    # Days a test leaves out are days it skips, not outages to catch up, unless it says so
+    # (the service catches up NOTIFICATION_CATCH_UP_DAYS, 7 by default).
+    catch_up_days: int = 1
 
     async def tick(self, now: datetime) -> list[PlannedDay]:
-        return await tick(self.db, now, self.queue.append, requeue_after=REQUEUE, lease=LEASE)
+        return await tick(self.db, now, self.queue.append, requeue_after=REQUEUE, lease=LEASE,
+                          catch_up_days=self.catch_up_days)
 
     async def work(self, now: datetime | None = None) -> None:
         clock: Callable[[], datetime] = (lambda: now) if now else (lambda: datetime.now(UTC))

@@ -6,6 +6,7 @@ wall-clock timestamp, so the test clock is never behind a change it should see."
 
 import asyncio
 import calendar
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -106,7 +107,8 @@ async def ticks(jobs: Jobs, school: str, days: list[date], *, hour: int = 9,
     emails: list[Email] = []
     for day in days:
         arrived = await run(jobs, local(school, day, hour))
-        assert all(e.day == day for e in arrived), arrived
+        # A caught-up day's email carries its own day; they arrive oldest first.
+        assert all(e.day <= day for e in arrived) and [e.day for e in arrived] == sorted(e.day for e in arrived)
         emails += arrived
         if after and day in after:
             await after[day](day)
@@ -531,26 +533,62 @@ async def test_the_default_send_hour_is_seven(gql, world: World, jobs: Jobs, sch
 
 @pytest.mark.parametrize("school", ["ashdown", "birchwood"])
 async def test_a_missed_day_is_caught_up_on_the_next_run_once(gql, world: World, jobs: Jobs, school: str) -> None:
-    """No tick on the 6th or the 21st: 'due soon' arrives on the 7th and 'overdue' on the
-    22nd, each once; no reminder repeats afterwards."""
+    """No tick on the 6th or the 21st: the 7th's run sends the 6th's 'due soon', the 22nd's
+    the 21st's 'overdue', each once, dated its own day; no reminder repeats afterwards."""
+    jobs.catch_up_days = 7
     await one_target(gql, world, school)
     emails = await ticks(jobs, school, month_days(school, skip=(6, 21)))
     assert kinds_by_day(emails, mail_of(world, MEMBERS[school])) == {
-        1: {K.ASSIGNED}, 7: {K.DUE_SOON}, 20: {K.DUE_TODAY}, 22: {K.OVERDUE},
+        1: {K.ASSIGNED}, 6: {K.DUE_SOON}, 20: {K.DUE_TODAY}, 21: {K.OVERDUE},
     }
     assert len(emails) == 4
 
 
-async def test_a_missed_due_day_is_not_told_late(gql, world: World, jobs: Jobs) -> None:
-    """'Due today' belongs to its day: with no tick on the 20th, the 21st says overdue only."""
+async def test_a_missed_due_day_is_told_before_the_overdue_one(gql, world: World, jobs: Jobs) -> None:
+    """With no tick on the 20th, the 21st's run sends the 20th's 'due today' first, then
+    the 21st's 'overdue': what was owed, in order."""
+    jobs.catch_up_days = 7
     await one_target(gql, world, "ashdown")
     emails = await ticks(jobs, "ashdown", month_days("ashdown", skip=(20,)))
-    assert kinds_by_day(emails, world["staff"].email) == {1: {K.ASSIGNED}, 6: {K.DUE_SOON}, 21: {K.OVERDUE}}
+    mine = [e for e in emails if e.to == world["staff"].email]
+    assert [(e.day.day, set(e.sections)) for e in mine] == [
+        (1, {K.ASSIGNED}), (6, {K.DUE_SOON}), (20, {K.DUE_TODAY}), (21, {K.OVERDUE})]
 
 
-async def test_a_week_without_the_scheduler_sends_one_email(gql, world: World, jobs: Jobs) -> None:
-    """Down from the 5th to the 20th: the 21st's single email holds the change made while
-    it was down and the overdue reminder; 'due soon' and 'due today' are not sent late."""
+async def test_two_weeks_without_the_scheduler_catch_up_the_last_week_in_order(
+    gql, world: World, jobs: Jobs, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Down from the 5th to the 20th: the 21st's run plans the 15th to the 21st, oldest
+    first, each judged as of its own day (the change made while it was down and 'due soon'
+    on the 15th, 'due today' on the 20th, 'overdue' on the 21st), and logs the days before
+    the window as skipped."""
+    jobs.catch_up_days = 7
+    caplog.set_level(logging.INFO, logger="trellis.jobs")
+    group = await one_target(gql, world, "ashdown")
+    c2 = course(world, 1)
+
+    async def add_course_2(_: date) -> None:
+        await succeed(gql, "addTargetCourses", {"targetListId": await phonics_of(gql, world, group),
+                                                "courses": [{"courseId": c2}]}, world["owner"].token)
+
+    emails = await ticks(jobs, "ashdown", [date(2031, 3, d) for d in (1, 2, 3, 4, 21, 22, 23)],
+                         after={date(2031, 3, 4): add_course_2})
+    assert [(e.day.day, e.sections) for e in emails] == [
+        (1, {K.ASSIGNED: ["Course 1 (Phonics), due 2031-03-20"]}),
+        (15, {K.DUE_SOON: ["Course 1 (Phonics), due 2031-03-20"],
+              K.ASSIGNED: ["Course 1 (Phonics), due 2031-03-20", "Course 2 (Phonics)"]}),
+        (20, {K.DUE_TODAY: ["Course 1 (Phonics), due 2031-03-20"]}),
+        (21, {K.OVERDUE: ["Course 1 (Phonics), due 2031-03-20"]}),
+    ]
+    said = [r.getMessage() for r in caplog.records if r.name == "trellis.jobs"]
+    school = world.organisations["ashdown"]
+    assert any(f"school {school}: days 2031-03-05 to 2031-03-14 were never planned" in m for m in said), said
+    assert sum(f"for school {school} (catching up a missed day)" in m for m in said) == 6
+
+
+async def test_with_a_one_day_window_a_week_down_sends_one_email(gql, world: World, jobs: Jobs) -> None:
+    """NOTIFICATION_CATCH_UP_DAYS=1: only the latest day is planned; its one email holds the
+    change made while the scheduler was down and the overdue reminder."""
     group = await one_target(gql, world, "ashdown")
     c2 = course(world, 1)
 

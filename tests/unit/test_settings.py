@@ -98,3 +98,9 @@ def test_the_replaced_max_attempts_setting_stops_the_service_naming_its_successo
 ) -> None:
     stopped = start_with(monkeypatch, NOTIFICATION_MAX_ATTEMPTS="5")
     assert "NOTIFICATION_MAX_ATTEMPTS" in stopped and "NOTIFICATION_RETRY_FOR" in stopped
+
+
+@pytest.mark.parametrize("days", ["0", "32", "a week"])
+def test_a_catch_up_window_out_of_range_stops_the_service_naming_it(monkeypatch: pytest.MonkeyPatch,
+                                                                     days: str) -> None:
+    assert "notification_catch_up_days" in start_with(monkeypatch, NOTIFICATION_CATCH_UP_DAYS=days).lower()
