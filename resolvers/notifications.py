@@ -133,3 +133,13 @@ async def retry_failed_day(uow: UnitOfWork, day: date, school_ids: Sequence[int]
         .order_by(NotificationDelivery.id)
     )
     return [await retry(uow, delivery) for delivery in failed.scalars().all()]
+
+
+async def retry_failed_school_day(
+    uow: UnitOfWork, school: Organisation, *, day: date
+) -> tuple[Organisation, list[NotificationDelivery]]:
+    """A school's FAILED digests of one school-local day, each sent again once."""
+    retried = await retry_failed_day(uow, day, [school.id])
+    if not retried:
+        uow.nothing_changed()
+    return school, retried

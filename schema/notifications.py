@@ -1,6 +1,7 @@
 """Email notifications: the mutations on a school's settings and on failed digests, and
 the logs' connections (the types are in schema/digests.py)."""
 
+from datetime import date
 from typing import Any, Self
 
 import strawberry
@@ -47,6 +48,26 @@ class RetryNotificationInput:
     delivery_id: strawberry.ID = ref("NotificationDelivery", description="The digest.")
 
 
+@strawberry.input(description="A school's failed digests of one day, to send again.")
+class RetryFailedNotificationsInput:
+    school_id: strawberry.ID = ref("Organisation", description="The school.")
+    day: date = strawberry.field(description="The school-local day the digests were for.")
+
+
+@strawberry.type(description="The digests sent again, each now PENDING.")
+class RetryFailedNotificationsPayload:
+    organisation: Organisation = strawberry.field(description="The school.")
+    retried: int = strawberry.field(description="How many FAILED digests of that day are to be sent again; 0 when "
+                                    "none had failed (or all were already retried).")
+    deliveries: list[NotificationDelivery] = field(Ability.VIEW_DELIVERY, description="Those digests.")
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, found: Any) -> Self:
+        school, rows = found
+        return cls(organisation=await access.shown(info, Organisation, school), retried=len(rows),
+                   deliveries=[d for d in await access.rows(info, NotificationDelivery, rows) if d is not None])
+
+
 @strawberry.type(description="The school and its settings as they now are.")
 class NotificationSettingsPayload:
     organisation: Organisation = strawberry.field(description="The school.")
@@ -83,4 +104,11 @@ class NotificationMutations:
         "retryNotification", RetryNotificationInput, NotificationDeliveryPayload, ability=Ability.PLATFORM_SUPPORT,
         target=NotificationDelivery, lock=True, use=notification_resolvers.retry,
         description="Send a failed digest again, once. Platform support only.",
+    )
+    retry_failed_notifications = mutation(
+        "retryFailedNotifications", RetryFailedNotificationsInput, RetryFailedNotificationsPayload,
+        ability=Ability.PLATFORM_SUPPORT, target=Organisation, lock=True,
+        use=notification_resolvers.retry_failed_school_day,
+        description="Send every FAILED digest of one school-local day at one school again, each once and audited "
+        "as retryNotification is (after a mail server outage, say). Platform support only.",
     )

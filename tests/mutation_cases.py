@@ -306,6 +306,13 @@ async def _retry_notification(gql, world: World, db: Database):  # type: ignore[
     return query, {"d": global_id("NotificationDelivery", delivery.id)}, world["support"].token, "retryNotification"
 
 
+async def _retry_failed_notifications(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    await _retry_notification(gql, world, db)  # one FAILED digest of Ashdown's 6 March
+    query = """mutation($s: ID!) { retryFailedNotifications(input: {schoolId: $s, day: "2026-03-06"}) {
+      __typename } }"""
+    return query, {"s": world.org("ashdown")}, world["support"].token, "retryFailedNotifications"
+
+
 # Granting and withdrawing are written in the school's log and in the trust's.
 # An import writes an event per change (here a member and a seat) and one for itself.
 EVENTS_WRITTEN = {"grantTrustAccess": 2, "withdrawTrustAccess": 2, "importRoster": 3}
@@ -349,6 +356,9 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
         _update_notification_settings, "NOTIFICATION_SETTINGS_UPDATED", "NotificationSettingsPayload"
     ),
     "retryNotification": (_retry_notification, "NOTIFICATION_RETRIED", "NotificationDeliveryPayload"),
+    "retryFailedNotifications": (
+        _retry_failed_notifications, "NOTIFICATION_RETRIED", "RetryFailedNotificationsPayload"
+    ),
 }
 
 

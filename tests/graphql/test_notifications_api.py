@@ -607,6 +607,29 @@ async def test_support_retries_a_failed_digest_and_it_is_sent_once(gql, world: W
     assert (again["__typename"], again["field"]) == ("ConflictError", "deliveryId"), again
 
 
+RETRY_DAY = """mutation($s: ID!, $d: Date!) { retryFailedNotifications(input: {schoolId: $s, day: $d}) {
+  __typename ... on RetryFailedNotificationsPayload { retried deliveries { status } } ... on Error { code field } } }"""
+
+
+async def test_support_sends_a_whole_days_failed_digests_again_in_one_call(
+    gql, world: World, jobs: Jobs, mailer: MemoryMailer, failed: dict[str, str]
+) -> None:
+    day = (DUE - timedelta(days=14)).isoformat()
+    for who in ("owner", "admin", "staff"):  # the school's own people may see the digests, not resend them
+        refused = (await gql(RETRY_DAY, {"s": world.org("ashdown"), "d": day}, token=token_of(world, who)))
+        assert refused["retryFailedNotifications"]["__typename"] == "ForbiddenError"
+    done = (await gql(RETRY_DAY, {"s": world.org("ashdown"), "d": day}, token=world["support"].token))
+    assert done["retryFailedNotifications"] == {"__typename": "RetryFailedNotificationsPayload", "retried": 4,
+                                                "deliveries": [{"status": "PENDING"}] * 4}
+    assert (await gql(FAILED, token=world["support"].token))["failedNotifications"]["totalCount"] == 0
+    await jobs.day(at(DUE - timedelta(days=14), 10))
+    for name in ASHDOWN_STAFF:
+        assert len(mailer.to(f"{name.lower().replace(' ', '_')}@example.org")) == 1, name
+    assert len(mailer.sent) == len(ASHDOWN_STAFF)
+    again = (await gql(RETRY_DAY, {"s": world.org("ashdown"), "d": day}, token=world["support"].token))
+    assert again["retryFailedNotifications"]["retried"] == 0
+
+
 # Those who may see the digest (its school's full administrators, its recipient) are refused;
 # for anyone else it does not exist.
 @pytest.mark.parametrize(("who", "refusal"), [("owner", "ForbiddenError"), ("admin", "ForbiddenError"),
