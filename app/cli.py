@@ -98,7 +98,9 @@ def db_check() -> None:
 def token_create(
     name: Annotated[str, typer.Option(help="What the token is for.")],
     email: Annotated[str | None, typer.Option(help="The person the token acts as.")] = None,
-    organisation_id: Annotated[int | None, typer.Option(help="A school, for its external system's token.")] = None,
+    organisation_id: Annotated[str | None, typer.Option(
+        help="A school, for its external system's token: the id the API shows (or its number).",
+    )] = None,
     days: Annotated[int, typer.Option(help="Days until it expires.")] = 90,
 ) -> None:
     """Issue a token. It is printed once and stored only as a hash."""
@@ -106,7 +108,8 @@ def token_create(
 
     try:
         token, plain = _with_db(
-            lambda db: tokens.issue(db, name=name, days=days, email=email, organisation_id=organisation_id)
+            lambda db: tokens.issue(db, name=name, days=days, email=email, organisation_id=(
+                _organisation_pk(organisation_id) if organisation_id is not None else None))
         )
     except DomainError as error:
         _fail(error.message)

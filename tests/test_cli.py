@@ -144,8 +144,10 @@ def test_the_email_is_matched_case_insensitively(seeded: Seeded) -> None:
     assert seeded.principal(plain).person_id == seeded.world["owner"].person_id
 
 
-def test_an_external_system_token_acts_for_its_school(seeded: Seeded) -> None:
-    _, plain = issue("--name", "MIS", "--organisation-id", str(seeded.world.organisations["ashdown"]))
+@pytest.mark.parametrize("as_shown", [True, False], ids=["the API's id", "its number"])
+def test_an_external_system_token_acts_for_its_school(seeded: Seeded, as_shown: bool) -> None:
+    school = seeded.world.organisations["ashdown"]
+    _, plain = issue("--name", "MIS", "--organisation-id", global_id("Organisation", school) if as_shown else str(school))
     principal = seeded.principal(plain)
     assert principal.person_id is None
     assert principal.system_organisation_id == seeded.world.organisations["ashdown"]
