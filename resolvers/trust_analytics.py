@@ -12,10 +12,10 @@ from sqlalchemy.orm import aliased
 
 from domain.errors import Invalid
 from domain.local_time import local_date_sql, local_month_sql
-from domain.models import Course, Enrolment, Organisation, Person
+from domain.models import Course, Enrolment, Person
 from resolvers.context import RequestContext
 from resolvers.trust_scope import ProgressFilter, ProgressStatus, staff_enrolments, term_holding
-from resolvers.trusts import require_granted
+from resolvers.trusts import chosen_schools
 
 
 class Dimension(StrEnum):
@@ -131,13 +131,9 @@ async def summary(
     """Rows of the aggregate, one per combination of the dimensions' values present."""
     if len(set(dimensions)) != len(dimensions):
         raise Invalid("groupBy names a dimension twice.", "groupBy")
-    chosen = list(dict.fromkeys(school_ids)) if school_ids else list(granted)
-    for school in chosen:
-        require_granted(ctx, trust_id, school, field="schoolIds")
-    if not chosen:
+    zones = await chosen_schools(ctx, trust_id, school_ids, granted)
+    if not zones:
         return []
-    schools = await ctx.loaders.by_id(Organisation).load_many(chosen)
-    zones = {school.id: school.time_zone for school in schools}
     async with ctx.db.read() as session:
         stmt = summary_statement(ctx.db.engine.dialect.name, zones, where, dimensions)
         rows = (await session.execute(stmt)).mappings().all()

@@ -24,7 +24,7 @@ from resolvers.search import searched
 from resolvers.trust_scope import (
     ProgressStatus, reach_of, school_day, staff_of, target_status, targets_of, term_holding,
 )
-from resolvers.trusts import require_granted
+from resolvers.trusts import chosen_schools
 
 
 class TargetDimension(StrEnum):
@@ -159,12 +159,8 @@ def _int(value: Any) -> int | None:
 async def _days(ctx: RequestContext, trust_id: int, school_ids: Sequence[int] | None,
                 granted: Sequence[int]) -> dict[int, date]:
     """Each school asked about (all granting ones by default) with its local today."""
-    chosen = list(dict.fromkeys(school_ids)) if school_ids else list(granted)
-    for school in chosen:
-        require_granted(ctx, trust_id, school, field="schoolIds")
-    schools = await ctx.loaders.by_id(Organisation).load_many(chosen)
-    return {school.id: local_today(school.time_zone) for school in schools}
-
+    zones = await chosen_schools(ctx, trust_id, school_ids, granted)
+    return {school: local_today(zone) for school, zone in zones.items()}
 
 async def summary(
     ctx: RequestContext, *, trust_id: int, school_ids: Sequence[int] | None, where: TargetFilter,

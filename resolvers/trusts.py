@@ -1,6 +1,8 @@
 """Multi-academy trusts (seed 001): a school grants its trust, and the trust's
 Administrators see the course progress of the schools that granted it."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import Select, select
 
 from domain.audit import AuditAction, snapshot
@@ -140,6 +142,17 @@ async def sight(ctx: RequestContext, trust_id: int) -> tuple[policy.TrustSight, 
 def require_granted(ctx: RequestContext, trust_id: int, school_id: int, field: str = "schoolId") -> None:
     if not policy.can_view_trust_progress(ctx.principal, trust_id, school_id):
         raise NotFound("Not a school that grants this trust access to its course progress.", field)
+
+
+async def chosen_schools(ctx: RequestContext, trust_id: int, school_ids: Sequence[int] | None,
+                         granted: Sequence[int]) -> dict[int, str]:
+    """The schools a trust's question is about (all granting ones unless named; any other
+    is NOT_FOUND naming schoolIds), each with its time zone."""
+    chosen = list(dict.fromkeys(school_ids)) if school_ids else list(granted)
+    for school in chosen:
+        require_granted(ctx, trust_id, school, field="schoolIds")
+    schools = await ctx.loaders.by_id(Organisation).load_many(chosen)
+    return {school.id: school.time_zone for school in schools}
 
 
 def school_progress_statement(school_id: int, zone: str, where: ProgressFilter) -> Select:
