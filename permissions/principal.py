@@ -6,7 +6,7 @@ from datetime import datetime
 
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy import String, bindparam, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import (
@@ -78,7 +78,7 @@ def _rows(value: str | None) -> list[list[str]]:
     return [row.split(":") for row in value.split(",")] if value else []
 
 
-def principal_statement(token_hash: str) -> Any:
+def _principal_statement() -> Any:
     """The token, its person and everything they hold, in one statement: their standing in
     each organisation (with its licence and kind, and their supervisor roles), the groups
     they were put in charge of, and the schools that granted each trust they administer
@@ -113,13 +113,17 @@ def principal_statement(token_hash: str) -> Any:
         select(ApiToken, Person, grants.label("grants"), delegations.label("delegations"),
                trust_schools.label("trust_schools"))
         .outerjoin(Person, Person.id == ApiToken.person_id)
-        .where(ApiToken.token_hash == token_hash)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
     )
+
+
+# Built once: composing it took milliseconds, on every request.
+PRINCIPAL = _principal_statement()
 
 
 async def load_principal(session: AsyncSession, token: str, now: datetime) -> Principal:
     """Who a bearer token is, read in one statement."""
-    row = (await session.execute(principal_statement(digest(token)))).first()
+    row = (await session.execute(PRINCIPAL, {"token_hash": digest(token)})).first()
     if row is None:
         raise InvalidToken("unknown token")
     api_token, person, grants_text, delegations_text, trusts_text = row
