@@ -1,6 +1,9 @@
 """The suite runs once on SQLite and once on PostgreSQL: every test that uses `db` is
-parametrised by engine. Each test sees an empty, migrated database: by default its
-writes are rolled back at its end (tests/databases.py)."""
+parametrised by engine. Each test sees a migrated database, empty or holding only the test
+world when it asks for `world`: by default its writes are rolled back at its end
+(tests/databases.py)."""
+
+import copy
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -34,6 +37,9 @@ async def bases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[
     """This worker's migrated database on each engine, made the first time a test asks."""
     folder = tmp_path_factory.mktemp("bases")
     made = {kind: Base(kind, folder) for kind in ENGINES}
+    # The test world is written once per worker and engine into a database of its own;
+    # each test that asks for it works inside a transaction rolled back at its end.
+    made.update({f"{kind}+world": Base(kind, folder, "world", build_world) for kind in ENGINES})
     yield made
     for base in made.values():
         await base.close()
@@ -49,6 +55,13 @@ def _committed(request: pytest.FixtureRequest) -> bool:
     return "database_url" in request.fixturenames or request.node.get_closest_marker("committed") is not None
 
 
+def _base(request: pytest.FixtureRequest, engine: str, bases: dict[str, Base]) -> Base:
+    """The world's database for a rolled-back test that wants the world; else the empty one."""
+    if "world" in request.fixturenames and not _committed(request):
+        return bases[f"{engine}+world"]
+    return bases[engine]
+
+
 @pytest.fixture
 async def database_url(engine: str, bases: dict[str, Base]) -> str:
     """The URL of the worker's database. Asking for it makes the test's writes real
@@ -59,7 +72,7 @@ async def database_url(engine: str, bases: dict[str, Base]) -> str:
 
 @pytest.fixture
 async def db(request: pytest.FixtureRequest, engine: str, bases: dict[str, Base]) -> AsyncIterator[Database]:
-    base = bases[engine]
+    base = _base(request, engine, bases)
     database = await base.open()
     if not _committed(request):
         async with rolled_back(database) as rollback:
@@ -125,7 +138,10 @@ def gql(client: httpx.AsyncClient) -> GraphQL:
 
 
 @pytest.fixture
-async def world(db: Database) -> World:
+async def world(request: pytest.FixtureRequest, db: Database, engine: str, bases: dict[str, Base]) -> World:
+    base = _base(request, engine, bases)
+    if base.prepare is build_world:
+        return copy.deepcopy(base.prepared)  # a test may change its copy; the next gets the original
     return await build_world(db)
 
 

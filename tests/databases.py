@@ -6,9 +6,10 @@ the database itself, emptied afterwards."""
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import MetaData, select, text
 from sqlalchemy.engine import make_url
@@ -94,11 +95,16 @@ def worker() -> str:
 
 
 class Base:
-    """One engine's migrated database for this worker, made on first use."""
+    """One engine's migrated database for this worker, made on first use; `prepare`, when
+    given, then writes what every test on this database starts from, once."""
 
-    def __init__(self, kind: str, folder: Path) -> None:
+    def __init__(self, kind: str, folder: Path, name: str = "trellis",
+                 prepare: Callable[[Database], Awaitable[Any]] | None = None) -> None:
         self.kind = kind
         self.folder = folder
+        self.name = name
+        self.prepare = prepare
+        self.prepared: Any = None
         self.url = ""
         self.database: Database | None = None
 
@@ -107,10 +113,12 @@ class Base:
             self.url = await asyncio.to_thread(self._create) if self.kind == "postgresql" else self._sqlite()
             await asyncio.to_thread(migrations.upgrade, self.url)
             self.database = Database(create_engine(self.url))
+            if self.prepare is not None:
+                self.prepared = await self.prepare(self.database)
         return self.database
 
     def _sqlite(self) -> str:
-        path = self.folder / f"trellis-{worker()}.db"
+        path = self.folder / f"{self.name}-{worker()}.db"
         path.unlink(missing_ok=True)
         return f"sqlite+aiosqlite:///{path}"
 
@@ -121,7 +129,7 @@ class Base:
         return server
 
     def _name(self) -> str:
-        return f"trellis_test_{worker()}_{os.getpid()}"
+        return f"{self.name}_test_{worker()}_{os.getpid()}"
 
     def _create(self) -> str:
         server = self._server()
@@ -131,7 +139,7 @@ class Base:
 
     async def empty(self) -> None:
         """Everything a committed test wrote goes; ids are never handed out again."""
-        assert self.database is not None
+        assert self.database is not None and self.prepare is None, "a prepared database is only ever rolled back"
         async with self.database.engine.begin() as conn:
             if self.kind == "postgresql":
                 tables = (await conn.execute(text(
