@@ -18,6 +18,7 @@ from app import demo
 from app.console.files import INSTALL_COMMAND, ConsoleFiles
 from infra import logs, migrations
 from infra.database import Database, create_engine, is_sqlite
+from infra.progress import progress
 from infra.settings import get_settings
 from domain.errors import DomainError
 from domain.models import ApiToken, utcnow
@@ -76,7 +77,8 @@ def _demo_tokens_path() -> Path:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration to DATABASE_URL."""
-    migrations.upgrade(get_settings().database_url)
+    with progress("Applying migrations") as advance:
+        migrations.upgrade(get_settings().database_url, on_step=advance)
     typer.echo(f"Database is at migration {migrations.head_revision()}.")
 
 
@@ -231,7 +233,8 @@ def roster_import(
             found = await uow.session.get(Organisation, _organisation_pk(school))
             if found is None:
                 raise DomainError(f"No school {school}.")
-            return await roster.import_roster(uow, found, csv=text, dry_run=dry_run)
+            with progress(f"Importing {path.name}"):
+                return await roster.import_roster(uow, found, csv=text, dry_run=dry_run)
 
     try:
         done = _with_db(run)
@@ -311,7 +314,8 @@ def demo_load() -> None:
         if organisations or people:
             raise DomainError(f"The database is not empty ({organisations} organisation(s), {people} person(s)): "
                               "demo data goes only into an empty database, and nothing was loaded.")
-        await _load_demo(db)
+        with progress("Loading demo data"):
+            await _load_demo(db)
 
     try:
         _with_db(load)
@@ -331,12 +335,14 @@ def serve(
     settings = get_settings()
     if embedded:
         _refuse_demo_in_production()
-        migrations.upgrade(settings.database_url)
+        with progress("Applying migrations") as advance:
+            migrations.upgrade(settings.database_url, on_step=advance)
 
         async def prepare(db: Database) -> None:
             if await demo.is_empty(db):
                 typer.echo("Empty database: loading demo data.")
-                await _load_demo(db)
+                with progress("Loading demo data"):
+                    await _load_demo(db)
 
         _with_db(prepare)
         _print_demo_tokens(settings.port)
@@ -384,23 +390,27 @@ def notify_day(
             _fail(f"No licensed school {', '.join(unknown)}: nothing planned or sent.")
         async with unit_of_work(db, OPERATOR) as uow:
             again = await notifications.retry_failed_day(uow, day.date(), schools)
-        for organisation_id in schools:
-            planned = await planning.plan_day(db, organisation_id, day.date(), now, rerun=True)
-            failed = sum(1 for delivery in again if delivery.organisation_id == organisation_id)
-            typer.echo(f"School {organisation_id}, {day.date()}: {planned.deliveries if planned else 0} new digest(s), "
-                       f"{failed} failed digest(s) to send again.")
+        with progress(f"Planning {day.date()}", total=len(schools)) as advance:
+            for organisation_id in schools:
+                planned = await planning.plan_day(db, organisation_id, day.date(), now, rerun=True)
+                failed = sum(1 for delivery in again if delivery.organisation_id == organisation_id)
+                typer.echo(f"School {organisation_id}, {day.date()}: {planned.deliveries if planned else 0} new "
+                           f"digest(s), {failed} failed digest(s) to send again.")
+                advance()
         runtime = brokers.Runtime(settings)
         if settings.broker_url == "stub":
             # No worker process to hand over to: send here and now.
             waiting: list[int] = []
             await scheduler.hand_over(db, settings, waiting.append)
             sent = 0
-            for delivery_id in waiting:
-                try:
-                    if await deliver(db, delivery_id, runtime.mailer, runtime.policy) == DeliveryStatus.SENT:
-                        sent += 1
-                except RetryLater:
-                    pass
+            with progress("Sending digests", total=len(waiting)) as advance:
+                for delivery_id in waiting:
+                    try:
+                        if await deliver(db, delivery_id, runtime.mailer, runtime.policy) == DeliveryStatus.SENT:
+                            sent += 1
+                    except RetryLater:
+                        pass
+                    advance()
             typer.echo(f"Sent {sent} digest(s) through {settings.smtp_url}.")
             if sent < len(waiting):
                 typer.echo(f"{len(waiting) - sent} could not be sent now; the service's scheduler retries them.")

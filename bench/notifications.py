@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from infra import migrations
 from infra.database import Database, create_engine, normalise_url
 from bench.generate import _bulk
+from infra.progress import progress
 from bench.run import ROOT, _reset
 from domain.models import (
     Course, Enrolment, GroupKind, Licence, Membership, MembershipRole, NotificationDelivery, NotificationItem,
@@ -94,7 +95,8 @@ async def bench(url: str, sizes: list[int]) -> list[tuple[int, float, float, int
     results = []
     try:
         for staff in sizes:
-            school_id = await _school(db, staff)
+            with progress(f"Building a school of {staff:,} staff"):
+                school_id = await _school(db, staff)
             # As autovacuum would have by the time a real school's first day is planned.
             async with db.engine.connect() as connection:
                 await connection.execute(text("ANALYZE"))

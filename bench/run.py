@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from infra import migrations
 from infra.database import create_engine, normalise_url
 from bench.generate import generate
+from infra.progress import progress
 from resolvers.trust_analytics import Dimension, summary_statement
 from resolvers.trust_scope import ProgressFilter
 from resolvers.trusts import PROGRESS_ORDER, school_progress_statement
@@ -105,7 +106,8 @@ async def bench(url: str, scale: int, runs: int, port: int) -> list[tuple[str, f
     url = normalise_url(url)
     await _reset(url)
     await asyncio.to_thread(migrations.upgrade, url)
-    token = await generate(url, schools=50 * scale)
+    with progress(f"Building {50 * scale} schools on {make_url(url).get_backend_name()}"):
+        token = await generate(url, schools=50 * scale)
     engine = create_engine(url)
     async with engine.connect() as conn:
         trust_id = (await conn.execute(text("SELECT id FROM organisation WHERE kind = 'TRUST'"))).scalar_one()

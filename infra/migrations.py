@@ -1,5 +1,6 @@
 """Alembic from code: upgrade the database, and tell whether it is behind."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -19,8 +20,12 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", on_step: Callable[[], None] | None = None) -> None:
+    """Apply the pending migrations; `on_step` is called after each one."""
+    config = alembic_config(url)
+    if on_step is not None:
+        config.attributes["on_version_apply"] = lambda **_: on_step()
+    command.upgrade(config, revision)
 
 
 def head_revision() -> str | None:
