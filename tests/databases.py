@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from infra import migrations
@@ -122,20 +122,11 @@ class Base:
         path.unlink(missing_ok=True)
         return f"sqlite+aiosqlite:///{path}"
 
-    def _server(self):  # type: ignore[no-untyped-def]
-        server = make_url(normalise_url(POSTGRES_URL))
-        require(reachable(server.host or "127.0.0.1", server.port or 5432),
-                f"PostgreSQL is not reachable at {server.host}:{server.port}")
-        return server
-
     def _name(self) -> str:
         return f"{self.name}_test_{worker()}_{os.getpid()}"
 
     def _create(self) -> str:
-        server = self._server()
-        name = self._name()
-        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
-        return server.set(database=name).render_as_string(hide_password=False)
+        return create_database(self._name())
 
     async def empty(self) -> None:
         """Everything a committed test wrote goes; ids are never handed out again."""
@@ -159,12 +150,28 @@ class Base:
         if self.database is not None:
             await self.database.dispose()
             if self.kind == "postgresql":
-                await asyncio.to_thread(
-                    lambda: asyncio.run(_admin(self._server(), f'DROP DATABASE IF EXISTS "{self._name()}" WITH (FORCE)'))
-                )
+                await asyncio.to_thread(drop_database, self._name())
 
 
-async def _admin(server, *statements: str) -> None:  # type: ignore[no-untyped-def]
+def postgres_server() -> URL:
+    server = make_url(normalise_url(POSTGRES_URL))
+    require(reachable(server.host or "127.0.0.1", server.port or 5432),
+            f"PostgreSQL is not reachable at {server.host}:{server.port}")
+    return server
+
+
+def create_database(name: str) -> str:
+    """A new, empty PostgreSQL database (dropped first if a crashed run left it): its URL."""
+    server = postgres_server()
+    asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(name: str) -> None:
+    asyncio.run(_admin(postgres_server(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(server: URL, *statements: str) -> None:
     engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
         for statement in statements:

@@ -7,7 +7,6 @@ test with uvicorn's own output instead of hanging the suite.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,16 +17,11 @@ import httpx
 import pytest
 
 from infra import migrations
+from tests.inbox import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _tail(log: Path, lines: int = 40) -> str:
@@ -65,7 +59,7 @@ def start_server(folder: Path, database_url: str, workers: int = 1,
                  env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """uvicorn on a free port, its output in `folder`; the process and its base URL once
     /health answers. Extra settings come in `env`. The caller stops it with `stop`."""
-    port = _free_port()
+    port = free_port()
     log = folder / f"uvicorn-{port}.log"
     env = {
         **os.environ,
