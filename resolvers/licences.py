@@ -11,6 +11,7 @@ from domain.models import (
 )
 from resolvers import groups, outbox
 from resolvers.context import RequestContext
+from resolvers.members import person_by_email
 from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.targets import SeatOnLicence
 from resolvers.unit_of_work import UnitOfWork
@@ -48,17 +49,13 @@ async def create_licence(
 ) -> Licence:
     """Platform support sells a school its licence. The owner becomes an Administrator
     of the school and takes the first All Access Pass PLUS seat."""
-    owner_email = validation.email(owner_email, "ownerEmail")
-    owner_display_name = validation.name(owner_display_name, "ownerDisplayName")
+    validation.email(owner_email, "ownerEmail")
+    validation.name(owner_display_name, "ownerDisplayName")
     if school.kind != OrganisationKind.SCHOOL:
         raise Invalid("Only a school can hold a licence.", "organisationId")
     if (await uow.session.execute(select(Licence.id).where(Licence.organisation_id == school.id))).first():
         raise Conflict(f"{school.name} already has a licence.", "organisationId")
-    owner = (await uow.session.execute(select(Person).where(Person.email == owner_email))).scalar_one_or_none()
-    if owner is None:
-        owner = Person(email=owner_email, display_name=owner_display_name)
-        uow.session.add(owner)
-        await uow.session.flush()
+    owner, _ = await person_by_email(uow, owner_email, owner_display_name, ("ownerEmail", "ownerDisplayName"))
     await _ensure_administrator(uow, school.id, owner.id)
     licence = Licence(organisation_id=school.id, owner_id=owner.id)
     uow.session.add(licence)

@@ -55,20 +55,30 @@ async def _owner_id(uow: UnitOfWork, organisation_id: int) -> int | None:
     return (await uow.session.execute(stmt)).scalar_one_or_none()
 
 
+async def person_by_email(uow: UnitOfWork, email: str, display_name: str, fields: tuple[str, str] = (
+    "email", "displayName",
+)) -> tuple[Person, bool]:
+    """The person with this email, and whether they are new: someone new to Trellis is
+    created with this name; someone known keeps their account (a teacher moving schools)."""
+    email = validation.email(email, fields[0])
+    display_name = validation.name(display_name, fields[1])
+    person = (await uow.session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
+    if person is not None:
+        return person, False
+    person = Person(email=email, display_name=display_name)
+    uow.session.add(person)
+    await uow.session.flush()
+    return person, True
+
+
 async def add_member(
     uow: UnitOfWork, organisation: Organisation, *, email: str, display_name: str, role: MembershipRole
 ) -> Membership:
     """Add a person by email. Someone new to Trellis gets an account; someone who already
     has one (a teacher moving schools, say) keeps it and joins."""
     memberships.check_standing(role, organisation.kind)
-    email = validation.email(email)
-    display_name = validation.name(display_name, "displayName")
-    person = (await uow.session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
-    if person is None:
-        person = Person(email=email, display_name=display_name)
-        uow.session.add(person)
-        await uow.session.flush()
-    else:
+    person, new = await person_by_email(uow, email, display_name)
+    if not new:
         existing = await uow.session.execute(
             select(Membership.id).where(
                 Membership.organisation_id == organisation.id, Membership.person_id == person.id
@@ -94,13 +104,7 @@ async def appoint_first_administrator(
     organisation = await lock_organisation(uow, organisation.id)
     if await _administrators(uow, organisation.id):
         raise Conflict(f"{organisation.name} has Administrators already; one of them adds more.", "organisationId")
-    email = validation.email(email)
-    display_name = validation.name(display_name, "displayName")
-    person = (await uow.session.execute(select(Person).where(Person.email == email))).scalar_one_or_none()
-    if person is None:
-        person = Person(email=email, display_name=display_name)
-        uow.session.add(person)
-        await uow.session.flush()
+    person, _ = await person_by_email(uow, email, display_name)
     membership = (await uow.session.execute(select(Membership).where(
         Membership.organisation_id == organisation.id, Membership.person_id == person.id))).scalar_one_or_none()
     before = snapshot(membership) if membership is not None else None
