@@ -19,7 +19,7 @@ from schema.access import SecuredNode
 from schema.connection import After, Before, Connection, First, Last, SearchName
 from schema.enums import described
 from schema.ids import global_id
-from schema.nodes import CREATED_AT, Course, Licence, Person
+from schema.nodes import CREATED_AT, Licence, OfCourse, Person
 from schema.permission import field
 from schema.reports import CourseCounts, GroupReport, StatusCounts, TargetListReport
 
@@ -138,17 +138,12 @@ class StaffGroup(SecuredNode):
 
 
 @strawberry.type(description="One course of a target list.")
-class TargetListItem:
+class TargetListItem(OfCourse):
     position: int = strawberry.field(description="0 is done first.")
     due_on: date | None = strawberry.field(description="The date set on this course, if any.")
     effective_due_on: date | None = strawberry.field(
         description="When it is really due: the earliest date on it or on any course after it in the list."
     )
-    course_id: strawberry.Private[int]
-
-    @field(Ability.VIEW_CATALOGUE, description="The course.")
-    async def course(self, info: strawberry.Info) -> Course | None:
-        return await access.node(info, Course, self.course_id)
 
 
 @strawberry.type(description="The seed's 'learning target group': an ordered list of courses in a staff group.")
@@ -187,7 +182,7 @@ class PathSource:
 
 
 @strawberry.type(description="One course on a learning path.")
-class LearningPathItem:
+class LearningPathItem(OfCourse):
     status: CourseStatus = strawberry.field(description="Not started, in progress or completed, on the path's date.")
     completed_on: date | None = strawberry.field(description="The school-local date it was completed.")
     due_on: date | None = strawberry.field(description="The earliest date set on this course itself.")
@@ -197,11 +192,6 @@ class LearningPathItem:
     )
     due_state: DueState | None = strawberry.field(description="Never set for a completed course.")
     source_lists: list[PathSource] = field(Ability.VIEW_PATH, description="The target lists it came from.")
-    course_id: strawberry.Private[int]
-
-    @field(Ability.VIEW_CATALOGUE, description="The course.")
-    async def course(self, info: strawberry.Info) -> Course | None:
-        return await access.node(info, Course, self.course_id)
 
 
 @strawberry.type(description="One staff member's merged, ordered to-do list in one licence.")

@@ -368,6 +368,17 @@ class Course(SecuredNode):
         return cls(id=row.id, code=row.code, title=row.title, retired_at=row.retired_at)
 
 
+@strawberry.type
+class OfCourse:
+    """Something about one course of the catalogue: its `course`, for those who may see it."""
+
+    course_id: strawberry.Private[int]
+
+    @field(Ability.VIEW_CATALOGUE, description="The course.")
+    async def course(self, info: strawberry.Info) -> Course | None:
+        return await access.node(info, Course, self.course_id)
+
+
 @strawberry.type(description="One change: who made it, when, where, and the record before and after.")
 class AuditEvent(SecuredNode):
     ability: ClassVar[Ability] = Ability.VIEW_AUDIT_EVENT

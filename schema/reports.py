@@ -13,7 +13,7 @@ from resolvers.pagination import Window
 from schema import access
 from schema.connection import After, Before, Connection, First, Last, connection
 from schema.enums import described
-from schema.nodes import Course, Person
+from schema.nodes import OfCourse, Person
 from schema.permission import field
 
 EnrolmentStatus = described(report_resolvers.EnrolmentStatus, {
@@ -36,13 +36,12 @@ ENROLMENT = {
 
 
 @strawberry.type(description="A person's progress in one course.")
-class CourseEnrolment:
+class CourseEnrolment(OfCourse):
     started_at: datetime = strawberry.field(description=ENROLMENT["started_at"])
     progress_percent: int = strawberry.field(description=ENROLMENT["progress_percent"])
     seconds_spent: int = strawberry.field(description=ENROLMENT["seconds_spent"])
     completed_at: datetime | None = strawberry.field(description=ENROLMENT["completed_at"])
     person_id: strawberry.Private[int]
-    course_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: models.Enrolment) -> Self:
@@ -58,10 +57,6 @@ class CourseEnrolment:
     @field(Ability.VIEW_PERSON, description="Whose progress it is.")
     async def person(self, info: strawberry.Info) -> Person | None:
         return await access.node(info, Person, self.person_id)
-
-    @field(Ability.VIEW_CATALOGUE, description="The course.")
-    async def course(self, info: strawberry.Info) -> Course | None:
-        return await access.node(info, Course, self.course_id)
 
 
 @strawberry.input(description="Narrows a completion report.")
@@ -102,13 +97,8 @@ class StatusCounts:
 
 
 @strawberry.type(description="Completion of one course of a target list.")
-class CourseCounts:
+class CourseCounts(OfCourse):
     counts: StatusCounts = strawberry.field(description="Each member of the group once, with this course.")
-    course_id: strawberry.Private[int]
-
-    @field(Ability.VIEW_CATALOGUE, description="The course.")
-    async def course(self, info: strawberry.Info) -> Course | None:
-        return await access.node(info, Course, self.course_id)
 
 
 @strawberry.type(description="Completion of one target list of the group, and of each of its courses.")
