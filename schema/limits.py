@@ -31,6 +31,8 @@ from infra.settings import Settings
 
 VALIDATED_DOCUMENTS = 1000  # distinct query texts whose parse and validation are kept
 SEARCH_LENGTH = 200  # a search is a few words, and SQLite's LIKE refuses patterns past 50,000 bytes
+# Input fields that carry a whole file: bounded by the request body (MAX_BODY_BYTES) alone.
+FILE_FIELDS = frozenset({"csv"})  # importRoster's roster
 OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
 
 
@@ -155,19 +157,21 @@ def _error(message: str, code: str, field: str | None = None) -> GraphQLError:
     return GraphQLError(message, extensions=extensions)
 
 
-def too_long(document: DocumentNode, schema: GraphQLSchema, variables: dict[str, Any], limit: int) -> GraphQLError | None:
+def too_long(document: DocumentNode, schema: GraphQLSchema, variables: dict[str, Any], limit: int,
+             file_limit: int) -> GraphQLError | None:
     """The first string input (literal or variable) longer than its limit: a search takes a
-    few words, anything else `limit` characters."""
+    few words, a file (FILE_FIELDS) `file_limit` characters, anything else `limit`."""
+    limits = Limits(limit, file_limit)
     for name, value in variables.items():
-        found = _long_value(value, name, limit)
+        found = _long_value(value, name, limits.of(name, limit), limits)
         if found:
             return found
     stack: list[Any] = list(document.definitions)
     while stack:
         node = stack.pop()
         for argument in getattr(node, "arguments", None) or ():
-            maximum = SEARCH_LENGTH if argument.name.value == "search" else limit
-            found = _long_literal(argument.value, argument.name.value, maximum)
+            maximum = SEARCH_LENGTH if argument.name.value == "search" else limits.of(argument.name.value, limit)
+            found = _long_literal(argument.value, argument.name.value, maximum, limits)
             if found:
                 return found
             if isinstance(argument.value, VariableNode) and argument.name.value == "search":
@@ -184,33 +188,44 @@ def _long(path: str, maximum: int) -> GraphQLError:
     return _error(f"{path} is too long: at most {maximum} characters.", ErrorCode.VALIDATION, path)
 
 
-def _long_value(value: Any, path: str, maximum: int) -> GraphQLError | None:
+@dataclass(frozen=True)
+class Limits:
+    plain: int
+    file: int
+
+    def of(self, name: str, inherited: int) -> int:
+        """A field's own limit: a file field's, or the one it sits in."""
+        return self.file if name in FILE_FIELDS else inherited
+
+
+def _long_value(value: Any, path: str, maximum: int, limits: Limits) -> GraphQLError | None:
     if isinstance(value, str):
         return _long(path, maximum) if len(value) > maximum else None
     if isinstance(value, dict):
         for key, item in value.items():
-            found = _long_value(item, f"{path}.{key}", maximum)
+            found = _long_value(item, f"{path}.{key}", limits.of(key, maximum), limits)
             if found:
                 return found
     if isinstance(value, list):
         for item in value:
-            found = _long_value(item, path, maximum)
+            found = _long_value(item, path, maximum, limits)
             if found:
                 return found
     return None
 
 
-def _long_literal(node: Any, path: str, maximum: int) -> GraphQLError | None:
+def _long_literal(node: Any, path: str, maximum: int, limits: Limits) -> GraphQLError | None:
     if isinstance(node, StringValueNode):
         return _long(path, maximum) if len(node.value) > maximum else None
     if isinstance(node, ObjectValueNode):
         for item in node.fields:
-            found = _long_literal(item.value, f"{path}.{item.name.value}", maximum)
+            name = item.name.value
+            found = _long_literal(item.value, f"{path}.{name}", limits.of(name, maximum), limits)
             if found:
                 return found
     if isinstance(node, ListValueNode):
         for item in node.values:
-            found = _long_literal(item, path, maximum)
+            found = _long_literal(item, path, maximum, limits)
             if found:
                 return found
     return None
@@ -252,7 +267,7 @@ class RequestLimits(SchemaExtension):
         if fields > s.max_fields:
             return [_error(f"The document selects {fields} fields; at most {s.max_fields} are allowed.",
                            "QUERY_TOO_LARGE")]
-        long = too_long(document, schema, variables, s.max_string_length)
+        long = too_long(document, schema, variables, s.max_string_length, s.max_body_bytes)
         if long is not None:
             return [long]
         found = measure(document, schema, variables, operation_name, s.default_page_size)

@@ -3,6 +3,8 @@ and the school's Administrators; the same import as `trellis roster import`."""
 
 import pytest
 
+from infra.settings import Settings
+
 from tests.world import World
 
 IMPORT = """
@@ -98,3 +100,19 @@ async def test_a_roster_putting_sixty_people_in_one_group_imports_and_is_audited
     (event,) = log["auditLog"]["nodes"]
     assert len(event["summary"]) == 500 and event["summary"].endswith("…")
     assert len(event["after"]["member_ids"]) == 60
+
+
+async def test_a_whole_schools_roster_is_longer_than_any_other_string_and_still_imports(gql, world: World) -> None:
+    """A roster of 300 staff is some 20,000 characters, past MAX_STRING_LENGTH (10,000): the
+    file's own field is bounded by the request body alone; a name that long is still refused."""
+    rows = "".join(f"Teacher Number {n:03},teacher{n:03}@example.org,ALL_ACCESS_PASS_PLUS\r\n" for n in range(300))
+    csv = "name,email,seat\r\n" + rows
+    assert len(csv) > Settings().max_string_length
+    done = (await gql(IMPORT, {"school": world.org("ashdown"), "csv": csv}, token=world["owner"].token))["importRoster"]
+    assert done["__typename"] == "ImportRosterPayload" and done["rows"] == 300
+    inline = IMPORT.replace("$csv: String!, ", "").replace("csv: $csv", 'csv: """' + csv.replace("\r\n", "\n") + '"""')
+    again = (await gql(inline, {"school": world.org("ashdown")}, token=world["owner"].token))["importRoster"]
+    assert again["__typename"] == "ImportRosterPayload" and not again["changed"]  # written in the document too
+    errors = await gql.errors("""mutation($name: String!) { addMember(input: {organisationId: "x", email: "a@b.c",
+      displayName: $name, role: MEMBER}) { __typename } }""", {"name": "n" * 10_001}, token=world["owner"].token)
+    assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "name"}
