@@ -137,6 +137,8 @@ class Seat(SQLModel, table=True):
     subscription: str = Field(sa_type=String(32))
     active: bool = True
     created_at: datetime = _instant(default_factory=utcnow)
+    # The school-local day a leaver's seat ends (from a roster import); null for none.
+    leaves_on: date | None = None
 
 
 class Course(SQLModel, table=True):

@@ -14,7 +14,9 @@ spaces or hyphens (`Leaving date` is `leaving_date`):
 - leaving_date (optional column): an ISO date, YYYY-MM-DD. On and after it (the school's
   local day) the person is a leaver: their seat is ended (deactivated; their progress, groups
   and membership are kept) and nothing else about them changes; a leaver who holds no seat
-  changes nothing. Before it they are staff like anyone else.
+  changes nothing. Before it they are staff like anyone else, and the date is kept on their
+  seat: the scheduler ends the seat when the day comes. When the column is there a blank
+  cell clears a kept date; someone whose seat comes back loses a date already past.
 
 People of the school who are not in the file are left as they are. A plan made again
 from the same file after it was applied is empty.
@@ -43,6 +45,7 @@ class RosterRow:
     seat: SubscriptionKind
     groups: tuple[str, ...] | None  # None when the file has no groups column
     leaving_on: date | None
+    leaving_column: bool = False  # the file has a leaving_date column: a blank cell means none
 
 
 class ChangeKind(StrEnum):
@@ -52,6 +55,8 @@ class ChangeKind(StrEnum):
     SEAT_CHANGED = "SEAT_CHANGED"  # another subscription
     SEAT_REACTIVATED = "SEAT_REACTIVATED"
     SEAT_ENDED = "SEAT_ENDED"  # a leaver's seat, deactivated
+    LEAVING_SET = "LEAVING_SET"  # a leaving date to come, kept on the seat
+    LEAVING_CLEARED = "LEAVING_CLEARED"
     GROUP_JOINED = "GROUP_JOINED"
     GROUP_LEFT = "GROUP_LEFT"
 
@@ -61,7 +66,7 @@ class Change:
     row: int
     email: str
     kind: ChangeKind
-    detail: str  # the seat kind, `OLD -> NEW`, or the group's name
+    detail: str  # the seat kind, `OLD -> NEW`, the group's name, or the leaving date
 
     def __str__(self) -> str:
         words = self.kind.replace("_", " ").lower()
@@ -77,6 +82,7 @@ class Held:
     seat: SubscriptionKind | None = None  # None: no seat on the school's licence
     seat_active: bool = False
     groups: frozenset[str] = frozenset()  # their staff groups (not All Staff)
+    leaves_on: date | None = None  # the leaving date kept on their seat
 
 
 def _error(row: int, column: str, message: str) -> Invalid:
@@ -115,7 +121,7 @@ def parse(text: str) -> list[RosterRow]:
         if len(cells) > len(header):
             raise _error(number, f"number {len(header) + 1}", "the row has more cells than the header has columns.")
         values = dict(zip(header, [c.strip() for c in cells], strict=False))
-        rows.append(_row(number, values, "groups" in header))
+        rows.append(_row(number, values, "groups" in header, "leaving_date" in header))
         email = rows[-1].email
         if email in seen:
             raise _error(number, "email", f"{email} is on row {seen[email]} already.")
@@ -123,7 +129,7 @@ def parse(text: str) -> list[RosterRow]:
     return rows
 
 
-def _row(number: int, values: dict[str, str], has_groups: bool) -> RosterRow:
+def _row(number: int, values: dict[str, str], has_groups: bool, has_leaving: bool) -> RosterRow:
     try:
         email = validation.email(values.get("email", ""))
     except Invalid:
@@ -148,7 +154,7 @@ def _row(number: int, values: dict[str, str], has_groups: bool) -> RosterRow:
         except ValueError:
             given = values["leaving_date"]
             raise _error(number, "leaving_date", f"'{given}' is not a date such as 2026-07-22.") from None
-    return RosterRow(number, name, email, seat, groups, leaving_on)
+    return RosterRow(number, name, email, seat, groups, leaving_on, has_leaving)
 
 
 def plan(
@@ -190,6 +196,13 @@ def plan(
                 change(ChangeKind.SEAT_REACTIVATED)
             if now.seat != row.seat:
                 change(ChangeKind.SEAT_CHANGED, f"{now.seat} -> {row.seat}")
+        reactivated_after_leaving = not now.seat_active and now.leaves_on is not None and now.leaves_on <= today
+        leaves_on = row.leaving_on if row.leaving_column else (None if reactivated_after_leaving else now.leaves_on)
+        if leaves_on != now.leaves_on:
+            if leaves_on is None:
+                change(ChangeKind.LEAVING_CLEARED, now.leaves_on.isoformat() if now.leaves_on else "")
+            else:
+                change(ChangeKind.LEAVING_SET, leaves_on.isoformat())
         if row.groups is not None:
             for name in row.groups:
                 if name not in now.groups:

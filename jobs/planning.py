@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.database import Database
+from jobs.leavers import end_leavers
 from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
 from domain.staff import staff_seat
@@ -368,8 +369,13 @@ async def enqueue_waiting(db: Database, now: datetime, enqueue: Enqueue, *, requ
 
 async def tick(db: Database, now: datetime, enqueue: Enqueue, *, requeue_after: timedelta,
                lease: timedelta, catch_up_days: int = 7) -> list[PlannedDay]:
-    """One scheduler tick: plan every school day that has come, missed ones first (each
+    """One scheduler tick: end the seats whose leaving date has come (so the day's plan
+    no longer counts them), plan every school day that has come, missed ones first (each
     judged as of its own day), then enqueue."""
+    try:
+        await end_leavers(db, now)
+    except Exception:  # the day's digests matter more; the next tick tries again
+        log.exception("ending the seats of leavers failed")
     planned = []
     due = await due_days(db, now, catch_up_days)
     latest = {school: day for school, day in due}  # sorted oldest first: the last one stays

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from domain import memberships, validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid
+from domain.local_time import local_today
 from domain.models import (
     ALL_STAFF_NAME, GroupKind, Licence, Membership, MembershipRole, Organisation, OrganisationKind, Person, Seat,
     StaffGroup, SubscriptionKind,
@@ -126,7 +127,9 @@ async def add_seat(uow: UnitOfWork, licence: Licence, *, person_id: int, subscri
     return seat
 
 
-async def set_seat_active(uow: UnitOfWork, found: SeatOnLicence, *, active: bool) -> Seat:
+async def set_seat_active(uow: UnitOfWork, found: SeatOnLicence, *, active: bool, reason: str = "") -> Seat:
+    """Deactivate or reactivate a seat. A seat that comes back loses a leaving date already
+    past, which would otherwise end it again at the scheduler's next tick."""
     seat, licence = found.seat, found.licence
     if seat.active == active:
         raise Conflict(f"This seat is already {'active' if active else 'deactivated'}.", "seatId")
@@ -144,6 +147,8 @@ async def set_seat_active(uow: UnitOfWork, found: SeatOnLicence, *, active: bool
     if not active:
         await outbox.reach_changed(uow, school.id, licence.id, seat.person_id)
     seat.active = active
+    if active and seat.leaves_on is not None and seat.leaves_on <= local_today(school.time_zone):
+        seat.leaves_on = None
     await uow.session.flush()
     if active:
         await outbox.reach_changed(uow, school.id, licence.id, seat.person_id)
@@ -153,7 +158,7 @@ async def set_seat_active(uow: UnitOfWork, found: SeatOnLicence, *, active: bool
         organisation_id=school.id,
         licence_id=licence.id,
         what=f"{'reactivated' if active else 'deactivated'} "
-             f"{person.display_name}'s seat in {school.name}",
+             f"{person.display_name}'s seat in {school.name}{reason}",
         before=before,
         after=snapshot(seat),
     )

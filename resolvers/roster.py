@@ -4,6 +4,7 @@ only told. The command line and the API both call `import_roster`."""
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import delete, select
 
@@ -69,6 +70,7 @@ async def _held(uow: UnitOfWork, school: Organisation, licence: Licence, emails:
             person_id=p.id, role=roles.get(p.id),
             seat=SubscriptionKind(seats[p.id].subscription) if p.id in seats else None,
             seat_active=p.id in seats and seats[p.id].active, groups=frozenset(groups[p.id]),
+            leaves_on=seats[p.id].leaves_on if p.id in seats else None,
         )
         for email, p in people.items()
     }
@@ -146,6 +148,7 @@ async def _apply(  # noqa: C901 - one branch per kind of change, in the plan's o
                 ending = change.kind == ChangeKind.SEAT_ENDED
                 if ending:
                     await outbox.reach_changed(uow, school.id, licence.id, person.id)
+                    seat.leaves_on = row.leaving_on
                 seat.active = not ending
                 await session.flush()
                 if not ending:
@@ -166,6 +169,16 @@ async def _apply(  # noqa: C901 - one branch per kind of change, in the plan's o
                 await uow.audit(AuditAction.SEAT_CHANGED, target=seat, **where,
                                 what=f"changed {person.display_name}'s seat in {school.name} to {row.seat} "
                                      "(roster import)", before=before, after=snapshot(seat))
+            case ChangeKind.LEAVING_SET | ChangeKind.LEAVING_CLEARED:
+                person = people[row.email]
+                seat = await seat_of(person)
+                before = snapshot(seat)
+                seat.leaves_on = date.fromisoformat(change.detail) if change.kind == ChangeKind.LEAVING_SET else None
+                await session.flush()
+                what = (f"set {person.display_name}'s leaving date in {school.name} to {change.detail}"
+                        if seat.leaves_on else f"cleared {person.display_name}'s leaving date in {school.name}")
+                await uow.audit(AuditAction.SEAT_CHANGED, target=seat, **where, what=f"{what} (roster import)",
+                                before=before, after=snapshot(seat))
             case ChangeKind.GROUP_JOINED:
                 joined[change.detail].append(people[row.email].id)
             case ChangeKind.GROUP_LEFT:

@@ -52,6 +52,8 @@ RosterChangeKind = described(ChangeKind, {
     ChangeKind.SEAT_CHANGED: "The seat's subscription changes to the row's.",
     ChangeKind.SEAT_REACTIVATED: "A deactivated seat is made active again.",
     ChangeKind.SEAT_ENDED: "A leaver's seat is deactivated; their progress, groups and membership are kept.",
+    ChangeKind.LEAVING_SET: "A leaving date to come is kept on the seat (`detail`); the seat ends on that day.",
+    ChangeKind.LEAVING_CLEARED: "A kept leaving date is cleared: a blank cell, or a seat that came back.",
     ChangeKind.GROUP_JOINED: "The person joins the staff group named in `detail`.",
     ChangeKind.GROUP_LEFT: "The person leaves the staff group named in `detail`.",
 }, description="What one row of a roster changes.", name="RosterChangeKind")

@@ -333,6 +333,8 @@ class Seat(SecuredNode):
     active: bool = strawberry.field(description="False once deactivated: the holder is then neither staff nor one "
                                     "of the licence's individuals.")
     created_at: datetime = strawberry.field(description=CREATED_AT)
+    leaves_on: date | None = strawberry.field(description="The school-local day a roster import said the holder "
+                                              "leaves: the seat ends on it. Null for none.")
     licence_id: strawberry.Private[int]
     person_id: strawberry.Private[int]
 
@@ -340,7 +342,7 @@ class Seat(SecuredNode):
     def _from_row(cls, row: models.Seat) -> Self:
         return cls(
             id=row.id, subscription=SubscriptionKind(row.subscription), active=row.active,
-            created_at=row.created_at, licence_id=row.licence_id, person_id=row.person_id,
+            created_at=row.created_at, leaves_on=row.leaves_on, licence_id=row.licence_id, person_id=row.person_id,
         )
 
     @field(Ability.VIEW_PERSON, description="Its holder.")

@@ -75,13 +75,36 @@ def test_without_a_groups_column_groups_are_left_alone() -> None:
 @pytest.mark.parametrize(("leaving", "expected"), [
     ("2026-09-01", [("ada@x.example", ChangeKind.SEAT_ENDED, "left on 2026-09-01")]),  # on the day
     ("2026-08-31", [("ada@x.example", ChangeKind.SEAT_ENDED, "left on 2026-08-31")]),
-    ("2026-09-02", []),  # not yet
+    ("2026-09-02", [("ada@x.example", ChangeKind.LEAVING_SET, "2026-09-02")]),  # not yet: kept for the day
 ])
 def test_a_leavers_seat_ends_on_and_after_their_leaving_date(
     leaving: str, expected: list[tuple[str, ChangeKind, str]]
 ) -> None:
     held = {"ada@x.example": Held(1, "MEMBER", "ALL_ACCESS_PASS_PLUS", True, frozenset({"ES1"}))}
     assert _plan(f"Ada,ada@x.example,ALL_ACCESS_PASS_PLUS,ES1,{leaving}\n", held) == expected
+
+
+def test_a_kept_leaving_date_changes_only_when_the_file_says_otherwise() -> None:
+    """Kept 2026-12-31: the same date changes nothing, another moves it, a blank cell
+    clears it; a file without the column leaves it alone."""
+    held = {"ada@x.example": Held(1, "MEMBER", "ALL_ACCESS_PASS_PLUS", True, frozenset({"ES1"}),
+                                  leaves_on=date(2026, 12, 31))}
+    assert _plan("Ada,ada@x.example,ALL_ACCESS_PASS_PLUS,ES1,2026-12-31\n", held) == []
+    assert _plan("Ada,ada@x.example,ALL_ACCESS_PASS_PLUS,ES1,2027-01-31\n", held) == [
+        ("ada@x.example", ChangeKind.LEAVING_SET, "2027-01-31")]
+    assert _plan("Ada,ada@x.example,ALL_ACCESS_PASS_PLUS,ES1,\n", held) == [
+        ("ada@x.example", ChangeKind.LEAVING_CLEARED, "2026-12-31")]
+    assert plan(parse("name,email,seat\nAda,ada@x.example,ALL_ACCESS_PASS_PLUS\n"), held, {"ES1"}, TODAY, "A") == []
+
+
+def test_a_leaver_whose_seat_comes_back_loses_the_date_already_past() -> None:
+    """Ended on 2026-08-31 and back in a file without a leaving_date column: reactivated,
+    and the past date goes, or the scheduler would end the seat again."""
+    held = {"ada@x.example": Held(1, "MEMBER", "ALL_ACCESS_PASS_PLUS", False, frozenset(),
+                                  leaves_on=date(2026, 8, 31))}
+    assert plan(parse("name,email,seat\nAda,ada@x.example,ALL_ACCESS_PASS_PLUS\n"), held, set(), TODAY, "A") == [
+        Change(2, "ada@x.example", ChangeKind.SEAT_REACTIVATED, ""),
+        Change(2, "ada@x.example", ChangeKind.LEAVING_CLEARED, "2026-08-31")]
 
 
 def test_a_leaver_unknown_to_the_school_is_not_added() -> None:
