@@ -73,9 +73,15 @@ schema-check: install
 	$(PY) -m app.cli schema check schema.graphql
 
 ## Time the trust aggregate and a page of 500 enrolments (GraphQL over HTTP against raw SQL),
+## the learning path's throughput against a bare strawberry app (wrk, from Debian),
 ## and planning a day of notifications for schools of up to 100,000 staff.
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; \
+	}
 	$(PY) -m bench.run
+	$(PY) -m bench.hot_path
 	$(PY) -m bench.notifications
 
 clean:
