@@ -6,7 +6,7 @@ from datetime import datetime
 
 from typing import Any
 
-from sqlalchemy import String, bindparam, case, cast, func, literal, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import (
@@ -14,6 +14,7 @@ from domain.models import (
     StaffGroup, TrustGrant,
 )
 from domain.tokens import digest
+from infra.gathered import gathered, split
 
 
 @dataclass(frozen=True)
@@ -61,30 +62,13 @@ class InvalidToken(Exception):
     """The bearer token is unknown, expired or revoked."""
 
 
-def _joined(*columns: Any) -> Any:
-    """Columns of one row as text, ':'-separated, for aggregate_strings to gather."""
-    joined = func.coalesce(cast(columns[0], String), "")
-    for column in columns[1:]:
-        joined = joined.concat(literal(":")).concat(func.coalesce(cast(column, String), ""))
-    return joined
-
-
-def _gathered(stmt: Any, *columns: Any) -> Any:
-    """Every row of `stmt` as one text value (rows ','-separated): one scalar subquery."""
-    return stmt.with_only_columns(func.aggregate_strings(_joined(*columns), ",")).scalar_subquery()
-
-
-def _rows(value: str | None) -> list[list[str]]:
-    return [row.split(":") for row in value.split(",")] if value else []
-
-
 def _principal_statement() -> Any:
     """The token, its person and everything they hold, in one statement: their standing in
     each organisation (with its licence and kind, and their supervisor roles), the groups
     they were put in charge of, and the schools that granted each trust they administer
     (only a trust designated 'Academies' sees school progress)."""
     person = ApiToken.person_id
-    grants = _gathered(
+    grants = gathered(
         select(Membership.id)
         .join(Organisation, Organisation.id == Membership.organisation_id)
         .outerjoin(Licence, Licence.organisation_id == Membership.organisation_id)
@@ -92,7 +76,7 @@ def _principal_statement() -> Any:
         Membership.organisation_id, Membership.role, Licence.id, Licence.owner_id, Organisation.kind,
         case((Membership.is_mentor, 1), else_=0), case((Membership.is_headteacher, 1), else_=0),
     )
-    delegations = _gathered(
+    delegations = gathered(
         select(GroupDelegate.id)
         .join(StaffGroup, StaffGroup.id == GroupDelegate.group_id)
         .join(Licence, Licence.id == StaffGroup.licence_id)
@@ -102,7 +86,7 @@ def _principal_statement() -> Any:
     administered = select(Membership.organisation_id).where(
         Membership.person_id == person, Membership.role == MembershipRole.ADMINISTRATOR
     ).correlate(ApiToken)  # two levels down, the token is the outer statement's
-    trust_schools = _gathered(
+    trust_schools = gathered(
         select(TrustGrant.id)
         .join(Organisation, Organisation.id == TrustGrant.trust_id)
         .where(TrustGrant.trust_id.in_(administered), Organisation.kind == OrganisationKind.TRUST,
@@ -138,7 +122,7 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
             system_organisation_id=api_token.organisation_id,
         )
     grants = [(int(org), role, int(lic) if lic else None, int(owner) if owner else None, kind, mentor == "1",
-               head == "1") for org, role, lic, owner, kind, mentor, head in _rows(grants_text)]
+               head == "1") for org, role, lic, owner, kind, mentor, head in split(grants_text)]
     return Principal(
         person_id=person.id,
         display_name=person.display_name,
@@ -147,8 +131,8 @@ async def load_principal(session: AsyncSession, token: str, now: datetime) -> Pr
         roles={org: role for org, role, *_ in grants},
         school_ids=frozenset(org for org, _, _, _, kind, *_ in grants if kind == OrganisationKind.SCHOOL),
         owned_licences=frozenset(lic for _, _, lic, owner, *_ in grants if lic is not None and owner == person.id),
-        delegations={int(group): int(org) for group, org in _rows(delegations_text)},
-        trust_schools={int(school): int(trust) for school, trust in _rows(trusts_text)},
+        delegations={int(group): int(org) for group, org in split(delegations_text)},
+        trust_schools={int(school): int(trust) for school, trust in split(trusts_text)},
         mentor_of=frozenset(org for org, *_, mentor, _ in grants if mentor),
         headteacher_of=frozenset(org for org, *_, head in grants if head),
     )

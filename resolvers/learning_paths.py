@@ -1,105 +1,109 @@
-"""Loading a learning path: a fixed handful of statements, however long the path."""
+"""Loading a learning path: three statements, however long the path."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy.orm import aliased
 
 from domain import learning_paths
 from domain.learning_paths import ListItem, PathItem, Progress, TargetListIn
 from domain.local_time import local_date, local_today
 from domain.models import (
-    Enrolment, Licence, Membership, NotificationSettings, Organisation, Seat, TargetList, TargetListItem,
+    Enrolment, Licence, Membership, NotificationSettings, Organisation, Seat, StaffGroup, TargetList, TargetListItem,
 )
 from domain.notifications import Rules
 from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import staff
+from infra.gathered import gathered, split
 from resolvers.context import RequestContext
 
 
 @dataclass
 class LearningPath:
-    licence: Licence
+    licence_id: int
     person_id: int
     on: date
     items: list[PathItem]
-    lists: dict[int, TargetList]
+    list_names: dict[int, str]
     subject: Subject  # what the policy decided on: the person, their school and their groups
 
 
-async def path(ctx: RequestContext, *, licence_id: int, person_id: int, on: date | None) -> LearningPath | None:
-    """A person's path in one licence, or None when the caller may not see it."""
+LICENCE_ID, PERSON_ID = bindparam("licence_id"), bindparam("person_id")
+
+
+def _head(licence: Any) -> Select:
+    """One row for the licence `licence` names: its school, the school's time zone and
+    due-soon days, whether the person is of the school, and the groups that reach them."""
+    member = exists().where(Membership.organisation_id == Licence.organisation_id, Membership.person_id == PERSON_ID)
+    return (
+        select(Licence.id, Licence.organisation_id, Organisation.time_zone, NotificationSettings.due_soon_days,
+               member.label("member"),
+               gathered(staff.groups_of_person(Licence.id, PERSON_ID), StaffGroup.id).label("groups"))
+        .join(Organisation, Organisation.id == Licence.organisation_id)
+        .outerjoin(NotificationSettings, NotificationSettings.organisation_id == Licence.organisation_id)
+        .where(Licence.id == licence)
+    )
+
+
+_seated, _school = aliased(Seat), aliased(Licence)
+# `me { learningPath }` with no licence named: the first where the person holds an active seat.
+_DEFAULT_LICENCE = (
+    select(func.min(_seated.licence_id))
+    .join(_school, _school.id == _seated.licence_id)
+    .where(_seated.person_id == PERSON_ID, _seated.active.is_(True),
+           exists().where(Membership.organisation_id == _school.organisation_id, Membership.person_id == PERSON_ID))
+    .scalar_subquery()
+)
+# Built once: composing them on every request cost more than running them.
+HEAD, DEFAULT_HEAD = _head(LICENCE_ID), _head(_DEFAULT_LICENCE)
+GROUP_IDS = bindparam("group_ids", expanding=True)
+LISTS = (
+    select(TargetList.id, TargetList.name, TargetListItem.course_id, TargetListItem.due_on)
+    .join(TargetListItem, TargetListItem.list_id == TargetList.id)
+    .where(TargetList.group_id.in_(GROUP_IDS))
+    .order_by(TargetList.id, TargetListItem.position)
+)
+ENROLMENTS = select(Enrolment.course_id, Enrolment.completed_at).where(
+    Enrolment.person_id == PERSON_ID, Enrolment.course_id.in_(bindparam("course_ids", expanding=True))
+)
+
+
+async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, on: date | None) -> LearningPath | None:
+    """A person's path in one licence (None: where they hold their first active seat), or
+    None when the caller may not see it. Three statements, however long the path."""
     async with ctx.db.read() as session:
-        row = (
-            await session.execute(
-                select(Licence, Organisation.time_zone, NotificationSettings.due_soon_days)
-                .join(Organisation, Organisation.id == Licence.organisation_id)
-                .outerjoin(NotificationSettings, NotificationSettings.organisation_id == Licence.organisation_id)
-                .where(Licence.id == licence_id)
-            )
-        ).first()
-        if row is None:
-            return None
-        licence, zone, due_soon_days = row
-        if due_soon_days is None:  # the school has never changed its settings
-            due_soon_days = Rules().due_soon_days
-        member = await session.execute(
-            select(Membership.id).where(
-                Membership.organisation_id == licence.organisation_id, Membership.person_id == person_id
-            )
-        )
-        if member.first() is None:
-            return None  # not of this school: nothing to see, not even that they exist
-        group_ids = list((await session.execute(staff.groups_of_person(licence_id, person_id))).scalars())
-        subject = Subject(organisation_id=licence.organisation_id, person_id=person_id, groups=frozenset(group_ids))
+        head = (await session.execute(HEAD if licence_id is not None else DEFAULT_HEAD,
+                                      {"licence_id": licence_id, "person_id": person_id})).first()
+        if head is None or not head.member:
+            return None  # no such licence, or not of this school: nothing to see, not even that they exist
+        group_ids = [int(group) for group, in split(head.groups)]
+        subject = Subject(organisation_id=head.organisation_id, person_id=person_id, groups=frozenset(group_ids))
         if not policy.can_on(ctx.principal, Ability.VIEW_PATH, subject):
             return None
-        rows = (
-            await session.execute(
-                select(TargetList, TargetListItem)
-                .join(TargetListItem, TargetListItem.list_id == TargetList.id)
-                .where(TargetList.group_id.in_(group_ids))
-                .order_by(TargetList.id, TargetListItem.position)
-            )
-        ).all() if group_ids else []
-        course_ids = sorted({item.course_id for _, item in rows})
-        enrolments = (
-            await session.execute(
-                select(Enrolment).where(Enrolment.person_id == person_id, Enrolment.course_id.in_(course_ids))
-            )
-        ).scalars().all() if course_ids else []
-    lists: dict[int, TargetList] = {}
+        rows = (await session.execute(LISTS, {"group_ids": group_ids})).all() if group_ids else []
+        course_ids = sorted({row.course_id for row in rows})
+        enrolments = (await session.execute(ENROLMENTS, {"person_id": person_id, "course_ids": course_ids})).all() \
+            if course_ids else []
+    zone = head.time_zone
+    # DUE_SOON is the school's reminder window, the one its due-soon emails use.
+    due_soon_days = Rules().due_soon_days if head.due_soon_days is None else head.due_soon_days
+    names: dict[int, str] = {}
     items: dict[int, list[ListItem]] = defaultdict(list)
-    for target_list, item in rows:
-        lists[target_list.id] = target_list
-        items[target_list.id].append(ListItem(item.course_id, item.due_on))
+    for list_id, name, course_id, due_on in rows:
+        names[list_id] = name
+        items[list_id].append(ListItem(course_id, due_on))
     progress = {
-        e.course_id: Progress(
-            started=True, completed_on=local_date(e.completed_at, zone) if e.completed_at else None
-        )
-        for e in enrolments
+        course_id: Progress(started=True, completed_on=local_date(completed_at, zone) if completed_at else None)
+        for course_id, completed_at in enrolments
     }
     today = on or local_today(zone)
-    # DUE_SOON is the school's reminder window, the one its due-soon emails use.
     merged = learning_paths.learning_path(
         [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today, due_soon_days
     )
-    return LearningPath(licence=licence, person_id=person_id, on=today, items=merged, lists=lists, subject=subject)
-
-
-async def default_licence(ctx: RequestContext) -> int | None:
-    """The licence of the caller's `me { learningPath }`: where they hold an active seat."""
-    person_id = ctx.principal.person_id
-    if person_id is None:
-        return None
-    async with ctx.db.read() as session:
-        stmt = (
-            select(Seat.licence_id)
-            .join(Licence, Licence.id == Seat.licence_id)
-            .join(Membership, (Membership.organisation_id == Licence.organisation_id) & (Membership.person_id == person_id))
-            .where(Seat.person_id == person_id, Seat.active.is_(True))
-            .order_by(Seat.licence_id)
-        )
-        return (await session.execute(stmt)).scalars().first()
+    return LearningPath(licence_id=head.id, person_id=person_id, on=today, items=merged, list_names=names,
+                        subject=subject)

@@ -5,6 +5,7 @@ changes at once with nothing to sync.
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,7 @@ from domain.models import GroupKind, Seat, StaffGroup, StaffGroupMember
 from domain.staff import staff_seat
 
 
-def staff_seats(licence_id: int) -> Select:
+def staff_seats(licence_id: Any) -> Select:
     return select(Seat.person_id).where(Seat.licence_id == licence_id, staff_seat())
 
 
@@ -31,10 +32,11 @@ async def staff_among(session: AsyncSession, licence_id: int, person_ids: Iterab
     return set((await session.execute(stmt)).scalars())
 
 
-def groups_of_person(licence_id: int, person_id: int) -> Select:
+def groups_of_person(licence_id: Any, person_id: Any) -> Select:
     """The ids of the groups that reach a person: All Staff while they are staff, and
-    every group they were put in (again only while they are staff)."""
-    is_staff = staff_seats(licence_id).where(Seat.person_id == person_id).exists()
+    every group they were put in (again only while they are staff). The staff check names
+    the group's own licence, so the statement also nests in one that picks the licence."""
+    is_staff = staff_seats(StaffGroup.licence_id).where(Seat.person_id == person_id).exists()
     picked = select(StaffGroupMember.group_id).where(StaffGroupMember.person_id == person_id)
     return select(StaffGroup.id).where(
         StaffGroup.licence_id == licence_id,

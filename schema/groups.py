@@ -1,7 +1,7 @@
 """Staff groups, target lists and learning paths."""
 
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, ClassVar, Self
 
 import strawberry
 from sqlmodel import SQLModel
@@ -199,7 +199,7 @@ class LearningPath:
     on: date = strawberry.field(description="The school-local date the path is judged on.")
     items: list[LearningPathItem] = field(Ability.VIEW_PATH, description="In the order to take them.")
     person_id: strawberry.Private[int]
-    licence_row: strawberry.Private[Any]
+    licence_id: strawberry.Private[int]
 
     @classmethod
     def from_result(cls, result: PathResult) -> Self:
@@ -212,13 +212,13 @@ class LearningPath:
                 effective_due_on=item.effective_due_on,
                 due_state=DueState(item.urgency) if item.urgency else None,
                 source_lists=[
-                    PathSource(id=global_id("TargetList", i), name=result.lists[i].name) for i in item.list_ids
+                    PathSource(id=global_id("TargetList", i), name=result.list_names[i]) for i in item.list_ids
                 ],
                 course_id=item.course_id,
             ), result.subject)
             for item in result.items
         ]
-        return access.about(cls(on=result.on, items=items, person_id=result.person_id, licence_row=result.licence),
+        return access.about(cls(on=result.on, items=items, person_id=result.person_id, licence_id=result.licence_id),
                             result.subject)
 
     @field(Ability.VIEW_PERSON, description="Whose path it is.")
@@ -227,4 +227,4 @@ class LearningPath:
 
     @field(Ability.VIEW_LICENCE, description="The licence it is in.")
     async def licence(self, info: strawberry.Info) -> Licence | None:
-        return await access.node(info, Licence, self.licence_row.id)
+        return await access.node(info, Licence, self.licence_id)

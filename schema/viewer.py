@@ -88,12 +88,7 @@ class Viewer:
     ) -> LearningPath | None:
         if self.person_id is None:
             return None
-        licence = (
-            decode(licence_id, "Licence", "licenceId") if licence_id
-            else await path_resolvers.default_licence(info.context)
-        )
-        if licence is None:
-            return None
+        licence = decode(licence_id, "Licence", "licenceId") if licence_id else None
         result = await path_resolvers.path(info.context, licence_id=licence, person_id=self.person_id, on=on)
         return LearningPath.from_result(result) if result else None
 

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BELOW = {
     "infra": set(),
     "domain": set(),
-    "permissions": {"domain"},
+    "permissions": {"domain", "infra"},
     "resolvers": {"permissions", "domain", "infra"},
     "jobs": {"resolvers", "permissions", "domain", "infra"},
     "schema": {"resolvers", "permissions", "domain", "infra"},
