@@ -9,7 +9,7 @@ read with the rows (resolvers/targets.py), and each object keeps them, so a fiel
 nested in it asks the policy about it without reading again.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
 import strawberry
@@ -93,6 +93,20 @@ async def nodes(info: strawberry.Info, cls: type[N] | str, ids: Sequence[int | N
     kind = _resolve(cls)
     found = await info.context.loaders.targets(kind.model).load_many([i or 0 for i in ids])
     return [None if f is None else _made(info, kind, f.row, f.subject) for f in found]
+
+
+def node_soon(info: strawberry.Info, cls: type[N] | str, pk: int | None) -> N | None | Awaitable[N | None]:
+    """`node`, answered at once when the request has the object already (a use case read
+    it with its rows, Loaders.known): a field resolved this way needs no await, and
+    graphql-core awaits the answer only when it is one."""
+    if pk is None:
+        return None
+    kind = _resolve(cls)
+    future = info.context.loaders.targets(kind.model).cache_map.get(pk)
+    if future is not None and future.done() and not future.exception():
+        found = future.result()
+        return None if found is None else _made(info, kind, found.row, found.subject)
+    return node(info, kind, pk)
 
 
 async def node(info: strawberry.Info, cls: type[N] | str, pk: int | None) -> N | None:
