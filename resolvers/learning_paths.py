@@ -1,4 +1,5 @@
-"""Loading a learning path: three statements, however long the path, its courses included."""
+"""Loading a learning path: two statements, however long the path, its courses and the
+person's progress in them included."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -72,22 +73,22 @@ _DEFAULT_LICENCE = (
 # Built once: composing them on every request cost more than running them.
 HEAD, DEFAULT_HEAD = _head(LICENCE_ID), _head(_DEFAULT_LICENCE)
 GROUP_IDS = bindparam("group_ids", expanding=True)
+# Each item of the lists that reach the person, with its course and the person's
+# enrolment in it (one per person and course), in list order.
 LISTS = (
     select(TargetList.id, TargetList.name, TargetListItem.course_id, TargetListItem.due_on,
-           Course.code, Course.title, Course.retired_at)
+           Course.code, Course.title, Course.retired_at, Enrolment.id.label("enrolment_id"), Enrolment.completed_at)
     .join(TargetListItem, TargetListItem.list_id == TargetList.id)
     .join(Course, Course.id == TargetListItem.course_id)
+    .outerjoin(Enrolment, (Enrolment.course_id == TargetListItem.course_id) & (Enrolment.person_id == PERSON_ID))
     .where(TargetList.group_id.in_(GROUP_IDS))
     .order_by(TargetList.id, TargetListItem.position)
-)
-ENROLMENTS = select(Enrolment.course_id, Enrolment.completed_at).where(
-    Enrolment.person_id == PERSON_ID, Enrolment.course_id.in_(bindparam("course_ids", expanding=True))
 )
 
 
 async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, on: date | None) -> LearningPath | None:
     """A person's path in one licence (None: where they hold their first active seat), or
-    None when the caller may not see it. Three statements, however long the path."""
+    None when the caller may not see it. Two statements, however long the path."""
     async with ctx.db.read() as session:
         # Plain rows on the session's connection: the ORM's result machinery would cost
         # more than the statements themselves on this, the busiest read.
@@ -100,10 +101,8 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
         subject = Subject(organisation_id=head.organisation_id, person_id=person_id, groups=frozenset(group_ids))
         if not policy.can_on(ctx.principal, Ability.VIEW_PATH, subject):
             return None
-        rows = (await connection.execute(LISTS, {"group_ids": group_ids})).all() if group_ids else []
-        course_ids = sorted({row.course_id for row in rows})
-        enrolments = (await connection.execute(ENROLMENTS, {"person_id": person_id, "course_ids": course_ids})
-                      ).all() if course_ids else []
+        rows = (await connection.execute(LISTS, {"group_ids": group_ids, "person_id": person_id})).all() \
+            if group_ids else []
     ctx.loaders.known(Course, {row.course_id: CourseRow(row.course_id, row.code, row.title, row.retired_at)
                                for row in rows}.values())
     zone = head.time_zone
@@ -115,8 +114,9 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
         names[list_id] = name
         items[list_id].append(ListItem(course_id, due_on))
     progress = {
-        course_id: Progress(started=True, completed_on=local_date(completed_at, zone) if completed_at else None)
-        for course_id, completed_at in enrolments
+        row.course_id: Progress(started=True,
+                                completed_on=local_date(row.completed_at, zone) if row.completed_at else None)
+        for row in rows if row.enrolment_id is not None
     }
     today = on or local_today(zone)
     merged = learning_paths.learning_path(
