@@ -64,7 +64,9 @@ def _wrk(port: int, token: str | None, folder: Path, seconds: int = SECONDS) -> 
 
 
 def _percentile(out: str, which: str) -> float:
-    value, unit = re.search(rf"^\s+{which}\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE).groups()  # type: ignore[union-attr]
+    found = re.search(rf"^\s+{which}\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+    assert found, out
+    value, unit = found.groups()
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 

@@ -153,8 +153,8 @@ def test_from_an_empty_database_to_the_days_digests_each_arriving_once(productio
                            name=f"{school.title()} Primary")["organisation"]["id"]
         owners[school] = f"owner@{school}.example"
         api(support, f"""mutation($id: ID!, $email: String!) {{ createLicence(input: {{organisationId: $id,
-            ownerEmail: $email, ownerDisplayName: "Owner"}}) {{ ... on LicencePayload {{ licence {{ id }} }} {ERROR} }} }}""",
-            id=organisation, email=owners[school])
+            ownerEmail: $email, ownerDisplayName: "Owner"}})
+            {{ ... on LicencePayload {{ licence {{ id }} }} {ERROR} }} }}""", id=organisation, email=owners[school])
 
         path, emails = roster(production.folder, school, STAFF_PER_SCHOOL)
         dry = run("roster", "import", organisation, str(path), "--dry-run")

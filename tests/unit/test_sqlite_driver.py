@@ -1,0 +1,39 @@
+"""SQLite's driver makes one trip to aiosqlite's thread per statement, and answers as
+SQLAlchemy's own adapter does: rows, row counts, the last row id, errors by their kind."""
+
+from pathlib import Path
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from infra.database import create_engine
+
+
+async def test_one_trip_per_statement_with_rows_counts_and_errors(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    trips = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trips.append(getattr(fn, "__name__", fn))
+        return await real(self, fn, *args, **kwargs)
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        async with engine.connect() as conn:
+            trips.clear()
+            rows = (await conn.execute(text("SELECT 1 AS one, 'a' AS letter"))).all()
+            assert [tuple(r) for r in rows] == [(1, "a")]
+            assert trips == ["_run", "_run"]  # the read's BEGIN, then the statement: one trip each
+            inserted = await conn.execute(text("INSERT INTO t (name) VALUES ('x'), ('y')"))
+            assert inserted.rowcount == 2 and inserted.lastrowid == 2
+            assert (await conn.execute(text("UPDATE t SET name = name || '!'"))).rowcount == 2
+            with pytest.raises(IntegrityError):
+                await conn.execute(text("INSERT INTO t (name) VALUES ('x!')"))
+    finally:
+        await engine.dispose()
