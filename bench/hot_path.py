@@ -1,9 +1,9 @@
 """`make bench`, the hot path: the demo staff member's learning path (the query every staff
 member's home page makes) served by Trellis, against a bare strawberry + starlette app
-answering the same shape from memory (bench/bare_app.py). Each is one uvicorn process; wrk
-loads them in turn (-t2 -c20), three rounds alternated, then each takes a steady 100
-requests a second for the latency a user meets. On SQLite and on PostgreSQL. A benchmark,
-not a test: compare figures from one run."""
+answering the same shape from memory (bench/bare_app.py). Each is one uvicorn process,
+warmed, then loaded by wrk (-t2 -c20) and then at a steady 100 requests a second for the
+latency a user meets; three rounds alternated, medians printed. On SQLite and on
+PostgreSQL. A benchmark, not a test: compare figures from one run."""
 
 import argparse
 import asyncio
@@ -101,7 +101,7 @@ def _prepare(url: str, folder: Path) -> str:
     return next(t["token"] for t in tokens if t["role"] == "staff member")
 
 
-def bench(url: str, port: int) -> dict[str, list[tuple[float, float, float]] | float]:
+def bench(url: str, port: int) -> dict[str, list[tuple[float, float, float, float]]]:
     folder = Path(tempfile.mkdtemp(prefix="trellis-bench-"))
     token = _prepare(url, folder)
     trellis_env = {"DATABASE_URL": url, "PORT": str(port)}
@@ -115,25 +115,18 @@ def bench(url: str, port: int) -> dict[str, list[tuple[float, float, float]] | f
         trellis.wait()
     (folder / "answer.json").write_text(json.dumps(answer))
     bare_env = {"BARE_ANSWER": str(folder / "answer.json")}
-    results: dict[str, list[tuple[float, float, float]] | float] = {"trellis": [], "bare": []}
+    results: dict[str, list[tuple[float, float, float, float]]] = {"trellis": [], "bare": []}
     for _ in range(ROUNDS):
         for name in ("bare", "trellis"):
             process = (_uvicorn("bench.bare_app:app", port, bare_env) if name == "bare"
                        else _uvicorn("app.main:create_app", port, trellis_env, factory=True))
             try:
-                _wrk(port, token, folder, seconds=2)  # warm-up
-                results[name].append(_wrk(port, token, folder))  # type: ignore[union-attr]
+                _wrk(port, token, folder, seconds=2)  # warm: pooled connections, prepared statements
+                rate, p50, p99 = _wrk(port, token, folder)
+                results[name].append((rate, p50, p99, asyncio.run(_steady(port, token))))
             finally:
                 process.terminate()
                 process.wait()
-    for name in ("bare", "trellis"):
-        process = (_uvicorn("bench.bare_app:app", port, bare_env) if name == "bare"
-                   else _uvicorn("app.main:create_app", port, trellis_env, factory=True))
-        try:
-            results[f"{name} steady p99"] = asyncio.run(_steady(port, token))
-        finally:
-            process.terminate()
-            process.wait()
     shutil.rmtree(folder, ignore_errors=True)
     return results
 
@@ -150,8 +143,8 @@ def main() -> None:
         raise SystemExit("wrk is missing: `apt-get install wrk` (make bench installs it).")
     Path(args.sqlite).parent.mkdir(parents=True, exist_ok=True)
     urls = {"sqlite": f"sqlite+aiosqlite:///{args.sqlite}", "postgresql": args.postgres}
-    print(f"The learning path: wrk -t2 -c20 for {SECONDS}s, {ROUNDS} rounds alternated; p99 at a steady "
-          f"{STEADY_RATE} req/s")
+    print(f"The learning path: wrk -t2 -c20 for {SECONDS}s, then p99 at a steady {STEADY_RATE} req/s; medians of "
+          f"{ROUNDS} rounds alternated")
     print(f"{'engine':<11} {'app':<8} {'req/s':>18} {'p50 ms':>7} {'p99 ms':>7} {'steady p99':>11} {'ratio':>6}")
     for engine in args.engines.split(","):
         results = bench(urls[engine], args.port)
@@ -159,14 +152,12 @@ def main() -> None:
         medians = {}
         for app in ("bare", "trellis"):
             runs = results[app]
-            rates = [r for r, _, _ in runs]  # type: ignore[union-attr]
+            rates = [r[0] for r in runs]
             medians[app] = statistics.median(rates)
-            p50 = statistics.median(p for _, p, _ in runs)  # type: ignore[union-attr]
-            p99 = statistics.median(p for _, _, p in runs)  # type: ignore[union-attr]
+            p50, p99, steady = (statistics.median(r[i] for r in runs) for i in (1, 2, 3))
             spread = f"{medians[app]:.0f} ({min(rates):.0f}-{max(rates):.0f})"
             ratio = f"{medians['trellis'] / medians['bare']:.2f}" if app == "trellis" else ""
-            print(f"{name:<11} {app:<8} {spread:>18} {p50:>7.1f} {p99:>7.1f} "
-                  f"{results[f'{app} steady p99']:>11.1f} {ratio:>6}", flush=True)
+            print(f"{name:<11} {app:<8} {spread:>18} {p50:>7.1f} {p99:>7.1f} {steady:>11.1f} {ratio:>6}", flush=True)
 
 
 if __name__ == "__main__":
