@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
+from infra.gathered import gathered, split
 from domain import learning_paths
 from domain.learning_paths import ListItem, PathItem, Progress, TargetListIn
 from domain.local_time import local_date, local_today
@@ -20,7 +21,6 @@ from domain.notifications import Rules
 from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import staff
-from infra.gathered import gathered, split
 from resolvers.context import RequestContext
 
 
