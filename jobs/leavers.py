@@ -3,7 +3,7 @@ school's local day is ended at the scheduler's next tick, as an Administrator wo
 progress, groups and membership kept, the change audited, the leaver's reach updated."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -36,19 +36,25 @@ async def end_leavers(db: Database, now: datetime) -> int:
         )).all()
     ended = 0
     for school_id, zone in due:
-        today = local_date(now, zone)
-        async with unit_of_work(db, SCHEDULER) as uow:
-            rows = (await uow.session.execute(
-                select(Seat, Licence).join(Licence, Licence.id == Seat.licence_id)
-                .where(Licence.organisation_id == school_id, Seat.active, Seat.leaves_on <= today)
-                .order_by(Seat.id).with_for_update(of=Seat)
-            )).all()
-            for seat, licence in rows:
-                await set_seat_active(uow, SeatOnLicence(seat, licence), active=False,
-                                      reason=f", leaving on {seat.leaves_on} (leaving date reached)")
-            if not rows:
-                uow.nothing_changed()
-        if rows:
-            log.info("school %s: ended %d seat(s) whose leaving date has come", school_id, len(rows))
-        ended += len(rows)
+        try:
+            ended += await _end_at(db, school_id, local_date(now, zone))
+        except Exception:  # one school's failure must not keep the others' leavers on
+            log.exception("school %s: ending the seats of leavers failed; the next tick tries again", school_id)
     return ended
+
+
+async def _end_at(db: Database, school_id: int, today: date) -> int:
+    async with unit_of_work(db, SCHEDULER) as uow:
+        rows = (await uow.session.execute(
+            select(Seat, Licence).join(Licence, Licence.id == Seat.licence_id)
+            .where(Licence.organisation_id == school_id, Seat.active, Seat.leaves_on <= today)
+            .order_by(Seat.id).with_for_update(of=Seat)
+        )).all()
+        for seat, licence in rows:
+            await set_seat_active(uow, SeatOnLicence(seat, licence), active=False,
+                                  reason=f", leaving on {seat.leaves_on} (leaving date reached)")
+        if not rows:
+            uow.nothing_changed()
+    if rows:
+        log.info("school %s: ended %d seat(s) whose leaving date has come", school_id, len(rows))
+    return len(rows)

@@ -375,7 +375,7 @@ async def tick(db: Database, now: datetime, enqueue: Enqueue, *, requeue_after: 
     try:
         await end_leavers(db, now)
     except Exception:  # the day's digests matter more; the next tick tries again
-        log.exception("ending the seats of leavers failed")
+        log.exception("finding the seats of leavers failed")
     planned = []
     due = await due_days(db, now, catch_up_days)
     latest = {school: day for school, day in due}  # sorted oldest first: the last one stays

@@ -157,30 +157,56 @@ def _error(message: str, code: str, field: str | None = None) -> GraphQLError:
     return GraphQLError(message, extensions=extensions)
 
 
-def too_long(document: DocumentNode, schema: GraphQLSchema, variables: dict[str, Any], limit: int,
-             file_limit: int) -> GraphQLError | None:
-    """The first string input (literal or variable) longer than its limit: a search takes a
-    few words, a file (FILE_FIELDS) `file_limit` characters, anything else `limit`."""
-    limits = Limits(limit, file_limit)
-    for name, value in variables.items():
-        found = _long_value(value, name, limits.of(name, limit), limits)
-        if found:
-            return found
+def _arguments(document: DocumentNode) -> list[Any]:
+    """Every argument written in the document, in its operations and fragments."""
+    found: list[Any] = []
     stack: list[Any] = list(document.definitions)
     while stack:
         node = stack.pop()
-        for argument in getattr(node, "arguments", None) or ():
-            maximum = SEARCH_LENGTH if argument.name.value == "search" else limits.of(argument.name.value, limit)
-            found = _long_literal(argument.value, argument.name.value, maximum, limits)
-            if found:
-                return found
-            if isinstance(argument.value, VariableNode) and argument.name.value == "search":
-                value = variables.get(argument.value.name.value)
-                if isinstance(value, str) and len(value) > SEARCH_LENGTH:
-                    return _long(argument.name.value, SEARCH_LENGTH)
+        found.extend(getattr(node, "arguments", None) or ())
         selections = getattr(node, "selection_set", None)
         if selections is not None:
             stack.extend(selections.selections)
+    return found
+
+
+def _file_variables(arguments: list[Any]) -> set[str]:
+    """The variables given straight to a file's input field (`csv: $roster`)."""
+    names: set[str] = set()
+    stack = [argument.value for argument in arguments]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ObjectValueNode):
+            for item in node.fields:
+                if item.name.value in FILE_FIELDS and isinstance(item.value, VariableNode):
+                    names.add(item.value.name.value)
+                stack.append(item.value)
+        elif isinstance(node, ListValueNode):
+            stack.extend(node.values)
+    return names
+
+
+def too_long(document: DocumentNode, schema: GraphQLSchema, variables: dict[str, Any], limit: int,
+             file_limit: int) -> GraphQLError | None:
+    """The first string input (literal or variable) longer than its limit: a search takes a
+    few words, a file's input field (FILE_FIELDS) `file_limit` characters, anything else
+    `limit`. Only the input field decides, never what a variable is called."""
+    limits = Limits(limit, file_limit)
+    arguments = _arguments(document)
+    files = _file_variables(arguments)
+    for name, value in variables.items():
+        found = _long_value(value, name, file_limit if name in files else limit, limits)
+        if found:
+            return found
+    for argument in arguments:
+        maximum = SEARCH_LENGTH if argument.name.value == "search" else limit
+        found = _long_literal(argument.value, argument.name.value, maximum, limits)
+        if found:
+            return found
+        if isinstance(argument.value, VariableNode) and argument.name.value == "search":
+            value = variables.get(argument.value.name.value)
+            if isinstance(value, str) and len(value) > SEARCH_LENGTH:
+                return _long(argument.name.value, SEARCH_LENGTH)
     return None
 
 
@@ -194,7 +220,7 @@ class Limits:
     file: int
 
     def of(self, name: str, inherited: int) -> int:
-        """A field's own limit: a file field's, or the one it sits in."""
+        """An input field's own limit: a file's, or the one it sits in."""
         return self.file if name in FILE_FIELDS else inherited
 
 

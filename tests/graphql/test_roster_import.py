@@ -116,3 +116,7 @@ async def test_a_whole_schools_roster_is_longer_than_any_other_string_and_still_
     errors = await gql.errors("""mutation($name: String!) { addMember(input: {organisationId: "x", email: "a@b.c",
       displayName: $name, role: MEMBER}) { __typename } }""", {"name": "n" * 10_001}, token=world["owner"].token)
     assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "name"}
+    # A variable named like the file's field is not a file: only the input field decides.
+    errors = await gql.errors("""mutation($csv: String!) { addMember(input: {organisationId: "x", email: "a@b.c",
+      displayName: $csv, role: MEMBER}) { __typename } }""", {"csv": "n" * 10_001}, token=world["owner"].token)
+    assert errors[0]["extensions"] == {"code": "VALIDATION", "field": "csv"}

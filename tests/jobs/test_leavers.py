@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.local_time import local_today
+from jobs import leavers
 from tests.graphql.test_roster_import import IMPORT
 from tests.jobs.conftest import Jobs
 from tests.world import World
@@ -63,3 +64,24 @@ async def test_a_seat_reactivated_after_its_leaving_day_stays(gql, world: World,
     assert back["reactivateSeat"]["__typename"] == "SeatPayload"
     await jobs.tick(at(today + timedelta(days=1), 9))
     assert await seat(gql, world) == {"active": True, "leavesOn": None}
+
+
+async def test_one_schools_failure_does_not_keep_another_schools_leavers(gql, world: World, jobs: Jobs,
+                                                                          monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for school, who, owner, zone in (("ashdown", "staff2", "owner", "Europe/London"),
+                                     ("birchwood", "staff_b", "owner_b", "Australia/Sydney")):
+        leaving = local_today(zone) + timedelta(days=3)
+        csv = f"name,email,seat,leaving_date\n{world[who].name},{world[who].email},ALL_ACCESS_PASS_PLUS,{leaving}\n"
+        await gql(IMPORT, {"school": world.org(school), "csv": csv}, token=world[owner].token)
+    real = leavers.set_seat_active
+
+    async def failing_at_ashdown(uow, found, **kwargs):  # type: ignore[no-untyped-def]
+        if found.licence.id == world.licences["ashdown"]:
+            raise RuntimeError("ashdown's database trouble")
+        return await real(uow, found, **kwargs)
+
+    monkeypatch.setattr(leavers, "set_seat_active", failing_at_ashdown)
+    await jobs.tick(datetime.now(LONDON) + timedelta(days=5))
+    seats = {who: (await gql(SEAT, {"id": world.seat(who)}, token=world[owner].token))["node"]["active"]
+             for who, owner in (("staff2", "owner"), ("staff_b", "owner_b"))}
+    assert seats == {"staff2": True, "staff_b": False}
