@@ -198,11 +198,10 @@ def plan(
                 change(ChangeKind.SEAT_CHANGED, f"{now.seat} -> {row.seat}")
         reactivated_after_leaving = not now.seat_active and now.leaves_on is not None and now.leaves_on <= today
         leaves_on = row.leaving_on if row.leaving_column else (None if reactivated_after_leaving else now.leaves_on)
-        if leaves_on != now.leaves_on:
-            if leaves_on is None:
-                change(ChangeKind.LEAVING_CLEARED, now.leaves_on.isoformat() if now.leaves_on else "")
-            else:
-                change(ChangeKind.LEAVING_SET, leaves_on.isoformat())
+        if leaves_on is not None and leaves_on != now.leaves_on:
+            change(ChangeKind.LEAVING_SET, leaves_on.isoformat())
+        elif leaves_on is None and now.leaves_on is not None:
+            change(ChangeKind.LEAVING_CLEARED, now.leaves_on.isoformat())
         if row.groups is not None:
             for name in row.groups:
                 if name not in now.groups:

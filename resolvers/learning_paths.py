@@ -61,13 +61,14 @@ def _head(licence: Any) -> Select:
     )
 
 
-_seated, _school = aliased(Seat), aliased(Licence)
+_seated, _seat_licence = aliased(Seat), aliased(Licence)
 # `me { learningPath }` with no licence named: the first where the person holds an active seat.
 _DEFAULT_LICENCE = (
     select(func.min(_seated.licence_id))
-    .join(_school, _school.id == _seated.licence_id)
+    .join(_seat_licence, _seat_licence.id == _seated.licence_id)
     .where(_seated.person_id == PERSON_ID, _seated.active.is_(True),
-           exists().where(Membership.organisation_id == _school.organisation_id, Membership.person_id == PERSON_ID))
+           exists().where(Membership.organisation_id == _seat_licence.organisation_id,
+                         Membership.person_id == PERSON_ID))
     .scalar_subquery()
 )
 # Built once: composing them on every request cost more than running them.

@@ -50,6 +50,7 @@ async def create_licence(
 ) -> Licence:
     """Platform support sells a school its licence. The owner becomes an Administrator
     of the school and takes the first All Access Pass PLUS seat."""
+    # The owner's email and name are named first, before what the school is or holds.
     validation.email(owner_email, "ownerEmail")
     validation.name(owner_display_name, "ownerDisplayName")
     if school.kind != OrganisationKind.SCHOOL:

@@ -162,6 +162,7 @@ async def _days(ctx: RequestContext, trust_id: int, school_ids: Sequence[int] | 
     zones = await chosen_schools(ctx, trust_id, school_ids, granted)
     return {school: local_today(zone) for school, zone in zones.items()}
 
+
 async def summary(
     ctx: RequestContext, *, trust_id: int, school_ids: Sequence[int] | None, where: TargetFilter,
     dimensions: Sequence[TargetDimension], granted: Sequence[int],

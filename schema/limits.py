@@ -191,16 +191,15 @@ def too_long(document: DocumentNode, schema: GraphQLSchema, variables: dict[str,
     """The first string input (literal or variable) longer than its limit: a search takes a
     few words, a file's input field (FILE_FIELDS) `file_limit` characters, anything else
     `limit`. Only the input field decides, never what a variable is called."""
-    limits = Limits(limit, file_limit)
     arguments = _arguments(document)
     files = _file_variables(arguments)
     for name, value in variables.items():
-        found = _long_value(value, name, file_limit if name in files else limit, limits)
+        found = _long_value(value, name, file_limit if name in files else limit, file_limit)
         if found:
             return found
     for argument in arguments:
         maximum = SEARCH_LENGTH if argument.name.value == "search" else limit
-        found = _long_literal(argument.value, argument.name.value, maximum, limits)
+        found = _long_literal(argument.value, argument.name.value, maximum, file_limit)
         if found:
             return found
         if isinstance(argument.value, VariableNode) and argument.name.value == "search":
@@ -214,44 +213,39 @@ def _long(path: str, maximum: int) -> GraphQLError:
     return _error(f"{path} is too long: at most {maximum} characters.", ErrorCode.VALIDATION, path)
 
 
-@dataclass(frozen=True)
-class Limits:
-    plain: int
-    file: int
-
-    def of(self, name: str, inherited: int) -> int:
-        """An input field's own limit: a file's, or the one it sits in."""
-        return self.file if name in FILE_FIELDS else inherited
+def _field_limit(name: str, inherited: int, file_limit: int) -> int:
+    """An input field's own limit: a file's, or the one it sits in."""
+    return file_limit if name in FILE_FIELDS else inherited
 
 
-def _long_value(value: Any, path: str, maximum: int, limits: Limits) -> GraphQLError | None:
+def _long_value(value: Any, path: str, maximum: int, file_limit: int) -> GraphQLError | None:
     if isinstance(value, str):
         return _long(path, maximum) if len(value) > maximum else None
     if isinstance(value, dict):
         for key, item in value.items():
-            found = _long_value(item, f"{path}.{key}", limits.of(key, maximum), limits)
+            found = _long_value(item, f"{path}.{key}", _field_limit(key, maximum, file_limit), file_limit)
             if found:
                 return found
     if isinstance(value, list):
         for item in value:
-            found = _long_value(item, path, maximum, limits)
+            found = _long_value(item, path, maximum, file_limit)
             if found:
                 return found
     return None
 
 
-def _long_literal(node: Any, path: str, maximum: int, limits: Limits) -> GraphQLError | None:
+def _long_literal(node: Any, path: str, maximum: int, file_limit: int) -> GraphQLError | None:
     if isinstance(node, StringValueNode):
         return _long(path, maximum) if len(node.value) > maximum else None
     if isinstance(node, ObjectValueNode):
         for item in node.fields:
             name = item.name.value
-            found = _long_literal(item.value, f"{path}.{name}", limits.of(name, maximum), limits)
+            found = _long_literal(item.value, f"{path}.{name}", _field_limit(name, maximum, file_limit), file_limit)
             if found:
                 return found
     if isinstance(node, ListValueNode):
         for item in node.values:
-            found = _long_literal(item, path, maximum, limits)
+            found = _long_literal(item, path, maximum, file_limit)
             if found:
                 return found
     return None

@@ -4,7 +4,6 @@ world when it asks for `world`: by default its writes are rolled back at its end
 (tests/databases.py)."""
 
 import copy
-
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
