@@ -129,6 +129,10 @@ class Seat(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("licence_id", "person_id"),
         Index("ix_seat_person", "person_id"),
+        # The scheduler looks for leaving dates that have come on every tick: the few seats
+        # that carry one, not the whole table.
+        Index("ix_seat_leaves_on", "leaves_on", sqlite_where=text("leaves_on IS NOT NULL"),
+              postgresql_where=text("leaves_on IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -22,8 +22,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('seat', schema=None) as batch_op:
         batch_op.add_column(sa.Column('leaves_on', sa.Date(), nullable=True))
+    op.create_index('ix_seat_leaves_on', 'seat', ['leaves_on'], unique=False,
+                    sqlite_where=sa.text('leaves_on IS NOT NULL'), postgresql_where=sa.text('leaves_on IS NOT NULL'))
 
 
 def downgrade() -> None:
+    op.drop_index('ix_seat_leaves_on', table_name='seat')
     with op.batch_alter_table('seat', schema=None) as batch_op:
         batch_op.drop_column('leaves_on')
