@@ -564,15 +564,7 @@ async def test_two_weeks_without_the_scheduler_catch_up_the_last_week_in_order(
     the window as skipped."""
     jobs.catch_up_days = 7
     caplog.set_level(logging.INFO, logger="trellis.jobs")
-    group = await one_target(gql, world, "ashdown")
-    c2 = course(world, 1)
-
-    async def add_course_2(_: date) -> None:
-        await succeed(gql, "addTargetCourses", {"targetListId": await phonics_of(gql, world, group),
-                                                "courses": [{"courseId": c2}]}, world["owner"].token)
-
-    emails = await ticks(jobs, "ashdown", [date(2031, 3, d) for d in (1, 2, 3, 4, 21, 22, 23)],
-                         after={date(2031, 3, 4): add_course_2})
+    emails = await down_from_the_5th_to_the_20th(gql, world, jobs)
     assert [(e.day.day, e.sections) for e in emails] == [
         (1, {K.ASSIGNED: ["Course 1 (Phonics), due 2031-03-20"]}),
         (15, {K.DUE_SOON: ["Course 1 (Phonics), due 2031-03-20"],
@@ -589,6 +581,17 @@ async def test_two_weeks_without_the_scheduler_catch_up_the_last_week_in_order(
 async def test_with_a_one_day_window_a_week_down_sends_one_email(gql, world: World, jobs: Jobs) -> None:
     """NOTIFICATION_CATCH_UP_DAYS=1: only the latest day is planned; its one email holds the
     change made while the scheduler was down and the overdue reminder."""
+    emails = await down_from_the_5th_to_the_20th(gql, world, jobs)
+    assert [(e.day.day, e.sections) for e in emails] == [
+        (1, {K.ASSIGNED: ["Course 1 (Phonics), due 2031-03-20"]}),
+        (21, {K.OVERDUE: ["Course 1 (Phonics), due 2031-03-20"],
+              K.ASSIGNED: ["Course 1 (Phonics), due 2031-03-20", "Course 2 (Phonics)"]}),
+    ]
+
+
+async def down_from_the_5th_to_the_20th(gql, world: World, jobs: Jobs) -> list[Email]:
+    """Ticks on the 1st to the 4th and the 21st to the 23rd; on the 4th, after its tick,
+    Course 2 joins the Phonics list (a change made while the scheduler is about to be down)."""
     group = await one_target(gql, world, "ashdown")
     c2 = course(world, 1)
 
@@ -596,13 +599,8 @@ async def test_with_a_one_day_window_a_week_down_sends_one_email(gql, world: Wor
         await succeed(gql, "addTargetCourses", {"targetListId": await phonics_of(gql, world, group),
                                                 "courses": [{"courseId": c2}]}, world["owner"].token)
 
-    emails = await ticks(jobs, "ashdown", [date(2031, 3, d) for d in (1, 2, 3, 4, 21, 22, 23)],
-                         after={date(2031, 3, 4): add_course_2})
-    assert [(e.day.day, e.sections) for e in emails] == [
-        (1, {K.ASSIGNED: ["Course 1 (Phonics), due 2031-03-20"]}),
-        (21, {K.OVERDUE: ["Course 1 (Phonics), due 2031-03-20"],
-              K.ASSIGNED: ["Course 1 (Phonics), due 2031-03-20", "Course 2 (Phonics)"]}),
-    ]
+    return await ticks(jobs, "ashdown", [date(2031, 3, d) for d in (1, 2, 3, 4, 21, 22, 23)],
+                       after={date(2031, 3, 4): add_course_2})
 
 
 async def phonics_of(gql, world: World, group: str) -> str:
