@@ -12,10 +12,12 @@ from strawberry.types import ExecutionContext
 from infra.settings import Settings
 from domain.errors import DomainError
 from schema.context import Context
+from schema.execution import executor_for
 from schema.group_mutations import GroupMutations
 from schema.limits import VALIDATED_DOCUMENTS, RequestLimits
 from schema.mutations import OrganisationMutations
 from schema.notifications import NotificationMutations
+from schema.permission import run_directly
 from schema.problems import ExpectedError
 from schema.progress_mutations import ProgressMutations
 from schema.query import Query
@@ -75,6 +77,11 @@ class NamesTheOperation(SchemaExtension):
 
 
 class TrellisSchema(strawberry.Schema):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        run_directly(self._schema)
+        self.execution_context_class = executor_for(self._schema)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Unexpected errors are logged once, with their request id, by MaskUnexpected."""
 
