@@ -19,7 +19,9 @@ not end with the ability. The declaration runs as a field extension:
 from typing import Any
 
 import strawberry
+from graphql import GraphQLObjectType, GraphQLSchema
 from strawberry.extensions import FieldExtension
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
@@ -77,6 +79,36 @@ class Declared(FieldExtension):
         if self._denied(source, info):
             return self._empty()
         return await next_(source, info, **kwargs)
+
+    def attribute(self, name: str) -> Any:
+        """The whole of a field that has no resolver of its own and no other extension:
+        this declaration, then the attribute (what strawberry's extension chain does, in
+        one call instead of some ten per item of a long list)."""
+
+        def resolve(source: Any, info: Any) -> Any:
+            return self._empty() if self._denied(source, info) else getattr(source, name)
+
+        return resolve
+
+
+def run_directly(schema: GraphQLSchema) -> None:
+    """Each field that is only its declaration over an attribute resolves by
+    Declared.attribute. `info` there is graphql-core's: the declaration reads only its
+    context."""
+    for type_name, named in schema.type_map.items():
+        if not isinstance(named, GraphQLObjectType) or type_name.startswith("__"):
+            continue
+        for graphql_field in named.fields.values():
+            definition = graphql_field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if (
+                isinstance(definition, StrawberryField)
+                and definition.base_resolver is None
+                and definition.default_resolver is getattr
+                and len(definition.extensions) == 1
+                and isinstance(definition.extensions[0], Declared)
+                and not graphql_field.args
+            ):
+                graphql_field.resolve = definition.extensions[0].attribute(definition.python_name)
 
 
 def returned(field: StrawberryField) -> Any:

@@ -4,6 +4,7 @@ declare what it needs, truly; and nodes are made in one place only."""
 
 import ast
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import pytest
@@ -14,8 +15,9 @@ from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.lazy_type import LazyType
 
 from infra.settings import Settings
-from permissions.policy import Ability
-from schema.access import SecuredNode
+from permissions.policy import GLOBAL, Ability, Subject
+from permissions.principal import ANONYMOUS
+from schema.access import SecuredNode, about
 from schema.build import build_schema
 from schema.permission import Declared, declared_ability, field, is_connection, is_node, returned
 
@@ -283,3 +285,45 @@ def test_the_walk_reports_unguarded_fields_and_signed_in_mutations() -> None:
         "Thing.wrong: declares view_organisation but Thing needs view_audit",
     ]
     assert signed_in_mutations(schema) == ["Mutation.doIt"]
+
+
+def directly_resolved(schema: strawberry.Schema) -> dict[str, tuple[Any, Declared]]:
+    """Fields whose declaration runs without strawberry's extension chain (run_directly):
+    'Type.field' -> (graphql-core's resolver, the declaration)."""
+    found = {}
+    for name, graphql_type in schema._schema.type_map.items():
+        if not isinstance(graphql_type, GraphQLObjectType) or name.startswith("__"):
+            continue
+        for field_name, graphql_field in graphql_type.fields.items():
+            definition = graphql_field.extensions.get("strawberry-definition")
+            if getattr(graphql_field.resolve, "__qualname__", "").startswith("Declared.attribute"):
+                found[f"{name}.{field_name}"] = (graphql_field.resolve, definition.extensions[0])
+    return found
+
+
+class Anything:
+    """An object with every attribute, the object a field sits in."""
+
+    def __getattr__(self, name: str) -> str:
+        return "hidden"
+
+
+def test_a_field_resolved_directly_refuses_what_its_declaration_refuses(trellis_schema: strawberry.Schema) -> None:
+    """Without a token, a platform-wide ability is UNAUTHENTICATED; an ability on the object
+    the field sits in gives the field's empty answer, never the attribute. (A field handing
+    out a node is decided where the node is made, with the node's own ability.)"""
+    fields = directly_resolved(trellis_schema)
+    assert {"SchoolEnrolment.course", "TrustProgressAccess.administrators", "LearningPath.items"} <= set(fields)
+    info = SimpleNamespace(context=SimpleNamespace(principal=ANONYMOUS))
+    decided_here = 0
+    for name, (resolve, declared) in fields.items():
+        source = about(Anything(), Subject(organisation_id=1, person_id=2))
+        if declared.ability in GLOBAL:
+            with pytest.raises(Exception, match="(?i)token"):
+                resolve(source, info)
+        elif declared.about_parent:
+            decided_here += 1
+            assert resolve(source, info) in (None, []), f"{name} handed out what {declared.ability} refuses"
+        else:
+            assert resolve(source, info) == "hidden"
+    assert decided_here >= 10
