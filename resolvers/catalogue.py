@@ -1,5 +1,9 @@
 """The course catalogue."""
 
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+
 from sqlalchemy import select
 
 from domain import validation
@@ -10,6 +14,31 @@ from resolvers.context import RequestContext
 from resolvers.pagination import Order, Page, Window, paginate
 from resolvers.search import searched
 from resolvers.unit_of_work import UnitOfWork
+
+
+class CourseRow(NamedTuple):
+    """A course as a list's statement reads it alongside its own rows: what its node is
+    made from (a model object costs more to build than the rest of such a row)."""
+
+    id: int
+    code: str
+    title: str
+    retired_at: datetime | None
+
+
+# What a list's statement selects to read each row's course with it, as a CourseRow.
+COURSE_COLUMNS = (Course.id.label("course_id"), Course.code, Course.title, Course.retired_at)
+
+
+def course_rows(rows: Iterable[Any]) -> dict[int, CourseRow]:
+    """Each course of rows that selected COURSE_COLUMNS, once, by id."""
+    return {row.course_id: CourseRow(row.course_id, row.code, row.title, row.retired_at) for row in rows}
+
+
+def courses_known(ctx: RequestContext, rows: Iterable[Any]) -> None:
+    """The courses of rows that selected COURSE_COLUMNS, handed to the request's loaders:
+    each item's course field then answers without a statement or an await."""
+    ctx.loaders.known(Course, course_rows(rows).values())
 
 
 async def list_courses(

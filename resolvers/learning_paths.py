@@ -3,8 +3,8 @@ person's progress in them included."""
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, NamedTuple
+from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
@@ -21,6 +21,7 @@ from domain.notifications import Rules
 from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import staff
+from resolvers.catalogue import courses_known
 from resolvers.context import RequestContext
 
 
@@ -32,16 +33,6 @@ class LearningPath:
     items: list[PathItem]
     list_names: dict[int, str]
     subject: Subject  # what the policy decided on: the person, their school and their groups
-
-
-class CourseRow(NamedTuple):
-    """A course as the path reads it: what its node is made from (a model object costs
-    more to build than the rest of the path)."""
-
-    id: int
-    code: str
-    title: str
-    retired_at: datetime | None
 
 
 LICENCE_ID, PERSON_ID = bindparam("licence_id"), bindparam("person_id")
@@ -104,8 +95,7 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
             return None
         rows = (await connection.execute(LISTS, {"group_ids": group_ids, "person_id": person_id})).all() \
             if group_ids else []
-    ctx.loaders.known(Course, {row.course_id: CourseRow(row.course_id, row.code, row.title, row.retired_at)
-                               for row in rows}.values())
+    courses_known(ctx, rows)
     zone = head.time_zone
     # DUE_SOON is the school's reminder window, the one its due-soon emails use.
     due_soon_days = Rules().due_soon_days if head.due_soon_days is None else head.due_soon_days

@@ -9,7 +9,7 @@
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -35,7 +35,7 @@ class ProgressStatus(StrEnum):
     COMPLETED = "COMPLETED"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ProgressFilter:
     """Conditions on staff enrolments; every one given must hold. The `*_from` and `*_to`
     days are school-local and both included; `*_since` and `*_until` are instants."""
@@ -156,10 +156,11 @@ class StaffEnrolments:
     reach: CTE
     targets: CTE
     zones: dict[int, str]  # school -> its time zone
-    days: dict[int, date] = field(init=False)  # school -> its today
+    days: dict[int, date] | None = None  # school -> its today; left out, now's
 
     def __post_init__(self) -> None:
-        self.days = {school: local_today(zone) for school, zone in self.zones.items()}
+        if self.days is None:
+            self.days = {school: local_today(zone) for school, zone in self.zones.items()}
 
     @property
     def school(self) -> Any:
@@ -221,8 +222,9 @@ class StaffEnrolments:
         return searched(stmt, where.search, Person.display_name, Course.title)
 
 
-def staff_enrolments(zones: dict[int, str]) -> StaffEnrolments:
-    """`zones` maps each school asked about to its time zone."""
+def staff_enrolments(zones: dict[int, str], days: dict[int, date] | None = None) -> StaffEnrolments:
+    """`zones` maps each school asked about to its time zone; `days` to its today, if not
+    now's."""
     staff = staff_of(zones)
     reach = reach_of(staff)
-    return StaffEnrolments(staff, reach, targets_of(staff, reach, per_group=False), zones)
+    return StaffEnrolments(staff, reach, targets_of(staff, reach, per_group=False), zones, days)

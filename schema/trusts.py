@@ -11,6 +11,7 @@ from permissions import policy
 from permissions.policy import Ability
 from resolvers import trust_analytics, trust_scope
 from resolvers import trusts as trust_resolvers
+from resolvers.catalogue import course_rows
 from resolvers.pagination import Window
 from schema import access, ids, trust_targets
 from schema.connection import After, Before, Connection, First, Last, connection, filtered
@@ -48,13 +49,12 @@ class SchoolEnrolment:
     completed_at: datetime | None = strawberry.field(description=ENROLMENT["completed_at"])
 
     @classmethod
-    def from_rows(cls, rows: Any, course: Course) -> Self:
+    def from_row(cls, row: trust_resolvers.SchoolEnrolmentRow, course: Course) -> Self:
         """From the page's own join: no further lookups per enrolment."""
-        enrolment, person, _, status = rows
         return cls(
-            person_name=person.display_name, person_email=person.email, course=course,
-            status=ProgressStatus(status), progress_percent=enrolment.progress_percent, seconds_spent=enrolment.seconds_spent,
-            started_at=enrolment.started_at, completed_at=enrolment.completed_at,
+            person_name=row.display_name, person_email=row.email, course=course,
+            status=ProgressStatus(row.status), progress_percent=row.progress_percent, seconds_spent=row.seconds_spent,
+            started_at=row.started_at, completed_at=row.completed_at,
         )
 
 
@@ -160,8 +160,11 @@ class Trust:
             where=filter.to_filter() if filter else trust_scope.ProgressFilter(),
             window=Window(first, after, last, before),
         )
-        courses = await access.rows(info, Course, [row[2] for row in page.items])
-        return connection(page, lambda row: SchoolEnrolment.from_rows(row, courses.pop(0)))
+        # One node per course of the page, not per enrolment: the executor completes
+        # each once (schema/execution.py).
+        rows = course_rows(page.items)
+        courses = dict(zip(rows, await access.rows(info, Course, list(rows.values())), strict=True))
+        return connection(page, lambda row: SchoolEnrolment.from_row(row, courses[row.course_id]))
 
     @field(Ability.VIEW_TRUST_PROGRESS, description="Course enrolments of the granting schools' staff (seed 001's "
            "list: every course a staff member started, target or not) with their progress, aggregated over the "

@@ -688,6 +688,25 @@ async def test_school_progress_lists_every_enrolment_with_its_facts(gql, world: 
     }
 
 
+async def test_a_page_of_school_progress_costs_the_same_statements_for_one_and_six(
+    gql, world: World, db: Database, count_statements
+) -> None:
+    """The page, its total and each enrolment's course: the courses come with the page, so
+    the statements do not grow with the enrolments (the principal, the trust, the school,
+    the page, the count)."""
+    await progress_fixture(gql, world, db)
+    await school_progress(gql, world, first=1)  # the grant and the groups are in place
+    before = count_statements.count
+    one = await school_progress(gql, world, first=1)
+    small = count_statements.count - before
+    before = count_statements.count
+    six = await school_progress(gql, world)
+    large = count_statements.count - before
+    assert len(one["nodes"]) == 1 and len(six["nodes"]) == 6
+    assert {n["course"]["title"] for n in six["nodes"]} == {"Course 1", "Course 2", "Course 3"}
+    assert small == large == 5, [s[:60] for s in count_statements.statements[-large:]]
+
+
 @pytest.mark.parametrize(("status", "expected"), [
     ("NOT_STARTED", [("Admin", "Course 2"), ("Staff2", "Course 1")]),
     ("IN_PROGRESS", [("Owner", "Course 3"), ("Staff", "Course 2")]),
