@@ -3,7 +3,8 @@
 Every field of Query and Mutation, and every field anywhere that returns an object, a
 list or a connection, is made with `field()` here or `mutation()` (schema/mutation.py);
 a test walks the schema and fails on any that is not, and on any description that does
-not end with the ability. The declaration runs as a field extension:
+not end with the ability. The declaration runs as a field extension (or, for a field
+that is only its declaration over an attribute, as the field's resolver: run_directly):
 
 - a platform-wide ability (PUBLIC, SIGNED_IN, PLATFORM_SUPPORT, VIEW_CATALOGUE) is a
   gate: a caller without it gets UNAUTHENTICATED or FORBIDDEN;
