@@ -136,7 +136,8 @@ async def summary(
         return []
     async with ctx.db.read() as session:
         stmt = summary_statement(ctx.db.engine.dialect.name, zones, where, dimensions)
-        rows = (await session.execute(stmt)).mappings().all()
+        # Plain dicts: a row mapping's get() goes through the abstract Mapping's, per key.
+        rows = [dict(row) for row in (await session.execute(stmt)).mappings()]
     return [
         SummaryRow(
             school_id=_int(row.get("school")),

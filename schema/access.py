@@ -95,6 +95,13 @@ async def nodes(info: strawberry.Info, cls: type[N] | str, ids: Sequence[int | N
     return [None if f is None else _made(info, kind, f.row, f.subject) for f in found]
 
 
+async def nodes_by_id(info: strawberry.Info, cls: type[N] | str, ids: Iterable[int | None]) -> dict[int, N]:
+    """The objects a list's rows name, each made once however many rows name it (and
+    completed once, schema/execution.py), by id; those the caller may not see are left out."""
+    wanted = [pk for pk in dict.fromkeys(ids) if pk is not None]
+    return {pk: made for pk, made in zip(wanted, await nodes(info, cls, wanted), strict=True) if made is not None}
+
+
 def node_soon(info: strawberry.Info, cls: type[N] | str, pk: int | None) -> N | None | Awaitable[N | None]:
     """`node`, answered at once when the request has the object already (a use case read
     it with its rows, Loaders.known): a field resolved this way needs no await, and

@@ -110,9 +110,9 @@ async def target_summary(info: strawberry.Info, trust_id: int, group_by: list[tr
         info.context, trust_id=trust_id, school_ids=_schools(school_ids), where=_where(filter), dimensions=group_by,
         granted=policy.granting_schools(info.context.principal, trust_id),
     )
-    schools = {s.id: s for s in await access.nodes(info, Organisation, [r.school_id for r in rows]) if s}
-    courses = {c.id: c for c in await access.nodes(info, Course, [r.course_id for r in rows]) if c}
-    terms = {t.id: t for t in await access.nodes(info, Term, [r.term_id for r in rows]) if t}
+    schools = await access.nodes_by_id(info, Organisation, (r.school_id for r in rows))
+    courses = await access.nodes_by_id(info, Course, (r.course_id for r in rows))
+    terms = await access.nodes_by_id(info, Term, (r.term_id for r in rows))
     groups = await info.context.loaders.rows(models.StaffGroup, (r.staff_group_id for r in rows))
     return [
         TargetSummaryRow(

@@ -241,12 +241,10 @@ class ProgressSummaryRow:
 async def summary_rows(info: strawberry.Info, rows: list[trust_analytics.SummaryRow]) -> list[ProgressSummaryRow]:
     """The rows with their schools, courses and groups, fetched in one batch each rather
     than awaited row by row."""
-    found_schools = await access.nodes(info, Organisation, [r.school_id for r in rows])
-    found_courses = await access.nodes(info, Course, [r.course_id for r in rows])
-    schools = {s.id: s for s in found_schools if s is not None}
-    courses = {c.id: c for c in found_courses if c is not None}
+    schools = await access.nodes_by_id(info, Organisation, (r.school_id for r in rows))
+    courses = await access.nodes_by_id(info, Course, (r.course_id for r in rows))
     groups = await info.context.loaders.rows(models.StaffGroup, (r.staff_group_id for r in rows))
-    terms = {t.id: t for t in await access.nodes(info, Term, [r.term_id for r in rows]) if t}
+    terms = await access.nodes_by_id(info, Term, (r.term_id for r in rows))
     return [
         ProgressSummaryRow(
             month_completed=r.month_completed, status=ProgressStatus(r.status) if r.status else None,
