@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from graphql import (
     GraphQLObjectType, GraphQLSchema, Undefined, get_nullable_type, is_leaf_type, is_non_null_type,
 )
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
@@ -72,23 +73,44 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         # their ids from being reused by others during the request.
         self.completed: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
-    def execute_field(self, parent_type, source, field_details_list, path, position_context):  # type: ignore[no-untyped-def]
-        plain = self.plain.get((parent_type.name, field_details_list[0].node.name.value))
-        if plain is not None and not getattr(self.middleware_manager, "middlewares", None):
-            try:
-                value = getattr(source, plain.attribute)
-                if value is None:
-                    if not plain.non_null:
-                        return None
-                elif plain.names is not None and value in plain.names:
-                    return plain.names[value]
-                elif not isinstance(value, Exception):
-                    coerced = plain.leaf.coerce_output_value(value)
-                    if coerced is not None and coerced is not Undefined:
-                        return coerced
-            except Exception:  # noqa: BLE001 - the standard way below raises it where graphql-core does
-                pass
-        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+    def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):  # type: ignore[no-untyped-def]
+        """graphql-core's, with each plain field answered in the loop itself: no path, no
+        call, unless it needs the standard way."""
+        if getattr(self.middleware_manager, "middlewares", None):
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
+        type_name = parent_type.name
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                plain = self.plain.get((type_name, field_details_list[0].node.name.value))
+                if plain is not None:
+                    value = _read(plain, source_value)
+                    if value is not _STANDARD:
+                        results[response_name] = value
+                        continue
+                result = self.execute_field(parent_type, source_value, field_details_list,
+                                            Path(path, response_name, type_name), position_context)
+                if result is not Undefined:
+                    results[response_name] = result
+                    if self.is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                results[awaitable_fields[0]] = await results[awaitable_fields[0]]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
 
     def complete_object_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[no-untyped-def]
         if position_context is not None:
@@ -104,6 +126,25 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         if not self.is_awaitable(completed) and len(self.collected_errors.errors) == errors:
             self.completed[key] = (result, field_details_list, completed)
         return completed
+
+
+_STANDARD = object()  # _read's answer when a field must go the standard way
+
+
+def _read(plain: Plain, source: Any) -> Any:
+    """A plain field's answer, or _STANDARD when graphql-core must give it (or its error)."""
+    try:
+        value = getattr(source, plain.attribute)
+        if value is None:
+            return _STANDARD if plain.non_null else None
+        if plain.names is not None and value in plain.names:
+            return plain.names[value]
+        if isinstance(value, Exception):
+            return _STANDARD
+        coerced = plain.leaf.coerce_output_value(value)
+    except Exception:  # noqa: BLE001 - the standard way raises it where graphql-core does
+        return _STANDARD
+    return _STANDARD if coerced is None or coerced is Undefined else coerced
 
 
 def executor_for(schema: GraphQLSchema) -> type[Executor]:
