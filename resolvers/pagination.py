@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+import orjson
 from sqlalchemy import Select, and_, func, or_, select
 
 from domain.errors import Invalid
@@ -54,7 +55,7 @@ async def _none() -> int:
 
 
 def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+    return base64.urlsafe_b64encode(orjson.dumps(values)).decode()  # one per row of a page: orjson's speed
 
 
 def decode_cursor(cursor: str, order: list[Order], field: str = "after") -> list[Any]:
