@@ -3,9 +3,11 @@
 SQLAlchemy's aiosqlite adapter makes four trips to aiosqlite's thread for each statement
 (open a cursor, execute, fetch, close), and each trip wakes the event loop. Here a
 statement is one trip: the thread executes it, fetches its rows and closes its cursor,
-and hands back rows, description, rowcount and lastrowid together. Everything else is
-SQLAlchemy's own adapter. It reads aiosqlite's `_execute` and `_conn`, so aiosqlite is
-pinned (constraints.txt) and the whole suite runs on this driver.
+and hands back rows, description, rowcount and lastrowid together. A transaction's BEGIN
+travels with its first statement, and a rollback or commit with nothing begun makes no trip
+(the pool's reset after a session's own rollback). Everything else is SQLAlchemy's own
+adapter. It reads aiosqlite's `_execute` and `_conn`, so aiosqlite is pinned
+(constraints.txt) and the whole suite runs on this driver.
 """
 
 import collections
@@ -18,8 +20,15 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any) -> tuple[Any, int, int | None, list[Any]]:
-    """On aiosqlite's thread: the statement, start to finish."""
+BEGINS = ("BEGIN", "BEGIN IMMEDIATE")  # what infra/database.py's begin listener sends
+
+
+def _run(connection: sqlite3.Connection, operation: str, parameters: Any,
+         begin: str | None = None) -> tuple[Any, int, int | None, list[Any]]:
+    """On aiosqlite's thread: the transaction's BEGIN if it is still to be sent, then the
+    statement, start to finish."""
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.cursor()
     try:
         cursor.execute(operation, () if parameters is None else parameters)
@@ -72,10 +81,16 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
-        async with self._adapt_connection._execute_mutex:
+        adapt: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        if operation in BEGINS and not parameters:
+            adapt.begin = operation  # sent with the next statement
+            self._description, self._rowcount, self._lastrowid = None, -1, None
+            return
+        async with adapt._execute_mutex:
             driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+            begin, adapt.begin = adapt.begin, None
             self._description, self._rowcount, self._lastrowid, rows = await driver._execute(
-                _run, driver._conn, operation, parameters
+                _run, driver._conn, operation, parameters, begin
             )
             self._rows = collections.deque(rows)
 
@@ -83,7 +98,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         async with self._adapt_connection._execute_mutex:
             driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
 
+            adapt: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+            begin, adapt.begin = adapt.begin, None
+
             def run(connection: sqlite3.Connection) -> tuple[int, int | None]:
+                if begin is not None:
+                    connection.execute(begin)
                 cursor = connection.cursor()
                 try:
                     cursor.executemany(operation, seq_of_parameters)
@@ -96,8 +116,27 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("begin",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.begin: str | None = None  # a BEGIN not yet sent
+
+    def _nothing_begun(self) -> bool:
+        if self.begin is not None:
+            self.begin = None  # begun and ended with no statement between: nothing to send
+            return True
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        return connection._connection is not None and not connection.in_transaction
+
+    def rollback(self) -> None:
+        if not self._nothing_begun():
+            super().rollback()
+
+    def commit(self) -> None:
+        if not self._nothing_begun():
+            super().commit()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -29,11 +29,47 @@ async def test_one_trip_per_statement_with_rows_counts_and_errors(tmp_path: Path
             trips.clear()
             rows = (await conn.execute(text("SELECT 1 AS one, 'a' AS letter"))).all()
             assert [tuple(r) for r in rows] == [(1, "a")]
-            assert trips == ["_run", "_run"]  # the read's BEGIN, then the statement: one trip each
+            assert trips == ["_run"]  # the read's BEGIN travels with its statement
             inserted = await conn.execute(text("INSERT INTO t (name) VALUES ('x'), ('y')"))
             assert inserted.rowcount == 2 and inserted.lastrowid == 2
             assert (await conn.execute(text("UPDATE t SET name = name || '!'"))).rowcount == 2
             with pytest.raises(IntegrityError):
                 await conn.execute(text("INSERT INTO t (name) VALUES ('x!')"))
+    finally:
+        await engine.dispose()
+
+
+async def test_a_transaction_s_begin_rollback_and_commit_make_no_trip_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read: BEGIN with its first statement, one rollback; the pool's reset after it
+    (nothing begun) and a transaction with no statement make no trip at all. A write still
+    commits, in its own trip, and what it wrote is there."""
+    trips = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trips.append(getattr(fn, "__name__", fn))
+        return await real(self, fn, *args, **kwargs)
+
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            await conn.rollback()
+        assert len(trips) == 2, trips  # the statement (with BEGIN), the rollback; no reset
+        trips.clear()
+        async with engine.connect() as conn:
+            await conn.begin()
+            await conn.commit()
+        assert trips == []
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('kept')"))
+        assert len(trips) == 2, trips  # the statement (with BEGIN IMMEDIATE), the commit
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT name FROM t"))).scalars().all() == ["kept"]
     finally:
         await engine.dispose()
