@@ -31,24 +31,23 @@ def _list_param(request: Request, name: str) -> list[str]:
     return [part.strip() for part in request.query_params.get(name, "").split(",") if part.strip()]
 
 
-def _instant_param(request: Request, name: str) -> datetime | None:
+def _param(request: Request, name: str, parse: Callable[[str], T], expected: str) -> T | None:
+    """A query parameter as `parse` reads it, or 400 naming it and what it takes."""
     value = request.query_params.get(name)
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
+        return parse(value)
     except ValueError:
-        raise Invalid(f"{name} must be an instant such as 2026-09-01T00:00:00Z.", name) from None
+        raise Invalid(f"{name} must be {expected}.", name) from None
+
+
+def _instant_param(request: Request, name: str) -> datetime | None:
+    return _param(request, name, datetime.fromisoformat, "an instant such as 2026-09-01T00:00:00Z")
 
 
 def _day_param(request: Request, name: str) -> date | None:
-    value = request.query_params.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"{name} must be a day such as 2026-09-01.", name) from None
+    return _param(request, name, date.fromisoformat, "a day such as 2026-09-01")
 
 
 def _progress_filter(request: Request) -> ProgressFilter:
@@ -56,7 +55,7 @@ def _progress_filter(request: Request) -> ProgressFilter:
     where = ProgressFilter(
         course_id=decode(params["courseId"], "Course", "courseId") if params.get("courseId") else None,
         staff_group_id=decode(params["staffGroupId"], "StaffGroup", "staffGroupId") if params.get("staffGroupId") else None,
-        status=ProgressStatus(params["status"]) if params.get("status") in ProgressStatus.__members__ else None,
+        status=_choice(request, "status", ProgressStatus),
         started_since=_instant_param(request, "startedSince"),
         started_until=_instant_param(request, "startedUntil"),
         completed_since=_instant_param(request, "completedSince"),
@@ -67,8 +66,6 @@ def _progress_filter(request: Request) -> ProgressFilter:
         completed_to=_day_param(request, "completedTo"),
         search=params.get("search"),
     )
-    if params.get("status") and where.status is None:
-        raise Invalid(f"status must be one of {', '.join(ProgressStatus)}.", "status")
     validation.period(where.started_since, where.started_until, "startedSince", "startedUntil")
     validation.period(where.completed_since, where.completed_until, "completedSince", "completedUntil")
     validation.days(where.started_from, where.started_to, "startedFrom", "startedTo")
