@@ -11,20 +11,25 @@ from sqlalchemy.exc import IntegrityError
 from infra.database import create_engine
 
 
-async def test_one_trip_per_statement_with_rows_counts_and_errors(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    trips = []
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each trip to aiosqlite's thread, by the function it ran there."""
+    made: list[str] = []
     real = aiosqlite.Connection._execute
 
     async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        trips.append(getattr(fn, "__name__", fn))
+        made.append(getattr(fn, "__name__", fn))
         return await real(self, fn, *args, **kwargs)
 
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return made
+
+
+async def test_one_trip_per_statement_with_rows_counts_and_errors(tmp_path: Path, trips: list[str]) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
     try:
         async with engine.begin() as conn:
             await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
         async with engine.connect() as conn:
             trips.clear()
             rows = (await conn.execute(text("SELECT 1 AS one, 'a' AS letter"))).all()
@@ -40,23 +45,16 @@ async def test_one_trip_per_statement_with_rows_counts_and_errors(tmp_path: Path
 
 
 async def test_a_transaction_s_begin_rollback_and_commit_make_no_trip_of_their_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, trips: list[str]
 ) -> None:
     """A read: BEGIN with its first statement, one rollback; the pool's reset after it
     (nothing begun) and a transaction with no statement make no trip at all. A write still
     commits, in its own trip, and what it wrote is there."""
-    trips = []
-    real = aiosqlite.Connection._execute
-
-    async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        trips.append(getattr(fn, "__name__", fn))
-        return await real(self, fn, *args, **kwargs)
-
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
     try:
         async with engine.begin() as conn:
             await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)"))
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        trips.clear()
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
             await conn.rollback()
