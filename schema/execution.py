@@ -11,9 +11,11 @@
   mutation's change is its root field's, done before its payload is completed).
 
 Anything out of the ordinary (a null where the schema promises a value, a value the type
-cannot coerce, middleware, a completion that raised an error or is still awaited,
-@defer) goes the standard way, so answers and errors are graphql-core's own."""
+cannot coerce or still to be awaited, middleware, a completion in a request that has had
+an error or one still awaited, a schema with @defer) goes the standard way, so answers and
+errors are graphql-core's own."""
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -42,7 +44,8 @@ def _names(leaf: Any) -> dict[Any, str] | None:
 
 def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], Plain]:
     """(type, field) of every object field strawberry reads as a bare attribute
-    (`getattr`, no resolver, no extension, no argument) and whose type is a leaf."""
+    (`getattr`, no resolver, no extension, no permission, no argument) and whose type is a
+    leaf."""
     found = {}
     for type_name, named in schema.type_map.items():
         if not isinstance(named, GraphQLObjectType) or type_name.startswith("__"):
@@ -53,6 +56,7 @@ def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], Plain]:
             if (
                 getattr(field.resolve, "_is_default", False)
                 and definition is not None
+                and not definition.extensions  # strawberry marks a field with extensions default too
                 and definition.default_resolver is getattr
                 and not field.args
                 and is_leaf_type(leaf)
@@ -66,6 +70,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, with plain fields and repeated objects taken the short way."""
 
     plain: dict[tuple[str, str], Plain] = {}
+    # Objects met again are completed once unless the schema offers @defer: a deferred part
+    # of the object's selection is delivered per path, so each path needs its own.
+    reuses = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,7 +92,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             for response_name, field_details_list in grouped_field_set.items():
                 plain = self.plain.get((type_name, field_details_list[0].node.name.value))
                 if plain is not None:
-                    value = _read(plain, source_value)
+                    value = _read(plain, source_value, self.is_awaitable)
                     if value is not _STANDARD:
                         results[response_name] = value
                         continue
@@ -113,17 +120,18 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return get_results()
 
     def complete_object_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[no-untyped-def]
-        if position_context is not None:
+        if not self.reuses or position_context is not None:
             return super().complete_object_value(return_type, field_details_list, info, path, result,
                                                  position_context)
         key = (id(result), id(field_details_list))
         known = self.completed.get(key)
         if known is not None:
             return known[2]
-        errors = len(self.collected_errors.errors)
         completed = super().complete_object_value(return_type, field_details_list, info, path, result,
                                                   position_context)
-        if not self.is_awaitable(completed) and len(self.collected_errors.errors) == errors:
+        # Kept only while the request has no error at all: an error under a position already
+        # nulled is dropped, so no count of errors tells whether this completion had one.
+        if not self.is_awaitable(completed) and not self.collected_errors.errors:
             self.completed[key] = (result, field_details_list, completed)
         return completed
 
@@ -131,7 +139,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 _STANDARD = object()  # _read's answer when a field must go the standard way
 
 
-def _read(plain: Plain, source: Any) -> Any:
+def _read(plain: Plain, source: Any, is_awaitable: Callable[[Any], bool]) -> Any:
     """A plain field's answer, or _STANDARD when graphql-core must give it (or its error)."""
     try:
         value = getattr(source, plain.attribute)
@@ -139,7 +147,7 @@ def _read(plain: Plain, source: Any) -> Any:
             return _STANDARD if plain.non_null else None
         if plain.names is not None and value in plain.names:
             return plain.names[value]
-        if isinstance(value, Exception):
+        if isinstance(value, Exception) or is_awaitable(value):
             return _STANDARD
         coerced = plain.leaf.coerce_output_value(value)
     except Exception:  # noqa: BLE001 - the standard way raises it where graphql-core does
@@ -149,4 +157,5 @@ def _read(plain: Plain, source: Any) -> Any:
 
 def executor_for(schema: GraphQLSchema) -> type[Executor]:
     """An executor class that knows this schema's plain fields (worked out once, at build)."""
-    return type("Executor", (Executor,), {"plain": plain_fields(schema)})
+    return type("Executor", (Executor,), {"plain": plain_fields(schema),
+                                          "reuses": schema.get_directive("defer") is None})

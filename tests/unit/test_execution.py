@@ -2,12 +2,17 @@
 and the same errors at the same paths, for plain fields, enums, nulls where the schema
 promises a value, objects met again, and objects whose completion fails."""
 
+import asyncio
 import enum
 from datetime import UTC, datetime
 
+import pytest
 import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
 
-from schema.execution import Executor, executor_for
+from schema.execution import executor_for
 
 
 @strawberry.enum
@@ -97,3 +102,84 @@ def test_plain_fields_are_found_and_a_repeated_object_is_completed_once() -> Non
     assert SHOUTED.count("plain") == 1, "the tag four rows share is completed once"
     assert SHOUTED.count("broken") == 2, "a completion that failed is not kept"
 
+
+
+class Deny(FieldExtension):
+    def resolve(self, next_, source, info, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("denied by extension")
+
+
+async def later(value: object) -> object:
+    await asyncio.sleep(0)
+    return value
+
+
+@strawberry.type
+class Odd:
+    hidden: str = strawberry.field(extensions=[Deny()])
+
+
+@strawberry.type
+class Pending:
+    value: JSON | None  # holds an awaitable: graphql-core awaits it before coercing
+
+
+SHARED_TAG = Tag(name="plain")
+
+
+@strawberry.type
+class Half:
+    index: int
+
+    @strawberry.field
+    async def tag(self) -> Tag:
+        await asyncio.sleep(0 if self.index == 0 else 0.01)
+        return SHARED_TAG
+
+    @strawberry.field
+    def fails(self) -> str:
+        if self.index == 0:
+            raise RuntimeError("failed first")
+        return "fine"
+
+
+@strawberry.type
+class OddQuery:
+    @strawberry.field
+    def odd(self) -> Odd:
+        return Odd(hidden="secret")
+
+    @strawberry.field
+    def pending(self) -> Pending:
+        return Pending(value=later({"awaited": True}))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def halves(self) -> list[Half | None]:
+        return [Half(index=0), Half(index=1)]
+
+
+async def odd_answers(executor: type | None, query: str) -> tuple[object, list[tuple[str, tuple]]]:
+    schema = strawberry.Schema(query=OddQuery)
+    if executor is not None:
+        schema.execution_context_class = executor(schema._schema)
+    result = await schema.execute(query)
+    await asyncio.sleep(0.05)  # let work left in the background settle, as graphql-core does
+    return result.data, sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
+
+
+@pytest.mark.parametrize("query", [
+    "{ odd { hidden } }",  # a field with an extension is not plain: the extension runs
+    "{ pending { value } }",  # an awaitable value is awaited before it is coerced
+    # The shared tag is completed at halves.1 while halves.0, already nulled by `fails`,
+    # drops its error: nothing completed then may be reused without its error.
+    "{ halves { tag { name shout } fails } }",
+])
+async def test_unusual_fields_and_failed_requests_go_the_standard_way(query: str) -> None:
+    assert await odd_answers(executor_for, query) == await odd_answers(None, query)
+
+
+def test_a_schema_with_defer_completes_each_path_itself() -> None:
+    plain = strawberry.Schema(query=Query)
+    deferring = strawberry.Schema(query=Query, config=StrawberryConfig(enable_experimental_incremental_execution=True))
+    assert executor_for(plain._schema).reuses
+    assert not executor_for(deferring._schema).reuses
