@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from app.cli import cli
 from infra.database import Database, create_engine
 from app.main import create_app
 from infra.settings import Settings, get_settings
-from domain.models import ApiToken, AuditEvent, TargetList, TargetListItem, utcnow
+from domain.models import ApiToken, AuditEvent, Seat, TargetList, TargetListItem, utcnow
 from permissions.principal import InvalidToken, Principal, load_principal
 from schema.ids import global_id
 from tests.world import World, build_world
@@ -535,6 +535,36 @@ def test_notify_day_plans_and_sends_a_missed_day_once(seeded: Seeded, tmp_path: 
         refused = invoke("notify", "day", "2026-03-01", "--school", unknown)
         assert refused.exit_code == 1 and unknown in refused.output, refused.output
     assert sorted(p.name for p in mail.glob("*.eml")) == sent
+
+
+def test_notify_day_first_ends_the_seats_whose_leaving_date_has_come(seeded: Seeded, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the scheduler's tick does: a leaver whose day has come is no longer counted, so
+    the operator's run does not send them the day's digest."""
+    monkeypatch.setenv("SMTP_URL", f"file://{tmp_path / 'mail'}")
+    get_settings.cache_clear()
+    world = seeded.world
+    leaver = world["staff"].person_id
+
+    async def prepare(db: Database) -> None:
+        async with db.write() as session:
+            target_list = TargetList(group_id=world.all_staff["ashdown"], name="Safeguarding")
+            session.add(target_list)
+            await session.flush()
+            session.add(TargetListItem(list_id=target_list.id, course_id=world.courses[0], position=0,
+                                       due_on=date(2026, 3, 10)))
+            seat = (await session.execute(select(Seat).where(Seat.person_id == leaver))).scalar_one()
+            seat.leaves_on = utcnow().date() - timedelta(days=1)
+
+    async def still_active(db: Database) -> bool:
+        async with db.read() as session:
+            return (await session.execute(select(Seat.active).where(Seat.person_id == leaver))).scalar_one()
+
+    seeded.run(prepare)
+    result = invoke("notify", "day", "2026-03-01", "--school", str(world.organisations["ashdown"]))
+    assert result.exit_code == 0, result.output
+    assert seeded.run(still_active) is False
+    assert "3 new digest(s)" in result.stdout, result.stdout  # Ashdown's four staff, less the leaver
 
 
 def printed_links(output: str) -> dict[str, str]:
