@@ -15,15 +15,16 @@ cannot coerce or still to be awaited, middleware, a completion in a request that
 an error or one still awaited, a schema with @defer) goes the standard way, so answers and
 errors are graphql-core's own."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from graphql import (
-    GraphQLObjectType, GraphQLSchema, Undefined, get_nullable_type, is_leaf_type, is_non_null_type,
+    GraphQLField, GraphQLObjectType, GraphQLSchema, Undefined, get_nullable_type, is_leaf_type, is_non_null_type,
 )
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
 
 
 class Plain(NamedTuple):
@@ -42,27 +43,34 @@ def _names(leaf: Any) -> dict[Any, str] | None:
     return {member: leaf.coerce_output_value(member) for member in members}
 
 
-def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], Plain]:
-    """(type, field) of every object field strawberry reads as a bare attribute
-    (`getattr`, no resolver, no extension, no permission, no argument) and whose type is a
-    leaf."""
-    found = {}
+def strawberry_fields(schema: GraphQLSchema) -> Iterator[tuple[str, str, GraphQLField, StrawberryField]]:
+    """(type, field, graphql-core's field, strawberry's) for every field of the schema's own
+    object types that strawberry made."""
     for type_name, named in schema.type_map.items():
         if not isinstance(named, GraphQLObjectType) or type_name.startswith("__"):
             continue
         for field_name, field in named.fields.items():
             definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            leaf = get_nullable_type(field.type)
-            if (
-                getattr(field.resolve, "_is_default", False)
-                and definition is not None
-                and not definition.extensions  # strawberry marks a field with extensions default too
-                and definition.default_resolver is getattr
-                and not field.args
-                and is_leaf_type(leaf)
-            ):
-                found[type_name, field_name] = Plain(definition.python_name, leaf, is_non_null_type(field.type),
-                                                     _names(leaf))
+            if isinstance(definition, StrawberryField):
+                yield type_name, field_name, field, definition
+
+
+def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], Plain]:
+    """(type, field) of every object field strawberry reads as a bare attribute
+    (`getattr`, no resolver, no extension, no permission, no argument) and whose type is a
+    leaf."""
+    found = {}
+    for type_name, field_name, field, definition in strawberry_fields(schema):
+        leaf = get_nullable_type(field.type)
+        if (
+            getattr(field.resolve, "_is_default", False)
+            and not definition.extensions  # strawberry marks a field with extensions default too
+            and definition.default_resolver is getattr
+            and not field.args
+            and is_leaf_type(leaf)
+        ):
+            found[type_name, field_name] = Plain(definition.python_name, leaf, is_non_null_type(field.type),
+                                                 _names(leaf))
     return found
 
 

@@ -20,9 +20,8 @@ that is only its declaration over an attribute, as the field's resolver: run_dir
 from typing import Any
 
 import strawberry
-from graphql import GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLSchema
 from strawberry.extensions import FieldExtension
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
@@ -30,6 +29,7 @@ from strawberry.types.lazy_type import LazyType
 from permissions import policy
 from permissions.policy import GLOBAL, Ability
 from schema.access import SecuredNode, subject_of
+from schema.execution import strawberry_fields
 from schema.connection import Connection, empty_connection
 from schema.ids import decode
 from schema.problems import forbidden, unauthenticated
@@ -96,20 +96,15 @@ def run_directly(schema: GraphQLSchema) -> None:
     """Each field that is only its declaration over an attribute resolves by
     Declared.attribute. `info` there is graphql-core's: the declaration reads only its
     context."""
-    for type_name, named in schema.type_map.items():
-        if not isinstance(named, GraphQLObjectType) or type_name.startswith("__"):
-            continue
-        for graphql_field in named.fields.values():
-            definition = graphql_field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if (
-                isinstance(definition, StrawberryField)
-                and definition.base_resolver is None
-                and definition.default_resolver is getattr
-                and len(definition.extensions) == 1
-                and isinstance(definition.extensions[0], Declared)
-                and not graphql_field.args
-            ):
-                graphql_field.resolve = definition.extensions[0].attribute(definition.python_name)
+    for _, _, graphql_field, definition in strawberry_fields(schema):
+        if (
+            definition.base_resolver is None
+            and definition.default_resolver is getattr
+            and len(definition.extensions) == 1
+            and isinstance(definition.extensions[0], Declared)
+            and not graphql_field.args
+        ):
+            graphql_field.resolve = definition.extensions[0].attribute(definition.python_name)
 
 
 def returned(field: StrawberryField) -> Any:

@@ -19,6 +19,7 @@ from permissions.policy import GLOBAL, Ability, Subject
 from permissions.principal import ANONYMOUS
 from schema.access import SecuredNode, about
 from schema.build import build_schema
+from schema.execution import strawberry_fields
 from schema.permission import Declared, declared_ability, field, is_connection, is_node, returned
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -290,15 +291,11 @@ def test_the_walk_reports_unguarded_fields_and_signed_in_mutations() -> None:
 def directly_resolved(schema: strawberry.Schema) -> dict[str, tuple[Any, Declared]]:
     """Fields whose declaration runs without strawberry's extension chain (run_directly):
     'Type.field' -> (graphql-core's resolver, the declaration)."""
-    found = {}
-    for name, graphql_type in schema._schema.type_map.items():
-        if not isinstance(graphql_type, GraphQLObjectType) or name.startswith("__"):
-            continue
-        for field_name, graphql_field in graphql_type.fields.items():
-            definition = graphql_field.extensions.get("strawberry-definition")
-            if getattr(graphql_field.resolve, "__qualname__", "").startswith("Declared.attribute"):
-                found[f"{name}.{field_name}"] = (graphql_field.resolve, definition.extensions[0])
-    return found
+    return {
+        f"{name}.{field_name}": (graphql_field.resolve, definition.extensions[0])
+        for name, field_name, graphql_field, definition in strawberry_fields(schema._schema)
+        if getattr(graphql_field.resolve, "__qualname__", "").startswith("Declared.attribute")
+    }
 
 
 class Anything:
