@@ -21,7 +21,7 @@ from domain.notifications import Rules
 from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import staff
-from resolvers.catalogue import courses_known
+from resolvers.catalogue import COURSE_COLUMNS, courses_known
 from resolvers.context import RequestContext
 
 
@@ -68,8 +68,8 @@ GROUP_IDS = bindparam("group_ids", expanding=True)
 # Each item of the lists that reach the person, with its course and the person's
 # enrolment in it (one per person and course), in list order.
 LISTS = (
-    select(TargetList.id, TargetList.name, TargetListItem.course_id, TargetListItem.due_on,
-           Course.code, Course.title, Course.retired_at, Enrolment.id.label("enrolment_id"), Enrolment.completed_at)
+    select(TargetList.id, TargetList.name, TargetListItem.due_on, *COURSE_COLUMNS,
+           Enrolment.id.label("enrolment_id"), Enrolment.completed_at)
     .join(TargetListItem, TargetListItem.list_id == TargetList.id)
     .join(Course, Course.id == TargetListItem.course_id)
     .outerjoin(Enrolment, (Enrolment.course_id == TargetListItem.course_id) & (Enrolment.person_id == PERSON_ID))
@@ -101,9 +101,9 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
     due_soon_days = Rules().due_soon_days if head.due_soon_days is None else head.due_soon_days
     names: dict[int, str] = {}
     items: dict[int, list[ListItem]] = defaultdict(list)
-    for list_id, name, course_id, due_on, *_ in rows:
-        names[list_id] = name
-        items[list_id].append(ListItem(course_id, due_on))
+    for row in rows:
+        names[row.id] = row.name
+        items[row.id].append(ListItem(row.course_id, row.due_on))
     progress = {
         row.course_id: Progress(started=True,
                                 completed_on=local_date(row.completed_at, zone) if row.completed_at else None)
