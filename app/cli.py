@@ -370,8 +370,8 @@ def notify_day(
 ) -> None:
     """Plan and send one day again, for an operator re-running a missed day, and send that
     day's FAILED digests again (each once; audited). The once-only rules hold: no one gets
-    a second digest for that day, no reminder twice. Seats whose leaving date has come are
-    ended first, as the scheduler does."""
+    a second digest for that day, no reminder twice. The schools' seats whose leaving date
+    has come are ended first, as the scheduler does."""
     from jobs import broker as brokers
     from jobs import planning, scheduler
     from jobs.leavers import end_leavers
@@ -393,7 +393,7 @@ def notify_day(
         async with unit_of_work(db, OPERATOR) as uow:
             again = await notifications.retry_failed_day(uow, day.date(), schools)
         # As the scheduler's tick does first: a leaver whose day has come is not counted.
-        if ended := await end_leavers(db, now):
+        if ended := await end_leavers(db, now, schools):
             typer.echo(f"Ended {ended} seat(s) whose leaving date has come.")
         with progress(f"Planning {day.date()}", total=len(schools)) as advance:
             for organisation_id in schools:

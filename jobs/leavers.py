@@ -3,6 +3,7 @@ school's local day is ended at the scheduler's next tick, as an Administrator wo
 progress, groups and membership kept, the change audited, the leaver's reach updated."""
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -20,9 +21,9 @@ log = logging.getLogger("trellis.jobs")
 SCHEDULER = Principal(display_name="Trellis (leaving dates)")
 
 
-async def end_leavers(db: Database, now: datetime) -> int:
-    """End every active seat whose leaving date has come; one transaction per school. How
-    many seats were ended. Run again, it finds none."""
+async def end_leavers(db: Database, now: datetime, schools: Sequence[int] | None = None) -> int:
+    """End every active seat whose leaving date has come (in `schools`, or all); one
+    transaction per school. How many seats were ended. Run again, it finds none."""
     # No school's local day is more than a day ahead of UTC's: a cheap bound in SQL, the
     # exact day per school below.
     async with db.read() as session:
@@ -30,7 +31,8 @@ async def end_leavers(db: Database, now: datetime) -> int:
             select(Licence.organisation_id, Organisation.time_zone)
             .join(Organisation, Organisation.id == Licence.organisation_id)
             .join(Seat, Seat.licence_id == Licence.id)
-            .where(Seat.active, Seat.leaves_on <= now.date() + timedelta(days=1))
+            .where(Seat.active, Seat.leaves_on <= now.date() + timedelta(days=1),
+                   *([Licence.organisation_id.in_(schools)] if schools is not None else []))
             .group_by(Licence.organisation_id, Organisation.time_zone)
             .order_by(Licence.organisation_id)
         )).all()

@@ -500,6 +500,15 @@ def test_schema_check_fails_on_a_stale_schema(tmp_path: Path, change: str) -> No
     assert "make schema" in result.stderr
 
 
+async def safeguarding_due(session: Any, world: World) -> None:
+    """Ashdown's All Staff are set Course 1, due 2026-03-10."""
+    target_list = TargetList(group_id=world.all_staff["ashdown"], name="Safeguarding")
+    session.add(target_list)
+    await session.flush()
+    session.add(TargetListItem(list_id=target_list.id, course_id=world.courses[0], position=0,
+                               due_on=date(2026, 3, 10)))
+
+
 def test_notify_day_plans_and_sends_a_missed_day_once(seeded: Seeded, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """An operator re-runs a day the scheduler missed: its digests go out (here into the
@@ -511,11 +520,7 @@ def test_notify_day_plans_and_sends_a_missed_day_once(seeded: Seeded, tmp_path: 
 
     async def give_targets(db: Database) -> None:
         async with db.write() as session:
-            target_list = TargetList(group_id=world.all_staff["ashdown"], name="Safeguarding")
-            session.add(target_list)
-            await session.flush()
-            session.add(TargetListItem(list_id=target_list.id, course_id=world.courses[0], position=0,
-                                       due_on=date(2026, 3, 10)))
+            await safeguarding_due(session, world)
 
     seeded.run(give_targets)
     school = str(world.organisations["ashdown"])
@@ -540,30 +545,31 @@ def test_notify_day_plans_and_sends_a_missed_day_once(seeded: Seeded, tmp_path: 
 def test_notify_day_first_ends_the_seats_whose_leaving_date_has_come(seeded: Seeded, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """As the scheduler's tick does: a leaver whose day has come is no longer counted, so
-    the operator's run does not send them the day's digest."""
+    the operator's run does not send them the day's digest. Only the schools it names."""
     monkeypatch.setenv("SMTP_URL", f"file://{tmp_path / 'mail'}")
     get_settings.cache_clear()
     world = seeded.world
     leaver = world["staff"].person_id
 
+    elsewhere = world["staff_b"].person_id  # Birchwood's, which the run does not name
+
     async def prepare(db: Database) -> None:
         async with db.write() as session:
-            target_list = TargetList(group_id=world.all_staff["ashdown"], name="Safeguarding")
-            session.add(target_list)
-            await session.flush()
-            session.add(TargetListItem(list_id=target_list.id, course_id=world.courses[0], position=0,
-                                       due_on=date(2026, 3, 10)))
-            seat = (await session.execute(select(Seat).where(Seat.person_id == leaver))).scalar_one()
-            seat.leaves_on = utcnow().date() - timedelta(days=1)
+            await safeguarding_due(session, world)
+            seats = (await session.execute(select(Seat).where(Seat.person_id.in_([leaver, elsewhere])))).scalars()
+            for seat in seats:
+                seat.leaves_on = utcnow().date() - timedelta(days=1)
 
-    async def still_active(db: Database) -> bool:
+    async def active(db: Database) -> dict[int, bool]:
         async with db.read() as session:
-            return (await session.execute(select(Seat.active).where(Seat.person_id == leaver))).scalar_one()
+            rows = await session.execute(select(Seat.person_id, Seat.active).where(
+                Seat.person_id.in_([leaver, elsewhere])))
+            return {person: is_active for person, is_active in rows}
 
     seeded.run(prepare)
     result = invoke("notify", "day", "2026-03-01", "--school", str(world.organisations["ashdown"]))
     assert result.exit_code == 0, result.output
-    assert seeded.run(still_active) is False
+    assert seeded.run(active) == {leaver: False, elsewhere: True}
     assert "3 new digest(s)" in result.stdout, result.stdout  # Ashdown's four staff, less the leaver
 
 
