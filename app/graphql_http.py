@@ -222,7 +222,8 @@ async def _answer(request: Request, db: RequestDatabase, media: str) -> Response
             # Apollo's clients look for this message and send the query with its hash.
             return _respond(_error_payload("PersistedQueryNotFound", code=PERSISTED_QUERY_NOT_FOUND),
                             400 if media == GRAPHQL_RESPONSE else 200, media, {"X-Request-ID": request_id})
-        context = Context(db=db, principal=principal, settings=settings, request_id=request_id)
+        context = Context(db=db, principal=principal, settings=settings, request_id=request_id,
+                          origin=str(request.base_url))
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
             # The budget cancels whatever is still running; the work cancelled may be

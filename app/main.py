@@ -19,6 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.database import Database, create_engine
+from app.calendar_feed import calendar_feed
 from app.console.files import ConsoleFiles, console_file
 from app.console.page import console_page
 from app.cors import ListedOriginsOnly
@@ -171,6 +172,7 @@ def create_app(
             Route("/reports/groups/{id}/matrix.csv", matrix_csv),
             Route("/reports/trusts/{id}/progress.csv", trust_progress_csv),
             Route("/reports/trusts/{id}/targets.csv", trust_targets_csv),
+            Route("/calendar/{secret}.ics", calendar_feed),
         ],
         # CORS outermost, so every answer (401, 413, 503 too) carries its headers. Answers of
         # 1 KB or more are gzipped for clients that accept it, at zlib's default level: nearly

@@ -45,6 +45,8 @@ class AuditAction(StrEnum):
     SUPPORT_APPOINTED = "person.support_appointed"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
+    CALENDAR_FEED_CREATED = "calendar_feed.created"
+    CALENDAR_FEED_ROTATED = "calendar_feed.rotated"
     NOTIFICATION_SETTINGS_UPDATED = "notification.settings_updated"
     NOTIFICATION_RETRIED = "notification.retried"
     # Workflow, records and supervisors (seed 002).

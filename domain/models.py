@@ -208,6 +208,22 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = _instant(default=None)
 
 
+class CalendarFeed(SQLModel, table=True):
+    """A person's private calendar feed, `GET /calendar/<secret>.ics`. The secret is made
+    from the service's FEED_KEY and this row's salt (domain/calendar.py), so the person can
+    be shown their URL again; the table keeps only its SHA-256, so the table alone opens no
+    feed. Rotating gives a new salt: the old URL then finds nothing."""
+
+    __tablename__ = "calendar_feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    salt: str = Field(sa_type=String(64))
+    secret_hash: str = Field(sa_type=String(64), unique=True)
+    created_at: datetime = _instant(default_factory=utcnow)
+    rotated_at: datetime | None = _instant(default=None)
+
+
 class AuditEvent(SQLModel, table=True):
     """Who changed what, when and where, with the full record before and after."""
 

@@ -5,6 +5,7 @@ request's or one digest's lines can be found among all the others'."""
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -21,6 +22,19 @@ class _Ids(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
         record.digest_id = digest_id.get()
+        return True
+
+
+# A calendar feed's URL is its only key (GET /calendar/<secret>.ics): kept out of the access log.
+_FEED_SECRET = re.compile(r"^/calendar/[^/?]+\.ics")
+
+
+class _NoFeedSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) > 2:
+            path = str(record.args[2])
+            if _FEED_SECRET.match(path):
+                record.args = (*record.args[:2], _FEED_SECRET.sub("/calendar/<secret>.ics", path), *record.args[3:])
         return True
 
 
@@ -55,6 +69,7 @@ def configure(*, production: bool, level: str = "INFO", stream: TextIO | None = 
     """The root logger's one handler; uvicorn's loggers (its access log too) pass through it."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(_Ids())
+    handler.addFilter(_NoFeedSecrets())
     handler.setFormatter(JsonLines() if production else Readable())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -46,13 +46,13 @@ def retry_waits(retry_for: timedelta, least: timedelta, most: timedelta) -> tupl
     return tuple(waits)
 
 
-def _bare_origin(value: str) -> str:
+def _bare_origin(value: str, setting: str = "CORS_ALLOWED_ORIGINS") -> str:
     """`scheme://host[:port]` as a browser sends it in `Origin` (host in lower case, no
     default port), or a ValueError naming the setting."""
     if "*" in value:
-        raise ValueError("CORS_ALLOWED_ORIGINS does not take '*': Trellis answers bearer tokens, so name each "
+        raise ValueError(f"{setting} does not take '*': Trellis answers bearer tokens, so name each "
                          "origin whose pages may call it, such as https://learning.example.org")
-    wrong = ValueError(f"CORS_ALLOWED_ORIGINS: {value!r} is not an origin; write scheme://host[:port] with http or "
+    wrong = ValueError(f"{setting}: {value!r} is not an origin; write scheme://host[:port] with http or "
                        "https and no path, query or trailing slash, such as https://learning.example.org")
     parts = urlsplit(value)
     if (parts.scheme not in DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc or parts.path
@@ -64,6 +64,10 @@ def _bare_origin(value: str) -> str:
         raise wrong from None
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, DEFAULT_PORTS[parts.scheme]) else "")
+
+
+MIN_FEED_KEY = 32
+DEVELOPMENT_FEED_KEY = "trellis-development-feed-key-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -99,6 +103,12 @@ class Settings(BaseSettings):
 
     sqlite_busy_timeout_ms: Positive = 30_000
     token_days: Positive = 90
+    # Makes the secrets of staff's calendar feed URLs: changing it ends every feed (each
+    # person is then shown a new URL). Production needs one of at least 32 characters.
+    feed_key: str = ""
+    # Where calendars reach this service, for the feed URLs (such as
+    # https://trellis.school.example); left out, the address each request came in on.
+    public_url: str = ""
 
     # Notifications: how often the scheduler ticks, how long a failing mail server is
     # retried (the waits between attempts double from the least backoff to the most), and
@@ -119,6 +129,11 @@ class Settings(BaseSettings):
     @classmethod
     def _origins(cls, value: str) -> str:
         return ",".join(_bare_origin(part.strip()) for part in value.split(",") if part.strip())
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        return _bare_origin(value.strip(), "PUBLIC_URL") if value.strip() else ""
 
     @field_validator("notification_retry_for", mode="before")
     @classmethod
@@ -143,8 +158,17 @@ class Settings(BaseSettings):
     def allowed_origins(self) -> tuple[str, ...]:
         return tuple(origin for origin in self.cors_allowed_origins.split(",") if origin)
 
+    @property
+    def calendar_key(self) -> bytes:
+        """FEED_KEY; outside production, a development key stands in for it."""
+        return (self.feed_key or DEVELOPMENT_FEED_KEY).encode()
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        if self.production and len(self.feed_key) < MIN_FEED_KEY:
+            raise ValueError(f"FEED_KEY must be set to at least {MIN_FEED_KEY} random characters when PRODUCTION is "
+                             "set (it makes the calendar feeds' secret URLs): python -c 'import secrets; "
+                             "print(secrets.token_urlsafe(32))' makes one")
         if self.default_page_size > self.max_page_size:
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
         if self.notification_min_backoff_ms > self.notification_max_backoff_ms:

@@ -58,6 +58,7 @@ class Ability(StrEnum):
     VIEW_AUDIT_EVENT = "view_audit_event"  # the school's log, or the log of one's delegated group
     VIEW_DELIVERY = "view_delivery"  # one's own digest, the school's delivery log, platform support
     VIEW_PATH = "view_path"  # one staff member's learning path
+    OWN_CALENDAR_FEED = "own_calendar_feed"  # a person's calendar feed: theirs alone
     VIEW_PERSON_REPORT = "view_person_report"  # one person's completion report
     VIEW_SCOPE = "view_scope"  # one registration scope and its phase
     MOVE_ON = "move_on"  # move a registration scope to its next phase
@@ -253,6 +254,8 @@ def can_on(principal: Principal, ability: Ability, subject: Subject) -> bool:
             return can(principal, Ability.VIEW_PATHS, org) or any(
                 principal.delegations.get(g) == org for g in subject.groups
             )
+        case Ability.OWN_CALENDAR_FEED:
+            return _self(principal, subject)
         case Ability.VIEW_PERSON_REPORT:
             return (_self(principal, subject) and principal.is_member(org)) or can(principal, Ability.VIEW_REPORTS, org)
         case Ability.RECORD_PROGRESS if subject.organisations or subject.person_id is not None:

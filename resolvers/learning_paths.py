@@ -2,16 +2,19 @@
 person's progress in them included."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from infra.gathered import gathered, split
 from domain import learning_paths
-from domain.learning_paths import ListItem, PathItem, Progress, TargetListIn
+from domain.calendar import DueDate
+from domain.learning_paths import ListItem, PathItem, Progress, Status, TargetListIn
 from domain.local_time import local_date, local_today
 from domain.models import (
     Course, Enrolment, Licence, Membership, NotificationSettings, Organisation, Seat, StaffGroup, TargetList,
@@ -43,8 +46,8 @@ def _head(licence: Any) -> Select:
     due-soon days, whether the person is of the school, and the groups that reach them."""
     member = exists().where(Membership.organisation_id == Licence.organisation_id, Membership.person_id == PERSON_ID)
     return (
-        select(Licence.id, Licence.organisation_id, Organisation.time_zone, NotificationSettings.due_soon_days,
-               member.label("member"),
+        select(Licence.id, Licence.organisation_id, Organisation.name.label("school"), Organisation.time_zone,
+               NotificationSettings.due_soon_days, member.label("member"),
                gathered(staff.groups_of_person(Licence.id, PERSON_ID), StaffGroup.id).label("groups"))
         .join(Organisation, Organisation.id == Licence.organisation_id)
         .outerjoin(NotificationSettings, NotificationSettings.organisation_id == Licence.organisation_id)
@@ -62,6 +65,8 @@ _DEFAULT_LICENCE = (
                          Membership.person_id == PERSON_ID))
     .scalar_subquery()
 )
+# The licences where the person holds an active seat.
+_SEATED = select(Seat.licence_id).where(Seat.person_id == PERSON_ID, Seat.active.is_(True)).order_by(Seat.licence_id)
 # Built once: composing them on every request cost more than running them.
 HEAD, DEFAULT_HEAD = _head(LICENCE_ID), _head(_DEFAULT_LICENCE)
 GROUP_IDS = bindparam("group_ids", expanding=True)
@@ -96,6 +101,14 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
         rows = (await connection.execute(LISTS, {"group_ids": group_ids, "person_id": person_id})).all() \
             if group_ids else []
     courses_known(ctx, rows)
+    today, merged, names = _merged(head, rows, on)
+    return LearningPath(licence_id=head.id, person_id=person_id, on=today, items=merged, list_names=names,
+                        subject=subject)
+
+
+def _merged(head: Any, rows: Sequence[Any], on: date | None) -> tuple[date, list[PathItem], dict[int, str]]:
+    """The path the lists' rows make for the person on `on` (their school's today if none),
+    and the lists' names."""
     zone = head.time_zone
     # DUE_SOON is the school's reminder window, the one its due-soon emails use.
     due_soon_days = Rules().due_soon_days if head.due_soon_days is None else head.due_soon_days
@@ -113,5 +126,30 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
     merged = learning_paths.learning_path(
         [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today, due_soon_days
     )
-    return LearningPath(licence_id=head.id, person_id=person_id, on=today, items=merged, list_names=names,
-                        subject=subject)
+    return today, merged, names
+
+
+async def due_dates(connection: AsyncConnection, person_id: int) -> tuple[list[DueDate], str | None]:
+    """The person's dated targets still to complete, in every school where they hold an
+    active seat, by date; and the time zone of the first such school. Their calendar feed:
+    no caller, the feed's secret is the authority. Two statements per such school."""
+    licences = (await connection.execute(_SEATED, {"person_id": person_id})).scalars().all()
+    found: list[DueDate] = []
+    zone = None
+    for licence_id in licences:
+        head = (await connection.execute(HEAD, {"licence_id": licence_id, "person_id": person_id})).first()
+        if head is None or not head.member:
+            continue
+        zone = zone or head.time_zone
+        group_ids = [int(group) for group, in split(head.groups)]
+        rows = (await connection.execute(LISTS, {"group_ids": group_ids, "person_id": person_id})).all() \
+            if group_ids else []
+        titles = {row.course_id: row.title for row in rows}
+        _today, merged, names = _merged(head, rows, None)
+        found += [
+            DueDate(person_id=person_id, licence_id=licence_id, course_id=item.course_id, on=item.effective_due_on,
+                    title=titles[item.course_id], school=head.school,
+                    lists=", ".join(names[i] for i in item.list_ids))
+            for item in merged if item.effective_due_on is not None and item.status != Status.COMPLETED
+        ]
+    return sorted(found, key=lambda d: (d.on, d.licence_id, d.course_id)), zone

@@ -15,13 +15,13 @@ from resolvers.unit_of_work import unit_of_work
 OPERATOR = Principal(display_name="Operator (command line)")
 
 
-async def _audit_scope(session, person: Person | None, organisation_id: int | None) -> tuple[int | None, int | None]:  # type: ignore[no-untyped-def]
-    """The organisation (and licence) whose log records a token: the system's school,
-    or the person's first organisation."""
-    if organisation_id is None and person is not None:
+async def audit_scope(session, person_id: int | None, organisation_id: int | None) -> tuple[int | None, int | None]:  # type: ignore[no-untyped-def]
+    """The organisation (and licence) whose log records a token or another thing of a
+    person's own: the system's school, or the person's first organisation."""
+    if organisation_id is None and person_id is not None:
         organisation_id = (
             await session.execute(
-                select(Membership.organisation_id).where(Membership.person_id == person.id).order_by(Membership.id)
+                select(Membership.organisation_id).where(Membership.person_id == person_id).order_by(Membership.id)
             )
         ).scalars().first()
     licence_id = None
@@ -70,7 +70,7 @@ async def issue(
         )
         uow.session.add(token)
         await uow.session.flush()
-        org, licence = await _audit_scope(uow.session, person, organisation_id)
+        org, licence = await audit_scope(uow.session, person.id if person else None, organisation_id)
         owner = person.display_name if person else "the external system"
         await uow.audit(AuditAction.TOKEN_CREATED, target=token, organisation_id=org, licence_id=licence,
                         what=f"issued the token '{name}' for {owner}", after=snapshot(token, exclude={"token_hash"}))
@@ -87,7 +87,7 @@ async def revoke(db: Database, token_id: int, principal: Principal = OPERATOR) -
         before = snapshot(token, exclude={"token_hash"})
         token.revoked_at = utcnow()
         person = await uow.session.get(Person, token.person_id) if token.person_id else None
-        org, licence = await _audit_scope(uow.session, person, token.organisation_id)
+        org, licence = await audit_scope(uow.session, person.id if person else None, token.organisation_id)
         await uow.audit(AuditAction.TOKEN_REVOKED, target=token, organisation_id=org, licence_id=licence,
                         what=f"revoked the token '{token.name}'", before=before,
                         after=snapshot(token, exclude={"token_hash"}))

@@ -11,6 +11,7 @@ from strawberry.types import ExecutionContext
 
 from infra.settings import Settings
 from domain.errors import DomainError
+from schema.calendar import CalendarMutations
 from schema.context import Context
 from schema.execution import executor_for
 from schema.group_mutations import GroupMutations
@@ -35,7 +36,7 @@ log = logging.getLogger("trellis.graphql")
                  "for an object the caller may not see, FORBIDDEN for one they may see but not change.")
 class Mutation(
     OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations, NotificationMutations,
-    WorkflowMutations, RecordMutations, SupervisorMutations, SiteMutations,
+    WorkflowMutations, RecordMutations, SupervisorMutations, SiteMutations, CalendarMutations,
 ):
     """The mutations of every module, each written the one way (schema/mutation.py)."""
 

@@ -14,6 +14,7 @@ class Context:
     principal: Principal
     settings: Settings
     request_id: str = "-"
+    origin: str = ""  # scheme://host[:port] the request came in on
     operation: str | None = None  # the operation that ran, once execution began
     loaders: Loaders = field(init=False)
 

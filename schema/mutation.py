@@ -99,8 +99,10 @@ def mutation(
     description: str,
     target: type[SecuredNode] | None = None,
     lock: bool = False,
+    settings: bool = False,
 ) -> Any:
-    """A Mutation field: see the module's docstring. `lock` reads the target FOR UPDATE."""
+    """A Mutation field: see the module's docstring. `lock` reads the target FOR UPDATE;
+    with `settings` the use case is also handed the service's settings."""
     if ability in (Ability.PUBLIC, Ability.SIGNED_IN):
         raise TypeError(f"{name} must declare the ability it really needs, not {ability}")
     if target is None and ability not in GLOBAL:
@@ -123,7 +125,8 @@ def mutation(
                     ))
                 else:
                     policy.authorize(ctx.principal, ability)
-                result = await use(uow, *acted_on, **values_of(input, skip=target_field))
+                given = {"settings": ctx.settings} if settings else {}
+                result = await use(uow, *acted_on, **values_of(input, skip=target_field), **given)
                 uow.require_audit(name)
             return await payload.of(info, result)
         except DomainError as error:

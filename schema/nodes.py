@@ -91,6 +91,8 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.SUPPORT_APPOINTED: "An operator made a person platform support, from the command line.",
     AuditAction.TOKEN_CREATED: "An API token was issued, for a person or a school's external system.",
     AuditAction.TOKEN_REVOKED: "An API token was revoked.",
+    AuditAction.CALENDAR_FEED_CREATED: "A person asked for their calendar feed for the first time, which made it.",
+    AuditAction.CALENDAR_FEED_ROTATED: "A person gave their calendar feed a new address; the old one stopped working.",
     AuditAction.NOTIFICATION_SETTINGS_UPDATED: "A school's email notification settings were changed.",
     AuditAction.NOTIFICATION_RETRIED: "Platform support queued a failed digest to be sent again.",
     AuditAction.WORKFLOW_PHASE_CONFIGURED: "A phase of a school's workflow was set: who sees it, who moves it on.",

@@ -7,6 +7,7 @@ import strawberry
 
 from permissions import policy
 from permissions.policy import Ability
+from resolvers import calendar as calendar_resolvers
 from resolvers import groups as group_resolvers
 from resolvers import learning_paths as path_resolvers
 from resolvers import supervisors as supervisor_resolvers
@@ -15,6 +16,7 @@ from resolvers import viewer as viewer_resolvers
 from resolvers.pagination import Window
 from schema import access
 from schema import notifications as notification_schema
+from schema.calendar import CalendarFeed
 from schema.connection import After, Before, Connection, First, Last
 from schema.digests import NotificationDelivery
 from schema.groups import JudgedOn, LearningPath, StaffGroup
@@ -97,6 +99,12 @@ class Viewer:
         self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[NotificationDelivery]:
         return await notification_schema.own_log(info, Window(first, after, last, before))
+
+    @field(Ability.OWN_CALENDAR_FEED, description="The caller's private calendar feed, made the first time they "
+           "ask; null for an external system.")
+    async def calendar_feed(self, info: strawberry.Info) -> CalendarFeed | None:
+        feed = await calendar_resolvers.own(info.context, info.context.origin)
+        return CalendarFeed.of(feed) if feed else None
 
     @field(Ability.VIEW_GROUP, description="Every staff group the caller may see, All Staff groups first, then by "
            "name, with `viewerCan` on each.")

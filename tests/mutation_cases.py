@@ -313,6 +313,11 @@ async def _retry_failed_notifications(gql, world: World, db: Database):  # type:
     return query, {"s": world.org("ashdown")}, world["support"].token, "retryFailedNotifications"
 
 
+async def _rotate_calendar_feed(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($p: ID!) { rotateCalendarFeed(input: {personId: $p}) { __typename } }"""
+    return query, {"p": world["staff"].gid}, world["staff"].token, "rotateCalendarFeed"
+
+
 # Granting and withdrawing are written in the school's log and in the trust's.
 # An import writes an event per change (here a member and a seat) and one for itself.
 EVENTS_WRITTEN = {"grantTrustAccess": 2, "withdrawTrustAccess": 2, "importRoster": 3}
@@ -359,6 +364,7 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     "retryFailedNotifications": (
         _retry_failed_notifications, "NOTIFICATION_RETRIED", "RetryFailedNotificationsPayload"
     ),
+    "rotateCalendarFeed": (_rotate_calendar_feed, "CALENDAR_FEED_ROTATED", "RotateCalendarFeedPayload"),
 }
 
 

@@ -81,3 +81,16 @@ def test_the_level_is_a_setting_checked_at_start(captured: io.StringIO) -> None:
     logging.getLogger("trellis.test").info("quiet")
     logging.getLogger("uvicorn.access").warning("loud")
     assert [json.loads(line)["message"] for line in captured.getvalue().splitlines()] == ["loud"]
+
+
+@pytest.mark.parametrize("production", [True, False])
+def test_the_access_log_never_shows_a_calendar_feeds_secret(captured: io.StringIO, production: bool) -> None:
+    """The URL is the feed's only key: the access line keeps the route, not the secret."""
+    logs.configure(production=production, stream=captured)
+    secret = "S3cretS3cretS3cretS3cretS3cretS3cretS3cret"
+    access = logging.getLogger("uvicorn.access")
+    access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "GET", f"/calendar/{secret}.ics", "1.1", 200)
+    access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "GET", "/graphql?x=1", "1.1", 200)
+    written = captured.getvalue()
+    assert secret not in written
+    assert "/calendar/<secret>.ics" in written and "/graphql?x=1" in written

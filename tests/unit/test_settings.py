@@ -104,3 +104,16 @@ def test_the_replaced_max_attempts_setting_stops_the_service_naming_its_successo
 def test_a_catch_up_window_out_of_range_stops_the_service_naming_it(monkeypatch: pytest.MonkeyPatch,
                                                                      days: str) -> None:
     assert "notification_catch_up_days" in start_with(monkeypatch, NOTIFICATION_CATCH_UP_DAYS=days).lower()
+
+
+@pytest.mark.parametrize("key", ["", "too-short"])
+def test_production_without_a_feed_key_of_32_characters_stops_the_service_naming_it(
+    monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    stopped = start_with(monkeypatch, PRODUCTION="true", FEED_KEY=key)
+    assert "FEED_KEY must be set to at least 32" in stopped
+
+
+def test_a_public_url_with_a_path_stops_the_service_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "PUBLIC_URL: 'https://learning.example.org/trellis' is not an origin" in start_with(
+        monkeypatch, PUBLIC_URL="https://learning.example.org/trellis")

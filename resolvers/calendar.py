@@ -1,0 +1,103 @@
+"""A person's calendar feed: made the first time they ask for it, shown again after,
+rotated by a mutation, and served at `GET /calendar/<secret>.ics` to whoever holds the URL."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import calendar, tokens
+from domain.audit import AuditAction, snapshot
+from domain.models import CalendarFeed, Person, utcnow
+from infra.database import Database
+from infra.settings import Settings
+from resolvers.context import RequestContext
+from resolvers.learning_paths import due_dates
+from resolvers.tokens import audit_scope
+from resolvers.unit_of_work import UnitOfWork, unit_of_work
+
+PATH = "/calendar/{secret}.ics"
+HIDDEN = {"salt", "secret_hash"}  # never in the audit log: with FEED_KEY they make the URL
+
+
+@dataclass(frozen=True)
+class Feed:
+    url: str
+    created_at: datetime
+    rotated_at: datetime | None
+
+
+def shown(settings: Settings, origin: str, feed: CalendarFeed) -> Feed:
+    """The feed with its URL, on PUBLIC_URL or else the address the request came in on."""
+    assert feed.id is not None
+    secret = calendar.secret(settings.calendar_key, feed.id, feed.salt)
+    url = (settings.public_url or origin.rstrip("/")) + PATH.format(secret=secret)
+    return Feed(url=url, created_at=feed.created_at, rotated_at=feed.rotated_at)
+
+
+async def _salted(session: AsyncSession, settings: Settings, feed: CalendarFeed) -> None:
+    """A new salt, and the digest of the secret it makes; a new feed is written first,
+    since its id is part of the secret."""
+    feed.salt = calendar.new_salt()
+    if feed.id is None:
+        feed.secret_hash = tokens.digest(calendar.new_salt())  # for a moment: no secret makes it
+        session.add(feed)
+        await session.flush()
+    assert feed.id is not None
+    feed.secret_hash = tokens.digest(calendar.secret(settings.calendar_key, feed.id, feed.salt))
+
+
+def _of(person_id: int) -> Select:
+    return select(CalendarFeed).where(CalendarFeed.person_id == person_id)
+
+
+async def own(ctx: RequestContext, origin: str) -> Feed | None:
+    """The caller's feed, made now if they have none; None for an external system."""
+    person_id = ctx.principal.person_id
+    if person_id is None:
+        return None
+    async with ctx.db.read() as session:
+        feed = (await session.execute(_of(person_id))).scalar()
+    if feed is None:
+        async with unit_of_work(ctx.db, ctx.principal) as uow:
+            feed = CalendarFeed(person_id=person_id)
+            await _salted(uow.session, ctx.settings, feed)
+            organisation, licence = await audit_scope(uow.session, person_id, None)
+            await uow.audit(AuditAction.CALENDAR_FEED_CREATED, target=feed, organisation_id=organisation,
+                            licence_id=licence, what="made their calendar feed", after=snapshot(feed, exclude=HIDDEN))
+    return shown(ctx.settings, origin, feed)
+
+
+async def rotate(uow: UnitOfWork, person: Person, *, settings: Settings) -> CalendarFeed:
+    """A new URL for the person's feed (made if they had none): the old one finds nothing."""
+    feed = (await uow.session.execute(_of(person.id).with_for_update())).scalar()
+    before = snapshot(feed, exclude=HIDDEN) if feed is not None else None
+    if feed is None:
+        feed = CalendarFeed(person_id=person.id)
+    else:
+        feed.rotated_at = utcnow()
+    await _salted(uow.session, settings, feed)
+    organisation, licence = await audit_scope(uow.session, person.id, None)
+    await uow.audit(AuditAction.CALENDAR_FEED_ROTATED, target=feed, organisation_id=organisation, licence_id=licence,
+                    what="gave their calendar feed a new address", before=before,
+                    after=snapshot(feed, exclude=HIDDEN))
+    return feed
+
+
+async def served(db: Database, secret: str) -> bytes | None:
+    """The feed whose secret this is, as an iCalendar file; None for anything else."""
+    if not calendar.well_formed(secret):
+        return None
+    async with db.read() as session:
+        person = (
+            await session.execute(
+                select(Person.id, Person.display_name)
+                .join(CalendarFeed, CalendarFeed.person_id == Person.id)
+                .where(CalendarFeed.secret_hash == tokens.digest(secret))
+            )
+        ).first()
+        if person is None:
+            return None
+        items, zone = await due_dates(await session.connection(), person.id)
+    return calendar.ics(items, name=f"Learning targets: {person.display_name}", stamp=utcnow(), zone=zone)
