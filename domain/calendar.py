@@ -47,12 +47,13 @@ class DueDate:
     lists: str
 
 
-def uid(item: DueDate) -> str:
-    """Stable while the target stays on the path, so a moved date updates the event."""
-    return f"target-{item.person_id}-{item.licence_id}-{item.course_id}@trellis"
+def uid(item: DueDate, domain: str) -> str:
+    """Stable while the target stays on the path, so a moved date updates the event; in
+    the service's own domain, so two services' events never share one."""
+    return f"target-{item.person_id}-{item.licence_id}-{item.course_id}@{domain}"
 
 
-def ics(items: Iterable[DueDate], *, name: str, stamp: datetime, zone: str | None) -> bytes:
+def ics(items: Iterable[DueDate], *, name: str, stamp: datetime, zone: str | None, domain: str) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Trellis//Learning targets//EN")
     calendar.add("version", "2.0")
@@ -62,7 +63,7 @@ def ics(items: Iterable[DueDate], *, name: str, stamp: datetime, zone: str | Non
         calendar.add("x-wr-timezone", zone)
     for item in items:
         event = Event()
-        event.add("uid", uid(item))
+        event.add("uid", uid(item, domain))
         event.add("dtstamp", stamp)
         event.add("dtstart", item.on)
         event.add("dtend", item.on + timedelta(days=1))

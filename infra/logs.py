@@ -26,14 +26,14 @@ class _Ids(logging.Filter):
 
 
 # A calendar feed's URL is its only key (GET /calendar/<secret>.ics): kept out of the access log.
-_FEED_SECRET = re.compile(r"^/calendar/[^/?]+\.ics")
+_FEED_SECRET = re.compile(r"/calendar/[^/?]+\.ics")
 
 
 class _NoFeedSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) > 2:
             path = str(record.args[2])
-            if _FEED_SECRET.match(path):
+            if _FEED_SECRET.search(path):
                 record.args = (*record.args[:2], _FEED_SECRET.sub("/calendar/<secret>.ics", path), *record.args[3:])
         return True
 

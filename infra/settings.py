@@ -103,11 +103,13 @@ class Settings(BaseSettings):
 
     sqlite_busy_timeout_ms: Positive = 30_000
     token_days: Positive = 90
-    # Makes the secrets of staff's calendar feed URLs: changing it ends every feed (each
-    # person is then shown a new URL). Production needs one of at least 32 characters.
+    # Makes the secrets of staff's calendar feed URLs: changing it ends every feed's URL (each
+    # person is given a new one when they next ask). At least 32 characters; production
+    # needs one, elsewhere a development key stands in.
     feed_key: str = ""
     # Where calendars reach this service, for the feed URLs (such as
-    # https://trellis.school.example); left out, the address each request came in on.
+    # https://trellis.school.example). Production needs it; elsewhere, left out, the
+    # address each request came in on.
     public_url: str = ""
 
     # Notifications: how often the scheduler ticks, how long a failing mail server is
@@ -165,10 +167,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.production and len(self.feed_key) < MIN_FEED_KEY:
-            raise ValueError(f"FEED_KEY must be set to at least {MIN_FEED_KEY} random characters when PRODUCTION is "
-                             "set (it makes the calendar feeds' secret URLs): python -c 'import secrets; "
+        if (self.production or self.feed_key) and len(self.feed_key) < MIN_FEED_KEY:
+            raise ValueError(f"FEED_KEY must be at least {MIN_FEED_KEY} random characters, and set when PRODUCTION "
+                             "is (it makes the calendar feeds' secret URLs): python -c 'import secrets; "
                              "print(secrets.token_urlsafe(32))' makes one")
+        if self.production and not self.public_url:
+            raise ValueError("PUBLIC_URL must be set when PRODUCTION is: the address (https://...) staff's calendars "
+                             "reach Trellis at, for their feed URLs")
         if self.default_page_size > self.max_page_size:
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
         if self.notification_min_backoff_ms > self.notification_max_backoff_ms:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import calendar, tokens
 from domain.audit import AuditAction, snapshot
+from domain.errors import Conflict
 from domain.models import CalendarFeed, Person, utcnow
 from infra.database import Database
 from infra.settings import Settings
@@ -59,34 +60,59 @@ async def own(ctx: RequestContext, origin: str) -> Feed | None:
         return None
     async with ctx.db.read() as session:
         feed = (await session.execute(_of(person_id))).scalar()
-    if feed is None:
-        async with unit_of_work(ctx.db, ctx.principal) as uow:
-            feed = CalendarFeed(person_id=person_id)
-            await _salted(uow.session, ctx.settings, feed)
-            organisation, licence = await audit_scope(uow.session, person_id, None)
-            await uow.audit(AuditAction.CALENDAR_FEED_CREATED, target=feed, organisation_id=organisation,
-                            licence_id=licence, what="made their calendar feed", after=snapshot(feed, exclude=HIDDEN))
+    if feed is None or not _opens(ctx.settings, feed):
+        try:
+            feed = await _made_or_renewed(ctx, person_id)
+        except Conflict:  # made by a request at the same moment (or an alias of this one): theirs stands
+            async with ctx.db.write() as session:
+                feed = (await session.execute(_of(person_id))).scalar_one()
     return shown(ctx.settings, origin, feed)
+
+
+def _opens(settings: Settings, feed: CalendarFeed) -> bool:
+    """Does the URL shown for this feed open it? Not once FEED_KEY has changed."""
+    assert feed.id is not None
+    return tokens.digest(calendar.secret(settings.calendar_key, feed.id, feed.salt)) == feed.secret_hash
+
+
+async def _made_or_renewed(ctx: RequestContext, person_id: int) -> CalendarFeed:
+    """The feed made, or given a working address after FEED_KEY changed, as read in the
+    write transaction itself (another request may have got there first)."""
+    async with unit_of_work(ctx.db, ctx.principal) as uow:
+        feed = (await uow.session.execute(_of(person_id))).scalar()
+        if feed is not None and _opens(ctx.settings, feed):
+            return feed
+        return await _salted_anew(uow, ctx.settings, person_id, feed,
+                                  "got a new calendar feed address: the service's feed key had changed")
 
 
 async def rotate(uow: UnitOfWork, person: Person, *, settings: Settings) -> CalendarFeed:
     """A new URL for the person's feed (made if they had none): the old one finds nothing."""
     feed = (await uow.session.execute(_of(person.id).with_for_update())).scalar()
-    before = snapshot(feed, exclude=HIDDEN) if feed is not None else None
+    return await _salted_anew(uow, settings, person.id, feed, "gave their calendar feed a new address")
+
+
+async def _salted_anew(uow: UnitOfWork, settings: Settings, person_id: int, feed: CalendarFeed | None,
+                       why: str) -> CalendarFeed:
+    """The person's feed made (`feed` None) or given a new address (`why`), and audited."""
+    organisation, licence = await audit_scope(uow.session, person_id, None)
     if feed is None:
-        feed = CalendarFeed(person_id=person.id)
-    else:
-        feed.rotated_at = utcnow()
+        feed = CalendarFeed(person_id=person_id)
+        await _salted(uow.session, settings, feed)
+        await uow.audit(AuditAction.CALENDAR_FEED_CREATED, target=feed, organisation_id=organisation,
+                        licence_id=licence, what="made their calendar feed", after=snapshot(feed, exclude=HIDDEN))
+        return feed
+    before = snapshot(feed, exclude=HIDDEN)
+    feed.rotated_at = utcnow()
     await _salted(uow.session, settings, feed)
-    organisation, licence = await audit_scope(uow.session, person.id, None)
     await uow.audit(AuditAction.CALENDAR_FEED_ROTATED, target=feed, organisation_id=organisation, licence_id=licence,
-                    what="gave their calendar feed a new address", before=before,
-                    after=snapshot(feed, exclude=HIDDEN))
+                    what=why, before=before, after=snapshot(feed, exclude=HIDDEN))
     return feed
 
 
-async def served(db: Database, secret: str) -> bytes | None:
-    """The feed whose secret this is, as an iCalendar file; None for anything else."""
+async def served(db: Database, secret: str, domain: str) -> bytes | None:
+    """The feed whose secret this is, as an iCalendar file with its events' UIDs in
+    `domain` (the service's host); None for anything else."""
     if not calendar.well_formed(secret):
         return None
     async with db.read() as session:
@@ -100,4 +126,5 @@ async def served(db: Database, secret: str) -> bytes | None:
         if person is None:
             return None
         items, zone = await due_dates(await session.connection(), person.id)
-    return calendar.ics(items, name=f"Learning targets: {person.display_name}", stamp=utcnow(), zone=zone)
+    return calendar.ics(items, name=f"Learning targets: {person.display_name}", stamp=utcnow(), zone=zone,
+                        domain=domain)

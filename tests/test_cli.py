@@ -353,6 +353,7 @@ def test_no_demo_data_when_production_is_set(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PRODUCTION", "true")
     monkeypatch.setenv("FEED_KEY", "x" * 32)
+    monkeypatch.setenv("PUBLIC_URL", "https://trellis.school.example")
     get_settings.cache_clear()
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
     result = invoke(*command)

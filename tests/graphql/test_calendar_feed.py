@@ -129,3 +129,45 @@ async def test_serving_a_feed_takes_four_statements_however_long_the_path(gql, c
     before = count_statements.count
     assert len(await events(client, url)) == 14
     assert short == count_statements.count - before == 4
+
+
+async def test_two_first_asks_at_once_make_one_feed(gql, world: World, db: Database) -> None:
+    """Two aliases of one request resolve side by side: both see no feed, one makes it,
+    and both answer its URL."""
+    data = await gql("{ me { a: calendarFeed { url } b: calendarFeed { url } } }", token=world["staff"].token)
+    assert data["me"]["a"] == data["me"]["b"] and data["me"]["a"]["url"]
+    async with db.read() as session:
+        made = (await session.execute(select(AuditEvent.action).where(AuditEvent.target_type == "CalendarFeed"))
+                ).scalars().all()
+    assert made == ["calendar_feed.created"]
+
+
+async def test_after_the_feed_key_changes_the_url_shown_opens_the_feed(gql, client, world: World, db: Database,
+                                                                     settings) -> None:
+    old = await feed_url(gql, world, "staff")
+    settings.feed_key = "a-new-feed-key-after-a-leak-0123456789"
+    new = await feed_url(gql, world, "staff")
+    assert new != old
+    assert (await client.get(new)).status_code == 200
+    assert (await client.get(old)).status_code == 404
+
+
+async def test_a_deactivated_seat_empties_the_feed(gql, client, world: World, db: Database) -> None:
+    course, = await add_courses(db, "Safeguarding")
+    leader = Leader(gql, world)
+    await leader.target_list(await leader.group("Teachers", "staff"), "Statutory", (course, "2030-03-20"))
+    url = await feed_url(gql, world, "staff")
+    assert len(await events(client, url)) == 1
+    await leader.seat("staff", active=False)
+    assert await events(client, url) == {}
+
+
+async def test_the_audit_log_never_holds_what_makes_the_url(gql, world: World, db: Database) -> None:
+    await feed_url(gql, world, "staff")
+    await gql(ROTATE, {"p": world["staff"].gid}, token=world["staff"].token)
+    async with db.read() as session:
+        kept = (await session.execute(
+            select(AuditEvent.before, AuditEvent.after).where(AuditEvent.target_type == "CalendarFeed")
+        )).all()
+    written = repr(kept)
+    assert kept and "salt" not in written and "secret" not in written

@@ -135,7 +135,7 @@ async def test_a_masked_error_quotes_the_callers_own_request_id(
 
 @pytest.fixture
 async def production_client(db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(production=True, feed_key="x" * 32), db)
+    app = create_app(Settings(production=True, feed_key="x" * 32, public_url="https://trellis.test"), db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://trellis.test") as http:
         yield http
 

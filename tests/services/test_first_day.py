@@ -51,7 +51,7 @@ class Production:
         self.env = {
             **os.environ, "DATABASE_URL": database_url, "PRODUCTION": "true", "BROKER_URL": REDIS_URL,
             "SMTP_URL": smtp_url, "MAIL_FROM": "Trellis <learning@trust.example>", "PORT": str(self.port),
-            "FEED_KEY": "first-day-feed-key-0123456789abcdef",
+            "FEED_KEY": "first-day-feed-key-0123456789abcdef", "PUBLIC_URL": f"http://127.0.0.1:{self.port}",
             "SCHEDULER_INTERVAL_SECONDS": "1",
         }
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []

@@ -90,6 +90,7 @@ def test_the_access_log_never_shows_a_calendar_feeds_secret(captured: io.StringI
     secret = "S3cretS3cretS3cretS3cretS3cretS3cretS3cret"
     access = logging.getLogger("uvicorn.access")
     access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "GET", f"/calendar/{secret}.ics", "1.1", 200)
+    access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "GET", f"/trellis/calendar/{secret}.ics", "1.1", 200)
     access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "GET", "/graphql?x=1", "1.1", 200)
     written = captured.getvalue()
     assert secret not in written

@@ -110,8 +110,17 @@ def test_a_catch_up_window_out_of_range_stops_the_service_naming_it(monkeypatch:
 def test_production_without_a_feed_key_of_32_characters_stops_the_service_naming_it(
     monkeypatch: pytest.MonkeyPatch, key: str
 ) -> None:
-    stopped = start_with(monkeypatch, PRODUCTION="true", FEED_KEY=key)
-    assert "FEED_KEY must be set to at least 32" in stopped
+    stopped = start_with(monkeypatch, PRODUCTION="true", FEED_KEY=key, PUBLIC_URL="https://trellis.school.example")
+    assert "FEED_KEY must be at least 32" in stopped
+
+
+def test_a_short_feed_key_stops_the_service_outside_production_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "FEED_KEY must be at least 32" in start_with(monkeypatch, FEED_KEY="short")
+
+
+def test_production_without_a_public_url_stops_the_service_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    stopped = start_with(monkeypatch, PRODUCTION="true", FEED_KEY="k" * 32, PUBLIC_URL="")
+    assert "PUBLIC_URL must be set when PRODUCTION is" in stopped
 
 
 def test_a_public_url_with_a_path_stops_the_service_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
