@@ -314,6 +314,7 @@ async def _retry_failed_notifications(gql, world: World, db: Database):  # type:
 
 
 async def _rotate_calendar_feed(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    await gql("{ me { calendarFeed { url } } }", token=world["staff"].token)  # the feed to rotate
     query = """mutation($p: ID!) { rotateCalendarFeed(input: {personId: $p}) { __typename } }"""
     return query, {"p": world["staff"].gid}, world["staff"].token, "rotateCalendarFeed"
 
