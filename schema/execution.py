@@ -1,4 +1,4 @@
-"""Two short ways through graphql-core's execution, for long lists.
+"""Three short ways through graphql-core's execution, for long lists.
 
 - A field without a resolver of its own, a scalar or enum read off its object, is one
   attribute read and one coercion. graphql-core runs every field the same way: a path, a
@@ -9,6 +9,9 @@
   the school of each row of a summary) is completed once: the answer is the same, as
   resolvers below the root depend on the object and the request and change nothing (a
   mutation's change is its root field's, done before its payload is completed).
+- An object a field holds as an attribute (an edge's node, an enrolment's course), behind
+  at most its declared ability, is completed straight away: no resolve info, no resolver
+  call, and errors below it land as graphql-core lands them.
 
 Anything out of the ordinary (a null where the schema promises a value, a value the type
 cannot coerce or still to be awaited, middleware, a completion in a request that has had
@@ -16,6 +19,7 @@ an error or one still awaited, a schema with @defer) goes the standard way, so a
 errors are graphql-core's own."""
 
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -55,6 +59,35 @@ def strawberry_fields(schema: GraphQLSchema) -> Iterator[tuple[str, str, GraphQL
                 yield type_name, field_name, field, definition
 
 
+class Held(NamedTuple):
+    """A field answering an object it holds as an attribute, perhaps behind a declared
+    ability (schema/permission.py's Declared, or None)."""
+
+    attribute: str
+    gate: Any
+    return_type: Any  # the field's type, non-null or not
+    object_type: GraphQLObjectType
+
+
+def held_objects(schema: GraphQLSchema) -> dict[tuple[str, str], Held]:
+    """(type, field) of every object field read off its object as an attribute (no resolver
+    and no argument; no extension but a declared ability), whose type is an object type."""
+    found = {}
+    for type_name, field_name, field, definition in strawberry_fields(schema):
+        extensions = definition.extensions
+        gate = extensions[0] if len(extensions) == 1 and hasattr(extensions[0], "_denied") else None
+        object_type = get_nullable_type(field.type)
+        if (
+            isinstance(object_type, GraphQLObjectType)
+            and definition.base_resolver is None
+            and definition.default_resolver is getattr
+            and not field.args
+            and (not extensions or gate is not None)
+        ):
+            found[type_name, field_name] = Held(definition.python_name, gate, field.type, object_type)
+    return found
+
+
 def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], Plain]:
     """(type, field) of every object field strawberry reads as a bare attribute
     (`getattr`, no resolver, no extension, no permission, no argument) and whose type is a
@@ -78,6 +111,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, with plain fields and repeated objects taken the short way."""
 
     plain: dict[tuple[str, str], Plain] = {}
+    held: dict[tuple[str, str], Held] = {}
     # Objects met again are completed once unless the schema offers @defer: a deferred part
     # of the object's selection is delivered per path, so each path needs its own.
     reuses = True
@@ -87,6 +121,8 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         # id(object), id(selection) -> (object, selection, completed): holding both keeps
         # their ids from being reused by others during the request.
         self.completed: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+        # What a declared ability reads of a field's info: the request's context.
+        self.gate_info = SimpleNamespace(context=self.context_value)
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):  # type: ignore[no-untyped-def]
         """graphql-core's, with each plain field answered in the loop itself: no path, no
@@ -96,13 +132,23 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         awaitable_fields: list[str] = []
         type_name = parent_type.name
+        reusing = self.reuses and position_context is None
         try:
             for response_name, field_details_list in grouped_field_set.items():
-                plain = self.plain.get((type_name, field_details_list[0].node.name.value))
+                key = (type_name, field_details_list[0].node.name.value)
+                plain = self.plain.get(key)
                 if plain is not None:
                     value = _read(plain, source_value, self.is_awaitable)
                     if value is not _STANDARD:
                         results[response_name] = value
+                        continue
+                held = self.held.get(key) if reusing else None
+                if held is not None:
+                    value = self._held(held, source_value, field_details_list, Path(path, response_name, type_name))
+                    if value is not _STANDARD:
+                        results[response_name] = value
+                        if self.is_awaitable(value):
+                            awaitable_fields.append(response_name)
                         continue
                 result = self.execute_field(parent_type, source_value, field_details_list,
                                             Path(path, response_name, type_name), position_context)
@@ -126,6 +172,42 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def _held(self, held: Held, source: Any, field_details_list: Any, path: Path) -> Any:
+        """A held object completed straight away: the completion already made under this
+        selection (the course of the 499 enrolments after the first), or its fields
+        executed now, with no resolve info and no resolver call. Errors land as
+        graphql-core's execute_field lands them. A refusal, a null, an error or a value
+        still to be awaited goes the standard way."""
+        try:
+            if held.gate is not None and held.gate._denied(source, self.gate_info):
+                return _STANDARD
+            value = getattr(source, held.attribute)
+        except Exception:  # noqa: BLE001 - the standard way raises it where graphql-core does
+            return _STANDARD
+        if value is None or isinstance(value, Exception) or self.is_awaitable(value):
+            return _STANDARD
+        known = self.completed.get((id(value), id(field_details_list)))
+        if known is not None:
+            return known[2]
+        if held.object_type.is_type_of is not None:  # it asks for the resolve info
+            return _STANDARD
+        try:
+            completed = self.complete_object_value(held.object_type, field_details_list, None, path, value, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, held.return_type, field_details_list, path)
+            return None
+        if not self.is_awaitable(completed):
+            return completed
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, held.return_type, field_details_list, path)
+                return None
+
+        return await_completed()
 
     def complete_object_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[no-untyped-def]
         if not self.reuses or position_context is not None:
@@ -165,5 +247,5 @@ def _read(plain: Plain, source: Any, is_awaitable: Callable[[Any], bool]) -> Any
 
 def executor_for(schema: GraphQLSchema) -> type[Executor]:
     """An executor class that knows this schema's plain fields (worked out once, at build)."""
-    return type("Executor", (Executor,), {"plain": plain_fields(schema),
+    return type("Executor", (Executor,), {"plain": plain_fields(schema), "held": held_objects(schema),
                                           "reuses": schema.get_directive("defer") is None})

@@ -37,6 +37,10 @@ ProgressDimension = described(trust_analytics.Dimension, {
 }, name="ProgressDimension", description="What a progress summary is grouped by, and the row field each fills.")
 
 
+# A status by its value: calling the enum costs more than the rest of the row.
+_STATUS = {status.value: status for status in ProgressStatus}
+
+
 @strawberry.type(description="One course enrolment of a granting school, as its trust sees it.")
 class SchoolEnrolment:
     person_name: str = strawberry.field(description="Whose enrolment it is.")
@@ -53,7 +57,7 @@ class SchoolEnrolment:
         """From the page's own join: no further lookups per enrolment."""
         return cls(
             person_name=row.display_name, person_email=row.email, course=course,
-            status=ProgressStatus(row.status), progress_percent=row.progress_percent, seconds_spent=row.seconds_spent,
+            status=_STATUS[row.status], progress_percent=row.progress_percent, seconds_spent=row.seconds_spent,
             started_at=row.started_at, completed_at=row.completed_at,
         )
 

@@ -104,6 +104,75 @@ def test_plain_fields_are_found_and_a_repeated_object_is_completed_once() -> Non
 
 
 
+
+def test_a_held_object_is_completed_without_running_its_field() -> None:
+    """An object a field holds as an attribute (the tag of each row) is completed straight
+    away, once per distinct object: no resolve info, no resolver call."""
+    schema = strawberry.Schema(query=Query)
+    made = executor_for(schema._schema)
+    assert ("Row", "tag") in made.held
+    ran: list[str] = []
+
+    class Counting(made):  # type: ignore[valid-type, misc]
+        def execute_field(self, parent_type, source, field_details_list, path, position_context=None):  # type: ignore[no-untyped-def]
+            ran.append(f"{parent_type.name}.{field_details_list[0].node.name.value}")
+            return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+    schema.execution_context_class = Counting
+    result = schema.execute_sync("{ rows { tag { name } } }")
+    assert not result.errors and [r["tag"]["name"] for r in result.data["rows"]] == [
+        "plain", "broken", "plain", "broken", "plain", "plain"]
+    assert "Row.tag" not in ran
+
+
+@strawberry.type
+class Strict:
+    fails: bool
+
+    @strawberry.field
+    def must(self) -> str:
+        if self.fails:
+            raise ValueError("must fails")
+        return "fine"
+
+    @strawberry.field
+    async def later(self) -> str:
+        if self.fails:
+            raise ValueError("later fails")
+        return "fine"
+
+
+@strawberry.type
+class Holder:
+    strict: Strict
+    maybe: Strict | None
+
+
+@strawberry.type
+class StrictQuery:
+    @strawberry.field
+    def holders(self) -> list[Holder | None]:
+        return [Holder(strict=Strict(fails=i == 1), maybe=Strict(fails=i == 2)) for i in range(4)]
+
+
+@pytest.mark.parametrize("query", [
+    "{ holders { maybe { must } strict { must } } }",
+    "{ holders { maybe { later } strict { later } } }",
+    "{ holders { strict { must later } maybe { later must } } }",
+])
+async def test_a_held_object_whose_fields_fail_answers_as_graphql_core_does(query: str) -> None:
+    async def run(executor: type | None) -> tuple[object, list[tuple[str, tuple]]]:
+        schema = strawberry.Schema(query=StrictQuery)
+        if executor is not None:
+            schema.execution_context_class = executor(schema._schema)
+        result = await schema.execute(query)
+        return result.data, sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
+
+    expected = await run(None)
+    assert expected[1], "the query has errors to compare"
+    assert await run(executor_for) == expected
+
+
 class Deny(FieldExtension):
     def resolve(self, next_, source, info, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("denied by extension")
