@@ -45,8 +45,13 @@ async def _salted(session: AsyncSession, settings: Settings, feed: CalendarFeed)
         feed.secret_hash = tokens.digest(calendar.new_salt())  # for a moment: no secret makes it
         session.add(feed)
         await session.flush()
+    feed.secret_hash = _digest(settings, feed)
+
+
+def _digest(settings: Settings, feed: CalendarFeed) -> str:
+    """What the feed's row keeps of the secret its URL carries under the current FEED_KEY."""
     assert feed.id is not None
-    feed.secret_hash = tokens.digest(calendar.secret(settings.calendar_key, feed.id, feed.salt))
+    return tokens.digest(calendar.secret(settings.calendar_key, feed.id, feed.salt))
 
 
 def _of(person_id: int) -> Select:
@@ -71,8 +76,7 @@ async def own(ctx: RequestContext, origin: str) -> Feed | None:
 
 def _opens(settings: Settings, feed: CalendarFeed) -> bool:
     """Does the URL shown for this feed open it? Not once FEED_KEY has changed."""
-    assert feed.id is not None
-    return tokens.digest(calendar.secret(settings.calendar_key, feed.id, feed.salt)) == feed.secret_hash
+    return _digest(settings, feed) == feed.secret_hash
 
 
 async def _made_or_renewed(ctx: RequestContext, person_id: int) -> CalendarFeed:
