@@ -80,7 +80,7 @@ SAMPLES = {
     "staff member": (
         "{ me { learningPath { on items { course { title } status effectiveDueOn dueState "
         "sourceLists { name } } } notifications(first: 3) { nodes { localDate kinds "
-        "lines { kind courseTitle listNames dueOn } } } } }"
+        "lines { kind courseTitle listNames dueOn } } } calendarFeed { url } } }"
     ),
     "group delegate": (
         "{ me { staffGroups { nodes { name viewerCan { edit delete delegate report } "

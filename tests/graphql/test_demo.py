@@ -1,5 +1,6 @@
 """The demo data `make run` loads: what a new developer meets first must work."""
 
+import icalendar
 import pytest
 from sqlalchemy import func, select
 
@@ -60,6 +61,16 @@ async def test_the_demo_staff_member_has_the_seeds_phonics_order_on_their_path(g
     codes = [i["course"]["code"] for i in data["me"]["learningPath"]["items"]]
     assert codes.index("PH4") < codes.index("PH6") < codes.index("PH5")
     assert {"SAF1", "BEH1", "RDG1"} <= set(codes)
+
+
+async def test_the_demo_staff_members_calendar_shows_their_dated_targets(gql, client, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    data = await gql(demo.SAMPLES["staff member"], token=demo_tokens["staff member"])
+    path = data["me"]["learningPath"]["items"]
+    dated = sorted((item["effectiveDueOn"], item["course"]["title"]) for item in path
+                   if item["effectiveDueOn"] and item["status"] != "COMPLETED")
+    feed = icalendar.Calendar.from_ical((await client.get(data["me"]["calendarFeed"]["url"])).content)
+    shown = sorted((str(e.decoded("dtstart")), str(e["summary"]).removeprefix("Due: ")) for e in feed.walk("VEVENT"))
+    assert dated and shown == dated
 
 
 async def test_the_demo_delegate_manages_es1_only(gql, demo_tokens) -> None:  # type: ignore[no-untyped-def]
