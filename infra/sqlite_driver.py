@@ -4,13 +4,16 @@ SQLAlchemy's aiosqlite adapter makes four trips to aiosqlite's thread for each s
 (open a cursor, execute, fetch, close), and each trip wakes the event loop. Here a
 statement is one trip: the thread executes it, fetches its rows and closes its cursor,
 and hands back rows, description, rowcount and lastrowid together. A transaction's BEGIN
-travels with its first statement, and a rollback or commit with nothing begun makes no trip
-(the pool's reset after a session's own rollback). Everything else is SQLAlchemy's own
+travels with its first statement, a rollback is sent without waiting for it (the
+connection's next statement queues behind it on the same thread), and a rollback or commit
+with nothing begun makes no trip (the pool's reset after a session's own rollback). Everything else is SQLAlchemy's own
 adapter. It reads aiosqlite's `_execute` and `_conn`, so aiosqlite is pinned
 (constraints.txt) and the whole suite runs on this driver.
 """
 
 import collections
+import functools
+import logging
 import sqlite3
 from typing import Any
 
@@ -20,6 +23,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 
 
+log = logging.getLogger("trellis.db")
 BEGINS = ("BEGIN", "BEGIN IMMEDIATE")  # what infra/database.py's begin listener sends
 
 
@@ -36,6 +40,14 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any,
         return cursor.description, cursor.rowcount, cursor.lastrowid, rows
     finally:
         cursor.close()
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """On aiosqlite's thread, with no one waiting for it: a failure is logged."""
+    try:
+        connection.rollback()
+    except Exception:
+        log.exception("rolling back a SQLite transaction failed")
 
 
 class _NoCursor:
@@ -131,8 +143,12 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         return connection._connection is not None and not connection.in_transaction
 
     def rollback(self) -> None:
-        if not self._nothing_begun():
-            super().rollback()
+        """Sent, not waited for: the connection's next statement queues behind it on the
+        same thread, so nothing can run inside the transaction being ended."""
+        if self._nothing_begun():
+            return
+        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        driver._tx.put_nowait((None, functools.partial(_roll_back, driver._conn)))
 
     def commit(self) -> None:
         if not self._nothing_begun():

@@ -47,9 +47,10 @@ async def test_one_trip_per_statement_with_rows_counts_and_errors(tmp_path: Path
 async def test_a_transaction_s_begin_rollback_and_commit_make_no_trip_of_their_own(
     tmp_path: Path, trips: list[str]
 ) -> None:
-    """A read: BEGIN with its first statement, one rollback; the pool's reset after it
-    (nothing begun) and a transaction with no statement make no trip at all. A write still
-    commits, in its own trip, and what it wrote is there."""
+    """A read: BEGIN with its first statement, and its rollback sent without waiting for
+    it; the pool's reset after it (nothing begun) and a transaction with no statement make
+    no trip at all. A write still commits, in its own trip, and what it wrote is there;
+    what a rolled-back write wrote is gone before the connection's next statement."""
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
     try:
         async with engine.begin() as conn:
@@ -58,7 +59,11 @@ async def test_a_transaction_s_begin_rollback_and_commit_make_no_trip_of_their_o
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
             await conn.rollback()
-        assert len(trips) == 2, trips  # the statement (with BEGIN), the rollback; no reset
+        assert trips == ["_run"]  # the statement (with BEGIN); the rollback is not waited for; no reset
+        async with engine.connect() as conn:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('undone')"))
+            await conn.rollback()
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
         trips.clear()
         async with engine.connect() as conn:
             await conn.begin()
