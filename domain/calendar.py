@@ -1,6 +1,6 @@
 """Calendar feeds: the secret in a feed's URL, and the iCalendar file the URL serves.
 
-The secret is an HMAC of the feed's id and salt under the service's FEED_KEY: the person
+The secret is an HMAC of the person's id and the feed's salt under the service's FEED_KEY: the person
 can be shown their URL again, while the database keeps only the secret's SHA-256 (as it
 does a token's), so a copy of the database opens no feed.
 """
@@ -24,8 +24,8 @@ def new_salt() -> str:
     return secrets.token_urlsafe(24)
 
 
-def secret(key: bytes, feed_id: int, salt: str) -> str:
-    mac = hmac.new(key, f"calendar-feed:{feed_id}:{salt}".encode(), hashlib.sha256).digest()
+def secret(key: bytes, person_id: int, salt: str) -> str:
+    mac = hmac.new(key, f"calendar-feed:{person_id}:{salt}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 

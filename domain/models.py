@@ -210,7 +210,7 @@ class ApiToken(SQLModel, table=True):
 
 class CalendarFeed(SQLModel, table=True):
     """A person's private calendar feed, `GET /calendar/<secret>.ics`. The secret is made
-    from the service's FEED_KEY and this row's salt (domain/calendar.py), so the person can
+    from the service's FEED_KEY, the person and this row's salt (domain/calendar.py), so the person can
     be shown their URL again; the table keeps only its SHA-256, so the table alone opens no
     feed. Rotating gives a new salt: the old URL then finds nothing."""
 

@@ -174,7 +174,8 @@ async def _plan(
         session.add(plan)
         await session.flush()
     rules = await rules_of(session, organisation_id)
-    if session.bind.dialect.name == "postgresql":
+    postgres = session.bind.dialect.name == "postgresql"
+    if postgres:
         # A large school's statements cost past jit_above_cost, and compiling them took
         # longer than running them; their sorts and hashes fit in memory with room to spare.
         await session.execute(text("SET LOCAL jit = off"))
@@ -210,7 +211,6 @@ async def _plan(
         NotificationOutbox.organisation_id == organisation_id, NotificationOutbox.planned_on == day,
         NotificationOutbox.planned_at == now,
     )
-    postgres = session.bind.dialect.name == "postgresql"
     if postgres:
         # PostgreSQL misjudges how many lines the people make (some 25 each) and probes
         # per line; so the people still to tell today come first, each once, with their

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import calendar, tokens
 from domain.audit import AuditAction, snapshot
@@ -13,6 +12,8 @@ from domain.errors import Conflict
 from domain.models import CalendarFeed, Person, utcnow
 from infra.database import Database
 from infra.settings import Settings
+from permissions import policy
+from permissions.policy import Ability, Subject
 from resolvers.context import RequestContext
 from resolvers.learning_paths import due_dates
 from resolvers.tokens import audit_scope
@@ -31,27 +32,20 @@ class Feed:
 
 def shown(settings: Settings, origin: str, feed: CalendarFeed) -> Feed:
     """The feed with its URL, on PUBLIC_URL or else the address the request came in on."""
-    assert feed.id is not None
-    secret = calendar.secret(settings.calendar_key, feed.id, feed.salt)
+    secret = calendar.secret(settings.calendar_key, feed.person_id, feed.salt)
     url = (settings.public_url or origin.rstrip("/")) + PATH.format(secret=secret)
     return Feed(url=url, created_at=feed.created_at, rotated_at=feed.rotated_at)
 
 
-async def _salted(session: AsyncSession, settings: Settings, feed: CalendarFeed) -> None:
-    """A new salt, and the digest of the secret it makes; a new feed is written first,
-    since its id is part of the secret."""
+def _salted(settings: Settings, feed: CalendarFeed) -> None:
+    """A new salt, and the digest of the secret it makes."""
     feed.salt = calendar.new_salt()
-    if feed.id is None:
-        feed.secret_hash = tokens.digest(calendar.new_salt())  # for a moment: no secret makes it
-        session.add(feed)
-        await session.flush()
     feed.secret_hash = _digest(settings, feed)
 
 
 def _digest(settings: Settings, feed: CalendarFeed) -> str:
     """What the feed's row keeps of the secret its URL carries under the current FEED_KEY."""
-    assert feed.id is not None
-    return tokens.digest(calendar.secret(settings.calendar_key, feed.id, feed.salt))
+    return tokens.digest(calendar.secret(settings.calendar_key, feed.person_id, feed.salt))
 
 
 def _of(person_id: int) -> Select:
@@ -61,14 +55,16 @@ def _of(person_id: int) -> Select:
 async def own(ctx: RequestContext, origin: str) -> Feed | None:
     """The caller's feed, made now if they have none; None for an external system."""
     person_id = ctx.principal.person_id
-    if person_id is None:
+    if not policy.can_on(ctx.principal, Ability.OWN_CALENDAR_FEED, Subject(person_id=person_id)):
         return None
+    assert person_id is not None
     async with ctx.db.read() as session:
         feed = (await session.execute(_of(person_id))).scalar()
     if feed is None or not _opens(ctx.settings, feed):
         try:
             feed = await _made_or_renewed(ctx, person_id)
         except Conflict:  # made by a request at the same moment (or an alias of this one): theirs stands
+            # A fresh transaction: the request's shared read may predate that feed (SQLite).
             async with ctx.db.write() as session:
                 feed = (await session.execute(_of(person_id))).scalar_one()
     return shown(ctx.settings, origin, feed)
@@ -102,13 +98,14 @@ async def _salted_anew(uow: UnitOfWork, settings: Settings, person_id: int, feed
     organisation, licence = await audit_scope(uow.session, person_id, None)
     if feed is None:
         feed = CalendarFeed(person_id=person_id)
-        await _salted(uow.session, settings, feed)
+        _salted(settings, feed)
+        uow.session.add(feed)
         await uow.audit(AuditAction.CALENDAR_FEED_CREATED, target=feed, organisation_id=organisation,
                         licence_id=licence, what="made their calendar feed", after=snapshot(feed, exclude=HIDDEN))
         return feed
     before = snapshot(feed, exclude=HIDDEN)
     feed.rotated_at = utcnow()
-    await _salted(uow.session, settings, feed)
+    _salted(settings, feed)
     await uow.audit(AuditAction.CALENDAR_FEED_ROTATED, target=feed, organisation_id=organisation, licence_id=licence,
                     what=why, before=before, after=snapshot(feed, exclude=HIDDEN))
     return feed

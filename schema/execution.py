@@ -75,7 +75,7 @@ def held_objects(schema: GraphQLSchema) -> dict[tuple[str, str], Held]:
     found = {}
     for type_name, field_name, field, definition in strawberry_fields(schema):
         extensions = definition.extensions
-        gate = extensions[0] if len(extensions) == 1 and hasattr(extensions[0], "_denied") else None
+        gate = extensions[0] if len(extensions) == 1 and hasattr(extensions[0], "denies") else None
         object_type = get_nullable_type(field.type)
         if (
             isinstance(object_type, GraphQLObjectType)
@@ -180,7 +180,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         graphql-core's execute_field lands them. A refusal, a null, an error or a value
         still to be awaited goes the standard way."""
         try:
-            if held.gate is not None and held.gate._denied(source, self.gate_info):
+            if held.gate is not None and held.gate.denies(source, self.gate_info):
                 return _STANDARD
             value = getattr(source, held.attribute)
         except Exception:  # noqa: BLE001 - the standard way raises it where graphql-core does

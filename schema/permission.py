@@ -55,7 +55,9 @@ class Declared(FieldExtension):
         elif is_connection(kind):
             self.empty = empty_connection
 
-    def _denied(self, source: Any, info: strawberry.Info) -> bool:
+    def denies(self, source: Any, info: strawberry.Info) -> bool:
+        """The declaration's own check (the executor's short ways ask it too): True when
+        the caller gets the field's empty answer; raises for a missing platform ability."""
         if not self.gate:
             return False
         principal = info.context.principal
@@ -72,12 +74,12 @@ class Declared(FieldExtension):
         return self.empty() if callable(self.empty) else None
 
     def resolve(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
-        if self._denied(source, info):
+        if self.denies(source, info):
             return self._empty()
         return next_(source, info, **kwargs)
 
     async def resolve_async(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
-        if self._denied(source, info):
+        if self.denies(source, info):
             return self._empty()
         return await next_(source, info, **kwargs)
 
@@ -87,7 +89,7 @@ class Declared(FieldExtension):
         one call instead of some ten per item of a long list)."""
 
         def resolve(source: Any, info: Any) -> Any:
-            return self._empty() if self._denied(source, info) else getattr(source, name)
+            return self._empty() if self.denies(source, info) else getattr(source, name)
 
         return resolve
 
