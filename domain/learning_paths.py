@@ -15,10 +15,14 @@ The rules
   nothing outside holds back); only the orders inside that cycle give way.
 - A course on several lists appears once and names every list it came from.
 - Nothing depends on the order in which the lists arrive.
+- Extensions (issue 17): an extension in force for the person moves a dated course's
+  effective due date later, to the extension's date, never earlier; one for every
+  target moves each dated course due before it. An undated course stays undated. The
+  path is ordered by the dates as extended: the ones the person is held to.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -54,11 +58,17 @@ class Progress:
     completed_on: date | None = None
 
 
+# Extensions in force for one person: course id -> its later date; None -> every target's.
+Extensions = Mapping[int | None, date]
+NONE: Extensions = {}
+
+
 @dataclass(frozen=True)
 class PathItem:
     course_id: int
     own_due_on: date | None
-    effective_due_on: date | None
+    effective_due_on: date | None  # as extended
+    list_due_on: date | None  # as the lists alone make it
     list_ids: tuple[int, ...]
     status: Status
     completed_on: date | None
@@ -120,6 +130,14 @@ def _effective(courses: dict[int, _Course]) -> dict[int, date | None]:
     return result
 
 
+def extended(effective: date | None, course_id: int, extensions: Extensions) -> date | None:
+    """The effective due date once the person's extensions apply (the module's rule)."""
+    if effective is None or not extensions:
+        return effective
+    later = [on for course, on in extensions.items() if course is None or course == course_id]
+    return max([effective, *later])
+
+
 def _key(course_id: int, courses: dict[int, _Course], effective: dict[int, date | None]) -> tuple:
     due = effective[course_id]
     return (due is None, due or date.max, courses[course_id].position, course_id)
@@ -145,10 +163,12 @@ def _cycle_break(courses: dict[int, _Course], remaining: set[int], key) -> int: 
     return min(candidates, key=key)
 
 
-def order(lists: Iterable[TargetListIn]) -> list[tuple[int, date | None, date | None, tuple[int, ...]]]:
-    """(course id, own date, effective date, source list ids) in path order."""
+def _placed(
+    lists: Iterable[TargetListIn], extensions: Extensions
+) -> list[tuple[int, date | None, date | None, tuple[int, ...], date | None]]:
     courses = _graph(lists)
-    effective = _effective(courses)
+    by_lists = _effective(courses)
+    effective = {c: extended(due, c, extensions) for c, due in by_lists.items()}
 
     def key(course_id: int) -> tuple:
         return _key(course_id, courses, effective)
@@ -163,8 +183,15 @@ def order(lists: Iterable[TargetListIn]) -> list[tuple[int, date | None, date | 
         for nxt in courses[chosen].after:
             waiting[nxt] -= 1
         own = min(courses[chosen].own) if courses[chosen].own else None
-        result.append((chosen, own, effective[chosen], tuple(sorted(courses[chosen].lists))))
+        result.append((chosen, own, effective[chosen], tuple(sorted(courses[chosen].lists)), by_lists[chosen]))
     return result
+
+
+def order(
+    lists: Iterable[TargetListIn], extensions: Extensions = NONE
+) -> list[tuple[int, date | None, date | None, tuple[int, ...]]]:
+    """(course id, own date, effective date as extended, source list ids) in path order."""
+    return [placed[:4] for placed in _placed(lists, extensions)]
 
 
 def urgency(effective_due_on: date | None, today: date, due_soon_days: int) -> Urgency | None:
@@ -184,11 +211,12 @@ def learning_path(
     progress: dict[int, Progress],
     today: date,
     due_soon_days: int = 14,
+    extensions: Extensions = NONE,
 ) -> list[PathItem]:
     """The path as it stands on `today` (a school-local date). Completed courses stay on
     it, marked completed, and are never due or overdue."""
     items = []
-    for course_id, own, effective, list_ids in order(lists):
+    for course_id, own, effective, list_ids, by_lists in _placed(lists, extensions):
         done = progress.get(course_id, Progress())
         completed = done.completed_on is not None and done.completed_on <= today
         status = Status.COMPLETED if completed else Status.IN_PROGRESS if done.started else Status.NOT_STARTED
@@ -196,6 +224,7 @@ def learning_path(
             course_id=course_id,
             own_due_on=own,
             effective_due_on=effective,
+            list_due_on=by_lists,
             list_ids=list_ids,
             status=status,
             completed_on=done.completed_on if completed else None,

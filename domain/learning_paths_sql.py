@@ -7,11 +7,16 @@ Reports judge it within one scope at a time: a staff group's lists, or (for the 
 figures) every list reaching one staff seat, which is that person's learning path. The
 items come in as a selectable with columns scope, list_id, course_id, position and
 due_on; a list may appear in several scopes.
+
+`extended_due` is domain/learning_paths.py's `extended`: a person's extensions in force
+move a dated target later, never earlier. The same property test holds them equal.
 """
 
 from typing import Any
 
-from sqlalchemy import CTE, Date, and_, func, select, type_coerce
+from sqlalchemy import CTE, ColumnElement, Date, and_, case, func, or_, select, type_coerce
+
+from domain.models import TargetExtension
 
 
 def effective_due_dates(items: Any, name: str = "effective") -> CTE:
@@ -37,3 +42,17 @@ def effective_due_dates(items: Any, name: str = "effective") -> CTE:
         .group_by(reach.c.scope, reach.c.start)
         .cte(name)
     )
+
+
+def extended_due(effective: Any, licence_id: Any, person_id: Any, course_id: Any) -> ColumnElement:
+    """`effective` for that person's course in that licence, moved to the latest of their
+    extensions in force that covers it (one for the course, one for every target)."""
+    latest = (
+        select(func.max(TargetExtension.due_on))
+        .where(TargetExtension.licence_id == licence_id, TargetExtension.person_id == person_id,
+               TargetExtension.ended_at.is_(None),
+               or_(TargetExtension.course_id == course_id, TargetExtension.course_id.is_(None)))
+        .scalar_subquery()
+    )
+    # Null against a null `effective` (undated stays undated) or no extension: `effective`.
+    return type_coerce(case((latest > effective, latest), else_=effective), Date)

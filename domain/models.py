@@ -347,6 +347,37 @@ class TargetListItem(SQLModel, table=True):
     due_on: date | None = Field(default=None, sa_type=Date)
 
 
+class TargetExtension(SQLModel, table=True):
+    """One person's later due date in one licence, with its reason: for one course, or
+    (`course_id` null) for every dated target due before it. In force until ended; an
+    ended one stays as history. At most one in force per person and course (or all)."""
+
+    __tablename__ = "target_extension"
+    __table_args__ = (
+        Index("ix_target_extension_person", "licence_id", "person_id"),
+        Index("ix_target_extension_course", "licence_id", "person_id", "course_id", unique=True,
+              sqlite_where=text("ended_at IS NULL AND course_id IS NOT NULL"),
+              postgresql_where=text("ended_at IS NULL AND course_id IS NOT NULL")),
+        Index("ix_target_extension_all", "licence_id", "person_id", unique=True,
+              sqlite_where=text("ended_at IS NULL AND course_id IS NULL"),
+              postgresql_where=text("ended_at IS NULL AND course_id IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    licence_id: int = Field(foreign_key="licence.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id")
+    course_id: int | None = Field(default=None, foreign_key="course.id")
+    # The group whose list it was granted through (its delegates may end it); null for
+    # every target, or once that group is gone.
+    group_id: int | None = Field(default=None, foreign_key="staff_group.id", ondelete="SET NULL")
+    due_on: date = Field(sa_type=Date)  # school-local
+    reason: str = Field(sa_type=String(500))
+    granted_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _instant(default_factory=utcnow)
+    ended_at: datetime | None = _instant(default=None)
+    ended_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
 class NotificationSettings(SQLModel, table=True):
     """A school's email notification settings (seed 000). No row means the defaults."""
 

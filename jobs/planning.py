@@ -2,8 +2,9 @@
 set of SQL statements however many staff the school has.
 
 Effective due dates follow the learning-path rule (domain/learning_paths.py), which
-depends only on the set of groups reaching a person. So the planner asks SQL for the
-distinct sets, applies the rule once per set in Python, stages the results in
+depends only on the set of groups reaching a person and on their extensions. So the
+planner asks SQL for the distinct sets (a person with extensions in force is a set of
+their own), applies the rule once per set in Python, stages the results in
 `notification_plan_target`, and lets SQL join them back to every person.
 """
 
@@ -15,8 +16,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    CTE, ColumnElement, CompoundSelect, CursorResult, Select, String, and_, cast, delete, exists, func, insert, literal,
-    or_, select, text, union_all, update,
+    CTE, ColumnElement, CompoundSelect, CursorResult, Select, String, and_, case, cast, delete, exists, func, insert,
+    literal, or_, select, text, union_all, update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +31,7 @@ from domain.staff import staff_seat
 from domain.models import (
     IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupKind, Licence, NotificationDelivery, NotificationItem,
     NotificationOutbox, NotificationPlan, NotificationPlanTarget, NotificationSettings, Organisation, Seat, StaffGroup,
-    StaffGroupMember, TargetList, TargetListItem, UTCDateTime,
+    StaffGroupMember, TargetExtension, TargetList, TargetListItem, UTCDateTime,
 )
 from domain.notifications import REMINDERS, DeliveryStatus, NotificationKind, Rules, day_to_plan, reminder
 
@@ -91,17 +92,23 @@ def reaching(licence_id: int) -> CompoundSelect:
     return union_all(picked, everyone)
 
 
+def _in_force(licence_id: int) -> Any:
+    return and_(TargetExtension.licence_id == licence_id, TargetExtension.ended_at.is_(None))
+
+
 def person_signatures(licence_id: int) -> CTE:
     """(person_id, signature): the sorted ids of the groups with targets that reach each
-    staff member, as text."""
+    staff member, as text; followed by `:<person id>` for someone with extensions in force."""
     reach = reaching(licence_id).subquery("reach")
-    signature = func.aggregate_strings(cast(reach.c.group_id, String), ",").over(
+    groups = func.aggregate_strings(cast(reach.c.group_id, String), ",").over(
         partition_by=reach.c.person_id, order_by=reach.c.group_id, rows=(None, None)
     )
+    each = select(reach.c.person_id, groups.label("groups")).distinct().subquery("each")
+    extended = exists().where(_in_force(licence_id), TargetExtension.person_id == each.c.person_id)
+    signature = case((extended, each.c.groups.concat(":").concat(cast(each.c.person_id, String))),
+                     else_=each.c.groups)
     # Materialised: computed once per statement, however the planner joins it.
-    return select(reach.c.person_id, signature.label("signature")).distinct().cte("person_targets").prefix_with(
-        "MATERIALIZED"
-    )
+    return select(each.c.person_id, signature.label("signature")).cte("person_targets").prefix_with("MATERIALIZED")
 
 
 async def _stage_targets(
@@ -120,14 +127,24 @@ async def _stage_targets(
     for group_id, list_id, name, course_id, due_on in rows:
         lists_of_group[group_id][list_id].append(ListItem(course_id, due_on))
         names[list_id] = name
+    extensions: dict[int, dict[int | None, date]] = defaultdict(dict)
+    if any(":" in signature for signature in signatures):
+        found = await session.execute(
+            select(TargetExtension.person_id, TargetExtension.course_id, TargetExtension.due_on)
+            .where(_in_force(licence_id))
+        )
+        for person_id, course_id, due_on in found:
+            extensions[person_id][course_id] = due_on
     staged = []
     for signature in signatures:
+        groups, _, person = signature.partition(":")
         lists = [
             TargetListIn(list_id, items)
-            for group_id in map(int, signature.split(","))
+            for group_id in map(int, groups.split(","))
             for list_id, items in lists_of_group[group_id].items()
         ]
-        for course_id, _own, effective, list_ids in learning_paths.order(lists):
+        extended = extensions[int(person)] if person else learning_paths.NONE
+        for course_id, _own, effective, list_ids in learning_paths.order(lists, extended):
             staged.append({
                 "plan_id": plan_id, "signature": signature, "course_id": course_id,
                 "list_names": ", ".join(names[i] for i in list_ids)[:1000],

@@ -17,8 +17,8 @@ from domain.calendar import DueDate
 from domain.learning_paths import ListItem, PathItem, Progress, Status, TargetListIn
 from domain.local_time import local_date, local_today
 from domain.models import (
-    Course, Enrolment, Licence, Membership, NotificationSettings, Organisation, Seat, StaffGroup, TargetList,
-    TargetListItem,
+    Course, Enrolment, Licence, Membership, NotificationSettings, Organisation, Seat, StaffGroup, TargetExtension,
+    TargetList, TargetListItem,
 )
 from domain.notifications import Rules
 from permissions import policy
@@ -43,12 +43,18 @@ LICENCE_ID, PERSON_ID = bindparam("licence_id"), bindparam("person_id")
 
 def _head(licence: Any) -> Select:
     """One row for the licence `licence` names: its school, the school's time zone and
-    due-soon days, whether the person is of the school, and the groups that reach them."""
+    due-soon days, whether the person is of the school, the groups that reach them and
+    their extensions in force there."""
     member = exists().where(Membership.organisation_id == Licence.organisation_id, Membership.person_id == PERSON_ID)
+    extensions = select(TargetExtension).where(
+        TargetExtension.licence_id == Licence.id, TargetExtension.person_id == PERSON_ID,
+        TargetExtension.ended_at.is_(None),
+    )
     return (
         select(Licence.id, Licence.organisation_id, Organisation.name.label("school"), Organisation.time_zone,
                NotificationSettings.due_soon_days, member.label("member"),
-               gathered(staff.groups_of_person(Licence.id, PERSON_ID), StaffGroup.id).label("groups"))
+               gathered(staff.groups_of_person(Licence.id, PERSON_ID), StaffGroup.id).label("groups"),
+               gathered(extensions, TargetExtension.course_id, TargetExtension.due_on).label("extensions"))
         .join(Organisation, Organisation.id == Licence.organisation_id)
         .outerjoin(NotificationSettings, NotificationSettings.organisation_id == Licence.organisation_id)
         .where(Licence.id == licence)
@@ -123,8 +129,10 @@ def _merged(head: Any, rows: Sequence[Any], on: date | None) -> tuple[date, list
         for row in rows if row.enrolment_id is not None
     }
     today = on or local_today(zone)
+    extensions = {int(course) if course else None: date.fromisoformat(until) for course, until in split(head.extensions)}
     merged = learning_paths.learning_path(
-        [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today, due_soon_days
+        [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today, due_soon_days,
+        extensions,
     )
     return today, merged, names
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Float, Select, and_, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.learning_paths_sql import effective_due_dates
+from domain.learning_paths_sql import effective_due_dates, extended_due
 from domain.local_time import local_today
 from domain.models import Course, Enrolment, Licence, Membership, Person, StaffGroup, TargetList, TargetListItem
 from permissions import policy
@@ -106,8 +106,8 @@ def _effective_due(group_id: int) -> Any:
 
 
 def _cells(found: GroupInSchool) -> Any:
-    """One row per (member, list, course) of a group: the course's effective due date and
-    the member's enrolment, if any."""
+    """One row per (member, list, course) of a group: the course's effective due date, as
+    the member's extensions move it, and the member's enrolment, if any."""
     effective = _effective_due(found.group.id)
     items = (
         select(TargetListItem.list_id, TargetListItem.course_id, TargetListItem.position, effective.c.effective_due)
@@ -119,7 +119,9 @@ def _cells(found: GroupInSchool) -> Any:
     members = staff.members_of_group(found.group).cte("members")
     return (
         select(
-            items.c.list_id, items.c.course_id, items.c.position, items.c.effective_due,
+            items.c.list_id, items.c.course_id, items.c.position,
+            extended_due(items.c.effective_due, found.licence.id, members.c.person_id, items.c.course_id)
+            .label("effective_due"),
             members.c.person_id, Enrolment.id.label("enrolment_id"), Enrolment.completed_at,
             Enrolment.progress_percent,
         )

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import CTE, ColumnElement, Date, Integer, Select, String, and_, case, func, literal, select
 
-from domain.learning_paths_sql import effective_due_dates
+from domain.learning_paths_sql import effective_due_dates, extended_due
 from domain.models import (
     Course, Enrolment, GroupKind, Licence, Person, Seat, StaffGroup, StaffGroupMember, TargetList, TargetListItem, Term,
 )
@@ -66,13 +66,15 @@ def staff_of(schools: Iterable[int]) -> CTE:
 
 
 def reach_of(staff: CTE) -> CTE:
-    """(seat_id, person_id, school_id, group_id): each group reaching each staff member,
-    All Staff and the groups they were put in (as resolvers/staff.py's groups_of_person)."""
-    all_staff = select(staff.c.seat_id, staff.c.person_id, staff.c.school_id, StaffGroup.id.label("group_id")).join(
+    """(seat_id, person_id, school_id, licence_id, group_id): each group reaching each staff
+    member, All Staff and the groups they were put in (as resolvers/staff.py's groups_of_person)."""
+    all_staff = select(staff.c.seat_id, staff.c.person_id, staff.c.school_id, staff.c.licence_id,
+                       StaffGroup.id.label("group_id")).join(
         StaffGroup, and_(StaffGroup.licence_id == staff.c.licence_id, StaffGroup.kind == GroupKind.ALL_STAFF)
     )
     picked = (
-        select(staff.c.seat_id, staff.c.person_id, staff.c.school_id, StaffGroup.id.label("group_id"))
+        select(staff.c.seat_id, staff.c.person_id, staff.c.school_id, staff.c.licence_id,
+               StaffGroup.id.label("group_id"))
         .join(StaffGroupMember, StaffGroupMember.person_id == staff.c.person_id)
         .join(StaffGroup, and_(StaffGroup.id == StaffGroupMember.group_id, StaffGroup.licence_id == staff.c.licence_id))
     )
@@ -108,7 +110,8 @@ def targets_of(staff: CTE, reach: CTE, *, per_group: bool) -> CTE:
     (enrolment_id, completed_at, progress_percent; null when not enrolled).
 
     Per person a course set by two groups is one target, due by the person's whole path;
-    per group it is one target in each group, due by that group's lists alone."""
+    per group it is one target in each group, due by that group's lists alone; either way
+    as the person's extensions move it."""
     item = select(TargetListItem.list_id, TargetListItem.course_id, TargetListItem.position, TargetListItem.due_on)
     if per_group:
         items = item.add_columns(TargetList.group_id.label("scope")).join(
@@ -120,11 +123,13 @@ def targets_of(staff: CTE, reach: CTE, *, per_group: bool) -> CTE:
         ).join(reach, reach.c.group_id == TargetList.group_id)
     effective = effective_due_dates(items.subquery("items"), "path")
     if per_group:
+        due = extended_due(effective.c.effective_due, reach.c.licence_id, reach.c.person_id, effective.c.course_id)
         who = select(reach.c.seat_id, reach.c.person_id, reach.c.school_id, reach.c.group_id, effective.c.course_id,
-                     effective.c.effective_due).join(effective, effective.c.scope == reach.c.group_id)
+                     due.label("effective_due")).join(effective, effective.c.scope == reach.c.group_id)
     else:
+        due = extended_due(effective.c.effective_due, staff.c.licence_id, staff.c.person_id, effective.c.course_id)
         who = select(staff.c.seat_id, staff.c.person_id, staff.c.school_id, literal(None, Integer).label("group_id"),
-                     effective.c.course_id, effective.c.effective_due).join(
+                     effective.c.course_id, due.label("effective_due")).join(
             effective, effective.c.scope == staff.c.seat_id)
     assigned = who.subquery("assigned")
     return (

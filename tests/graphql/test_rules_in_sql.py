@@ -1,6 +1,6 @@
 """Each rule written once in Python has one SQL form, and they agree on both engines:
 the effective due date (domain/learning_paths.py and domain/learning_paths_sql.py) over
-random lists and dates, who counts as staff (domain/staff.py) over every seat, and a
+random lists and dates, a person's extensions moving it (the same two modules), who counts as staff (domain/staff.py) over every seat, and a
 school's month of an instant (domain/local_time.py) over random instants and zones."""
 
 import random
@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, insert, literal, select, union_all
 
-from domain.learning_paths import ListItem, TargetListIn, order
+from domain.learning_paths import ListItem, TargetListIn, extended, order
 from domain.local_time import local_month, local_month_sql
 from domain.models import UTCDateTime
-from domain.learning_paths_sql import effective_due_dates
-from domain.models import SubscriptionKind
+from domain.learning_paths_sql import effective_due_dates, extended_due
+from domain.models import Course, Licence, Organisation, Person, SubscriptionKind, TargetExtension
 from domain.staff import is_staff_seat, staff_seat
 from infra.database import Database
 
@@ -60,6 +60,49 @@ async def test_the_effective_due_date_in_sql_is_the_python_rule(db: Database) ->
         for scope, course, due in found:
             in_sql.setdefault(scope, {})[course] = due
     assert in_sql == cases
+
+
+async def test_extensions_move_dates_in_sql_as_in_python(db: Database) -> None:
+    """Random people with extensions for single courses, for every target, both or none,
+    some ended, against dated and undated targets before, on and after them."""
+    rng = random.Random(20261203)
+    base = date(2027, 3, 1)
+    async with db.write() as session:
+        school = Organisation(kind="SCHOOL", name="Rules", time_zone="Europe/London")
+        session.add(school)
+        await session.flush()
+        people = [Person(email=f"rule{i}@example.org", display_name=f"Rule {i}") for i in range(60)]
+        courses = [Course(code=f"RULE-{i}", title=f"Rule {i}") for i in range(4)]
+        session.add_all(people + courses)
+        await session.flush()
+        licence = Licence(organisation_id=school.id, owner_id=people[0].id)
+        session.add(licence)
+        await session.flush()
+        in_force: dict[int, dict[int | None, date]] = {}
+        for person in people:
+            in_force[person.id] = {}
+            for course in [None, *(c.id for c in courses)]:
+                if rng.random() < 0.3:
+                    on = base + timedelta(days=rng.randint(-20, 20))
+                    ended = rng.random() < 0.3
+                    session.add(TargetExtension(licence_id=licence.id, person_id=person.id, course_id=course,
+                                                due_on=on, reason="r", ended_at=datetime.now(UTC) if ended else None))
+                    if not ended:
+                        in_force[person.id][course] = on
+        await session.flush()
+        cases = [(i, person.id, course.id, rng.choice([None, base + timedelta(days=rng.randint(-25, 25))]))
+                 for i, (person, course) in enumerate((p, c) for p in people for c in courses)]
+        table = union_all(*(
+            select(literal(i, Integer).label("id"), literal(person, Integer).label("person_id"),
+                   literal(course, Integer).label("course_id"), literal(due, Date).label("due"))
+            for i, person, course, due in cases
+        )).subquery("targets")
+        found = dict((await session.execute(select(
+            table.c.id, extended_due(table.c.due, licence.id, table.c.person_id, table.c.course_id)
+        ))).all())
+    expected = {i: extended(due, course, in_force[person]) for i, person, course, due in cases}
+    assert found == expected
+    assert sum(1 for i, _, _, due in cases if found[i] != due) > 10  # extensions did move dates
 
 
 async def test_who_counts_as_staff_in_sql_is_the_python_rule(db: Database) -> None:
