@@ -14,7 +14,8 @@ from domain.models import (
     ACADEMIES, ALL_STAFF_NAME, Assessment, AttendanceCode, AttendanceRecord, BehaviourNote, Course, CourseParticipant,
     Enrolment, GroupDelegate, GroupKind, Licence, Membership, MembershipRole, MentorLearner, NotificationOutbox,
     Organisation, OrganisationKind, ParentLink, Person, RegistrationScope, SchoolCourse, Seat, StaffGroup,
-    StaffGroupMember, SubscriptionKind, TargetList, TargetListItem, Term, TrustGrant, UTCDateTime, utcnow,
+    StaffGroupMember, SubscriptionKind, TargetExtension, TargetList, TargetListItem, Term, TrustGrant, UTCDateTime,
+    utcnow,
 )
 from domain.records import DEFAULT_CODES, CourseRole
 from domain.workflow import Area, PhaseKind
@@ -58,6 +59,8 @@ GROUPS = [
     # Induction's first date has passed: the reports have something overdue to show.
     ("New to School", [2, 23, 24, 25], None, [("Induction", [("SAF1", None), ("BEH1", -7), ("SEN1", None)])]),
 ]
+# The demo staff member's extension for every target: days from today.
+LATE_START = 21
 ALL_STAFF_LISTS = [("Whole-school priorities", [("SAF1", 30), ("SAF2", None), ("WEL1", None)])]
 
 
@@ -78,8 +81,8 @@ SAMPLES = {
         "notificationDeliveries(first: 5) { totalCount nodes { personName localDate kinds status } } } } } }"
     ),
     "staff member": (
-        "{ me { learningPath { on items { course { title } status effectiveDueOn dueState "
-        "sourceLists { name } } } notifications(first: 3) { nodes { localDate kinds "
+        "{ me { learningPath { on items { course { title } status effectiveDueOn listDueOn dueState "
+        "sourceLists { name } extension { dueOn reason } } } notifications(first: 3) { nodes { localDate kinds "
         "lines { kind courseTitle listNames dueOn } } } calendarFeed { url } } }"
     ),
     "group delegate": (
@@ -185,6 +188,12 @@ async def load(db: Database) -> dict[str, str]:
             if grants:
                 session.add(TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=owner.id))
             await _groups(session, licence, people, {c.code: c for c in courses}, today=now.date())
+            if index == 0:
+                # The demo staff member started late: Induction's passed date moves for them alone.
+                session.add(TargetExtension(
+                    licence_id=licence.id, person_id=people[2].id, due_on=now.date() + timedelta(days=LATE_START),
+                    reason="Joined after the induction dates: a late start.", granted_by_id=administrator.id,
+                ))
             await _targets_assigned(session, school.id, licence.id, now)
             if index == 0:
                 roles |= {"licence owner": owner.email, "full administrator": administrator.email,

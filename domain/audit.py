@@ -36,6 +36,8 @@ class AuditAction(StrEnum):
     TARGET_LIST_REORDERED = "target_list.reordered"
     TARGET_DUE_DATE_SET = "target_list.due_date_set"
     TARGET_LIST_DELETED = "target_list.deleted"
+    TARGET_EXTENDED = "target.extended"
+    TARGET_EXTENSION_ENDED = "target.extension_ended"
     TRUST_GRANTED = "trust.granted"
     TRUST_WITHDRAWN = "trust.withdrawn"
     PROGRESS_RECORDED = "progress.recorded"

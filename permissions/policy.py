@@ -50,6 +50,9 @@ class Ability(StrEnum):
     DELETE_GROUP = "delete_group"
     DELEGATE_GROUP = "delegate_group"
     VIEW_GROUP_REPORT = "view_group_report"
+    # Give a staff member a later due date: on a list's course (full administrators and the
+    # list's group's delegates), or on every target (full administrators); and end one.
+    EXTEND_TARGETS = "extend_targets"
     # Object-level: decided by `can_on` from the object's facts (a Subject), not by a
     # table of roles alone.
     VIEW_PERSON = "view_person"  # themself, or anyone who may see a members list they are on
@@ -57,7 +60,7 @@ class Ability(StrEnum):
     VIEW_SEAT = "view_seat"  # its holder while in the school, or whoever sees the licence's seats
     VIEW_AUDIT_EVENT = "view_audit_event"  # the school's log, or the log of one's delegated group
     VIEW_DELIVERY = "view_delivery"  # one's own digest, the school's delivery log, platform support
-    VIEW_PATH = "view_path"  # one staff member's learning path
+    VIEW_PATH = "view_path"  # one staff member's learning path, and the extensions on it
     OWN_CALENDAR_FEED = "own_calendar_feed"  # a person's calendar feed: theirs alone
     VIEW_PERSON_REPORT = "view_person_report"  # one person's completion report
     VIEW_SCOPE = "view_scope"  # one registration scope and its phase
@@ -74,6 +77,7 @@ GLOBAL = frozenset({Ability.PUBLIC, Ability.SIGNED_IN, Ability.PLATFORM_SUPPORT,
 # full licence administrators (DOMAIN.md), so one role answers for both.
 _GROUP = frozenset({
     Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.DELETE_GROUP, Ability.DELEGATE_GROUP, Ability.VIEW_GROUP_REPORT,
+    Ability.EXTEND_TARGETS,
 })
 _ADMINISTRATOR = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.MANAGE_MEMBERS,
@@ -84,8 +88,9 @@ _ADMINISTRATOR = frozenset({
     Ability.MANAGE_SITE,
 }) | _GROUP
 # A delegate manages the members and target lists of their groups, and sees their
-# reports; never deleting, delegating, other groups or licence settings (seed 000).
-_DELEGATE = frozenset({Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.VIEW_GROUP_REPORT})
+# reports, and extends their people's dates for their lists' courses; never deleting,
+# delegating, other groups or licence settings (seed 000).
+_DELEGATE = frozenset({Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.VIEW_GROUP_REPORT, Ability.EXTEND_TARGETS})
 _MEMBER = frozenset({Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.VIEW_LICENCE})
 # Learners and parents see that their school exists; which records they see is the records
 # clause's decision, per phase. Never the staff and members list, nor the licence.

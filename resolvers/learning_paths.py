@@ -36,6 +36,7 @@ class LearningPath:
     items: list[PathItem]
     list_names: dict[int, str]
     subject: Subject  # what the policy decided on: the person, their school and their groups
+    extension_ids: dict[int, int]  # course id -> the extension in force that sets its date
 
 
 LICENCE_ID, PERSON_ID = bindparam("licence_id"), bindparam("person_id")
@@ -54,7 +55,8 @@ def _head(licence: Any) -> Select:
         select(Licence.id, Licence.organisation_id, Organisation.name.label("school"), Organisation.time_zone,
                NotificationSettings.due_soon_days, member.label("member"),
                gathered(staff.groups_of_person(Licence.id, PERSON_ID), StaffGroup.id).label("groups"),
-               gathered(extensions, TargetExtension.course_id, TargetExtension.due_on).label("extensions"))
+               gathered(extensions, TargetExtension.course_id, TargetExtension.due_on, TargetExtension.id)
+               .label("extensions"))
         .join(Organisation, Organisation.id == Licence.organisation_id)
         .outerjoin(NotificationSettings, NotificationSettings.organisation_id == Licence.organisation_id)
         .where(Licence.id == licence)
@@ -108,8 +110,21 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
             if group_ids else []
     courses_known(ctx, rows)
     today, merged, names = _merged(head, rows, on)
+    extensions = _extensions(head)
+    setting = {}
+    for item in merged:
+        if item.effective_due_on != item.list_due_on:  # moved: by its own extension if that date is the one
+            own = extensions.get(item.course_id)
+            setting[item.course_id] = (own if own and own[1] == item.effective_due_on else extensions[None])[0]
     return LearningPath(licence_id=head.id, person_id=person_id, on=today, items=merged, list_names=names,
-                        subject=subject)
+                        subject=subject, extension_ids=setting)
+
+
+def _extensions(head: Any) -> dict[int | None, tuple[int, date]]:
+    """The person's extensions in force in the head's licence: course id (None for every
+    target) -> (extension id, date)."""
+    return {int(course) if course else None: (int(pk), date.fromisoformat(until))
+            for course, until, pk in split(head.extensions)}
 
 
 def _merged(head: Any, rows: Sequence[Any], on: date | None) -> tuple[date, list[PathItem], dict[int, str]]:
@@ -129,12 +144,26 @@ def _merged(head: Any, rows: Sequence[Any], on: date | None) -> tuple[date, list
         for row in rows if row.enrolment_id is not None
     }
     today = on or local_today(zone)
-    extensions = {int(course) if course else None: date.fromisoformat(until) for course, until in split(head.extensions)}
+    extensions = {course: until for course, (_pk, until) in _extensions(head).items()}
     merged = learning_paths.learning_path(
         [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today, due_soon_days,
         extensions,
     )
     return today, merged, names
+
+
+async def today_and_items(connection: AsyncConnection, licence_id: int, person_id: int
+                          ) -> tuple[date, list[PathItem]] | None:
+    """The person's path in the licence on their school's today, with no caller: for a use
+    case that has already decided who may act. None when they are not of the school."""
+    head = (await connection.execute(HEAD, {"licence_id": licence_id, "person_id": person_id})).first()
+    if head is None or not head.member:
+        return None
+    group_ids = [int(group) for group, in split(head.groups)]
+    rows = (await connection.execute(LISTS, {"group_ids": group_ids, "person_id": person_id})).all() \
+        if group_ids else []
+    today, merged, _names = _merged(head, rows, None)
+    return today, merged
 
 
 async def due_dates(connection: AsyncConnection, person_id: int) -> tuple[list[DueDate], str | None]:

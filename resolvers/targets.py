@@ -17,13 +17,15 @@ from sqlmodel import SQLModel
 
 from domain.models import (
     Assessment, AttendanceCode, AttendanceRecord, AuditEvent, BehaviourNote, Course, Licence, Membership,
-    NotificationDelivery, Organisation, Person, RegistrationScope, SchoolCourse, Seat, StaffGroup, TargetList, Term,
-    WorkflowPhase,
+    NotificationDelivery, Organisation, Person, RegistrationScope, SchoolCourse, Seat, StaffGroup, TargetExtension,
+    TargetList, Term, WorkflowPhase,
 )
 from domain.workflow import Role
+from infra.gathered import gathered
 from permissions import policy
 from permissions.policy import Ability, Subject
 from permissions.principal import Principal
+from resolvers.staff import groups_of_person
 
 
 @dataclass
@@ -41,6 +43,18 @@ class GroupInSchool:
 @dataclass
 class ListInSchool(GroupInSchool):
     target_list: TargetList
+
+
+@dataclass
+class ExtensionInSchool:
+    extension: TargetExtension
+    licence: Licence
+
+    @property
+    def filed_under(self) -> dict[str, int | None]:
+        """Its school, licence and group (for that group's delegates)."""
+        return {"organisation_id": self.licence.organisation_id, "licence_id": self.licence.id,
+                "staff_group_id": self.extension.group_id}
 
 
 @dataclass
@@ -77,7 +91,8 @@ class Kind:
     local: Callable[[Any], Subject] | None = None
 
 
-def _organisations(value: str | None) -> frozenset[int]:
+def _id_set(value: str | None) -> frozenset[int]:
+    """Ids gathered as text: a person's organisations, the groups reaching them."""
     return frozenset(int(i) for i in value.split(",")) if value else frozenset()
 
 
@@ -173,7 +188,7 @@ KINDS: dict[type[SQLModel], Kind] = {
     ),
     Person: Kind(
         statement=lambda p: select(Person, _person_organisations()),
-        subject=lambda row: Subject(person_id=row[0].id, organisations=_organisations(row[1])),
+        subject=lambda row: Subject(person_id=row[0].id, organisations=_id_set(row[1])),
     ),
     Membership: Kind(
         statement=lambda p: select(Membership),
@@ -211,6 +226,18 @@ KINDS: dict[type[SQLModel], Kind] = {
         ),
         subject=lambda row: Subject(organisation_id=row[3].id, group_id=row[1].id),
         target=lambda row: ListInSchool(row[1], row[2], row[3], row[0]),
+    ),
+    TargetExtension: Kind(
+        # Seen with the person's path (the groups reaching them); ended by whoever may give it
+        # (the group it was given through).
+        statement=lambda p: (
+            select(TargetExtension, Licence,
+                   gathered(groups_of_person(TargetExtension.licence_id, TargetExtension.person_id), StaffGroup.id))
+            .join(Licence, Licence.id == TargetExtension.licence_id)
+        ),
+        subject=lambda row: Subject(organisation_id=row[1].organisation_id, group_id=row[0].group_id,
+                                    person_id=row[0].person_id, groups=_id_set(row[2])),
+        target=lambda row: ExtensionInSchool(row[0], row[1]),
     ),
     NotificationDelivery: Kind(
         statement=lambda p: select(NotificationDelivery),

@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from infra.settings import Settings
 from domain.errors import DomainError
 from schema.calendar import CalendarMutations
+from schema.extensions import ExtensionMutations
 from schema.context import Context
 from schema.execution import executor_for
 from schema.group_mutations import GroupMutations
@@ -36,7 +37,7 @@ log = logging.getLogger("trellis.graphql")
                  "for an object the caller may not see, FORBIDDEN for one they may see but not change.")
 class Mutation(
     OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations, NotificationMutations,
-    WorkflowMutations, RecordMutations, SupervisorMutations, SiteMutations, CalendarMutations,
+    WorkflowMutations, RecordMutations, SupervisorMutations, SiteMutations, CalendarMutations, ExtensionMutations,
 ):
     """The mutations of every module, each written the one way (schema/mutation.py)."""
 

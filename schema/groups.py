@@ -188,10 +188,21 @@ class LearningPathItem(OfCourse):
     due_on: date | None = strawberry.field(description="The earliest date set on this course itself.")
     effective_due_on: date | None = strawberry.field(
         description="When it is really due, across every list: the earliest date on it or on anything "
-        "that must come after it."
+        "that must come after it, or the later date an extension in force gives the person."
+    )
+    list_due_on: date | None = strawberry.field(
+        description="The effective due date the lists alone set: differs from effectiveDueOn while an extension "
+        "moves it."
     )
     due_state: DueState | None = strawberry.field(description="Never set for a completed course.")
     source_lists: list[PathSource] = field(Ability.VIEW_PATH, description="The target lists it came from.")
+    extension_id: strawberry.Private[int | None]
+
+    @field(Ability.VIEW_PATH, description="The extension in force that sets effectiveDueOn; null when the lists "
+           "set the date.")
+    async def extension(self, info: strawberry.Info) -> Annotated["TargetExtension", strawberry.lazy(
+            "schema.extensions")] | None:
+        return None if self.extension_id is None else await access.node(info, "TargetExtension", self.extension_id)
 
 
 @strawberry.type(description="One staff member's merged, ordered to-do list in one licence.")
@@ -210,6 +221,8 @@ class LearningPath:
                 completed_on=item.completed_on,
                 due_on=item.own_due_on,
                 effective_due_on=item.effective_due_on,
+                list_due_on=item.list_due_on,
+                extension_id=result.extension_ids.get(item.course_id),
                 due_state=DueState(item.urgency) if item.urgency else None,
                 source_lists=[
                     PathSource(id=global_id("TargetList", i), name=result.list_names[i]) for i in item.list_ids

@@ -81,6 +81,9 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.TARGET_LIST_REORDERED: "A target list's courses were put in a new order.",
     AuditAction.TARGET_DUE_DATE_SET: "A course's date on a target list was set or cleared.",
     AuditAction.TARGET_LIST_DELETED: "A target list was deleted; `before` keeps its courses and dates.",
+    AuditAction.TARGET_EXTENDED: "A staff member was given a later due date (extendTarget, extendAllTargets); `before` "
+    "holds the extension it replaced, if any.",
+    AuditAction.TARGET_EXTENSION_ENDED: "An extension was ended: the dates their lists set apply again.",
     AuditAction.TRUST_GRANTED: "A school granted a trust access to its course progress (in both their logs).",
     AuditAction.TRUST_WITHDRAWN: "A school withdrew its trust's access, or chose another trust (in both their "
     "logs).",

@@ -319,6 +319,39 @@ async def _rotate_calendar_feed(gql, world: World, db: Database):  # type: ignor
     return query, {"p": world["staff"].gid}, world["staff"].token, "rotateCalendarFeed"
 
 
+EXTEND = """mutation($l: ID!, $p: ID!, $c: ID!) { extendTarget(input: {targetListId: $l, personId: $p, courseId: $c,
+  dueOn: "2099-01-31", reason: "A long absence"}) {
+  __typename ... on TargetExtensionPayload { targetExtension { id } } ... on Error { code message field } } }"""
+
+
+async def _dated_list(gql, world: World) -> str:  # type: ignore[no-untyped-def]
+    """A group of the staff member holding a list with the world's first course due 2099-01-01."""
+    group = await _group(gql, world)
+    data = await gql(CREATE_LIST, {"g": group, "name": "Dated",
+                                    "courses": [{"courseId": course(world, 0), "dueOn": "2099-01-01"}]},
+                     token=world["owner"].token)
+    return data["createTargetList"]["targetList"]["id"]
+
+
+async def _extend_target(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    variables = {"l": await _dated_list(gql, world), "p": world["staff"].gid, "c": course(world, 0)}
+    return EXTEND, variables, world["admin"].token, "extendTarget"
+
+
+async def _extend_all_targets(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    await _dated_list(gql, world)
+    query = """mutation($l: ID!, $p: ID!) { extendAllTargets(input: {licenceId: $l, personId: $p,
+      dueOn: "2099-02-01", reason: "A late start"}) { __typename } }"""
+    return query, {"l": world.licence("ashdown"), "p": world["staff"].gid}, world["admin"].token, "extendAllTargets"
+
+
+async def _end_target_extension(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query, variables, token, _ = await _extend_target(gql, world, db)
+    extension = (await gql(query, variables, token=token))["extendTarget"]["targetExtension"]["id"]
+    query = """mutation($e: ID!) { endTargetExtension(input: {extensionId: $e}) { __typename } }"""
+    return query, {"e": extension}, world["owner"].token, "endTargetExtension"
+
+
 # Granting and withdrawing are written in the school's log and in the trust's.
 # An import writes an event per change (here a member and a seat) and one for itself.
 EVENTS_WRITTEN = {"grantTrustAccess": 2, "withdrawTrustAccess": 2, "importRoster": 3}
@@ -366,6 +399,9 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
         _retry_failed_notifications, "NOTIFICATION_RETRIED", "RetryFailedNotificationsPayload"
     ),
     "rotateCalendarFeed": (_rotate_calendar_feed, "CALENDAR_FEED_ROTATED", "RotateCalendarFeedPayload"),
+    "extendTarget": (_extend_target, "TARGET_EXTENDED", "TargetExtensionPayload"),
+    "extendAllTargets": (_extend_all_targets, "TARGET_EXTENDED", "TargetExtensionPayload"),
+    "endTargetExtension": (_end_target_extension, "TARGET_EXTENSION_ENDED", "TargetExtensionPayload"),
 }
 
 

@@ -40,7 +40,8 @@ query($school: ID!) {
   attendanceRecords(first: 20) { nodes { __typename id learner { __typename id } } }
   behaviourNotes(first: 20) { nodes { __typename id learner { __typename id } } }
   assessments(first: 20) { nodes { __typename id learner { __typename id } } } }"""
-PATH = "{ me { learningPath { items { course { __typename id } sourceLists { __typename id } } } } }"
+PATH = """{ me { learningPath { items { course { __typename id } sourceLists { __typename id }
+  extension { __typename id } } } } }"""
 TRUST = """
 query($trust: ID!) { trust(id: $trust) { progressSummary(groupBy: [SCHOOL, STAFF_GROUP]) {
   school { __typename id } staffGroup { __typename id } } } }"""

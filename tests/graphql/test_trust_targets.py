@@ -23,7 +23,8 @@ from app import demo
 from domain.learning_paths import ListItem, TargetListIn, order
 from domain.models import (
     ALL_STAFF_NAME, Course, Enrolment, GroupKind, Licence, Membership, MembershipRole, Organisation, OrganisationKind,
-    Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind, TargetList, TargetListItem, Term, TrustGrant,
+    Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind, TargetExtension, TargetList, TargetListItem, Term,
+    TrustGrant,
 )
 from infra.database import Database
 from domain.local_time import local_today
@@ -52,10 +53,13 @@ class Trust:
     enrolled: dict[tuple[int, int], tuple[int, datetime | None]]  # (person, course) -> (percent, completed)
     learner_email: str = ""
     terms: dict[int, list[tuple[int, date, date]]] = field(default_factory=dict)
+    # (person, school) -> their extensions in force: course (None: every target) -> date
+    extensions: dict[tuple[int, int], dict[int | None, date]] = field(default_factory=dict)
 
     def path(self, person: int, school: int) -> dict[int, date | None]:
         groups = {g for p, s, g in self.reach if p == person and s == school}
-        return {course: due for course, _, due, _ in order([t for g, t in self.lists if g in groups])}
+        extended = self.extensions.get((person, school), {})
+        return {course: due for course, _, due, _ in order([t for g, t in self.lists if g in groups], extended)}
 
     def status(self, person: int, school: int, course: int, due: date | None) -> str:
         percent, completed = self.enrolled.get((person, course), (None, None))
@@ -146,6 +150,7 @@ async def generate(db: Database, world: World, *, schools: int, seed: int = 7) -
                     session.add(Enrolment(person_id=person.id, course_id=course, progress_percent=percent,
                                           started_at=datetime(2026, 1, 5, tzinfo=UTC), completed_at=completed))
                     data.enrolled[(person.id, course)] = (percent, completed)
+            await extend_some(session, data, licence.id, org.id, folk, today, random.Random(seed * 1000 + s))
         # A pupil of the first school with progress in every course: never in a trust's figures.
         pupil = Person(email=f"pupil{seed}@targets.example", display_name="Pupil Learner")
         session.add(pupil)
@@ -156,6 +161,22 @@ async def generate(db: Database, world: World, *, schools: int, seed: int = 7) -
         data.learner_email = pupil.email
         session.add_all(TrustGrant(school_id=s, trust_id=trust_id) for s in data.schools)
     return data
+
+
+async def extend_some(session, data: Trust, licence_id: int, school: int, folk: list[Person], today: date,  # type: ignore[no-untyped-def]
+                      rng: random.Random) -> None:
+    """Extensions for about a third of the school's people: for one course or every target,
+    before or after their dates, some ended (which count for nothing)."""
+    for person in folk:
+        for course in [None, *data.courses]:
+            if rng.random() > 0.08:
+                continue
+            on = today + timedelta(days=rng.randint(-10, 60))
+            ended = rng.random() < 0.25
+            session.add(TargetExtension(licence_id=licence_id, person_id=person.id, course_id=course, due_on=on,
+                                        reason="Generated", ended_at=datetime.now(UTC) if ended else None))
+            if not ended:
+                data.extensions.setdefault((person.id, school), {})[course] = on
 
 
 SUMMARY = """query($t: ID!, $by: [TargetDimension!]!, $schools: [ID!], $filter: TargetFilter) {

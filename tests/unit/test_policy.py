@@ -45,7 +45,8 @@ SIGNED_IN = {A.PUBLIC, A.SIGNED_IN, A.VIEW_CATALOGUE}
 # ability on every group of their school (seed 000: 'full control of all groups'), and
 # choosing the school's Multi Academy Trust (seed 001), and its email notification settings
 # and delivery log (seed 000: 'school wide notification settings').
-GROUP_ABILITIES = {A.VIEW_GROUP, A.EDIT_GROUP, A.DELETE_GROUP, A.DELEGATE_GROUP, A.VIEW_GROUP_REPORT}
+GROUP_ABILITIES = {A.VIEW_GROUP, A.EDIT_GROUP, A.DELETE_GROUP, A.DELEGATE_GROUP, A.VIEW_GROUP_REPORT,
+                   A.EXTEND_TARGETS}
 ADMINISTRATOR = {
     A.VIEW_ORGANISATION, A.VIEW_MEMBERS, A.MANAGE_MEMBERS, A.VIEW_LICENCE, A.VIEW_SEATS, A.MANAGE_SEATS, A.VIEW_AUDIT,
     A.IMPORT_ROSTER, A.CREATE_GROUP, A.VIEW_PATHS, A.VIEW_REPORTS, A.RECORD_PROGRESS, A.GRANT_TRUST,
@@ -212,9 +213,10 @@ def test_audit_events_are_seen_as_the_audit_clause_says(who: str, organisation: 
 # Staff groups 7 and 8 belong to school 1, group 9 to school 2. Written from seed 000:
 # full administrators hold everything on every group of their school; a delegate manages
 # the members and lists of their own group and sees its report, but never deletes it or
-# adds delegates; support may look; everyone else holds nothing.
+# adds delegates; support may look; everyone else holds nothing. Issue 17: a delegate gives
+# their group's people later dates for its lists' courses.
 GROUPS = {7: 1, 8: 1, 9: 2}
-DELEGATE_SHARE = {A.VIEW_GROUP, A.EDIT_GROUP, A.VIEW_GROUP_REPORT}
+DELEGATE_SHARE = {A.VIEW_GROUP, A.EDIT_GROUP, A.VIEW_GROUP_REPORT, A.EXTEND_TARGETS}
 
 GROUP_EXPECTED: dict[str, dict[int, set[Ability]]] = {
     "anonymous": {7: set(), 8: set(), 9: set()},
