@@ -13,6 +13,7 @@ import pytest
 from infra.database import Database
 from domain.models import Membership, MembershipRole, Person, Seat, SubscriptionKind
 from schema.ids import global_id
+from tests.graphql.test_extensions import EXTEND
 from tests.graphql.test_reports import (
     REPORT, add_delegate, at, create_group, create_list, enrol, fixed_group, group_report,
 )
@@ -186,6 +187,26 @@ async def test_the_delegate_gets_the_same_matrix_as_an_administrator(client, gql
     mine = matrix(await get(client, fixed.group, "matrix.csv", world["staff2"].token, on="2026-06-15"))
     theirs = matrix(await get(client, fixed.group, "matrix.csv", world["admin"].token, on="2026-06-15"))
     assert mine == theirs and len(mine) == 4
+
+
+async def test_an_extension_takes_its_persons_cells_off_overdue_until_its_date(
+    client, gql, world: World, db: Database
+) -> None:
+    """Staff2 is given until 30 June for Course 1 (Core sets 1 June): on 15 June that cell
+    is in progress, not overdue, and the report counts one overdue fewer (issue 17)."""
+    fixed = await fixed_group(gql, world, db)
+    before = await group_report(gql, world, fixed.group, on="2026-06-15")
+    granted = await gql(EXTEND, {"input": {"targetListId": fixed.core, "personId": world["staff2"].gid,
+                                           "courseId": global_id("Course", world.courses[0]),
+                                           "dueOn": "2026-06-30", "reason": "Joined in June"}},
+                        token=world["owner"].token)
+    assert granted["extendTarget"]["__typename"] == "TargetExtensionPayload", granted
+    rows = matrix(await get(client, fixed.group, "matrix.csv", world["owner"].token, on="2026-06-15"))
+    overdue = ("overdue", "", "")
+    assert rows[3] == member("Staff2", "staff2@example.org", doing(30), overdue, overdue)
+    after = await group_report(gql, world, fixed.group, on="2026-06-15")
+    assert after["overall"]["overdue"] == before["overall"]["overdue"] - 1
+    assert sum(row.count("overdue") for row in rows) == after["overall"]["overdue"]
 
 
 async def test_members_with_no_targets_still_have_a_row(client, gql, world: World, db: Database) -> None:

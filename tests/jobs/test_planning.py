@@ -25,6 +25,7 @@ from domain.models import (
 from domain.notifications import NotificationKind
 from jobs.mail import HEADINGS
 from jobs.planning import plan_day
+from tests.graphql.test_extensions import END, EXTEND
 from tests.graphql.test_staff_groups import course, make_group, make_list, new_courses, pk, set_seat, succeed
 from tests.jobs.conftest import Jobs
 from tests.world import World
@@ -276,6 +277,38 @@ async def test_everything_completed_means_no_email_at_all(gql, world: World, db:
                               progress_percent=100, completed_at=done))
     await one_target(gql, world, "ashdown")
     assert await ticks(jobs, "ashdown", [date(2031, 3, d) for d in (1, 6, 20, 21)]) == []
+
+
+async def test_an_extension_moves_the_reminders_and_ending_it_brings_the_lists_date_back(
+    gql, world: World, jobs: Jobs
+) -> None:
+    """Course 1 due 10 March for Staff and Staff2; before anything is sent, Staff is given
+    until the 20th (issue 17). Staff2 is reminded for the 10th; Staff for the 20th only,
+    never for the 10th. Ending the extension on the 21st makes the 10th theirs again:
+    overdue, once, in that day's one email."""
+    c1 = course(world, 0)
+    group = await make_group(gql, world, "ES1", ("staff", "staff2"))
+    phonics = await make_list(gql, world, group, [c1], name="Phonics", dates={c1: "2031-03-10"})
+    granted = (await gql(EXTEND, {"input": {
+        "targetListId": phonics, "personId": world["staff"].gid, "courseId": c1, "dueOn": "2031-03-20",
+        "reason": "A long absence"}}, token=world["admin"].token))["extendTarget"]
+    listed, extended = "Course 1 (Phonics), due 2031-03-10", "Course 1 (Phonics), due 2031-03-20"
+
+    async def end(day: date) -> None:
+        ended = await gql(END, {"e": granted["targetExtension"]["id"]}, token=world["admin"].token)
+        assert ended["endTargetExtension"]["targetExtension"]["endedAt"], ended
+
+    emails = await ticks(jobs, "ashdown", [date(2031, 3, d) for d in (9, 10, 11, 20, 21, 22)],
+                         after={date(2031, 3, 21): end})
+    assert per_day(world, emails) == {
+        9: {"staff": {K.DUE_SOON: [extended], K.ASSIGNED: [extended]},
+            "staff2": {K.DUE_SOON: [listed], K.ASSIGNED: [listed]}},
+        10: {"staff2": {K.DUE_TODAY: [listed]}},
+        11: {"staff2": {K.OVERDUE: [listed]}},
+        20: {"staff": {K.DUE_TODAY: [extended]}},
+        21: {"staff": {K.OVERDUE: [extended]}},
+        22: {"staff": {K.OVERDUE: [listed], K.ASSIGNED: [listed]}},
+    }
 
 
 # --- Effective due dates --------------------------------------------------------------
