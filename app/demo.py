@@ -13,10 +13,11 @@ from infra.database import Database
 from domain.models import (
     ACADEMIES, ALL_STAFF_NAME, Assessment, AttendanceCode, AttendanceRecord, BehaviourNote, Course, CourseParticipant,
     Enrolment, GroupDelegate, GroupKind, Licence, Membership, MembershipRole, MentorLearner, NotificationOutbox,
-    Organisation, OrganisationKind, ParentLink, Person, RegistrationScope, SchoolCourse, Seat, StaffGroup,
-    StaffGroupMember, SubscriptionKind, TargetExtension, TargetList, TargetListItem, Term, TrustGrant, UTCDateTime,
-    utcnow,
+    Organisation, OrganisationKind, OverdueSummary, ParentLink, Person, RegistrationScope, SchoolCourse, Seat,
+    StaffGroup, StaffGroupMember, SubscriptionKind, TargetExtension, TargetList, TargetListItem, Term, TrustGrant,
+    UTCDateTime, utcnow,
 )
+from domain.notifications import SummaryFrequency
 from domain.records import DEFAULT_CODES, CourseRole
 from domain.workflow import Area, PhaseKind
 from jobs.planning import person_signatures
@@ -86,7 +87,8 @@ SAMPLES = {
         "lines { kind courseTitle listNames dueOn } } } calendarFeed { url } } }"
     ),
     "group delegate": (
-        "{ me { staffGroups { nodes { name viewerCan { edit delete delegate report } "
+        "{ me { memberships { organisation { name overdueSummary { frequency lastSentOn } } } "
+        "staffGroups { nodes { name viewerCan { edit delete delegate report } "
         "members { totalCount } targetLists { name items { course { title } effectiveDueOn } } } } } }"
     ),
     "trust administrator": "{ me { memberships { role organisation { name kind designation } } } }",
@@ -194,6 +196,13 @@ async def load(db: Database) -> dict[str, str]:
                     licence_id=licence.id, person_id=people[2].id, due_on=now.date() + timedelta(days=LATE_START),
                     reason="Joined after the induction dates: a late start.", granted_by_id=administrator.id,
                 ))
+                # The full administrator hears daily of the staff who are overdue; ES1's delegate on Mondays.
+                session.add_all([
+                    OverdueSummary(organisation_id=school.id, person_id=administrator.id,
+                                   frequency=SummaryFrequency.DAILY),
+                    OverdueSummary(organisation_id=school.id, person_id=people[3].id,
+                                   frequency=SummaryFrequency.WEEKLY, weekday=1),
+                ])
             await _targets_assigned(session, school.id, licence.id, now)
             if index == 0:
                 roles |= {"licence owner": owner.email, "full administrator": administrator.email,

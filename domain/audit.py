@@ -51,6 +51,7 @@ class AuditAction(StrEnum):
     CALENDAR_FEED_ROTATED = "calendar_feed.rotated"
     NOTIFICATION_SETTINGS_UPDATED = "notification.settings_updated"
     NOTIFICATION_RETRIED = "notification.retried"
+    OVERDUE_SUMMARY_SET = "notification.overdue_summary_set"
     # Workflow, records and supervisors (seed 002).
     WORKFLOW_PHASE_CONFIGURED = "workflow.phase_configured"
     REGISTRATION_ADVANCED = "workflow.registration_advanced"

@@ -498,6 +498,25 @@ class NotificationItem(SQLModel, table=True):
     course_title: str | None = Field(default=None, sa_type=String(200))
     list_names: str | None = Field(default=None, sa_type=String(1000))
     due_on: date | None = Field(default=None, sa_type=Date)
+    # An overdue summary's line is about one of the recipient's people: their name, as planned.
+    about_name: str | None = Field(default=None, sa_type=String(200))
+
+
+class OverdueSummary(SQLModel, table=True):
+    """A full administrator's or group delegate's opt-in to a summary of their people's
+    overdue targets in one school, daily or weekly (domain/notifications.py)."""
+
+    __tablename__ = "overdue_summary"
+    __table_args__ = (UniqueConstraint("organisation_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id")
+    frequency: str = Field(sa_type=String(16))
+    weekday: int = 1  # ISO, for WEEKLY: 1 is Monday
+    # The school-local day of the last summary planned: what is overdue since is new.
+    last_sent_on: date | None = Field(default=None, sa_type=Date)
+    updated_at: datetime = _instant(default_factory=utcnow)
 
 
 def digest_order() -> tuple[Any, ...]:

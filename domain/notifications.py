@@ -11,6 +11,11 @@ The rules
   by the next digest (once); 'due today' belongs to its day alone.
 - A school's day is planned once its local send hour has come. Before that hour, the
   day to plan is yesterday, so a day missed entirely is planned on the next run.
+- Overdue summaries (issue 17): a full administrator or a group delegate who opts in gets,
+  daily or on one weekday, their people's overdue targets (past the effective due date,
+  as the reports count them) in that day's one digest: those overdue since their last
+  summary first, then those still overdue. Never a second email that day: someone
+  already sent the day's digest gets theirs on the next summary day.
 """
 
 from dataclasses import dataclass
@@ -27,9 +32,28 @@ class NotificationKind(StrEnum):
     DUE_SOON = "DUE_SOON"
     DUE_TODAY = "DUE_TODAY"
     OVERDUE = "OVERDUE"
+    # An overdue summary's lines: one of the recipient's people and one of their targets.
+    NEWLY_OVERDUE = "NEWLY_OVERDUE"  # overdue since the recipient's last summary
+    STILL_OVERDUE = "STILL_OVERDUE"  # was overdue at the last summary too
 
 
 REMINDERS = (NotificationKind.DUE_SOON, NotificationKind.DUE_TODAY, NotificationKind.OVERDUE)
+SUMMARY = (NotificationKind.NEWLY_OVERDUE, NotificationKind.STILL_OVERDUE)
+# A summary lists this many lines of each kind, the latest dates first; the group reports
+# hold the rest.
+SUMMARY_LINES = 50
+
+
+class SummaryFrequency(StrEnum):
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"  # on its weekday
+
+
+def check_weekday(value: int, field: str) -> int:
+    """ISO weekdays: 1 is Monday, 7 is Sunday."""
+    if not 1 <= value <= 7:
+        raise Invalid(f"{field} must be 1 (Monday) to 7 (Sunday); got {value}.", field)
+    return value
 
 
 class DeliveryStatus(StrEnum):
@@ -100,13 +124,15 @@ SUBJECTS = {
     NotificationKind.DUE_SOON: "Learning targets due soon",
     NotificationKind.DUE_TODAY: "Learning targets due today",
     NotificationKind.OVERDUE: "Learning targets overdue",
+    NotificationKind.NEWLY_OVERDUE: "Your people's overdue targets",
+    NotificationKind.STILL_OVERDUE: "Your people's overdue targets",
 }
 
 
 def subject(kinds: set[NotificationKind], school: str) -> str:
     """The most pressing kind names the email."""
     for kind in (NotificationKind.OVERDUE, NotificationKind.DUE_TODAY, NotificationKind.DUE_SOON,
-                 NotificationKind.ASSIGNED, NotificationKind.REMOVED):
+                 NotificationKind.ASSIGNED, NotificationKind.REMOVED, *SUMMARY):
         if kind in kinds:
             more = " and more" if len(kinds) > 1 else ""
             return f"{SUBJECTS[kind]}{more} — {school}"

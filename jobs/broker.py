@@ -43,6 +43,7 @@ class Runtime:
             sender=settings.mail_from,
             waits=settings.retry_waits,
             lease=timedelta(seconds=settings.notification_lease_seconds),
+            public_url=settings.public_url,
         )
         self._local = threading.local()
         self._engines: list[tuple[asyncio.AbstractEventLoop, Database]] = []

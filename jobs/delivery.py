@@ -18,11 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra import logs
 from infra.database import Database
-from domain.models import NotificationDelivery, NotificationItem, Organisation, Person, digest_order, utcnow
-from domain.notifications import DeliveryStatus, NotificationKind
+from infra.relay_ids import global_id
+from domain.models import (
+    GroupDelegate, GroupKind, Licence, Membership, MembershipRole, NotificationDelivery, NotificationItem, Organisation,
+    Person, StaffGroup, digest_order, utcnow,
+)
+from domain.notifications import SUMMARY, DeliveryStatus, NotificationKind
 from jobs.mail import Digest, Line, Mailer, MailError, render
 
 log = logging.getLogger("trellis.jobs")
@@ -44,6 +49,7 @@ class Policy:
     sender: str
     waits: tuple[timedelta, ...] = ()
     lease: timedelta = timedelta(minutes=10)
+    public_url: str = ""  # where a summary's links to group reports point; none without it
 
     @property
     def max_attempts(self) -> int:
@@ -86,8 +92,28 @@ async def digest_of(db: Database, delivery_id: int) -> Digest:
                 .order_by(*digest_order())
             )
         ).scalars()
-        lines = [Line(NotificationKind(i.kind), i.course_title, i.list_names, i.due_on) for i in items]
-    return Digest(delivery.id, person.email, person.display_name, school, delivery.local_date, lines)
+        lines = [Line(NotificationKind(i.kind), i.course_title, i.list_names, i.due_on, i.about_name) for i in items]
+        groups = await _overseen(session, delivery.person_id, delivery.organisation_id) \
+            if any(line.kind in SUMMARY for line in lines) else []
+    return Digest(delivery.id, person.email, person.display_name, school, delivery.local_date, lines, groups)
+
+
+async def _overseen(session: AsyncSession, person_id: int, organisation_id: int) -> list[tuple[str, str]]:
+    """(name, global id) of the groups whose reports an overdue summary links to: the
+    school's All Staff for a full administrator, a delegate's own groups."""
+    administers = select(Membership.id).where(
+        Membership.person_id == person_id, Membership.organisation_id == organisation_id,
+        Membership.role == MembershipRole.ADMINISTRATOR,
+    ).exists()
+    rows = await session.execute(
+        select(StaffGroup.id, StaffGroup.name)
+        .join(Licence, Licence.id == StaffGroup.licence_id)
+        .where(Licence.organisation_id == organisation_id,
+               or_(and_(administers, StaffGroup.kind == GroupKind.ALL_STAFF),
+                   StaffGroup.id.in_(select(GroupDelegate.group_id).where(GroupDelegate.person_id == person_id))))
+        .order_by(StaffGroup.kind, StaffGroup.name)
+    )
+    return [(name, global_id("StaffGroup", group_id)) for group_id, name in rows]
 
 
 async def _settle(db: Database, delivery_id: int, claimed_at: datetime, **values: object) -> None:
@@ -114,7 +140,7 @@ async def deliver(db: Database, delivery_id: int, mailer: Mailer, policy: Policy
             log.info("digest %s is not ours to send (sent, or being sent)", delivery_id)
             return None
         try:
-            await mailer.send(render(await digest_of(db, delivery_id), policy.sender))
+            await mailer.send(render(await digest_of(db, delivery_id), policy.sender, policy.public_url))
         except MailError as error:
             async with db.read() as session:
                 attempts = (await session.get_one(NotificationDelivery, delivery_id)).attempts

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from domain.notifications import NotificationKind, subject
+from domain.notifications import SUMMARY, SUMMARY_LINES, NotificationKind, subject
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -33,11 +33,17 @@ HEADINGS = {
     NotificationKind.DUE_SOON: "Due soon",
     NotificationKind.ASSIGNED: "Your learning targets were assigned or updated",
     NotificationKind.REMOVED: "Your learning targets were removed",
+    NotificationKind.NEWLY_OVERDUE: "Your people: overdue since your last summary",
+    NotificationKind.STILL_OVERDUE: "Your people: still overdue",
 }
 NOTES = {
     NotificationKind.ASSIGNED: "Your learning path shows them in order.",
     NotificationKind.REMOVED: "You have no learning targets at the moment.",
 }
+MORE = "These are the latest {shown}; there are more. The group reports list everyone."
+# The console, opened on a group's report of who is overdue.
+REPORT_QUERY = ('{ node(id: "%s") { ... on StaffGroup { name report { overall { overdue total } '
+                'staff(state: OVERDUE) { nodes { person { displayName } targets overdue } } } } } }')
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class Line:
     course: str | None
     lists: str | None
     due_on: date | None
+    about: str | None = None  # an overdue summary's line: whose target it is
 
 
 @dataclass(frozen=True)
@@ -56,28 +63,41 @@ class Digest:
     school: str
     day: date
     lines: Sequence[Line]
+    groups: Sequence[tuple[str, str]] = ()  # (name, global id): an overdue summary's group reports
 
 
 class MailError(Exception):
     """The mail server could not take the message; worth retrying."""
 
 
-def render(digest: Digest, sender: str) -> EmailMessage:
+def render(digest: Digest, sender: str, public_url: str = "") -> EmailMessage:
     kinds = {line.kind for line in digest.lines}
-    sections = [
-        {
+    sections = []
+    for kind in HEADINGS:
+        if kind not in kinds:
+            continue
+        lines = [line for line in digest.lines if line.kind == kind and line.course]
+        if kind in SUMMARY:  # the latest first, as planned: what fell behind most recently
+            lines.sort(key=lambda line: (-line.due_on.toordinal() if line.due_on else 0, line.about or "",
+                                         line.course or ""))
+        shown = lines[:SUMMARY_LINES] if kind in SUMMARY else lines
+        sections.append({
             "heading": HEADINGS[kind],
-            "note": NOTES.get(kind),
+            "note": MORE.format(shown=len(shown)) if len(shown) < len(lines) else NOTES.get(kind),
             "lines": [
-                {"course": line.course, "lists": line.lists, "due_on": line.due_on.isoformat() if line.due_on else None}
-                for line in digest.lines if line.kind == kind and line.course
+                {"course": line.course, "lists": line.lists, "about": line.about,
+                 "due_on": line.due_on.isoformat() if line.due_on else None}
+                for line in shown
             ],
-        }
-        for kind in HEADINGS if kind in kinds
+        })
+    console = public_url.rstrip("/") + "/console?"
+    reports = [
+        {"name": name, "url": console + urllib.parse.urlencode({"q": REPORT_QUERY % gid}) if public_url else None}
+        for name, gid in digest.groups
     ]
     values = {
         "name": digest.name, "school": digest.school, "day": digest.day.strftime("%A %-d %B %Y"),
-        "sections": sections, "subject": subject(kinds, digest.school),
+        "sections": sections, "subject": subject(kinds, digest.school), "reports": reports,
     }
     message = EmailMessage()
     message["Subject"] = values["subject"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     CTE, ColumnElement, CompoundSelect, CursorResult, Select, String, and_, case, cast, delete, exists, func, insert,
-    literal, or_, select, text, union_all, update,
+    literal, or_, select, text, union, union_all, update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -29,11 +29,14 @@ from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
 from domain.staff import staff_seat
 from domain.models import (
-    IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupKind, Licence, NotificationDelivery, NotificationItem,
-    NotificationOutbox, NotificationPlan, NotificationPlanTarget, NotificationSettings, Organisation, Seat, StaffGroup,
-    StaffGroupMember, TargetExtension, TargetList, TargetListItem, UTCDateTime,
+    IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupDelegate, GroupKind, Licence, Membership, MembershipRole,
+    NotificationDelivery, NotificationItem, NotificationOutbox, NotificationPlan, NotificationPlanTarget,
+    NotificationSettings, Organisation, OverdueSummary, Person, Seat, StaffGroup, StaffGroupMember, TargetExtension,
+    TargetList, TargetListItem, UTCDateTime,
 )
-from domain.notifications import REMINDERS, DeliveryStatus, NotificationKind, Rules, day_to_plan, reminder
+from domain.notifications import (
+    REMINDERS, SUMMARY_LINES, DeliveryStatus, NotificationKind, Rules, SummaryFrequency, day_to_plan, reminder,
+)
 
 log = logging.getLogger("trellis.jobs")
 
@@ -289,6 +292,8 @@ async def _plan(
         )
         await session.execute(insert(NotificationItem).from_select(["plan_id", "person_id", "kind"], removed))
 
+    await _summaries(session, plan.id, organisation_id, licence_id, day, people, told)
+
     # Someone told by an earlier run of this day keeps that digest: the unique key skips them.
     created = await _insert_new(
         session, NotificationDelivery,
@@ -303,6 +308,80 @@ async def _plan(
     )
     await session.execute(delete(NotificationPlanTarget).where(NotificationPlanTarget.plan_id == plan.id))
     return PlannedDay(plan.id, organisation_id, day, created.rowcount or 0)
+
+
+async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, licence_id: int, day: date,
+                     people: CTE, told: Callable[[Any], ColumnElement[bool]]) -> None:
+    """The overdue summaries due today, as lines of their recipients' digests: each
+    recipient's people (a full administrator's: every staff member; a delegate's: their
+    groups' members) with a target past its effective due date and not completed, new
+    since the recipient's last summary or still overdue. One statement when no summary is
+    due, three when some are."""
+    due_today = or_(OverdueSummary.frequency == SummaryFrequency.DAILY,
+                    and_(OverdueSummary.frequency == SummaryFrequency.WEEKLY,
+                         OverdueSummary.weekday == day.isoweekday()))
+    due = and_(OverdueSummary.organisation_id == organisation_id, due_today, ~told(OverdueSummary.person_id))
+    if (await session.execute(select(OverdueSummary.id).where(due).limit(1))).first() is None:
+        return
+    recipients = select(OverdueSummary.person_id.label("recipient"), OverdueSummary.last_sent_on).where(due) \
+        .cte("recipients")
+    administrators = (
+        select(recipients.c.recipient, people.c.person_id)
+        .join(Membership, and_(Membership.person_id == recipients.c.recipient,
+                               Membership.organisation_id == organisation_id,
+                               Membership.role == MembershipRole.ADMINISTRATOR))
+        .join(people, literal(True))
+    )
+    delegated = (
+        select(GroupDelegate.person_id.label("recipient"), GroupDelegate.group_id, StaffGroup.kind)
+        .join(StaffGroup, StaffGroup.id == GroupDelegate.group_id)
+        .where(StaffGroup.licence_id == licence_id, GroupDelegate.person_id.in_(select(recipients.c.recipient)))
+        .cte("delegated")
+    )
+    picked = (
+        select(delegated.c.recipient, people.c.person_id)
+        .join(StaffGroupMember, StaffGroupMember.group_id == delegated.c.group_id)
+        .join(people, people.c.person_id == StaffGroupMember.person_id)
+    )
+    everyone = select(delegated.c.recipient, people.c.person_id).join(people, literal(True)).where(
+        delegated.c.kind == GroupKind.ALL_STAFF
+    )
+    oversees = union(administrators, picked, everyone).subquery("oversees")
+    staged = NotificationPlanTarget
+    new = or_(recipients.c.last_sent_on.is_(None), staged.due_on >= recipients.c.last_sent_on)
+    kind = case((new, literal(NotificationKind.NEWLY_OVERDUE.value)),
+                else_=literal(NotificationKind.STILL_OVERDUE.value))
+    overdue = (
+        select(
+            oversees.c.recipient.label("person_id"), kind.label("kind"), staged.course_id,
+            Course.title.label("course_title"), staged.list_names, staged.due_on,
+            Person.display_name.label("about_name"),
+        )
+        .select_from(oversees)
+        .join(recipients, recipients.c.recipient == oversees.c.recipient)
+        .join(people, people.c.person_id == oversees.c.person_id)
+        .join(staged, and_(staged.signature == people.c.signature, staged.plan_id == plan_id))
+        .join(Course, Course.id == staged.course_id)
+        .join(Person, Person.id == people.c.person_id)
+        .where(
+            staged.due_on < day, oversees.c.person_id != oversees.c.recipient,
+            ~exists().where(Enrolment.person_id == people.c.person_id, Enrolment.course_id == staged.course_id,
+                            Enrolment.completed_at.is_not(None)),
+        )
+        .subquery("overdue")
+    )
+    # One line more than shown, so the digest knows there are more.
+    place = func.row_number().over(partition_by=[overdue.c.person_id, overdue.c.kind],
+                                   order_by=[overdue.c.due_on.desc(), overdue.c.about_name, overdue.c.course_id])
+    ranked = select(overdue, place.label("place")).subquery("ranked")
+    columns = ["person_id", "kind", "course_id", "course_title", "list_names", "due_on", "about_name"]
+    await session.execute(
+        insert(NotificationItem).from_select(
+            ["plan_id", *columns],
+            select(literal(plan_id), *(ranked.c[c] for c in columns)).where(ranked.c.place <= SUMMARY_LINES + 1),
+        )
+    )
+    await session.execute(update(OverdueSummary).where(due).values(last_sent_on=day))
 
 
 async def _insert_new(session: AsyncSession, model: type, columns: list[str], rows: Select,

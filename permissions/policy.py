@@ -62,6 +62,7 @@ class Ability(StrEnum):
     VIEW_DELIVERY = "view_delivery"  # one's own digest, the school's delivery log, platform support
     VIEW_PATH = "view_path"  # one staff member's learning path, and the extensions on it
     OWN_CALENDAR_FEED = "own_calendar_feed"  # a person's calendar feed: theirs alone
+    OVERDUE_SUMMARY = "overdue_summary"  # one's own summary of one's people overdue, in a school
     VIEW_PERSON_REPORT = "view_person_report"  # one person's completion report
     VIEW_SCOPE = "view_scope"  # one registration scope and its phase
     MOVE_ON = "move_on"  # move a registration scope to its next phase
@@ -259,6 +260,9 @@ def can_on(principal: Principal, ability: Ability, subject: Subject) -> bool:
             return can(principal, Ability.VIEW_PATHS, org) or any(
                 principal.delegations.get(g) == org for g in subject.groups
             )
+        case Ability.OVERDUE_SUMMARY:
+            # The school's full administrators and its group delegates: those who have people.
+            return can(principal, Ability.VIEW_PATHS, org) or (org is not None and org in principal.delegations.values())
         case Ability.OWN_CALENDAR_FEED:
             return _self(principal, subject)
         case Ability.VIEW_PERSON_REPORT:

@@ -18,7 +18,7 @@ from schema.execution import executor_for
 from schema.group_mutations import GroupMutations
 from schema.limits import VALIDATED_DOCUMENTS, RequestLimits
 from schema.mutations import OrganisationMutations
-from schema.notifications import NotificationMutations
+from schema.notifications import NotificationMutations, OverdueSummaryMutations
 from schema.permission import run_directly
 from schema.problems import ExpectedError
 from schema.progress_mutations import ProgressMutations
@@ -38,6 +38,7 @@ log = logging.getLogger("trellis.graphql")
 class Mutation(
     OrganisationMutations, GroupMutations, ProgressMutations, TrustMutations, NotificationMutations,
     WorkflowMutations, RecordMutations, SupervisorMutations, SiteMutations, CalendarMutations, ExtensionMutations,
+    OverdueSummaryMutations,
 ):
     """The mutations of every module, each written the one way (schema/mutation.py)."""
 

@@ -11,6 +11,7 @@ from strawberry import relay
 from domain import models
 from domain.notifications import DeliveryStatus, NotificationKind
 from permissions.policy import Ability
+from resolvers import overdue_summaries as summary_resolvers
 from schema.access import SecuredNode
 from schema.enums import described
 from schema.permission import field
@@ -22,6 +23,10 @@ NotificationKindEnum = described(NotificationKind, {
     NotificationKind.DUE_SOON: "A target falls due within the school's due-soon days.",
     NotificationKind.DUE_TODAY: "A target is due today.",
     NotificationKind.OVERDUE: "A target is past its date by the school's overdue days or more.",
+    NotificationKind.NEWLY_OVERDUE: "Overdue summary: one of the recipient's people (personName) is past a target's "
+    "date, and was not yet at the recipient's last summary.",
+    NotificationKind.STILL_OVERDUE: "Overdue summary: one of the recipient's people (personName) is still past a "
+    "target's date, as at the last summary.",
 }, name="NotificationKind", description="What a digest line is about. Reminders go by the effective due date, "
     "never for a completed course, and each once.")
 DeliveryStatusEnum = described(DeliveryStatus, {
@@ -71,6 +76,8 @@ class NotificationLine:
     list_names: str | None = strawberry.field(description="The target lists the course came from, comma-separated.")
     due_on: date | None = strawberry.field(description="The effective due date, a school-local date; null when "
                                            "there is none.")
+    person_name: str | None = strawberry.field(description="On an overdue summary's line, whose target it is; "
+                                               "null on the recipient's own lines.")
 
 
 @strawberry.type(description="One day's digest to one person: at most one per person per school-local day.")
@@ -111,10 +118,33 @@ class NotificationDelivery(SecuredNode):
     async def lines(self, info: strawberry.Info) -> list[NotificationLine]:
         items = await info.context.loaders.lines_of_delivery.load(self.row.id)
         return [NotificationLine(kind=NotificationKind(i.kind), course_title=i.course_title,
-                                 list_names=i.list_names, due_on=i.due_on) for i in items]
+                                 list_names=i.list_names, due_on=i.due_on, person_name=i.about_name) for i in items]
 
     @strawberry.field(description="The kinds of news it holds.")
     async def kinds(self, info: strawberry.Info) -> list[NotificationKindEnum]:
         items = await info.context.loaders.lines_of_delivery.load(self.row.id)
         present = {i.kind for i in items}
         return [kind for kind in NotificationKind if kind in present]
+
+
+OverdueSummaryChoice = described(summary_resolvers.Choice, {
+    summary_resolvers.Choice.DAILY: "In every day's digest.",
+    summary_resolvers.Choice.WEEKLY: "In the digest of one weekday (`weekday`).",
+    summary_resolvers.Choice.OFF: "None.",
+}, name="OverdueSummaryFrequency", description="How often a full administrator or group delegate hears of their "
+    "people's overdue targets.")
+
+
+@strawberry.type(description="The caller's own summary of their people's overdue targets in one school: a full "
+                 "administrator's covers every staff member, a delegate's their groups' members. It is part of that "
+                 "day's one digest: overdue since the last summary first, then still overdue, with links to the group "
+                 "reports.")
+class OverdueSummary:
+    frequency: OverdueSummaryChoice = strawberry.field(description="How often; OFF for none.")
+    weekday: int = strawberry.field(description="For WEEKLY, the ISO weekday: 1 is Monday, 7 Sunday.")
+    last_sent_on: date | None = strawberry.field(description="The school-local day of the last summary planned; "
+                                                 "what became overdue since is new in the next.")
+
+    @classmethod
+    def of(cls, setting: summary_resolvers.Setting) -> Self:
+        return cls(frequency=setting.frequency, weekday=setting.weekday, last_sent_on=setting.last_sent_on)

@@ -6,13 +6,10 @@ import strawberry
 from strawberry.relay import GlobalID
 
 from domain.errors import Invalid
+from infra.relay_ids import global_id  # made there, so jobs make the same ids
 
 REFERS_TO = "trellis_refers_to"
 ACTED_ON = "trellis_acted_on"
-
-
-def global_id(type_name: str, pk: int) -> str:
-    return str(GlobalID(type_name, str(pk)))
 
 
 def decode_any(value: str, field: str) -> tuple[str, int]:

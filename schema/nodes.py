@@ -17,13 +17,14 @@ from resolvers import groups as group_resolvers
 from resolvers import licences as licence_resolvers
 from resolvers import members as member_resolvers
 from resolvers import notifications as notification_resolvers
+from resolvers import overdue_summaries as summary_resolvers
 from resolvers import targets
 from resolvers import trusts as trust_resolvers
 from resolvers.pagination import Window
 from schema import access
 from schema.access import SecuredNode
 from schema.connection import After, Before, Connection, First, Last, SearchNameOrEmail
-from schema.digests import DeliveryStatusEnum, NotificationDelivery, NotificationSettings
+from schema.digests import DeliveryStatusEnum, NotificationDelivery, NotificationSettings, OverdueSummary
 from schema.enums import described
 from schema.ids import global_id
 from schema.permission import field, targeted
@@ -97,6 +98,7 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.CALENDAR_FEED_CREATED: "A person asked for their calendar feed for the first time, which made it.",
     AuditAction.CALENDAR_FEED_ROTATED: "A person gave their calendar feed a new address; the old one stopped working.",
     AuditAction.NOTIFICATION_SETTINGS_UPDATED: "A school's email notification settings were changed.",
+    AuditAction.OVERDUE_SUMMARY_SET: "Someone opted in to, changed or stopped their own overdue summary.",
     AuditAction.NOTIFICATION_RETRIED: "Platform support queued a failed digest to be sent again.",
     AuditAction.WORKFLOW_PHASE_CONFIGURED: "A phase of a school's workflow was set: who sees it, who moves it on.",
     AuditAction.REGISTRATION_ADVANCED: "A registration scope was moved on to its next phase.",
@@ -196,6 +198,13 @@ class Organisation(SecuredNode):
             return None
         row = await notification_resolvers.settings_of(info.context, self.id)
         return NotificationSettings.from_row(row, self.time_zone)
+
+    @field(Ability.OVERDUE_SUMMARY, description="The caller's own summary of their people's overdue targets here, "
+           "for the school's full administrators and group delegates.")
+    async def overdue_summary(self, info: strawberry.Info) -> OverdueSummary | None:
+        if self.kind != OrganisationKind.SCHOOL:
+            return None
+        return OverdueSummary.of(await summary_resolvers.own(info.context, self.id))
 
     @field(Ability.MANAGE_NOTIFICATIONS, description="The school's delivery log, newest first: who was sent what "
            "on which day, and whether it went. Empty unless the caller manages its notifications.")

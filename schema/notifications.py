@@ -9,10 +9,13 @@ import strawberry
 from domain.notifications import DeliveryStatus
 from permissions.policy import Ability
 from resolvers import notifications as notification_resolvers
+from resolvers import overdue_summaries as summary_resolvers
 from resolvers.pagination import Window
 from schema import access
 from schema.connection import Connection
-from schema.digests import SENDS, DeliveryStatusEnum, NotificationDelivery, NotificationSettings
+from schema.digests import (
+    SENDS, DeliveryStatusEnum, NotificationDelivery, NotificationSettings, OverdueSummary, OverdueSummaryChoice,
+)
 from schema.ids import global_id, ref
 from schema.mutation import mutation
 from schema.nodes import Organisation
@@ -111,4 +114,33 @@ class NotificationMutations:
         use=notification_resolvers.retry_failed_school_day,
         description="Send every FAILED digest of one school-local day at one school again, each once and audited "
         "as retryNotification is (after a mail server outage, say). Platform support only.",
+    )
+
+
+@strawberry.input(description="The caller's own overdue summary in one school.")
+class SetOverdueSummaryInput:
+    school_id: strawberry.ID = ref("Organisation", description="A school where the caller is a full administrator or "
+                                   "delegates a group.")
+    frequency: OverdueSummaryChoice = strawberry.field(description="DAILY, WEEKLY or OFF.")
+    weekday: int = strawberry.field(default=1, description="For WEEKLY: 1 (Monday) to 7 (Sunday).")
+
+
+@strawberry.type(description="The school and the caller's summary as it now is.")
+class OverdueSummaryPayload:
+    organisation: Organisation = strawberry.field(description="The school.")
+    overdue_summary: OverdueSummary = strawberry.field(description="The caller's summary as it now is.")
+
+    @classmethod
+    async def of(cls, info: strawberry.Info, setting: summary_resolvers.Setting) -> Self:
+        return cls(organisation=await access.shown(info, Organisation, setting.school),
+                   overdue_summary=OverdueSummary.of(setting))
+
+
+@strawberry.type
+class OverdueSummaryMutations:
+    set_overdue_summary = mutation(
+        "setOverdueSummary", SetOverdueSummaryInput, OverdueSummaryPayload, ability=Ability.OVERDUE_SUMMARY,
+        target=Organisation, use=summary_resolvers.set_summary,
+        description="Opt in to, change or stop the caller's own summary of their people's overdue targets. Full "
+        "administrators and group delegates of the school.",
     )

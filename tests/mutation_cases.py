@@ -352,6 +352,12 @@ async def _end_target_extension(gql, world: World, db: Database):  # type: ignor
     return query, {"e": extension}, world["owner"].token, "endTargetExtension"
 
 
+async def _set_overdue_summary(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($s: ID!) { setOverdueSummary(input: {schoolId: $s, frequency: WEEKLY, weekday: 1}) {
+      __typename } }"""
+    return query, {"s": world.org("ashdown")}, world["admin"].token, "setOverdueSummary"
+
+
 # Granting and withdrawing are written in the school's log and in the trust's.
 # An import writes an event per change (here a member and a seat) and one for itself.
 EVENTS_WRITTEN = {"grantTrustAccess": 2, "withdrawTrustAccess": 2, "importRoster": 3}
@@ -402,6 +408,7 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     "extendTarget": (_extend_target, "TARGET_EXTENDED", "TargetExtensionPayload"),
     "extendAllTargets": (_extend_all_targets, "TARGET_EXTENDED", "TargetExtensionPayload"),
     "endTargetExtension": (_end_target_extension, "TARGET_EXTENSION_ENDED", "TargetExtensionPayload"),
+    "setOverdueSummary": (_set_overdue_summary, "OVERDUE_SUMMARY_SET", "OverdueSummaryPayload"),
 }
 
 

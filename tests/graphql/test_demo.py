@@ -1,11 +1,14 @@
 """The demo data `make run` loads: what a new developer meets first must work."""
 
+from datetime import date, timedelta
+
 import icalendar
 import pytest
 from sqlalchemy import func, select
 
 from app import demo
-from domain.models import Licence, Organisation, Seat, StaffGroup, TargetList, TrustGrant
+from domain.models import Licence, Organisation, Seat, StaffGroup, TargetList, TrustGrant, utcnow
+from jobs.planning import licensed_schools, plan_day
 
 
 @pytest.fixture
@@ -71,6 +74,34 @@ async def test_the_demo_staff_members_calendar_shows_their_dated_targets(gql, cl
     feed = icalendar.Calendar.from_ical((await client.get(data["me"]["calendarFeed"]["url"])).content)
     shown = sorted((str(e.decoded("dtstart")), str(e["summary"]).removeprefix("Due: ")) for e in feed.walk("VEVENT"))
     assert dated and shown == dated
+
+
+# The school's delivery log, as its full administrator reads it: each digest planned and its lines.
+LOG = """{ me { memberships { organisation { notificationDeliveries(first: 100) { nodes { personName
+  lines { kind personName courseTitle dueOn } } } } } } }"""
+
+
+async def test_the_demo_day_carries_the_extension_and_the_administrators_summary(gql, db, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    """Induction's passed date: the staff member, extended for a late start, is reminded of
+    their later date and is in no one's summary; the others new to school are overdue in
+    the full administrator's daily summary (issue 17)."""
+    path = await gql("{ me { person { displayName } learningPath { on items { course { title } effectiveDueOn "
+                     "listDueOn extension { reason } } } } }", token=demo_tokens["staff member"])
+    me, today = path["me"]["person"]["displayName"], date.fromisoformat(path["me"]["learningPath"]["on"])
+    moved = {i["course"]["title"]: i for i in path["me"]["learningPath"]["items"] if i["extension"]}
+    assert set(moved) == {"Safeguarding Essentials", "Behaviour for Learning"}
+    assert {i["effectiveDueOn"] for i in moved.values()} == {(today + timedelta(days=demo.LATE_START)).isoformat()}
+    for school_id in await licensed_schools(db):
+        await plan_day(db, school_id, today, utcnow())
+    admin = (await gql("{ me { person { displayName } } }", token=demo_tokens["full administrator"]))
+    logged = (await gql(LOG, token=demo_tokens["full administrator"]))["me"]["memberships"][0]["organisation"]
+    digests = {d["personName"]: d["lines"] for d in logged["notificationDeliveries"]["nodes"]}
+    summary = digests[admin["me"]["person"]["displayName"]]
+    overdue = {(line["personName"], line["courseTitle"]) for line in summary if line["kind"] == "NEWLY_OVERDUE"}
+    assert overdue and all(course in {"Safeguarding Essentials", "Behaviour for Learning"} for _, course in overdue)
+    assert me not in {person for person, _ in overdue}
+    assert {line["dueOn"] for line in digests[me] if line["courseTitle"] in moved} == \
+        {(today + timedelta(days=demo.LATE_START)).isoformat()}
 
 
 async def test_the_demo_delegate_manages_es1_only(gql, demo_tokens) -> None:  # type: ignore[no-untyped-def]
