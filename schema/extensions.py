@@ -86,8 +86,9 @@ class ExtensionMutations:
     extend_target = mutation(
         "extendTarget", ExtendTargetInput, TargetExtensionPayload, ability=Ability.EXTEND_TARGETS, target=TargetList,
         use=extension_resolvers.extend_target,
-        description="Give one staff member a later due date for one course of a list, with a reason. It replaces "
-        "any extension of theirs in force for that course; they hear of it in their next digest.",
+        description="Give one staff member a later due date for one course of a list, with a reason. It moves that "
+        "course only (courses above it keep their lists' dates), replaces any extension of theirs in force for it, "
+        "and they hear of it in their next digest.",
     )
     extend_all_targets = mutation(
         "extendAllTargets", ExtendAllTargetsInput, TargetExtensionPayload, ability=Ability.EXTEND_TARGETS,
