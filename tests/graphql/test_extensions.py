@@ -87,24 +87,15 @@ def answer(result: dict[str, Any]) -> str:
     return result.get("code") or result["__typename"]
 
 
-@pytest.mark.parametrize("by", sorted(EXTEND_BY))
-async def test_who_may_extend_one_course_of_a_list(school: School, db: Database, by: str) -> None:
+@pytest.mark.parametrize("how, by", [("extend", by) for by in sorted(EXTEND_BY)]
+                         + [("extend_all", by) for by in sorted(EXTEND_ALL_BY)])
+async def test_who_may_extend_one_course_or_every_target(school: School, db: Database, how: str, by: str) -> None:
     before = await event_count(db)
-    result = await school.extend(by)
-    assert answer(result) == EXTEND_BY[by], result
+    result = await getattr(school, how)(by)
+    assert answer(result) == (EXTEND_BY if how == "extend" else EXTEND_ALL_BY)[by], result
     granted = result["__typename"] == "TargetExtensionPayload"
     assert await event_count(db) == before + granted
     assert (await school.dates())[school.c1] == (LATER if granted else LIST_DATE, LIST_DATE)
-
-
-@pytest.mark.parametrize("by", sorted(EXTEND_ALL_BY))
-async def test_who_may_extend_every_target(school: School, db: Database, by: str) -> None:
-    before = await event_count(db)
-    result = await school.extend_all(by)
-    assert answer(result) == EXTEND_ALL_BY[by], result
-    granted = result["__typename"] == "TargetExtensionPayload"
-    assert await event_count(db) == before + granted
-    assert (await school.dates())[school.c1][0] == (LATER if granted else LIST_DATE)
 
 
 async def test_a_caller_who_may_not_see_the_list_learns_nothing_of_it(school: School, world: World) -> None:
