@@ -173,7 +173,7 @@ class Settings(BaseSettings):
                              "print(secrets.token_urlsafe(32))' makes one")
         if self.production and not self.public_url:
             raise ValueError("PUBLIC_URL must be set when PRODUCTION is: the address (https://...) staff's calendars "
-                             "reach Trellis at, for their feed URLs")
+                             "and email links reach Trellis at, for feed URLs and the digests' links")
         if self.default_page_size > self.max_page_size:
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
         if self.notification_min_backoff_ms > self.notification_max_backoff_ms:

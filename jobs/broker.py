@@ -43,7 +43,8 @@ class Runtime:
             sender=settings.mail_from,
             waits=settings.retry_waits,
             lease=timedelta(seconds=settings.notification_lease_seconds),
-            public_url=settings.public_url,
+            # Production requires PUBLIC_URL; elsewhere the links go to this machine's service.
+            public_url=settings.public_url or f"http://localhost:{settings.port}",
         )
         self._local = threading.local()
         self._engines: list[tuple[asyncio.AbstractEventLoop, Database]] = []
