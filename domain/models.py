@@ -498,7 +498,8 @@ class NotificationItem(SQLModel, table=True):
     course_title: str | None = Field(default=None, sa_type=String(200))
     list_names: str | None = Field(default=None, sa_type=String(1000))
     due_on: date | None = Field(default=None, sa_type=Date)
-    # An overdue summary's line is about one of the recipient's people: their name, as planned.
+    # An overdue summary's line is about one of the recipient's people: who, and their name as planned.
+    about_person_id: int | None = None
     about_name: str | None = Field(default=None, sa_type=String(200))
 
 

@@ -13,8 +13,8 @@ The rules
   day to plan is yesterday, so a day missed entirely is planned on the next run.
 - Overdue summaries (issue 17): a full administrator or a group delegate who opts in gets,
   daily or on one weekday, their people's overdue targets (past the effective due date,
-  as the reports count them) in that day's one digest: those overdue since their last
-  summary first, then those still overdue. Never a second email that day: someone
+  as the reports count them) in that day's one digest: those not in their last summary
+  first, then those still overdue since it. Never a second email that day: someone
   already sent the day's digest gets theirs on the next summary day.
 """
 
@@ -33,8 +33,8 @@ class NotificationKind(StrEnum):
     DUE_TODAY = "DUE_TODAY"
     OVERDUE = "OVERDUE"
     # An overdue summary's lines: one of the recipient's people and one of their targets.
-    NEWLY_OVERDUE = "NEWLY_OVERDUE"  # overdue since the recipient's last summary
-    STILL_OVERDUE = "STILL_OVERDUE"  # was overdue at the last summary too
+    NEWLY_OVERDUE = "NEWLY_OVERDUE"  # not in the recipient's last summary
+    STILL_OVERDUE = "STILL_OVERDUE"  # in their last summary too
 
 
 REMINDERS = (NotificationKind.DUE_SOON, NotificationKind.DUE_TODAY, NotificationKind.OVERDUE)

@@ -48,10 +48,13 @@ def local_clock(stored: str | None, zone: str | None) -> str | None:
 
 def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms: int | None = None) -> AsyncEngine:
     """`statement_timeout_ms` bounds each PostgreSQL statement (the API's request budget;
-    workers and the scheduler run without one)."""
+    workers and the scheduler run without one). PostgreSQL writes dates as ISO text
+    whatever the server's DateStyle, as SQLite stores them: gathered rows carry dates."""
     url = normalise_url(url)
     if not is_sqlite(url):
-        server = {"statement_timeout": str(statement_timeout_ms)} if statement_timeout_ms else {}
+        server = {"DateStyle": "ISO, YMD"}
+        if statement_timeout_ms:
+            server["statement_timeout"] = str(statement_timeout_ms)
         return create_async_engine(url, pool_pre_ping=True, connect_args={"server_settings": server})
 
     database = make_url(url).database

@@ -1,7 +1,7 @@
 """Rows carried in one value: a scalar subquery gathers rows as text (',' between rows, ':'
 between columns), so one statement can answer a list beside its own row: a principal's
-grants, the groups that reach a person. The values gathered are ids, codes and numbers,
-which hold neither separator."""
+grants, the groups that reach a person. The values gathered are ids, codes, numbers and
+ISO dates (infra/database.py pins PostgreSQL's DateStyle), which hold neither separator."""
 
 from typing import Any
 

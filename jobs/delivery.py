@@ -23,12 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infra import logs
 from infra.database import Database
 from infra.relay_ids import global_id
-from domain.models import (
-    GroupDelegate, GroupKind, Licence, Membership, MembershipRole, NotificationDelivery, NotificationItem, Organisation,
-    Person, StaffGroup, digest_order, utcnow,
-)
+from domain.models import NotificationDelivery, NotificationItem, Organisation, Person, digest_order, utcnow
 from domain.notifications import SUMMARY, DeliveryStatus, NotificationKind
 from jobs.mail import Digest, Line, Mailer, MailError, render
+from permissions import policy
 
 log = logging.getLogger("trellis.jobs")
 
@@ -99,20 +97,8 @@ async def digest_of(db: Database, delivery_id: int) -> Digest:
 
 
 async def _overseen(session: AsyncSession, person_id: int, organisation_id: int) -> list[tuple[str, str]]:
-    """(name, global id) of the groups whose reports an overdue summary links to: the
-    school's All Staff for a full administrator, a delegate's own groups."""
-    administers = select(Membership.id).where(
-        Membership.person_id == person_id, Membership.organisation_id == organisation_id,
-        Membership.role == MembershipRole.ADMINISTRATOR,
-    ).exists()
-    rows = await session.execute(
-        select(StaffGroup.id, StaffGroup.name)
-        .join(Licence, Licence.id == StaffGroup.licence_id)
-        .where(Licence.organisation_id == organisation_id,
-               or_(and_(administers, StaffGroup.kind == GroupKind.ALL_STAFF),
-                   StaffGroup.id.in_(select(GroupDelegate.group_id).where(GroupDelegate.person_id == person_id))))
-        .order_by(StaffGroup.kind, StaffGroup.name)
-    )
+    """(name, global id) of the groups whose reports an overdue summary links to."""
+    rows = await session.execute(policy.report_groups(person_id, organisation_id))
     return [(name, global_id("StaffGroup", group_id)) for group_id, name in rows]
 
 

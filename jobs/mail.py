@@ -33,14 +33,14 @@ HEADINGS = {
     NotificationKind.DUE_SOON: "Due soon",
     NotificationKind.ASSIGNED: "Your learning targets were assigned or updated",
     NotificationKind.REMOVED: "Your learning targets were removed",
-    NotificationKind.NEWLY_OVERDUE: "Your people: overdue since your last summary",
+    NotificationKind.NEWLY_OVERDUE: "Your people: newly overdue",
     NotificationKind.STILL_OVERDUE: "Your people: still overdue",
 }
 NOTES = {
     NotificationKind.ASSIGNED: "Your learning path shows them in order.",
     NotificationKind.REMOVED: "You have no learning targets at the moment.",
 }
-MORE = "These are the latest {shown}; there are more. The group reports list everyone."
+MORE = "These are the latest {shown}; the group reports list everyone."
 # The console, opened on a group's report of who is overdue.
 REPORT_QUERY = ('{ node(id: "%s") { ... on StaffGroup { name report { overall { overdue total } '
                 'staff(state: OVERDUE) { nodes { person { displayName } targets overdue } } } } } }')
@@ -77,17 +77,17 @@ def render(digest: Digest, sender: str, public_url: str = "") -> EmailMessage:
         if kind not in kinds:
             continue
         lines = [line for line in digest.lines if line.kind == kind and line.course]
-        if kind in SUMMARY:  # the latest first, as planned: what fell behind most recently
+        if kind in SUMMARY:  # the latest first, as planned: who fell behind most recently
             lines.sort(key=lambda line: (-line.due_on.toordinal() if line.due_on else 0, line.about or "",
                                          line.course or ""))
-        shown = lines[:SUMMARY_LINES] if kind in SUMMARY else lines
+        full = kind in SUMMARY and len(lines) >= SUMMARY_LINES  # planned no more: there may be others
         sections.append({
             "heading": HEADINGS[kind],
-            "note": MORE.format(shown=len(shown)) if len(shown) < len(lines) else NOTES.get(kind),
+            "note": MORE.format(shown=len(lines)) if full else NOTES.get(kind),
             "lines": [
                 {"course": line.course, "lists": line.lists, "about": line.about,
                  "due_on": line.due_on.isoformat() if line.due_on else None}
-                for line in shown
+                for line in lines
             ],
         })
     console = public_url.rstrip("/") + "/console?"

@@ -17,25 +17,26 @@ from typing import Any
 
 from sqlalchemy import (
     CTE, ColumnElement, CompoundSelect, CursorResult, Select, String, and_, case, cast, delete, exists, func, insert,
-    literal, or_, select, text, union, union_all, update,
+    literal, or_, select, text, union_all, update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.database import Database
 from jobs.leavers import end_leavers
+from permissions import policy
 from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
 from domain.staff import staff_seat
 from domain.models import (
-    IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupDelegate, GroupKind, Licence, Membership, MembershipRole,
-    NotificationDelivery, NotificationItem, NotificationOutbox, NotificationPlan, NotificationPlanTarget,
-    NotificationSettings, Organisation, OverdueSummary, Person, Seat, StaffGroup, StaffGroupMember, TargetExtension,
-    TargetList, TargetListItem, UTCDateTime,
+    IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupKind, Licence, NotificationDelivery, NotificationItem,
+    NotificationOutbox, NotificationPlan, NotificationPlanTarget, NotificationSettings, Organisation, OverdueSummary,
+    Person, Seat, StaffGroup, StaffGroupMember, TargetExtension, TargetList, TargetListItem, UTCDateTime,
 )
 from domain.notifications import (
-    REMINDERS, SUMMARY_LINES, DeliveryStatus, NotificationKind, Rules, SummaryFrequency, day_to_plan, reminder,
+    REMINDERS, SUMMARY, SUMMARY_LINES, DeliveryStatus, NotificationKind, Rules, SummaryFrequency, day_to_plan, reminder,
 )
 
 log = logging.getLogger("trellis.jobs")
@@ -312,50 +313,39 @@ async def _plan(
 
 async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, licence_id: int, day: date,
                      people: CTE, told: Callable[[Any], ColumnElement[bool]]) -> None:
-    """The overdue summaries due today, as lines of their recipients' digests: each
-    recipient's people (a full administrator's: every staff member; a delegate's: their
-    groups' members) with a target past its effective due date and not completed, new
-    since the recipient's last summary or still overdue. One statement when no summary is
-    due, three when some are."""
+    """The overdue summaries due today, as lines of their recipients' digests: the targets
+    of each recipient's people (permissions/policy.py's `overseen`) past their effective
+    due date and not completed; STILL_OVERDUE where the recipient's last summary had the
+    same person and course, else NEWLY_OVERDUE. One statement when no summary is due,
+    three when some are."""
     due_today = or_(OverdueSummary.frequency == SummaryFrequency.DAILY,
                     and_(OverdueSummary.frequency == SummaryFrequency.WEEKLY,
                          OverdueSummary.weekday == day.isoweekday()))
-    due = and_(OverdueSummary.organisation_id == organisation_id, due_today, ~told(OverdueSummary.person_id))
+    due = and_(
+        OverdueSummary.organisation_id == organisation_id, due_today, ~told(OverdueSummary.person_id),
+        # An operator's rerun of an older day leaves the later summaries' reckoning alone.
+        or_(OverdueSummary.last_sent_on.is_(None), OverdueSummary.last_sent_on < day),
+    )
     if (await session.execute(select(OverdueSummary.id).where(due).limit(1))).first() is None:
         return
     recipients = select(OverdueSummary.person_id.label("recipient"), OverdueSummary.last_sent_on).where(due) \
         .cte("recipients")
-    administrators = (
-        select(recipients.c.recipient, people.c.person_id)
-        .join(Membership, and_(Membership.person_id == recipients.c.recipient,
-                               Membership.organisation_id == organisation_id,
-                               Membership.role == MembershipRole.ADMINISTRATOR))
-        .join(people, literal(True))
-    )
-    delegated = (
-        select(GroupDelegate.person_id.label("recipient"), GroupDelegate.group_id, StaffGroup.kind)
-        .join(StaffGroup, StaffGroup.id == GroupDelegate.group_id)
-        .where(StaffGroup.licence_id == licence_id, GroupDelegate.person_id.in_(select(recipients.c.recipient)))
-        .cte("delegated")
-    )
-    picked = (
-        select(delegated.c.recipient, people.c.person_id)
-        .join(StaffGroupMember, StaffGroupMember.group_id == delegated.c.group_id)
-        .join(people, people.c.person_id == StaffGroupMember.person_id)
-    )
-    everyone = select(delegated.c.recipient, people.c.person_id).join(people, literal(True)).where(
-        delegated.c.kind == GroupKind.ALL_STAFF
-    )
-    oversees = union(administrators, picked, everyone).subquery("oversees")
+    oversees = policy.overseen(recipients, organisation_id, licence_id, people).subquery("oversees")
     staged = NotificationPlanTarget
-    new = or_(recipients.c.last_sent_on.is_(None), staged.due_on >= recipients.c.last_sent_on)
-    kind = case((new, literal(NotificationKind.NEWLY_OVERDUE.value)),
-                else_=literal(NotificationKind.STILL_OVERDUE.value))
+    last, last_plan = aliased(NotificationItem), aliased(NotificationPlan)
+    listed = exists().where(
+        last_plan.organisation_id == organisation_id, last_plan.local_date == recipients.c.last_sent_on,
+        last.plan_id == last_plan.id, last.person_id == recipients.c.recipient,
+        last.about_person_id == people.c.person_id, last.course_id == staged.course_id,
+        last.kind.in_([kind.value for kind in SUMMARY]),
+    )
+    kind = case((listed, literal(NotificationKind.STILL_OVERDUE.value)),
+                else_=literal(NotificationKind.NEWLY_OVERDUE.value))
     overdue = (
         select(
             oversees.c.recipient.label("person_id"), kind.label("kind"), staged.course_id,
             Course.title.label("course_title"), staged.list_names, staged.due_on,
-            Person.display_name.label("about_name"),
+            people.c.person_id.label("about_person_id"), Person.display_name.label("about_name"),
         )
         .select_from(oversees)
         .join(recipients, recipients.c.recipient == oversees.c.recipient)
@@ -370,15 +360,18 @@ async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, 
         )
         .subquery("overdue")
     )
-    # One line more than shown, so the digest knows there are more.
-    place = func.row_number().over(partition_by=[overdue.c.person_id, overdue.c.kind],
-                                   order_by=[overdue.c.due_on.desc(), overdue.c.about_name, overdue.c.course_id])
+    # The latest of each kind, as the email lists them; the group reports hold the rest.
+    place = func.row_number().over(
+        partition_by=[overdue.c.person_id, overdue.c.kind],
+        order_by=[overdue.c.due_on.desc(), overdue.c.about_name, overdue.c.course_title, overdue.c.course_id],
+    )
     ranked = select(overdue, place.label("place")).subquery("ranked")
-    columns = ["person_id", "kind", "course_id", "course_title", "list_names", "due_on", "about_name"]
+    columns = ["person_id", "kind", "course_id", "course_title", "list_names", "due_on", "about_person_id",
+               "about_name"]
     await session.execute(
         insert(NotificationItem).from_select(
             ["plan_id", *columns],
-            select(literal(plan_id), *(ranked.c[c] for c in columns)).where(ranked.c.place <= SUMMARY_LINES + 1),
+            select(literal(plan_id), *(ranked.c[c] for c in columns)).where(ranked.c.place <= SUMMARY_LINES),
         )
     )
     await session.execute(update(OverdueSummary).where(due).values(last_sent_on=day))

@@ -7,14 +7,18 @@ mutations ask `can()` / `authorize()` about one organisation.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true, union
 
 from domain.errors import Forbidden, NotFound
-from domain.models import CourseParticipant, MembershipRole, MentorLearner, ParentLink
+from domain.models import (
+    CourseParticipant, GroupDelegate, GroupKind, Licence, Membership, MembershipRole, MentorLearner, ParentLink,
+    StaffGroup, StaffGroupMember,
+)
 from domain.records import CourseRole
 from domain.workflow import Phase, Role, editors
-from permissions.principal import Principal, is_full_administrator
+from permissions.principal import Principal, full_administrators, is_full_administrator
 
 
 class Ability(StrEnum):
@@ -261,8 +265,15 @@ def can_on(principal: Principal, ability: Ability, subject: Subject) -> bool:
                 principal.delegations.get(g) == org for g in subject.groups
             )
         case Ability.OVERDUE_SUMMARY:
-            # The school's full administrators and its group delegates: those who have people.
-            return can(principal, Ability.VIEW_PATHS, org) or (org is not None and org in principal.delegations.values())
+            # A school's full administrators and its group delegates: those who have people there.
+            if org is None or org not in principal.school_ids:
+                return False
+            return can(principal, Ability.VIEW_PATHS, org) or org in principal.delegations.values()
+        case Ability.EXTEND_TARGETS if subject.person_id is not None:
+            # An extension in force: the school's full administrators, and delegates of the
+            # group it was given through while that group still reaches its person.
+            delegated = subject.group_id in subject.groups and principal.delegations.get(subject.group_id) == org
+            return delegated or can(principal, Ability.EXTEND_TARGETS, org)
         case Ability.OWN_CALENDAR_FEED:
             return _self(principal, subject)
         case Ability.VIEW_PERSON_REPORT:
@@ -474,3 +485,51 @@ def authorize_edit_records(principal: Principal, phase: Phase, organisation_id: 
     if not can_edit_records(principal, phase, organisation_id, teaches=teaches, mentors=mentors):
         raise Forbidden("You cannot change these records in this phase.")
 
+
+# --- Overdue summaries (issue 17) -----------------------------------------------------
+# Whose overdue targets a summary tells its recipient, and which reports it links to: the
+# paths they may see (VIEW_PATH) and the group reports they may read, as SQL for the
+# planner, which has no principal of theirs.
+
+
+def overseen(recipients: Any, organisation_id: int, licence_id: int, staff: Any) -> Select:
+    """(recipient, person_id): the people of `staff` (a selectable of person_id, the
+    school's staff) whom each recipient (column `recipient`) oversees: every one for a full
+    administrator of the school; for a delegate, the members of their groups."""
+    administrators = (
+        select(recipients.c.recipient, staff.c.person_id)
+        .join(Membership, and_(Membership.person_id == recipients.c.recipient,
+                               Membership.organisation_id == organisation_id, full_administrators(Membership.role)))
+        .join(staff, true())
+    )
+    delegated = (
+        select(GroupDelegate.person_id.label("recipient"), GroupDelegate.group_id, StaffGroup.kind)
+        .join(StaffGroup, StaffGroup.id == GroupDelegate.group_id)
+        .where(StaffGroup.licence_id == licence_id, GroupDelegate.person_id.in_(select(recipients.c.recipient)))
+        .cte("delegated")
+    )
+    picked = (
+        select(delegated.c.recipient, staff.c.person_id)
+        .join(StaffGroupMember, StaffGroupMember.group_id == delegated.c.group_id)
+        .join(staff, staff.c.person_id == StaffGroupMember.person_id)
+    )
+    everyone = select(delegated.c.recipient, staff.c.person_id).join(staff, true()).where(
+        delegated.c.kind == GroupKind.ALL_STAFF
+    )
+    return union(administrators, picked, everyone)
+
+
+def report_groups(person_id: int, organisation_id: int) -> Select:
+    """(id, name) of the staff groups whose reports the person reads in the school: every
+    one for a full administrator, a delegate's own (VIEW_GROUP_REPORT)."""
+    administers = select(Membership.id).where(
+        Membership.person_id == person_id, Membership.organisation_id == organisation_id,
+        full_administrators(Membership.role),
+    ).exists()
+    delegates = select(GroupDelegate.group_id).where(GroupDelegate.person_id == person_id)
+    return (
+        select(StaffGroup.id, StaffGroup.name)
+        .join(Licence, Licence.id == StaffGroup.licence_id)
+        .where(Licence.organisation_id == organisation_id, or_(administers, StaffGroup.id.in_(delegates)))
+        .order_by(StaffGroup.kind, StaffGroup.name, StaffGroup.id)
+    )

@@ -58,6 +58,11 @@ def is_full_administrator(role: str) -> bool:
     return role == MembershipRole.ADMINISTRATOR
 
 
+def full_administrators(role: Any) -> Any:
+    """`is_full_administrator` of a role column, in SQL."""
+    return role == MembershipRole.ADMINISTRATOR
+
+
 class InvalidToken(Exception):
     """The bearer token is unknown, expired or revoked."""
 

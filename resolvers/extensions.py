@@ -10,11 +10,13 @@ from sqlalchemy import literal, select
 
 from domain import validation
 from domain.audit import AuditAction, snapshot
-from domain.errors import Invalid
+from domain.errors import Forbidden, Invalid
 from domain.learning_paths import PathItem, Status
 from domain.models import Course, Licence, Membership, Person, Seat, TargetExtension, TargetListItem, utcnow
 from domain.staff import staff_seat
-from resolvers import outbox, staff
+from permissions import policy
+from permissions.policy import Ability
+from resolvers import outbox, staff, targets
 from resolvers.learning_paths import today_and_items
 from resolvers.targets import ExtensionInSchool, ListInSchool
 from resolvers.unit_of_work import UnitOfWork
@@ -118,6 +120,11 @@ async def _grant(uow: UnitOfWork, licence: Licence, person_id: int, course_id: i
     )).scalar()
     before = None
     if replaced is not None:
+        # Replacing ends it: only for whoever may end it (a delegate may not end a full
+        # administrator's extension for every target, say).
+        subject = (await targets.find(uow.session, uow.principal, TargetExtension, [replaced.id]))[replaced.id].subject
+        if not policy.can_on(uow.principal, Ability.EXTEND_TARGETS, subject):
+            raise Forbidden("An extension you may not end is in force for this; a full administrator can replace it.")
         before = snapshot(replaced)
         replaced.ended_at, replaced.ended_by_id = utcnow(), uow.principal.person_id
         await uow.session.flush()  # out of force before the new one takes its place

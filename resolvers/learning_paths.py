@@ -98,19 +98,17 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
         # Plain rows on the session's connection: the ORM's result machinery would cost
         # more than the statements themselves on this, the busiest read.
         connection = await session.connection()
-        head = (await connection.execute(HEAD if licence_id is not None else DEFAULT_HEAD,
-                                         {"licence_id": licence_id, "person_id": person_id})).first()
-        if head is None or not head.member:
+        head = await _read_head(connection, licence_id, person_id)
+        if head is None:
             return None  # no such licence, or not of this school: nothing to see, not even that they exist
-        group_ids = [int(group) for group, in split(head.groups)]
+        group_ids = _groups(head)
         subject = Subject(organisation_id=head.organisation_id, person_id=person_id, groups=frozenset(group_ids))
         if not policy.can_on(ctx.principal, Ability.VIEW_PATH, subject):
             return None
-        rows = (await connection.execute(LISTS, {"group_ids": group_ids, "person_id": person_id})).all() \
-            if group_ids else []
+        rows = await _lists(connection, group_ids, person_id)
     courses_known(ctx, rows)
-    today, merged, names = _merged(head, rows, on)
     extensions = _extensions(head)
+    today, merged, names = _merged(head, rows, on, extensions)
     setting = {}
     for item in merged:
         if item.effective_due_on != item.list_due_on:  # moved: by its own extension if that date is the one
@@ -120,6 +118,24 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
                         subject=subject, extension_ids=setting)
 
 
+async def _read_head(connection: AsyncConnection, licence_id: int | None, person_id: int) -> Any:
+    """HEAD's row (DEFAULT_HEAD's without a licence), or None where the licence does not
+    exist or the person is not of its school."""
+    head = (await connection.execute(HEAD if licence_id is not None else DEFAULT_HEAD,
+                                     {"licence_id": licence_id, "person_id": person_id})).first()
+    return head if head is not None and head.member else None
+
+
+def _groups(head: Any) -> list[int]:
+    return [int(group) for group, in split(head.groups)]
+
+
+async def _lists(connection: AsyncConnection, group_ids: list[int], person_id: int) -> Sequence[Any]:
+    if not group_ids:
+        return []
+    return (await connection.execute(LISTS, {"group_ids": group_ids, "person_id": person_id})).all()
+
+
 def _extensions(head: Any) -> dict[int | None, tuple[int, date]]:
     """The person's extensions in force in the head's licence: course id (None for every
     target) -> (extension id, date)."""
@@ -127,9 +143,10 @@ def _extensions(head: Any) -> dict[int | None, tuple[int, date]]:
             for course, until, pk in split(head.extensions)}
 
 
-def _merged(head: Any, rows: Sequence[Any], on: date | None) -> tuple[date, list[PathItem], dict[int, str]]:
-    """The path the lists' rows make for the person on `on` (their school's today if none),
-    and the lists' names."""
+def _merged(head: Any, rows: Sequence[Any], on: date | None,
+            extensions: dict[int | None, tuple[int, date]]) -> tuple[date, list[PathItem], dict[int, str]]:
+    """The path the lists' rows and the person's extensions make on `on` (their school's
+    today if none), and the lists' names."""
     zone = head.time_zone
     # DUE_SOON is the school's reminder window, the one its due-soon emails use.
     due_soon_days = Rules().due_soon_days if head.due_soon_days is None else head.due_soon_days
@@ -144,10 +161,9 @@ def _merged(head: Any, rows: Sequence[Any], on: date | None) -> tuple[date, list
         for row in rows if row.enrolment_id is not None
     }
     today = on or local_today(zone)
-    extensions = {course: until for course, (_pk, until) in _extensions(head).items()}
     merged = learning_paths.learning_path(
         [TargetListIn(list_id, list_items) for list_id, list_items in items.items()], progress, today, due_soon_days,
-        extensions,
+        {course: until for course, (_pk, until) in extensions.items()},
     )
     return today, merged, names
 
@@ -156,13 +172,11 @@ async def today_and_items(connection: AsyncConnection, licence_id: int, person_i
                           ) -> tuple[date, list[PathItem]] | None:
     """The person's path in the licence on their school's today, with no caller: for a use
     case that has already decided who may act. None when they are not of the school."""
-    head = (await connection.execute(HEAD, {"licence_id": licence_id, "person_id": person_id})).first()
-    if head is None or not head.member:
+    head = await _read_head(connection, licence_id, person_id)
+    if head is None:
         return None
-    group_ids = [int(group) for group, in split(head.groups)]
-    rows = (await connection.execute(LISTS, {"group_ids": group_ids, "person_id": person_id})).all() \
-        if group_ids else []
-    today, merged, _names = _merged(head, rows, None)
+    rows = await _lists(connection, _groups(head), person_id)
+    today, merged, _names = _merged(head, rows, None, _extensions(head))
     return today, merged
 
 
@@ -174,15 +188,13 @@ async def due_dates(connection: AsyncConnection, person_id: int) -> tuple[list[D
     found: list[DueDate] = []
     zone = None
     for licence_id in licences:
-        head = (await connection.execute(HEAD, {"licence_id": licence_id, "person_id": person_id})).first()
-        if head is None or not head.member:
+        head = await _read_head(connection, licence_id, person_id)
+        if head is None:
             continue
         zone = zone or head.time_zone
-        group_ids = [int(group) for group, in split(head.groups)]
-        rows = (await connection.execute(LISTS, {"group_ids": group_ids, "person_id": person_id})).all() \
-            if group_ids else []
+        rows = await _lists(connection, _groups(head), person_id)
         titles = {row.course_id: row.title for row in rows}
-        _today, merged, names = _merged(head, rows, None)
+        _today, merged, names = _merged(head, rows, None, _extensions(head))
         found += [
             DueDate(person_id=person_id, licence_id=licence_id, course_id=item.course_id, on=item.effective_due_on,
                     title=titles[item.course_id], school=head.school,

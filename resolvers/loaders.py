@@ -13,8 +13,8 @@ from permissions.principal import Principal
 from resolvers import targets
 from resolvers.targets import Found
 from domain.models import (
-    GroupDelegate, Licence, Membership, NotificationDelivery, NotificationItem, NotificationSettings, Person, Seat,
-    TargetList, TargetListItem, digest_order,
+    GroupDelegate, Licence, Membership, NotificationDelivery, NotificationItem, NotificationSettings, OverdueSummary,
+    Person, Seat, TargetList, TargetListItem, digest_order,
 )
 
 Row = TypeVar("Row", bound=SQLModel)
@@ -34,6 +34,7 @@ class Loaders:
         self.delegates_of_group = DataLoader(self._delegates_of_groups)
         self.lines_of_delivery = DataLoader(self._lines_of_deliveries)
         self.notification_settings = DataLoader(self._notification_settings)
+        self.own_overdue_summary = DataLoader(self._own_overdue_summaries)
 
     def by_id(self, model: type[Row]) -> DataLoader[int, Row | None]:
         if model not in self._by_id:
@@ -141,6 +142,16 @@ class Loaders:
         async with self._db.read() as session:
             rows = await session.execute(
                 select(NotificationSettings).where(NotificationSettings.organisation_id.in_(school_ids))
+            )
+            found = {row.organisation_id: row for row in rows.scalars()}
+        return [found.get(i) for i in school_ids]
+
+    async def _own_overdue_summaries(self, school_ids: Sequence[int]) -> list[OverdueSummary | None]:
+        """The caller's own summary in each school."""
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(OverdueSummary).where(OverdueSummary.organisation_id.in_(school_ids),
+                                             OverdueSummary.person_id == self._principal.person_id)
             )
             found = {row.organisation_id: row for row in rows.scalars()}
         return [found.get(i) for i in school_ids]

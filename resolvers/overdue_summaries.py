@@ -15,6 +15,7 @@ from domain.notifications import SummaryFrequency
 from resolvers.context import RequestContext
 from resolvers.unit_of_work import UnitOfWork
 
+
 class Choice(StrEnum):
     """What a person asks for: a summary's frequency, or none."""
 
@@ -31,15 +32,9 @@ class Setting:
     last_sent_on: date | None
 
 
-def _of(school_id: int, person_id: int | None):  # type: ignore[no-untyped-def]
-    return select(OverdueSummary).where(OverdueSummary.organisation_id == school_id,
-                                        OverdueSummary.person_id == person_id)
-
-
 async def own(ctx: RequestContext, school_id: int) -> Setting:
-    async with ctx.db.read() as session:
-        row = (await session.execute(_of(school_id, ctx.principal.person_id))).scalar()
-    return _setting(None, row)
+    """The caller's, batched across the schools a request asks about."""
+    return _setting(None, await ctx.loaders.own_overdue_summary.load(school_id))
 
 
 def _setting(school: Organisation | None, row: OverdueSummary | None) -> Setting:
@@ -55,7 +50,11 @@ async def set_summary(uow: UnitOfWork, school: Organisation, *, frequency: Choic
         raise Invalid("schoolId must be a school with a licence: summaries are of its staff.", "schoolId")
     rules.check_weekday(weekday, "weekday")
     person_id = uow.principal.person_id
-    row = (await uow.session.execute(_of(school.id, person_id).with_for_update())).scalar()
+    row = (await uow.session.execute(
+        select(OverdueSummary)
+        .where(OverdueSummary.organisation_id == school.id, OverdueSummary.person_id == person_id)
+        .with_for_update()
+    )).scalar()
     before = snapshot(row, exclude={"updated_at"})
     if frequency == Choice.OFF:
         if row is None:
@@ -65,6 +64,9 @@ async def set_summary(uow: UnitOfWork, school: Organisation, *, frequency: Choic
         await uow.audit(AuditAction.OVERDUE_SUMMARY_SET, target=row, organisation_id=school.id,
                         what="stopped their overdue summary", before=before, after=None)
         return _setting(school, None)
+    if row is not None and (row.frequency, row.weekday) == (frequency, weekday):
+        uow.nothing_changed()  # asked again: as it was
+        return _setting(school, row)
     if row is None:
         row = OverdueSummary(organisation_id=school.id, person_id=person_id, frequency=frequency)
         uow.session.add(row)

@@ -24,9 +24,9 @@ NotificationKindEnum = described(NotificationKind, {
     NotificationKind.DUE_TODAY: "A target is due today.",
     NotificationKind.OVERDUE: "A target is past its date by the school's overdue days or more.",
     NotificationKind.NEWLY_OVERDUE: "Overdue summary: one of the recipient's people (personName) is past a target's "
-    "date, and was not yet at the recipient's last summary.",
-    NotificationKind.STILL_OVERDUE: "Overdue summary: one of the recipient's people (personName) is still past a "
-    "target's date, as at the last summary.",
+    "date, and that person and course were not in the recipient's last summary.",
+    NotificationKind.STILL_OVERDUE: "Overdue summary: one of the recipient's people (personName) is past a target's "
+    "date, as in the recipient's last summary.",
 }, name="NotificationKind", description="What a digest line is about. Reminders go by the effective due date, "
     "never for a completed course, and each once.")
 DeliveryStatusEnum = described(DeliveryStatus, {

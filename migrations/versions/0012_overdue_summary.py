@@ -35,10 +35,13 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     # Nullable, no default: a metadata-only change on both engines, whatever the table's size.
+    op.add_column('notification_item', sa.Column('about_person_id', sa.Integer(), nullable=True))
     op.add_column('notification_item', sa.Column('about_name', sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('notification_item') as batch:
+    # Rebuilt on SQLite: kept AUTOINCREMENT, so ids are still never reused (0006).
+    with op.batch_alter_table('notification_item', table_kwargs={'sqlite_autoincrement': True}) as batch:
         batch.drop_column('about_name')
+        batch.drop_column('about_person_id')
     op.drop_table('overdue_summary')

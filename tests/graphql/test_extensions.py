@@ -204,3 +204,27 @@ async def test_a_delegate_may_end_their_groups_extension_not_one_of_every_target
     refused = (await gql(END, {"e": every}, token=world["staff2"].token))["endTargetExtension"]
     assert refused["code"] == "FORBIDDEN"  # they see it on the path of their group's member
     assert (await school.dates())[school.c1][0] == LATER
+
+
+async def test_a_delegate_cannot_end_an_extension_once_its_person_leaves_their_group(school: School, gql,
+                                                                                   world: World) -> None:
+    extension = (await school.extend("staff2"))["targetExtension"]["id"]
+    await succeed(gql, "removeStaffGroupMembers", {"groupId": school.group, "personIds": [world["staff"].gid]},
+                  world["owner"].token)
+    refused = (await gql(END, {"e": extension}, token=world["staff2"].token))["endTargetExtension"]
+    missing = (await gql(END, {"e": global_id("TargetExtension", 999_999)}, token=world["staff2"].token))
+    assert refused == missing["endTargetExtension"] and refused["code"] == "NOT_FOUND"
+    ended = (await gql(END, {"e": extension}, token=world["admin"].token))["endTargetExtension"]
+    assert ended["targetExtension"]["endedAt"]  # the administrator still may
+
+
+async def test_a_delegate_cannot_replace_an_extension_they_may_not_end(school: School, gql, world: World) -> None:
+    """The administrator gave Staff until 1 May through an All Staff list; ES1's delegate
+    may not end it, so may not replace it with an earlier date either."""
+    whole = await make_list(gql, world, world.all_staff_group("ashdown"), [school.c1], name="Whole school",
+                            dates={school.c1: "2031-04-01"})
+    given = await school.extend("admin", due_on="2031-05-01", target_list=whole)
+    assert given["__typename"] == "TargetExtensionPayload", given
+    replaced = await school.extend("staff2", due_on="2031-03-12")
+    assert replaced["code"] == "FORBIDDEN"
+    assert (await school.dates())[school.c1][0] == "2031-05-01"

@@ -10,9 +10,10 @@ import pytest
 
 from infra.database import Database
 from schema.ids import global_id
-from tests.graphql.test_extensions import EXTEND
+from tests.graphql.test_extensions import END, EXTEND
 from tests.graphql.test_learning_paths_api import add_courses, enrol
 from tests.graphql.test_staff_groups import course, make_group, make_list, succeed
+from jobs.planning import plan_day
 from tests.jobs.conftest import Jobs
 from tests.jobs.test_planning import K, per_day, read, ticks
 from tests.world import World
@@ -30,11 +31,11 @@ async def opt_in(gql, world: World, who: str, frequency: str, weekday: int | Non
     return data["setOverdueSummary"]
 
 
-async def es1(gql, world: World) -> str:  # type: ignore[no-untyped-def]
+async def es1(gql, world: World, members: tuple[str, ...] = ("staff", "staff2")) -> str:  # type: ignore[no-untyped-def]
     """ES1 (Staff, Staff2), delegated to Staff, with Phonics: Course 1 due 10 March 2031,
     Course 2 due the 20th."""
     c1, c2 = course(world, 0), course(world, 1)
-    group = await make_group(gql, world, "ES1", ("staff", "staff2"))
+    group = await make_group(gql, world, "ES1", members)
     await make_list(gql, world, group, [c1, c2], name="Phonics", dates={c1: "2031-03-10", c2: "2031-03-20"})
     await succeed(gql, "addGroupDelegate", {"groupId": group, "personId": world["staff"].gid}, world["owner"].token)
     return group
@@ -73,11 +74,12 @@ async def test_summaries_come_in_the_days_one_email_new_first_then_still(gql, wo
 
 async def test_a_completed_or_extended_target_leaves_the_summary(gql, world: World, db: Database,
                                                                  jobs: Jobs) -> None:
-    """Staff2 completes Course 1; Staff is given until the 25th: the next summary has no one."""
-    group = await es1(gql, world)
+    """Staff2 completes Course 1; Staff is given until the 25th: the next summary has only
+    the Owner, still overdue. Ending Staff's extension brings them back, as new."""
+    group = await es1(gql, world, ("staff", "staff2", "owner"))
     await opt_in(gql, world, "admin", "DAILY")
     assert per_day(world, await ticks(jobs, "ashdown", [date(2031, 3, 11)]))[11]["admin"] == {
-        K.NEWLY_OVERDUE: [line("Staff", 1, 10), line("Staff2", 1, 10)]}
+        K.NEWLY_OVERDUE: [line("Owner", 1, 10), line("Staff", 1, 10), line("Staff2", 1, 10)]}
     lists = await gql("query($g: ID!) { node(id: $g) { ... on StaffGroup { targetLists { id } } } }", {"g": group},
                       token=world["owner"].token)
     extended = await gql(EXTEND, {"input": {
@@ -87,7 +89,12 @@ async def test_a_completed_or_extended_target_leaves_the_summary(gql, world: Wor
     done = datetime(2031, 3, 11, 15, tzinfo=UTC)
     await enrol(db, world["staff2"].person_id, world.courses[0], started=done, completed=done)
     after = per_day(world, await ticks(jobs, "ashdown", [date(2031, 3, 12)]))
-    assert "admin" not in after.get(12, {})
+    assert after[12]["admin"] == {K.STILL_OVERDUE: [line("Owner", 1, 10)]}
+    ended = await gql(END, {"e": extended["extendTarget"]["targetExtension"]["id"]}, token=world["admin"].token)
+    assert ended["endTargetExtension"]["targetExtension"]["endedAt"], ended
+    back = per_day(world, await ticks(jobs, "ashdown", [date(2031, 3, 13)]))
+    # Staff was in the 11th's summary, not in the 12th's: new again.
+    assert back[13]["admin"] == {K.NEWLY_OVERDUE: [line("Staff", 1, 10)], K.STILL_OVERDUE: [line("Owner", 1, 10)]}
 
 
 async def test_the_summary_links_to_the_group_reports_in_the_console(gql, world: World, jobs: Jobs) -> None:
@@ -110,7 +117,7 @@ async def test_the_summary_links_to_the_group_reports_in_the_console(gql, world:
 
 async def test_a_long_summary_shows_the_latest_and_says_there_are_more(gql, world: World, db: Database,
                                                                       jobs: Jobs) -> None:
-    """Fifty-two overdue lines: the fifty latest are shown, and the group reports hold the rest."""
+    """Fifty-two overdue lines: the fifty latest are planned, and the group reports hold the rest."""
     ids = await add_courses(db, *(f"Overdue {i:02}" for i in range(26)))
     courses = [global_id("Course", i) for i in ids]
     group = await make_group(gql, world, "Big", ("staff", "staff2"))
@@ -123,12 +130,15 @@ async def test_a_long_summary_shows_the_latest_and_says_there_are_more(gql, worl
     email = read(message)
     assert len(email.sections[K.NEWLY_OVERDUE]) == 50
     assert email.sections[K.NEWLY_OVERDUE][0].endswith("due 2031-02-26")  # the latest first
-    assert "These are the latest 50; there are more." in jobs.mailer.text(message)
+    assert "These are the latest 50; the group reports list everyone." in jobs.mailer.text(message)
+    logged = await gql("{ me { notifications(first: 1) { nodes { lines { kind } } } } }", token=world["admin"].token)
+    assert len(logged["me"]["notifications"]["nodes"][0]["lines"]) == 50
 
 
 # Issue 17: full administrators and group delegates have people to hear about.
 SET_BY = {"owner": "OverdueSummaryPayload", "admin": "OverdueSummaryPayload", "staff": "OverdueSummaryPayload",
-          "staff2": "FORBIDDEN", "support": "FORBIDDEN", "owner_b": "NOT_FOUND"}
+          "staff2": "FORBIDDEN", "support": "FORBIDDEN", "owner_b": "NOT_FOUND",
+          "trust_admin": "NOT_FOUND"}  # Ashdown has not granted their trust: not a school they see
 
 
 @pytest.mark.parametrize("who", sorted(SET_BY))
@@ -151,3 +161,19 @@ async def test_a_bad_weekday_is_refused_and_off_stops_it(gql, world: World, jobs
     assert (await opt_in(gql, world, "admin", "OFF"))["overdueSummary"]["frequency"] == "OFF"
     emails = per_day(world, await ticks(jobs, "ashdown", [date(2031, 3, 11)]))
     assert "admin" not in emails[11]
+
+
+async def test_someone_already_sent_the_days_digest_gets_their_summary_next_time(gql, world: World, db: Database,
+                                                                                 jobs: Jobs) -> None:
+    """Admin opts in after the 11th's digests went: a rerun of the 11th sends no second
+    email; the 12th's digest carries the summary."""
+    await es1(gql, world, ("staff", "staff2", "admin"))
+    first = per_day(world, await ticks(jobs, "ashdown", [date(2031, 3, 11)]))
+    assert K.OVERDUE in first[11]["admin"] and K.NEWLY_OVERDUE not in first[11]["admin"]  # their own
+    await opt_in(gql, world, "admin", "DAILY")
+    school = world.organisations["ashdown"]
+    await plan_day(db, school, date(2031, 3, 11), datetime(2031, 3, 11, 12, tzinfo=UTC), rerun=True)
+    await jobs.work()
+    assert per_day(world, [read(m) for m in jobs.mailer.sent]) == first
+    later = per_day(world, await ticks(jobs, "ashdown", [date(2031, 3, 12)]))
+    assert later[12]["admin"] == {K.NEWLY_OVERDUE: [line("Staff", 1, 10), line("Staff2", 1, 10)]}

@@ -2,13 +2,15 @@
 organisation, against the table below, written from DOMAIN.md ('Who may do what') and the
 seeds, not from the policy's code. Deny by default: a cell not listed is a refusal."""
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, column, create_engine, insert, select
 
 from domain.errors import ErrorCode, Forbidden, NotFound
 from domain.models import MembershipRole
 from permissions import policy
-from permissions.policy import Ability, Scope, Subject
+from permissions.policy import Ability, Scope, Subject, can_on
 from permissions.principal import ANONYMOUS, Principal, is_full_administrator
 
 A = Ability
@@ -617,3 +619,36 @@ def test_a_trust_administrator_views_the_progress_of_the_trust_schools_granted()
     viewer = Principal(person_id=30, token_id=30, roles={3: ADMIN}, trust_schools={1: 3, 2: 3})
     assert policy.can_on(viewer, A.VIEW_TRUST_PROGRESS, Subject(organisation_id=3))
     assert not policy.can_on(viewer, A.VIEW_TRUST_PROGRESS, Subject(organisation_id=4))
+
+
+# --- Issue 17: extensions in force, and overdue summaries --------------------------------
+SCHOOLS = frozenset({1, 2})
+
+
+@pytest.mark.parametrize("who, group, reaches, may", [
+    ("administrator of 1", None, frozenset(), True),  # every target: full administrators
+    ("administrator of 1", 7, frozenset({7}), True),
+    ("delegate of group 7 in 1", 7, frozenset({7}), True),  # given through their group
+    ("delegate of group 7 in 1", 7, frozenset(), False),  # the person has left that group
+    ("delegate of group 7 in 1", None, frozenset({7}), False),  # every target: not theirs
+    ("delegate of group 7 in 1", 8, frozenset({7, 8}), False),  # another group's
+    ("member of 1", 7, frozenset({7}), False),
+    ("administrator of 2", 7, frozenset({7}), False),
+])
+def test_an_extension_is_ended_by_an_administrator_or_its_groups_delegate(who: str, group: int | None,
+                                                                          reaches: frozenset[int], may: bool) -> None:
+    extension = Subject(organisation_id=1, group_id=group, person_id=99, groups=reaches)
+    assert can_on(PRINCIPALS[who], Ability.EXTEND_TARGETS, extension) is may
+
+
+@pytest.mark.parametrize("who, organisation, may", [
+    ("administrator of 1", 1, True), ("delegate of group 7 in 1", 1, True), ("member of 1", 1, False),
+    ("administrator of 2", 1, False), ("platform support", 1, False),
+    ("administrator of 1", 3, False),  # an administrator of an organisation that is not a school: a trust
+])
+def test_overdue_summaries_are_for_a_schools_administrators_and_delegates(who: str, organisation: int,
+                                                                          may: bool) -> None:
+    principal = replace(PRINCIPALS[who], school_ids=SCHOOLS & frozenset(PRINCIPALS[who].roles))
+    if organisation == 3:
+        principal = replace(principal, roles={3: ADMIN})
+    assert can_on(principal, Ability.OVERDUE_SUMMARY, Subject(organisation_id=organisation)) is may
