@@ -82,8 +82,8 @@ SAMPLES = {
         "notificationDeliveries(first: 5) { totalCount nodes { personName localDate kinds status } } } } } }"
     ),
     "staff member": (
-        "{ me { learningPath { on items { course { title } status effectiveDueOn listDueOn dueState "
-        "sourceLists { name } extension { dueOn reason } } } notifications(first: 3) { nodes { localDate kinds "
+        "{ me { learningPath { on items { course { title } status effectiveDueOn dueState "
+        "sourceLists { name } } } notifications(first: 3) { nodes { localDate kinds "
         "lines { kind courseTitle listNames dueOn } } } calendarFeed { url } } }"
     ),
     "group delegate": (
