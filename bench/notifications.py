@@ -1,7 +1,8 @@
 """`make bench`, second part: plan one school-local day of notifications for a school of
 100,000 staff with 30 targets each (and smaller schools, to show how it grows), on SQLite
 and PostgreSQL. Prints the time and the peak memory Python allocated while planning.
-A benchmark, not a test."""
+With --summary the school's owner, a full administrator, has a daily overdue summary of
+every staff member, planned with the day. A benchmark, not a test."""
 
 import argparse
 import asyncio
@@ -21,9 +22,10 @@ from infra.progress import progress
 from bench.run import ROOT, _reset
 from domain.models import (
     Course, Enrolment, GroupKind, Licence, Membership, MembershipRole, NotificationDelivery, NotificationItem,
-    NotificationOutbox, Organisation, OrganisationKind, Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind,
-    TargetList, TargetListItem,
+    NotificationOutbox, Organisation, OrganisationKind, OverdueSummary, Person, Seat, StaffGroup, StaffGroupMember,
+    SubscriptionKind, TargetList, TargetListItem,
 )
+from domain.notifications import SummaryFrequency
 from jobs.planning import plan_day
 
 DAY = date(2027, 3, 1)
@@ -31,7 +33,7 @@ NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 GROUPS = 4  # each person is in one of them (20 targets) and in All Staff (10 targets)
 
 
-async def _school(db: Database, staff: int) -> int:
+async def _school(db: Database, staff: int, summary: bool) -> int:
     """One school: All Staff with a list of 10 courses, four groups with 20 more each,
     every person in one group; a tenth of them just changed groups (outbox rows) and
     some completed courses. Due dates fall around the planned day."""
@@ -46,6 +48,11 @@ async def _school(db: Database, staff: int) -> int:
         licence = Licence(organisation_id=school.id, owner_id=owner.id)
         session.add(licence)
         await session.flush()
+        if summary:
+            session.add_all([
+                Membership(organisation_id=school.id, person_id=owner.id, role=MembershipRole.ADMINISTRATOR),
+                OverdueSummary(organisation_id=school.id, person_id=owner.id, frequency=SummaryFrequency.DAILY),
+            ])
         courses = [Course(code=f"N{staff}-{i}", title=f"Course {i}") for i in range(10 + 20 * GROUPS)]
         session.add_all(courses)
         groups = [StaffGroup(licence_id=licence.id, name="All Staff", kind=GroupKind.ALL_STAFF)]
@@ -101,7 +108,7 @@ async def _settle(db: Database) -> None:
         await connection.commit()
 
 
-async def bench(url: str, sizes: list[int]) -> list[tuple[int, float, float, int, int]]:
+async def bench(url: str, sizes: list[int], summary: bool = False) -> list[tuple[int, float, float, int, int]]:
     url = normalise_url(url)
     await _reset(url)
     await asyncio.to_thread(migrations.upgrade, url)
@@ -110,7 +117,7 @@ async def bench(url: str, sizes: list[int]) -> list[tuple[int, float, float, int
     try:
         for staff in sizes:
             with progress(f"Building a school of {staff:,} staff"):
-                school_id = await _school(db, staff)
+                school_id = await _school(db, staff, summary)
             await _settle(db)
             tracemalloc.start()
             start = time.perf_counter()
@@ -136,6 +143,7 @@ async def bench(url: str, sizes: list[int]) -> list[tuple[int, float, float, int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,50000,100000", help="staff per school, comma separated")
+    parser.add_argument("--summary", action="store_true", help="the owner gets a daily overdue summary")
     parser.add_argument("--sqlite", default=str(ROOT / "var/bench/notifications.db"))
     parser.add_argument("--postgres", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/trellis_bench"))
@@ -145,7 +153,7 @@ def main() -> None:
     print("Planning one day: staff with 30 targets each (10 from All Staff, 20 from their group)")
     print(f"{'engine':<11} {'staff':>8} {'seconds':>8} {'peak MiB':>9} {'digests':>8} {'lines':>9}")
     for name, url in [("SQLite", f"sqlite+aiosqlite:///{args.sqlite}"), ("PostgreSQL", args.postgres)]:
-        for staff, seconds, peak, digests, lines in asyncio.run(bench(url, sizes)):
+        for staff, seconds, peak, digests, lines in asyncio.run(bench(url, sizes, args.summary)):
             print(f"{name:<11} {staff:>8} {seconds:>8.2f} {peak:>9.1f} {digests:>8} {lines:>9}", flush=True)
 
 
