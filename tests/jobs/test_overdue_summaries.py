@@ -5,6 +5,7 @@ Never a second email that day, even for a delegate who is also staff with remind
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -108,6 +109,10 @@ async def test_the_summary_links_to_the_group_reports_in_the_console(gql, world:
     assert "Group reports\n  * ES1: https://trellis.example.org/console?q=" in text
     html = message.get_body(("html",)).get_content()
     assert '<a href="https://trellis.example.org/console?q=' in html and ">ES1</a>" in html
+    # The link's query runs for the recipient and opens their group's report of who is overdue.
+    url = text.split("  * ES1: ")[1].split()[0]
+    report = await gql(parse_qs(urlsplit(url).query)["q"][0], token=world["staff"].token)
+    assert report["node"]["name"] == "ES1" and report["node"]["report"]["overall"]["total"] == 4
     assert read(message).sections[K.NEWLY_OVERDUE] == [line("Staff2", 1, 10)]
     logged = await gql("{ me { notifications(first: 1) { nodes { lines { kind personName courseTitle } } } } }",
                        token=world["staff"].token)
