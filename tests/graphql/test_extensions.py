@@ -4,11 +4,14 @@ refused and changes nothing, and that the person's path, calendar feed and group
 use the extended date until it ends. Reminders: tests/jobs/test_planning.py; the trust's
 figures: tests/graphql/test_trust_targets.py; the matrix: tests/http/test_report_endpoints.py."""
 
+import asyncio
 from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from domain.models import TargetExtension
 from infra.database import Database
 from schema.ids import global_id
 from tests.graphql.test_audit_log import event_count
@@ -228,3 +231,20 @@ async def test_a_delegate_cannot_replace_an_extension_they_may_not_end(school: S
     replaced = await school.extend("staff2", due_on="2031-03-12")
     assert replaced["code"] == "FORBIDDEN"
     assert (await school.dates())[school.c1][0] == "2031-05-01"
+
+
+async def test_two_grants_at_once_leave_one_extension_in_force(school: School, db: Database) -> None:
+    """Each answers a payload or CONFLICT, never an internal error; one is in force after,
+    and each success wrote its event."""
+    before = await event_count(db)
+    results = await asyncio.gather(school.extend("admin", due_on="2031-03-20"),
+                                   school.extend("owner", due_on="2031-03-25"))
+    answers = [answer(r) for r in results]
+    assert set(answers) <= {"TargetExtensionPayload", "CONFLICT"} and "TargetExtensionPayload" in answers, results
+    async with db.read() as session:
+        in_force = (await session.execute(
+            select(func.count()).select_from(TargetExtension).where(TargetExtension.ended_at.is_(None))
+        )).scalar_one()
+    assert in_force == 1
+    assert await event_count(db) == before + answers.count("TargetExtensionPayload")
+    assert (await school.dates())[school.c1][0] in {"2031-03-20", "2031-03-25"}
