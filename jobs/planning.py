@@ -316,8 +316,13 @@ async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, 
     """The overdue summaries due today, as lines of their recipients' digests: the targets
     of each recipient's people (permissions/policy.py's `overseen`) past their effective
     due date and not completed; STILL_OVERDUE where the recipient's last summary had the
-    same person and course, else NEWLY_OVERDUE. One statement when no summary is due,
-    three when some are."""
+    same person and course, else NEWLY_OVERDUE; the latest SUMMARY_LINES of each.
+
+    Ranking every overdue line of a large school costs as much as its reminders, so the
+    new lines are looked for among the latest dates first: those that hold several times
+    what a summary shows. A recipient left short (their people are few, or done) is
+    looked for again among all dates. One statement when no summary is due; six or
+    eight when some are."""
     due_today = or_(OverdueSummary.frequency == SummaryFrequency.DAILY,
                     and_(OverdueSummary.frequency == SummaryFrequency.WEEKLY,
                          OverdueSummary.weekday == day.isoweekday()))
@@ -328,41 +333,118 @@ async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, 
     )
     if (await session.execute(select(OverdueSummary.id).where(due).limit(1))).first() is None:
         return
+    since = await _latest_dates(session, plan_id, day, people)
     recipients = select(OverdueSummary.person_id.label("recipient"), OverdueSummary.last_sent_on).where(due) \
         .cte("recipients")
+    await _summary_lines(session, plan_id, organisation_id, licence_id, day, people, recipients, since=since)
+    await _summary_lines(session, plan_id, organisation_id, licence_id, day, people, recipients, still=True)
+    if since is not None:
+        new = NotificationItem.kind == NotificationKind.NEWLY_OVERDUE
+        found = (
+            select(NotificationItem.person_id)
+            .where(NotificationItem.plan_id == plan_id, new)
+            .group_by(NotificationItem.person_id)
+            .having(func.count() >= SUMMARY_LINES)
+        )
+        short = recipients.c.recipient.not_in(found)
+        await session.execute(delete(NotificationItem).where(
+            NotificationItem.plan_id == plan_id, new,
+            NotificationItem.person_id.in_(select(recipients.c.recipient).where(short)),
+        ))
+        await _summary_lines(session, plan_id, organisation_id, licence_id, day, people, recipients, short=short)
+    await session.execute(update(OverdueSummary).where(due).values(last_sent_on=day))
+
+
+# How many times the lines a summary shows the latest dates must hold, counted before
+# completions and oversight, for its new lines to be looked for among them first.
+LATEST_MARGIN = 10
+
+
+async def _latest_dates(session: AsyncSession, plan_id: int, day: date, people: CTE) -> date | None:
+    """The earliest of the latest overdue dates that hold, counted per signature before
+    completions and oversight, several times the lines a summary shows; None for all."""
+    staged = NotificationPlanTarget
+    per_signature = select(people.c.signature, func.count().label("people")).group_by(people.c.signature) \
+        .subquery("per_signature")
+    rows = await session.execute(
+        select(staged.due_on, func.sum(per_signature.c.people))
+        .join(per_signature, per_signature.c.signature == staged.signature)
+        .where(staged.plan_id == plan_id, staged.due_on < day)
+        .group_by(staged.due_on)
+        .order_by(staged.due_on.desc())
+    )
+    held = 0
+    for on, lines in rows:
+        held += lines
+        if held >= LATEST_MARGIN * SUMMARY_LINES:
+            return on
+    return None
+
+
+async def _summary_lines(session: AsyncSession, plan_id: int, organisation_id: int, licence_id: int, day: date,
+                         people: CTE, recipients: CTE, *, since: date | None = None, still: bool = False,
+                         short: ColumnElement[bool] | None = None) -> None:
+    """One kind's lines for the recipients (those `short` only, if given): the new ones due
+    on or after `since` (all, if None), or with `still`, those of the last summary."""
     oversees = policy.overseen(recipients, organisation_id, licence_id, people).subquery("oversees")
     staged = NotificationPlanTarget
     last, last_plan = aliased(NotificationItem), aliased(NotificationPlan)
-    listed = exists().where(
+    in_last = and_(
         last_plan.organisation_id == organisation_id, last_plan.local_date == recipients.c.last_sent_on,
         last.plan_id == last_plan.id, last.person_id == recipients.c.recipient,
-        last.about_person_id == people.c.person_id, last.course_id == staged.course_id,
         last.kind.in_([kind.value for kind in SUMMARY]),
     )
-    kind = case((listed, literal(NotificationKind.STILL_OVERDUE.value)),
-                else_=literal(NotificationKind.NEWLY_OVERDUE.value))
-    overdue = (
-        select(
-            oversees.c.recipient.label("person_id"), kind.label("kind"), staged.course_id,
-            Course.title.label("course_title"), staged.list_names, staged.due_on,
-            people.c.person_id.label("about_person_id"), Person.display_name.label("about_name"),
+    kind = NotificationKind.STILL_OVERDUE if still else NotificationKind.NEWLY_OVERDUE
+    overdue = select(
+        oversees.c.recipient.label("person_id"), literal(kind.value).label("kind"), staged.course_id,
+        Course.title.label("course_title"), staged.list_names, staged.due_on,
+        people.c.person_id.label("about_person_id"), Person.display_name.label("about_name"),
+    )
+    if still:  # from the last summary's few lines, read first by its plan: those still overdue
+        lines = (
+            select(last.person_id, last.about_person_id, last.course_id)
+            .select_from(recipients)
+            .join(last_plan, and_(last_plan.organisation_id == organisation_id,
+                                  last_plan.local_date == recipients.c.last_sent_on))
+            .join(last, and_(last.plan_id == last_plan.id, last.person_id == recipients.c.recipient,
+                             last.kind.in_([kind.value for kind in SUMMARY])))
+            .cte("last_lines").prefix_with("MATERIALIZED")
         )
-        .select_from(oversees)
-        .join(recipients, recipients.c.recipient == oversees.c.recipient)
-        .join(people, people.c.person_id == oversees.c.person_id)
-        .join(staged, and_(staged.signature == people.c.signature, staged.plan_id == plan_id))
-        .join(Course, Course.id == staged.course_id)
+        overdue = (
+            overdue.select_from(lines)
+            .join(oversees, and_(oversees.c.recipient == lines.c.person_id,
+                                 oversees.c.person_id == lines.c.about_person_id))
+            .join(people, people.c.person_id == lines.c.about_person_id)
+            .join(staged, and_(staged.signature == people.c.signature, staged.plan_id == plan_id,
+                               staged.course_id == lines.c.course_id))
+        )
+    else:
+        listed = exists().where(in_last, last.about_person_id == people.c.person_id,
+                                last.course_id == staged.course_id)
+        overdue = (
+            overdue.select_from(oversees)
+            .join(recipients, recipients.c.recipient == oversees.c.recipient)
+            .join(people, people.c.person_id == oversees.c.person_id)
+            .join(staged, and_(staged.signature == people.c.signature, staged.plan_id == plan_id))
+            .where(~listed)
+        )
+    overdue = (
+        overdue.join(Course, Course.id == staged.course_id)
         .join(Person, Person.id == people.c.person_id)
         .where(
             staged.due_on < day, oversees.c.person_id != oversees.c.recipient,
             ~exists().where(Enrolment.person_id == people.c.person_id, Enrolment.course_id == staged.course_id,
                             Enrolment.completed_at.is_not(None)),
         )
-        .subquery("overdue")
     )
-    # The latest of each kind, as the email lists them; the group reports hold the rest.
+    if since is not None:
+        overdue = overdue.where(staged.due_on >= since)
+    if short is not None:
+        overdue = overdue.where(short)
+    overdue = overdue.subquery("overdue")
+    # The latest first, as the email lists them; the group reports hold the rest.
     place = func.row_number().over(
-        partition_by=[overdue.c.person_id, overdue.c.kind],
+        partition_by=overdue.c.person_id,
         order_by=[overdue.c.due_on.desc(), overdue.c.about_name, overdue.c.course_title, overdue.c.course_id],
     )
     ranked = select(overdue, place.label("place")).subquery("ranked")
@@ -374,7 +456,6 @@ async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, 
             select(literal(plan_id), *(ranked.c[c] for c in columns)).where(ranked.c.place <= SUMMARY_LINES),
         )
     )
-    await session.execute(update(OverdueSummary).where(due).values(last_sent_on=day))
 
 
 async def _insert_new(session: AsyncSession, model: type, columns: list[str], rows: Select,

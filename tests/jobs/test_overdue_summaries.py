@@ -14,6 +14,7 @@ from schema.ids import global_id
 from tests.graphql.test_extensions import END, EXTEND
 from tests.graphql.test_learning_paths_api import add_courses, enrol
 from tests.graphql.test_staff_groups import course, make_group, make_list, succeed
+from jobs import planning
 from jobs.planning import plan_day
 from tests.jobs.conftest import Jobs
 from tests.jobs.test_planning import K, per_day, read, ticks
@@ -46,10 +47,19 @@ def line(who: str | None, n: int, due: int) -> str:
     return f"{who + ': ' if who else ''}Course {n} (Phonics), due 2031-03-{due:02}"
 
 
-async def test_summaries_come_in_the_days_one_email_new_first_then_still(gql, world: World, jobs: Jobs) -> None:
+# The latest dates are searched first when they hold this many times a summary's lines:
+# the default, and so few that each summary is first looked for on one date, then again.
+MARGINS = [planning.LATEST_MARGIN, 0.02]
+
+
+@pytest.mark.parametrize("margin", MARGINS)
+async def test_summaries_come_in_the_days_one_email_new_first_then_still(gql, world: World, jobs: Jobs,
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         margin: float) -> None:
     """Admin daily; Staff, who delegates ES1 and is in it, weekly on the 11th's weekday:
     that day Staff's own overdue reminder and their summary of Staff2 are one email, and
     Staff is never in their own summary."""
+    monkeypatch.setattr(planning, "LATEST_MARGIN", margin)
     await es1(gql, world)
     assert (await opt_in(gql, world, "admin", "DAILY"))["overdueSummary"]["frequency"] == "DAILY"
     await opt_in(gql, world, "staff", "WEEKLY", ELEVENTH.isoweekday())
@@ -120,9 +130,12 @@ async def test_the_summary_links_to_the_group_reports_in_the_console(gql, world:
         logged["me"]["notifications"]["nodes"][0]["lines"]
 
 
+@pytest.mark.parametrize("margin", [*MARGINS, 1])  # 1: the latest dates hold just enough
 async def test_a_long_summary_shows_the_latest_and_says_there_are_more(gql, world: World, db: Database,
-                                                                      jobs: Jobs) -> None:
+                                                                      jobs: Jobs, monkeypatch: pytest.MonkeyPatch,
+                                                                      margin: float) -> None:
     """Fifty-two overdue lines: the fifty latest are planned, and the group reports hold the rest."""
+    monkeypatch.setattr(planning, "LATEST_MARGIN", margin)
     ids = await add_courses(db, *(f"Overdue {i:02}" for i in range(26)))
     courses = [global_id("Course", i) for i in ids]
     group = await make_group(gql, world, "Big", ("staff", "staff2"))
