@@ -321,8 +321,8 @@ async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, 
     Ranking every overdue line of a large school costs as much as its reminders, so the
     new lines are looked for among the latest dates first: those that hold several times
     what a summary shows. A recipient left short (their people are few, or done) is
-    looked for again among all dates. One statement when no summary is due; six or
-    eight when some are."""
+    looked for again among all dates. One statement when no summary is due; five, or
+    seven when the latest dates were searched first."""
     due_today = or_(OverdueSummary.frequency == SummaryFrequency.DAILY,
                     and_(OverdueSummary.frequency == SummaryFrequency.WEEKLY,
                          OverdueSummary.weekday == day.isoweekday()))
