@@ -44,13 +44,18 @@ def effective_due_dates(items: Any, name: str = "effective") -> CTE:
     )
 
 
+def in_force(licence_id: Any, person_id: Any = None) -> ColumnElement[bool]:
+    """The extensions in force in a licence (of one person, if given)."""
+    clause = and_(TargetExtension.licence_id == licence_id, TargetExtension.ended_at.is_(None))
+    return clause if person_id is None else and_(clause, TargetExtension.person_id == person_id)
+
+
 def extended_due(effective: Any, licence_id: Any, person_id: Any, course_id: Any) -> ColumnElement:
     """`effective` for that person's course in that licence, moved to the latest of their
     extensions in force that covers it (one for the course, one for every target)."""
     latest = (
         select(func.max(TargetExtension.due_on))
-        .where(TargetExtension.licence_id == licence_id, TargetExtension.person_id == person_id,
-               TargetExtension.ended_at.is_(None),
+        .where(in_force(licence_id, person_id),
                or_(TargetExtension.course_id == course_id, TargetExtension.course_id.is_(None)))
         .scalar_subquery()
     )

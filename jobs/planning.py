@@ -29,6 +29,7 @@ from jobs.leavers import end_leavers
 from permissions import policy
 from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
+from domain.learning_paths_sql import in_force
 from domain.staff import staff_seat
 from domain.models import (
     IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupKind, Licence, NotificationDelivery, NotificationItem,
@@ -96,10 +97,6 @@ def reaching(licence_id: int) -> CompoundSelect:
     return union_all(picked, everyone)
 
 
-def _in_force(licence_id: int) -> Any:
-    return and_(TargetExtension.licence_id == licence_id, TargetExtension.ended_at.is_(None))
-
-
 def person_signatures(licence_id: int) -> CTE:
     """(person_id, signature): the sorted ids of the groups with targets that reach each
     staff member, as text; followed by `:<person id>` for someone with extensions in force."""
@@ -108,7 +105,7 @@ def person_signatures(licence_id: int) -> CTE:
         partition_by=reach.c.person_id, order_by=reach.c.group_id, rows=(None, None)
     )
     each = select(reach.c.person_id, groups.label("groups")).distinct().subquery("each")
-    extended = exists().where(_in_force(licence_id), TargetExtension.person_id == each.c.person_id)
+    extended = exists().where(in_force(licence_id), TargetExtension.person_id == each.c.person_id)
     signature = case((extended, each.c.groups.concat(":").concat(cast(each.c.person_id, String))),
                      else_=each.c.groups)
     # Materialised: computed once per statement, however the planner joins it.
@@ -135,7 +132,7 @@ async def _stage_targets(
     if any(":" in signature for signature in signatures):
         found = await session.execute(
             select(TargetExtension.person_id, TargetExtension.course_id, TargetExtension.due_on)
-            .where(_in_force(licence_id))
+            .where(in_force(licence_id))
         )
         for person_id, course_id, due_on in found:
             extensions[person_id][course_id] = due_on
@@ -389,10 +386,15 @@ async def _summary_lines(session: AsyncSession, plan_id: int, organisation_id: i
     oversees = policy.overseen(recipients, organisation_id, licence_id, people).subquery("oversees")
     staged = NotificationPlanTarget
     last, last_plan = aliased(NotificationItem), aliased(NotificationPlan)
-    in_last = and_(
-        last_plan.organisation_id == organisation_id, last_plan.local_date == recipients.c.last_sent_on,
-        last.plan_id == last_plan.id, last.person_id == recipients.c.recipient,
-        last.kind.in_([kind.value for kind in SUMMARY]),
+    # The recipients' last summaries, read first by their plan: a few rows each.
+    lines = (
+        select(last.person_id, last.about_person_id, last.course_id)
+        .select_from(recipients)
+        .join(last_plan, and_(last_plan.organisation_id == organisation_id,
+                              last_plan.local_date == recipients.c.last_sent_on))
+        .join(last, and_(last.plan_id == last_plan.id, last.person_id == recipients.c.recipient,
+                         last.kind.in_([kind.value for kind in SUMMARY])))
+        .cte("last_lines").prefix_with("MATERIALIZED")
     )
     kind = NotificationKind.STILL_OVERDUE if still else NotificationKind.NEWLY_OVERDUE
     overdue = select(
@@ -400,16 +402,7 @@ async def _summary_lines(session: AsyncSession, plan_id: int, organisation_id: i
         Course.title.label("course_title"), staged.list_names, staged.due_on,
         people.c.person_id.label("about_person_id"), Person.display_name.label("about_name"),
     )
-    if still:  # from the last summary's few lines, read first by its plan: those still overdue
-        lines = (
-            select(last.person_id, last.about_person_id, last.course_id)
-            .select_from(recipients)
-            .join(last_plan, and_(last_plan.organisation_id == organisation_id,
-                                  last_plan.local_date == recipients.c.last_sent_on))
-            .join(last, and_(last.plan_id == last_plan.id, last.person_id == recipients.c.recipient,
-                             last.kind.in_([kind.value for kind in SUMMARY])))
-            .cte("last_lines").prefix_with("MATERIALIZED")
-        )
+    if still:  # those of the last summary still overdue
         overdue = (
             overdue.select_from(lines)
             .join(oversees, and_(oversees.c.recipient == lines.c.person_id,
@@ -419,8 +412,8 @@ async def _summary_lines(session: AsyncSession, plan_id: int, organisation_id: i
                                staged.course_id == lines.c.course_id))
         )
     else:
-        listed = exists().where(in_last, last.about_person_id == people.c.person_id,
-                                last.course_id == staged.course_id)
+        listed = exists().where(lines.c.person_id == oversees.c.recipient,
+                                lines.c.about_person_id == people.c.person_id, lines.c.course_id == staged.course_id)
         overdue = (
             overdue.select_from(oversees)
             .join(recipients, recipients.c.recipient == oversees.c.recipient)

@@ -12,8 +12,8 @@ from domain import validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Forbidden, Invalid
 from domain.learning_paths import PathItem, Status
-from domain.models import Course, Licence, Membership, Person, Seat, TargetExtension, TargetListItem, utcnow
-from domain.staff import staff_seat
+from domain.learning_paths_sql import in_force
+from domain.models import Course, Licence, Person, Seat, TargetExtension, TargetListItem, utcnow
 from permissions import policy
 from permissions.policy import Ability
 from resolvers import outbox, staff, targets
@@ -54,11 +54,7 @@ async def extend_all_targets(uow: UnitOfWork, licence: Licence, *, person_id: in
     """A later date for every dated target of a staff member due before it: a period of
     absence, a late start."""
     reason = validation.name(reason, "reason", REASON_LENGTH)
-    seated = await uow.session.execute(
-        select(Seat.id).join(Membership, (Membership.person_id == Seat.person_id)
-                             & (Membership.organisation_id == licence.organisation_id))
-        .where(Seat.licence_id == licence.id, Seat.person_id == person_id, staff_seat())
-    )
+    seated = await uow.session.execute(staff.staff_seats(licence.id).where(Seat.person_id == person_id))
     if seated.first() is None:
         raise Invalid("personId must be a staff member of the school.", "personId")
     today, items = await _path(uow, licence.id, person_id)
@@ -115,8 +111,7 @@ async def _grant(uow: UnitOfWork, licence: Licence, person_id: int, course_id: i
                  due_on: date, reason: str) -> TargetExtension:
     same = TargetExtension.course_id == course_id if course_id is not None else TargetExtension.course_id.is_(None)
     replaced = (await uow.session.execute(
-        select(TargetExtension).where(TargetExtension.licence_id == licence.id, TargetExtension.person_id == person_id,
-                                      same, TargetExtension.ended_at.is_(None)).with_for_update()
+        select(TargetExtension).where(in_force(licence.id, person_id), same).with_for_update()
     )).scalar()
     before = None
     if replaced is not None:

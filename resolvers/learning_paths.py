@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from infra.gathered import gathered, split
 from domain import learning_paths
 from domain.calendar import DueDate
+from domain.learning_paths_sql import in_force
 from domain.learning_paths import ListItem, PathItem, Progress, Status, TargetListIn
 from domain.local_time import local_date, local_today
 from domain.models import (
@@ -47,10 +48,7 @@ def _head(licence: Any) -> Select:
     due-soon days, whether the person is of the school, the groups that reach them and
     their extensions in force there."""
     member = exists().where(Membership.organisation_id == Licence.organisation_id, Membership.person_id == PERSON_ID)
-    extensions = select(TargetExtension).where(
-        TargetExtension.licence_id == Licence.id, TargetExtension.person_id == PERSON_ID,
-        TargetExtension.ended_at.is_(None),
-    )
+    extensions = select(TargetExtension).where(in_force(Licence.id, PERSON_ID))
     return (
         select(Licence.id, Licence.organisation_id, Organisation.name.label("school"), Organisation.time_zone,
                NotificationSettings.due_soon_days, member.label("member"),
