@@ -154,7 +154,7 @@ async def matrix_csv(request: Request) -> Response:
 
             current: tuple[int, str, str] | None = None
             cells: dict[int, tuple[Any, ...]] = {}
-            result = await session.stream(reports.matrix_cells(found))
+            result = await session.stream(reports.matrix_cells(found, report.on))
             async for row in result:
                 person = (row.id, row.display_name, row.email)
                 if current is not None and person != current:

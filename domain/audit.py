@@ -35,6 +35,7 @@ class AuditAction(StrEnum):
     TARGET_COURSE_REMOVED = "target_list.course_removed"
     TARGET_LIST_REORDERED = "target_list.reordered"
     TARGET_DUE_DATE_SET = "target_list.due_date_set"
+    TARGET_RENEWAL_SET = "target_list.renewal_set"
     TARGET_LIST_DELETED = "target_list.deleted"
     TARGET_EXTENDED = "target.extended"
     TARGET_EXTENSION_ENDED = "target.extension_ended"

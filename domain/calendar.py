@@ -45,6 +45,7 @@ class DueDate:
     title: str
     school: str
     lists: str
+    renewal: bool = False  # completed, and due again on `on` when the completion lapses
 
 
 def uid(item: DueDate, domain: str) -> str:
@@ -67,7 +68,7 @@ def ics(items: Iterable[DueDate], *, name: str, stamp: datetime, zone: str | Non
         event.add("dtstamp", stamp)
         event.add("dtstart", item.on)
         event.add("dtend", item.on + timedelta(days=1))
-        event.add("summary", f"Due: {item.title}")
+        event.add("summary", f"{'Due again' if item.renewal else 'Due'}: {item.title}")
         event.add("description", f"{item.school}, target list: {item.lists}.")
         event.add("transp", "TRANSPARENT")  # a deadline, not time taken out of the day
         calendar.add_component(event)

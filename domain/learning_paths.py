@@ -19,8 +19,17 @@ The rules
   effective due date later, to the extension's date, never earlier; one for every
   target moves each dated course due before it. An undated course stays undated. The
   path is ordered by the dates as extended: the ones the person is held to.
+- Renewal (issue 17): a course whose item carries a renewal period (the shortest, where
+  several of the person's lists set one) is completed for that many months from the
+  school-local date of its latest completion: it renews on that date plus the months,
+  the month's last day where the month is shorter (29 February plus a year is 28
+  February). That date is its effective due date from the completion on (as extensions
+  move it), and the path is ordered by it; from the school's due-soon days before it,
+  the course is due again: no longer completed. The date is the course's own: the
+  courses above it keep theirs.
 """
 
+import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +41,7 @@ from enum import StrEnum
 class ListItem:
     course_id: int
     due_on: date | None = None
+    renew_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,12 +65,14 @@ class Urgency(StrEnum):
 @dataclass(frozen=True)
 class Progress:
     started: bool = False
-    completed_on: date | None = None
+    completed_on: date | None = None  # the first completion
+    last_completed_on: date | None = None  # the latest; the first's if not given
 
 
 # Extensions in force for one person: course id -> its later date; None -> every target's.
 Extensions = Mapping[int | None, date]
 NONE: Extensions = {}
+NONE_RENEWING: Mapping[int, date] = {}  # course id -> the date its completion renews
 
 
 @dataclass(frozen=True)
@@ -73,11 +85,14 @@ class PathItem:
     status: Status
     completed_on: date | None
     urgency: Urgency | None
+    renews_on: date | None = None  # when its latest completion stops holding, where it renews
+    last_completed_on: date | None = None  # that completion, while the course is due again
 
 
 @dataclass
 class _Course:
     own: list[date] = field(default_factory=list)
+    renew: list[int] = field(default_factory=list)
     after: set[int] = field(default_factory=set)  # courses that must come after this one
     before: set[int] = field(default_factory=set)
     lists: set[int] = field(default_factory=set)
@@ -105,6 +120,8 @@ def _graph(lists: Iterable[TargetListIn]) -> dict[int, _Course]:
             course.position = min(course.position, position)
             if item.due_on is not None:
                 course.own.append(item.due_on)
+            if item.renew_months is not None:
+                course.renew.append(item.renew_months)
             if previous is not None and previous != item.course_id:
                 courses[previous].after.add(item.course_id)
                 course.before.add(previous)
@@ -138,6 +155,23 @@ def extended(effective: date | None, course_id: int, extensions: Extensions) -> 
     return max([effective, *later])
 
 
+def add_months(day: date, months: int) -> date:
+    """`day` so many months on, on the month's last day where that month is shorter."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def renews_on(last_completed_on: date, months: int) -> date:
+    return add_months(last_completed_on, months)
+
+
+def renewal_months(lists: Iterable[TargetListIn]) -> dict[int, int]:
+    """Course id -> the renewal period the lists give it (the shortest), for the courses
+    that renew."""
+    return {course_id: min(course.renew) for course_id, course in _graph(lists).items() if course.renew}
+
+
 def _key(course_id: int, courses: dict[int, _Course], effective: dict[int, date | None]) -> tuple:
     due = effective[course_id]
     return (due is None, due or date.max, courses[course_id].position, course_id)
@@ -164,11 +198,10 @@ def _cycle_break(courses: dict[int, _Course], remaining: set[int], key) -> int: 
 
 
 def _placed(
-    lists: Iterable[TargetListIn], extensions: Extensions
+    courses: dict[int, _Course], extensions: Extensions, renewals: Mapping[int, date] = NONE_RENEWING,
 ) -> list[tuple[int, date | None, date | None, tuple[int, ...], date | None]]:
-    courses = _graph(lists)
     by_lists = _effective(courses)
-    effective = {c: extended(due, c, extensions) for c, due in by_lists.items()}
+    effective = {c: extended(renewals.get(c, due), c, extensions) for c, due in by_lists.items()}
 
     def key(course_id: int) -> tuple:
         return _key(course_id, courses, effective)
@@ -191,7 +224,7 @@ def order(
     lists: Iterable[TargetListIn], extensions: Extensions = NONE
 ) -> list[tuple[int, date | None, date | None, tuple[int, ...]]]:
     """(course id, own date, effective date as extended, source list ids) in path order."""
-    return [placed[:4] for placed in _placed(lists, extensions)]
+    return [placed[:4] for placed in _placed(_graph(lists), extensions)]
 
 
 def urgency(effective_due_on: date | None, today: date, due_soon_days: int) -> Urgency | None:
@@ -214,11 +247,21 @@ def learning_path(
     extensions: Extensions = NONE,
 ) -> list[PathItem]:
     """The path as it stands on `today` (a school-local date). Completed courses stay on
-    it, marked completed, and are never due or overdue."""
+    it, marked completed, and are never due or overdue, until a renewal makes one due
+    again."""
+    courses = _graph(lists)
+    renewals: dict[int, date] = {}  # course -> when its latest completion stops holding
+    for course_id, course in courses.items():
+        done = progress.get(course_id)
+        last = done and (done.last_completed_on or done.completed_on)
+        if course.renew and last is not None and last <= today:
+            renewals[course_id] = renews_on(last, min(course.renew))
+    again = {c for c, on in renewals.items() if today >= on - timedelta(days=due_soon_days)}
     items = []
-    for course_id, own, effective, list_ids, by_lists in _placed(lists, extensions):
+    for course_id, own, effective, list_ids, by_lists in _placed(courses, extensions, renewals):
         done = progress.get(course_id, Progress())
-        completed = done.completed_on is not None and done.completed_on <= today
+        last = done.last_completed_on or done.completed_on
+        completed = done.completed_on is not None and done.completed_on <= today and course_id not in again
         status = Status.COMPLETED if completed else Status.IN_PROGRESS if done.started else Status.NOT_STARTED
         items.append(PathItem(
             course_id=course_id,
@@ -227,7 +270,17 @@ def learning_path(
             list_due_on=by_lists,
             list_ids=list_ids,
             status=status,
-            completed_on=done.completed_on if completed else None,
+            completed_on=(last if course_id in renewals else done.completed_on) if completed else None,
             urgency=None if completed else urgency(effective, today, due_soon_days),
+            renews_on=renewals.get(course_id),
+            last_completed_on=last if course_id in again else None,
         ))
     return items
+
+
+def holds(item: PathItem, today: date) -> bool:
+    """Whether the item's completion counts as done on `today`, as reports count it: a
+    renewing course's until the day it renews, though the path shows it due again from
+    the due-soon days before."""
+    completed = item.status == Status.COMPLETED or item.last_completed_on is not None
+    return completed and (item.renews_on is None or today < item.renews_on)

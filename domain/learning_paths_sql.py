@@ -9,20 +9,26 @@ items come in as a selectable with columns scope, list_id, course_id, position a
 due_on; a list may appear in several scopes.
 
 `extended_due` is domain/learning_paths.py's `extended`: a person's extensions in force
-move a dated target later, never earlier. The same property test holds them equal.
+move a dated target later, never earlier. `renewed` is its renewal: a completed course
+that renews is due on the date its latest completion stops holding, and counts as done
+only before then. The same property test holds them equal.
 """
 
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Date, and_, case, func, or_, select, type_coerce
+from sqlalchemy import CTE, ColumnElement, Date, and_, case, cast, func, or_, select, type_coerce
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
+from domain.local_time import local_date_sql
 from domain.models import TargetExtension
 
 
 def effective_due_dates(items: Any, name: str = "effective") -> CTE:
-    """(scope, course_id, effective_due) for every course of every scope in `items`."""
+    """(scope, course_id, effective_due, renew_months) for every course of every scope in
+    `items` (which carry renew_months too): renew_months the shortest its items set."""
     ordered = select(
-        items.c.scope, items.c.course_id, items.c.due_on,
+        items.c.scope, items.c.course_id, items.c.due_on, items.c.renew_months,
         func.lead(items.c.course_id).over(partition_by=[items.c.scope, items.c.list_id], order_by=items.c.position)
         .label("next_course"),
     ).cte(f"{name}_ordered")
@@ -35,9 +41,11 @@ def effective_due_dates(items: Any, name: str = "effective") -> CTE:
         .join(ordered, and_(ordered.c.scope == reach.c.scope, ordered.c.course_id == reach.c.node))
         .where(ordered.c.next_course.is_not(None))
     )
+    own = reach.c.node == reach.c.start  # the course's own items, where its renewal is set
     return (
         select(reach.c.scope, reach.c.start.label("course_id"),
-               type_coerce(func.min(ordered.c.due_on), Date).label("effective_due"))
+               type_coerce(func.min(ordered.c.due_on), Date).label("effective_due"),
+               func.min(case((own, ordered.c.renew_months))).label("renew_months"))
         .join(ordered, and_(ordered.c.scope == reach.c.scope, ordered.c.course_id == reach.c.node))
         .group_by(reach.c.scope, reach.c.start)
         .cte(name)
@@ -61,3 +69,42 @@ def extended_due(effective: Any, licence_id: Any, person_id: Any, course_id: Any
     )
     # Null against a null `effective` (undated stays undated) or no extension: `effective`.
     return type_coerce(case((latest > effective, latest), else_=effective), Date)
+
+
+class renews_on(FunctionElement[Any]):
+    """renews_on(instant, zone, months): the school-local date of `instant` in `zone` plus
+    `months`, on the month's last day where that month is shorter (domain/learning_paths.py's
+    `renews_on`); null if any is null."""
+
+    type = Date()
+    inherit_cache = True
+    name = "renews_on"
+
+
+@compiles(renews_on)
+def _renews_on(element: renews_on, compiler: Any, **kw: Any) -> str:
+    instant, zone, months = list(element.clauses)
+    day = local_date_sql(compiler.dialect.name, instant, zone)
+    if compiler.dialect.name == "postgresql":
+        later = cast(day + func.make_interval(0, months), Date)  # PostgreSQL keeps to the month's end itself
+    else:
+        # SQLite rolls 29 February plus a year over into March: the earlier of that and the
+        # target month's last day is the date.
+        text_day = func.date(day)
+        rolled = func.date(text_day, func.printf("+%d months", months))
+        month_end = func.date(text_day, "start of month", func.printf("+%d months", months + 1), "-1 day")
+        # printf reads a null as 0: a null period has no date.
+        later = type_coerce(case((months.is_not(None), func.min(rolled, month_end))), Date)
+    return compiler.process(later, **kw)
+
+
+def renewed(effective: Any, renew_months: Any, completed_at: Any, last_completed_at: Any, zone: Any,
+            today: Any) -> tuple[ColumnElement, ColumnElement]:
+    """A target's (due, completed_at) as its renewal makes them on the school-local `today`:
+    a completed course that renews is due on the date its latest completion stops holding,
+    and completed (at that completion) only before then. Others keep `effective` and
+    `completed_at`. Extensions apply to the due date afterwards."""
+    renews = renews_on(last_completed_at, zone, renew_months)
+    due = type_coerce(func.coalesce(renews, effective), Date)
+    done = case((renew_months.is_(None), completed_at), (renews > today, last_completed_at), else_=None)
+    return due, done

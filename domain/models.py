@@ -172,8 +172,23 @@ class Enrolment(SQLModel, table=True):
     started_at: datetime = _instant()
     progress_percent: int = 0
     seconds_spent: int = 0
-    completed_at: datetime | None = _instant(default=None)
+    completed_at: datetime | None = _instant(default=None)  # the first completion, kept once set
+    # The latest completion: where the course renews, the one that holds (domain/learning_paths.py).
+    last_completed_at: datetime | None = _instant(default=None)
     updated_at: datetime = _instant(default_factory=utcnow)
+
+
+class CourseCompletion(SQLModel, table=True):
+    """Every completion of an enrolment, the first and each later one (a course that
+    renews is completed once a cycle), including one recorded late for an earlier cycle."""
+
+    __tablename__ = "course_completion"
+    __table_args__ = (UniqueConstraint("enrolment_id", "completed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enrolment_id: int = Field(foreign_key="enrolment.id")
+    completed_at: datetime = _instant()
+    recorded_at: datetime = _instant(default_factory=utcnow)
 
 
 class ProgressRecord(SQLModel, table=True):
@@ -345,6 +360,8 @@ class TargetListItem(SQLModel, table=True):
     position: int
     # A school-local date: the course should be complete by the end of that day.
     due_on: date | None = Field(default=None, sa_type=Date)
+    # A completion holds this many months, then the course is due again; null: for good.
+    renew_months: int | None = None
 
 
 class TargetExtension(SQLModel, table=True):
@@ -438,6 +455,8 @@ class NotificationPlanTarget(SQLModel, table=True):
     list_names: str = Field(sa_type=String(1000))
     due_on: date | None = Field(default=None, sa_type=Date)
     reminder: str | None = Field(default=None, sa_type=String(16))
+    # Due again though completed: the completion's renewal has come (a personal signature).
+    reopened: bool = False
 
 
 class NotificationDelivery(SQLModel, table=True):

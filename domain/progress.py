@@ -1,5 +1,7 @@
 """Rules for recording course progress: retries count once, nothing goes backwards,
-time adds up, and a completion date, once set, stays."""
+time adds up, and a completion date, once set, stays. A later completion is recorded
+beside it as the latest (where the course renews, the one that holds); an earlier one,
+reported late for an earlier cycle, goes to the history only."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,7 +32,9 @@ class ProgressCall:
 class State:
     progress_percent: int
     seconds_spent: int
-    completed_at: datetime | None
+    completed_at: datetime | None  # the first completion
+    last_completed_at: datetime | None = None  # the latest
+    completion: datetime | None = None  # the completion this call reports, if any: for the history
 
 
 def check_call(call: ProgressCall, idempotency_key: str, now: datetime) -> None:
@@ -53,11 +57,15 @@ def apply(state: State, call: ProgressCall, now: datetime) -> State:
         raise Invalid(
             f"Progress never goes backwards: it is {state.progress_percent}% already.", "progressPercent"
         )
-    completed_at = state.completed_at
-    if completed_at is None and (call.completed_at is not None or call.progress_percent == 100):
-        completed_at = call.completed_at or now
+    completion = call.completed_at or now if call.completed_at is not None or call.progress_percent == 100 else None
+    completed_at = state.completed_at or completion
+    latest = state.last_completed_at or state.completed_at
+    if latest is None or (completion is not None and completion > latest):
+        latest = completion
     return State(
         progress_percent=100 if completed_at else call.progress_percent,
         seconds_spent=state.seconds_spent + call.seconds_spent,
         completed_at=completed_at,
+        last_completed_at=latest,
+        completion=completion,
     )

@@ -7,6 +7,8 @@ from domain.errors import ConfirmationRequired, Invalid, NotAvailable
 
 CONFIRMATION = "YES"
 MINIMUM_INDIVIDUALS = 2
+# Statutory training renews yearly to every few years; ten years is past any cycle.
+MAX_RENEW_MONTHS = 120
 
 
 def check_confirmation(value: str) -> None:
@@ -41,3 +43,9 @@ def check_new_order(current: Sequence[int], proposed: Sequence[int], field: str 
 def check_no_duplicates(course_ids: Sequence[int], field: str = "courses") -> None:
     if len(set(course_ids)) != len(course_ids):
         raise Invalid("A course appears at most once in a target list.", field)
+
+
+def check_renewal(months: int | None, field: str) -> None:
+    """A renewal period is whole months, from one to MAX_RENEW_MONTHS; null renews never."""
+    if months is not None and not 1 <= months <= MAX_RENEW_MONTHS:
+        raise Invalid(f"{field} must be between 1 and {MAX_RENEW_MONTHS} months, or null for none.", field)

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
@@ -44,6 +45,12 @@ def local_clock(stored: str | None, zone: str | None) -> str | None:
         return None
     instant = datetime.fromisoformat(stored).replace(tzinfo=UTC)
     return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def conflict_insert(session: AsyncSession, model: type) -> Any:
+    """INSERT into `model` in the session's dialect, which can skip rows whose key is taken
+    (`.on_conflict_do_nothing`): both engines spell it the same."""
+    return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert(model)
 
 
 def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms: int | None = None) -> AsyncEngine:

@@ -2,34 +2,36 @@
 set of SQL statements however many staff the school has.
 
 Effective due dates follow the learning-path rule (domain/learning_paths.py), which
-depends only on the set of groups reaching a person and on their extensions. So the
-planner asks SQL for the distinct sets (a person with extensions in force is a set of
-their own), applies the rule once per set in Python, stages the results in
+depends only on the set of groups reaching a person, on their extensions and on their
+completions of courses that renew. So the planner asks SQL for the distinct sets (a
+person with extensions in force, or with a completion that may be due again, is a set
+of their own), applies the rule once per set in Python, stages the results in
 `notification_plan_target`, and lets SQL join them back to every person.
 """
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CTE, ColumnElement, CompoundSelect, CursorResult, Select, String, and_, case, cast, delete, exists, func, insert,
     literal, or_, select, text, union_all, update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from infra.database import Database
+from infra.database import Database, conflict_insert
 from jobs.leavers import end_leavers
 from permissions import policy
 from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
 from domain.learning_paths_sql import in_force
+from domain.local_time import local_date
 from domain.staff import staff_seat
 from domain.models import (
     IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupKind, Licence, NotificationDelivery, NotificationItem,
@@ -41,6 +43,7 @@ from domain.notifications import (
 )
 
 log = logging.getLogger("trellis.jobs")
+NO_RENEWALS: Mapping[int, datetime] = {}
 
 
 @dataclass(frozen=True)
@@ -97,38 +100,80 @@ def reaching(licence_id: int) -> CompoundSelect:
     return union_all(picked, everyone)
 
 
-def person_signatures(licence_id: int) -> CTE:
+def person_signatures(licence_id: int, renewing: Mapping[int, datetime] = NO_RENEWALS) -> CTE:
     """(person_id, signature): the sorted ids of the groups with targets that reach each
-    staff member, as text; followed by `:<person id>` for someone with extensions in force."""
+    staff member, as text; followed by `:<person id>` for someone with extensions in force
+    or a completion of a course in `renewing` before its instant (see `_renewing`)."""
     reach = reaching(licence_id).subquery("reach")
     groups = func.aggregate_strings(cast(reach.c.group_id, String), ",").over(
         partition_by=reach.c.person_id, order_by=reach.c.group_id, rows=(None, None)
     )
     each = select(reach.c.person_id, groups.label("groups")).distinct().subquery("each")
-    extended = exists().where(in_force(licence_id), TargetExtension.person_id == each.c.person_id)
-    signature = case((extended, each.c.groups.concat(":").concat(cast(each.c.person_id, String))),
+    personal = exists().where(in_force(licence_id), TargetExtension.person_id == each.c.person_id)
+    if renewing:
+        personal = or_(personal, exists().where(
+            Enrolment.person_id == each.c.person_id,
+            or_(*(and_(Enrolment.course_id == course, Enrolment.last_completed_at < before)
+                  for course, before in renewing.items()))))
+    signature = case((personal, each.c.groups.concat(":").concat(cast(each.c.person_id, String))),
                      else_=each.c.groups)
     # Materialised: computed once per statement, however the planner joins it.
     return select(each.c.person_id, signature.label("signature")).cte("person_targets").prefix_with("MATERIALIZED")
 
 
+@dataclass(frozen=True)
+class _Item:
+    group_id: int
+    list_id: int
+    name: str
+    course_id: int
+    due_on: date | None
+    renew_months: int | None
+
+
+async def _list_items(session: AsyncSession, licence_id: int) -> list[_Item]:
+    rows = await session.execute(
+        select(TargetList.group_id, TargetList.id, TargetList.name, TargetListItem.course_id, TargetListItem.due_on,
+               TargetListItem.renew_months)
+        .join(TargetListItem, TargetListItem.list_id == TargetList.id)
+        .where(TargetList.group_id.in_(_with_targets(licence_id)))
+        .order_by(TargetList.id, TargetListItem.position)
+    )
+    return [_Item(*row) for row in rows]
+
+
+def _renewing(items: Sequence[_Item], day: date, rules: Rules, zone: str) -> dict[int, datetime]:
+    """Course -> the instant before which a completion of it may be due again on `day`:
+    with the shortest period any list gives the course, the completion's renewal date is
+    within the school's due-soon days. A person with such a completion gets a signature
+    of their own, and their path, staged, says whether it really is."""
+    shortest: dict[int, int] = {}
+    for item in items:
+        if item.renew_months is not None:
+            shortest[item.course_id] = min(item.renew_months, shortest.get(item.course_id, item.renew_months))
+    horizon = day + timedelta(days=rules.due_soon_days)
+    found = {}
+    for course_id, months in shortest.items():
+        latest = learning_paths.add_months(horizon, -months)  # the last completion day renewing by the horizon
+        while learning_paths.renews_on(latest, months) > horizon:
+            latest -= timedelta(days=1)
+        while learning_paths.renews_on(latest + timedelta(days=1), months) <= horizon:
+            latest += timedelta(days=1)
+        found[course_id] = datetime.combine(latest + timedelta(days=1), time(), ZoneInfo(zone))
+    return found
+
+
 async def _stage_targets(
-    session: AsyncSession, plan_id: int, licence_id: int, signatures: Sequence[str], day: date, rules: Rules
+    session: AsyncSession, plan_id: int, licence_id: int, items: Sequence[_Item], signatures: Sequence[str],
+    day: date, rules: Rules, zone: str, renewing: Mapping[int, datetime],
 ) -> None:
-    rows = (
-        await session.execute(
-            select(TargetList.group_id, TargetList.id, TargetList.name, TargetListItem.course_id, TargetListItem.due_on)
-            .join(TargetListItem, TargetListItem.list_id == TargetList.id)
-            .where(TargetList.group_id.in_(_with_targets(licence_id)))
-            .order_by(TargetList.id, TargetListItem.position)
-        )
-    ).all()
     lists_of_group: dict[int, dict[int, list[ListItem]]] = defaultdict(lambda: defaultdict(list))
     names: dict[int, str] = {}
-    for group_id, list_id, name, course_id, due_on in rows:
-        lists_of_group[group_id][list_id].append(ListItem(course_id, due_on))
-        names[list_id] = name
+    for item in items:
+        lists_of_group[item.group_id][item.list_id].append(ListItem(item.course_id, item.due_on, item.renew_months))
+        names[item.list_id] = item.name
     extensions: dict[int, dict[int | None, date]] = defaultdict(dict)
+    progress: dict[int, dict[int, learning_paths.Progress]] = defaultdict(dict)
     if any(":" in signature for signature in signatures):
         found = await session.execute(
             select(TargetExtension.person_id, TargetExtension.course_id, TargetExtension.due_on)
@@ -136,23 +181,45 @@ async def _stage_targets(
         )
         for person_id, course_id, due_on in found:
             extensions[person_id][course_id] = due_on
+        if renewing:
+            completed = await session.execute(
+                select(Enrolment.person_id, Enrolment.course_id, Enrolment.completed_at, Enrolment.last_completed_at)
+                .where(or_(*(and_(Enrolment.course_id == course, Enrolment.last_completed_at < before)
+                             for course, before in renewing.items())))
+            )
+            for person_id, course_id, first, last in completed:
+                progress[person_id][course_id] = learning_paths.Progress(
+                    True, local_date(first or last, zone), local_date(last, zone))
     staged = []
     for signature in signatures:
         groups, _, person = signature.partition(":")
         lists = [
-            TargetListIn(list_id, items)
+            TargetListIn(list_id, list_items)
             for group_id in map(int, groups.split(","))
-            for list_id, items in lists_of_group[group_id].items()
+            for list_id, list_items in lists_of_group[group_id].items()
         ]
-        extended = extensions[int(person)] if person else learning_paths.NONE
-        for course_id, _own, effective, list_ids in learning_paths.order(lists, extended):
+        if person:
+            path = learning_paths.learning_path(lists, progress[int(person)], day, rules.due_soon_days,
+                                                extensions[int(person)])
+            # Due again: a reminder and a summary line, though the enrolment is completed.
+            placed = [(p.course_id, p.effective_due_on, p.list_ids, p.last_completed_on is not None) for p in path]
+        else:
+            placed = [(c, effective, list_ids, False) for c, _own, effective, list_ids in learning_paths.order(lists)]
+        for course_id, effective, list_ids, reopened in placed:
             staged.append({
                 "plan_id": plan_id, "signature": signature, "course_id": course_id,
                 "list_names": ", ".join(names[i] for i in list_ids)[:1000],
-                "due_on": effective, "reminder": reminder(effective, day, rules),
+                "due_on": effective, "reminder": reminder(effective, day, rules), "reopened": reopened,
             })
     if staged:
         await session.execute(insert(NotificationPlanTarget), staged)
+
+
+def unfinished_by(person: Any) -> ColumnElement[bool]:
+    """The staged target is still to do for the person: not completed, or due again."""
+    staged = NotificationPlanTarget
+    return or_(staged.reopened, ~exists().where(Enrolment.person_id == person, Enrolment.course_id == staged.course_id,
+                                                Enrolment.completed_at.is_not(None)))
 
 
 async def plan_day(
@@ -199,9 +266,14 @@ async def _plan(
         await session.execute(text("SET LOCAL jit = off"))
         await session.execute(text("SET LOCAL work_mem = '64MB'"))
 
-    people = person_signatures(licence_id)
+    items = await _list_items(session, licence_id)
+    zone, renewing = "UTC", {}
+    if any(item.renew_months is not None for item in items):
+        zone = (await session.get_one(Organisation, organisation_id)).time_zone
+        renewing = _renewing(items, day, rules, zone)
+    people = person_signatures(licence_id, renewing)
     signatures = (await session.execute(select(people.c.signature).distinct())).scalars().all()
-    await _stage_targets(session, plan.id, licence_id, signatures, day, rules)
+    await _stage_targets(session, plan.id, licence_id, items, signatures, day, rules, zone, renewing)
 
     staged = NotificationPlanTarget
 
@@ -246,14 +318,10 @@ async def _plan(
             .order_by(people.c.person_id)
             .cte("tellable").prefix_with("MATERIALIZED")
         )
-        unfinished = [staged.course_id != func.all(tell.c.completed)]
+        unfinished = [or_(staged.reopened, staged.course_id != func.all(tell.c.completed))]
     else:
         tell = people
-        unfinished = [
-            ~exists().where(Enrolment.person_id == people.c.person_id, Enrolment.course_id == staged.course_id,
-                            Enrolment.completed_at.is_not(None)),
-            ~told(people.c.person_id),
-        ]
+        unfinished = [unfinished_by(people.c.person_id), ~told(people.c.person_id)]
     columns = ["plan_id", "person_id", "kind", "course_id", "course_title", "list_names", "due_on"]
 
     def lines(kind: Any) -> Select:
@@ -425,9 +493,7 @@ async def _summary_lines(session: AsyncSession, plan_id: int, organisation_id: i
         overdue.join(Course, Course.id == staged.course_id)
         .join(Person, Person.id == people.c.person_id)
         .where(
-            staged.due_on < day, oversees.c.person_id != oversees.c.recipient,
-            ~exists().where(Enrolment.person_id == people.c.person_id, Enrolment.course_id == staged.course_id,
-                            Enrolment.completed_at.is_not(None)),
+            staged.due_on < day, oversees.c.person_id != oversees.c.recipient, unfinished_by(people.c.person_id),
         )
     )
     if since is not None:
@@ -456,8 +522,7 @@ async def _insert_new(session: AsyncSession, model: type, columns: list[str], ro
     """INSERT ... SELECT, skipping rows whose unique key is taken. Skipped by the index
     rather than by a NOT EXISTS on the table being filled, which a planner may rescan
     once per row as the statement's own rows pile up."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).from_select(columns, rows)
+    statement = conflict_insert(session, model).from_select(columns, rows)
     return await session.execute(statement.on_conflict_do_nothing(index_elements=key, index_where=key_where))
 
 

@@ -79,8 +79,8 @@ GROUP_IDS = bindparam("group_ids", expanding=True)
 # Each item of the lists that reach the person, with its course and the person's
 # enrolment in it (one per person and course), in list order.
 LISTS = (
-    select(TargetList.id, TargetList.name, TargetListItem.due_on, *COURSE_COLUMNS,
-           Enrolment.id.label("enrolment_id"), Enrolment.completed_at)
+    select(TargetList.id, TargetList.name, TargetListItem.due_on, TargetListItem.renew_months, *COURSE_COLUMNS,
+           Enrolment.id.label("enrolment_id"), Enrolment.completed_at, Enrolment.last_completed_at)
     .join(TargetListItem, TargetListItem.list_id == TargetList.id)
     .join(Course, Course.id == TargetListItem.course_id)
     .outerjoin(Enrolment, (Enrolment.course_id == TargetListItem.course_id) & (Enrolment.person_id == PERSON_ID))
@@ -109,7 +109,8 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
     today, merged, names = _merged(head, rows, on, extensions)
     setting = {}
     for item in merged:
-        if item.effective_due_on != item.list_due_on:  # moved: by its own extension if that date is the one
+        unextended = item.renews_on or item.list_due_on
+        if item.effective_due_on != unextended:  # moved: by its own extension if that date is the one
             own = extensions.get(item.course_id)
             setting[item.course_id] = (own if own and own[1] == item.effective_due_on else extensions[None])[0]
     return LearningPath(licence_id=head.id, person_id=person_id, on=today, items=merged, list_names=names,
@@ -152,10 +153,11 @@ def _merged(head: Any, rows: Sequence[Any], on: date | None,
     items: dict[int, list[ListItem]] = defaultdict(list)
     for row in rows:
         names[row.id] = row.name
-        items[row.id].append(ListItem(row.course_id, row.due_on))
+        items[row.id].append(ListItem(row.course_id, row.due_on, row.renew_months))
     progress = {
-        row.course_id: Progress(started=True,
-                                completed_on=local_date(row.completed_at, zone) if row.completed_at else None)
+        row.course_id: Progress(
+            started=True, completed_on=local_date(row.completed_at, zone) if row.completed_at else None,
+            last_completed_on=local_date(row.last_completed_at, zone) if row.last_completed_at else None)
         for row in rows if row.enrolment_id is not None
     }
     today = on or local_today(zone)
@@ -179,8 +181,9 @@ async def today_and_items(connection: AsyncConnection, licence_id: int, person_i
 
 
 async def due_dates(connection: AsyncConnection, person_id: int) -> tuple[list[DueDate], str | None]:
-    """The person's dated targets still to complete, in every school where they hold an
-    active seat, by date; and the time zone of the first such school. Their calendar feed:
+    """The person's dated targets still to complete, or due again when a completion renews,
+    in every school where they hold an active seat, by date; and the time zone of the
+    first such school. Their calendar feed:
     no caller, the feed's secret is the authority. Two statements per such school."""
     licences = (await connection.execute(_SEATED, {"person_id": person_id})).scalars().all()
     found: list[DueDate] = []
@@ -196,7 +199,9 @@ async def due_dates(connection: AsyncConnection, person_id: int) -> tuple[list[D
         found += [
             DueDate(person_id=person_id, licence_id=licence_id, course_id=item.course_id, on=item.effective_due_on,
                     title=titles[item.course_id], school=head.school,
-                    lists=", ".join(names[i] for i in item.list_ids))
-            for item in merged if item.effective_due_on is not None and item.status != Status.COMPLETED
+                    lists=", ".join(names[i] for i in item.list_ids), renewal=item.status == Status.COMPLETED)
+            # A completed course that renews is due again on its renewal date: in the calendar already.
+            for item in merged
+            if item.effective_due_on is not None and (item.status != Status.COMPLETED or item.renews_on is not None)
         ]
     return sorted(found, key=lambda d: (d.on, d.licence_id, d.course_id)), zone

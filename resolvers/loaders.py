@@ -13,11 +13,14 @@ from permissions.principal import Principal
 from resolvers import targets
 from resolvers.targets import Found
 from domain.models import (
-    GroupDelegate, Licence, Membership, NotificationDelivery, NotificationItem, NotificationSettings, OverdueSummary,
+    CourseCompletion, GroupDelegate, Licence, Membership, NotificationDelivery, NotificationItem, NotificationSettings, OverdueSummary,
     Person, Seat, TargetList, TargetListItem, digest_order,
 )
 
 Row = TypeVar("Row", bound=SQLModel)
+# The completions an enrolment shows, the latest first: a course that renews monthly
+# keeps four years of them; the rest stay in the history table.
+COMPLETIONS_SHOWN = 50
 
 
 class Loaders:
@@ -35,6 +38,7 @@ class Loaders:
         self.lines_of_delivery = DataLoader(self._lines_of_deliveries)
         self.notification_settings = DataLoader(self._notification_settings)
         self.own_overdue_summary = DataLoader(self._own_overdue_summaries)
+        self.completions_of_enrolment = DataLoader(self._completions_of_enrolments)
 
     def by_id(self, model: type[Row]) -> DataLoader[int, Row | None]:
         if model not in self._by_id:
@@ -169,3 +173,18 @@ class Loaders:
             for delivery_id, item in rows:
                 found[delivery_id].append(item)
         return [found[i] for i in delivery_ids]
+
+    async def _completions_of_enrolments(self, enrolment_ids: Sequence[int]) -> list[list[Any]]:
+        """Each enrolment's latest COMPLETIONS_SHOWN completion instants, the latest first."""
+        place = func.row_number().over(partition_by=CourseCompletion.enrolment_id,
+                                       order_by=CourseCompletion.completed_at.desc()).label("place")
+        ranked = select(CourseCompletion.enrolment_id, CourseCompletion.completed_at, place) \
+            .where(CourseCompletion.enrolment_id.in_(enrolment_ids)).subquery()
+        found: dict[int, list[Any]] = defaultdict(list)
+        async with self._db.read() as session:
+            rows = await session.execute(
+                select(ranked.c.enrolment_id, ranked.c.completed_at).where(ranked.c.place <= COMPLETIONS_SHOWN)
+                .order_by(ranked.c.enrolment_id, ranked.c.place))
+            for enrolment_id, completed_at in rows:
+                found[enrolment_id].append(completed_at)
+        return [found[i] for i in enrolment_ids]

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from domain import progress
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, NotFound
-from domain.models import Course, Enrolment, Membership, Person, ProgressRecord, utcnow
+from domain.models import Course, CourseCompletion, Enrolment, Membership, Person, ProgressRecord, utcnow
+from infra.database import conflict_insert
 from resolvers.unit_of_work import UnitOfWork
 
 
@@ -60,24 +61,34 @@ async def record(
         enrolment = Enrolment(person_id=person_id, course_id=course_id, started_at=started)
         uow.session.add(enrolment)
     state = progress.apply(
-        progress.State(enrolment.progress_percent or 0, enrolment.seconds_spent or 0, enrolment.completed_at),
+        progress.State(enrolment.progress_percent or 0, enrolment.seconds_spent or 0, enrolment.completed_at,
+                       enrolment.last_completed_at),
         call,
         now,
     )
     enrolment.progress_percent = state.progress_percent
     enrolment.seconds_spent = state.seconds_spent
     enrolment.completed_at = state.completed_at
+    enrolment.last_completed_at = state.last_completed_at
     enrolment.updated_at = now
     uow.session.add(ProgressRecord(person_id=person_id, course_id=course_id,
                                    idempotency_key=idempotency_key, request=request))
     await uow.session.flush()
+    if state.completion is not None:
+        # Each completion once: a second report of the same instant adds nothing to the history.
+        await uow.session.execute(
+            conflict_insert(uow.session, CourseCompletion)
+            .values(enrolment_id=enrolment.id, completed_at=state.completion, recorded_at=now)
+            .on_conflict_do_nothing(index_elements=["enrolment_id", "completed_at"])
+        )
     # The log of the school the caller acts for: the system's, or the first school they share.
     organisation = next(
         (o for o in schools if principal.system_organisation_id == o or principal.is_member(o)),
         schools[0] if schools else None,
     )
-    done = state.completed_at is not None and not was_completed
-    what = f"completed {course.title}" if done else f"is {state.progress_percent}% through {course.title}"
+    done = state.completion is not None
+    again = " again" if was_completed else ""
+    what = f"completed {course.title}{again}" if done else f"is {state.progress_percent}% through {course.title}"
     await uow.audit(AuditAction.PROGRESS_RECORDED, target=enrolment, organisation_id=organisation,
                     what=f"recorded that {person.display_name} {what}", before=before, after=snapshot(enrolment))
     return enrolment

@@ -6,10 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, Select, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Float, Select, and_, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.learning_paths_sql import effective_due_dates, extended_due
+from domain.learning_paths_sql import effective_due_dates, extended_due, renewed
 from domain.local_time import local_today
 from domain.models import Course, Enrolment, Licence, Membership, Person, StaffGroup, TargetList, TargetListItem
 from permissions import policy
@@ -98,31 +98,34 @@ def _effective_due(group_id: int) -> Any:
     lists, as on a learning path (domain/learning_paths_sql.py)."""
     return effective_due_dates(
         select(TargetList.group_id.label("scope"), TargetListItem.list_id, TargetListItem.course_id,
-               TargetListItem.position, TargetListItem.due_on)
+               TargetListItem.position, TargetListItem.due_on, TargetListItem.renew_months)
         .join(TargetList, TargetList.id == TargetListItem.list_id)
         .where(TargetList.group_id == group_id)
         .subquery("group_items")
     )
 
 
-def _cells(found: GroupInSchool) -> Any:
+def _cells(found: GroupInSchool, on: date) -> Any:
     """One row per (member, list, course) of a group: the course's effective due date, as
-    the member's extensions move it, and the member's enrolment, if any."""
+    the member's completion renews it and their extensions move it, and the member's
+    enrolment, if any, completed only while its completion holds on the school-local `on`."""
     effective = _effective_due(found.group.id)
     items = (
-        select(TargetListItem.list_id, TargetListItem.course_id, TargetListItem.position, effective.c.effective_due)
+        select(TargetListItem.list_id, TargetListItem.course_id, TargetListItem.position, effective.c.effective_due,
+               effective.c.renew_months)
         .join(TargetList, TargetList.id == TargetListItem.list_id)
         .join(effective, effective.c.course_id == TargetListItem.course_id)
         .where(TargetList.group_id == found.group.id)
         .cte("items")
     )
     members = staff.members_of_group(found.group).cte("members")
+    due, completed_at = renewed(items.c.effective_due, items.c.renew_months, Enrolment.completed_at,
+                                Enrolment.last_completed_at, literal(found.school.time_zone), literal(on, Date))
     return (
         select(
             items.c.list_id, items.c.course_id, items.c.position,
-            extended_due(items.c.effective_due, found.licence.id, members.c.person_id, items.c.course_id)
-            .label("effective_due"),
-            members.c.person_id, Enrolment.id.label("enrolment_id"), Enrolment.completed_at,
+            extended_due(due, found.licence.id, members.c.person_id, items.c.course_id).label("effective_due"),
+            members.c.person_id, Enrolment.id.label("enrolment_id"), completed_at.label("completed_at"),
             Enrolment.progress_percent,
         )
         .select_from(items.join(members, literal(True)))
@@ -164,7 +167,7 @@ class GroupReport:
 async def group_report(session: AsyncSession, found: GroupInSchool, on: date) -> GroupReport:
     """Completion within a group, overall, per target list and per course. Overdue is
     judged by each course's effective due date against the school-local `on`."""
-    cells = _cells(found)
+    cells = _cells(found, on)
     per_course = (
         await session.execute(
             select(cells.c.list_id, cells.c.course_id, *_counting(cells, on))
@@ -197,7 +200,7 @@ async def group_report(session: AsyncSession, found: GroupInSchool, on: date) ->
 
 def _per_person(found: GroupInSchool, on: date) -> Any:
     """Per member: how many target courses, how many completed, how many overdue."""
-    cells = _cells(found)
+    cells = _cells(found, on)
     pairs = (
         select(
             cells.c.person_id,
@@ -276,11 +279,11 @@ async def matrix_columns(session: AsyncSession, found: GroupInSchool) -> list[Ma
     return list(seen.values())
 
 
-def matrix_cells(found: GroupInSchool) -> Select:
-    """(person, course) cells of the training matrix, by person: effective due date,
-    completion and progress. Rows come person by person, ordered by name; a member with
-    no targets yet has one row with no course."""
-    cells = _cells(found)
+def matrix_cells(found: GroupInSchool, on: date) -> Select:
+    """(person, course) cells of the training matrix on the school-local `on`, by person:
+    effective due date, completion and progress. Rows come person by person, ordered by
+    name; a member with no targets yet has one row with no course."""
+    cells = _cells(found, on)
     members = staff.members_of_group(found.group).subquery()
     return (
         select(

@@ -1,6 +1,6 @@
 """Target lists: the seed's 'learning target groups', ordered courses with optional dates."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -17,14 +17,18 @@ from resolvers.unit_of_work import UnitOfWork
 
 
 class Target(Protocol):
-    """A course for a list, with its date if it has one."""
+    """A course for a list, with its date and renewal period if it has them."""
 
     course_id: int
     due_on: date | None
+    renew_months: int | None
 
 
-async def _check_courses(uow: UnitOfWork, course_ids: list[int], field: str) -> dict[int, Course]:
+async def _check_courses(uow: UnitOfWork, courses: Sequence[Target], field: str) -> dict[int, Course]:
+    course_ids = [t.course_id for t in courses]
     targets.check_no_duplicates(course_ids, field)
+    for i, t in enumerate(courses):
+        targets.check_renewal(t.renew_months, f"{field}[{i}].renewMonths")
     rows = await uow.session.execute(select(Course).where(Course.id.in_(course_ids)))
     found = {c.id: c for c in rows.scalars()}
     unknown = [c for c in course_ids if c not in found]
@@ -51,12 +55,13 @@ async def create_list(uow: UnitOfWork, found: GroupInSchool, *, name: str, cours
     The courses can also come later."""
     await check_available(uow, found.licence)
     name = validation.name(name, "name")
-    await _check_courses(uow, [t.course_id for t in courses], "courses")
+    await _check_courses(uow, courses, "courses")
     target_list = TargetList(group_id=found.group.id, name=name)
     uow.session.add(target_list)
     await uow.session.flush()
     uow.session.add_all(
-        TargetListItem(list_id=target_list.id, course_id=t.course_id, position=i, due_on=t.due_on)
+        TargetListItem(list_id=target_list.id, course_id=t.course_id, position=i, due_on=t.due_on,
+                       renew_months=t.renew_months)
         for i, t in enumerate(courses)
     )
     await uow.session.flush()
@@ -85,12 +90,13 @@ async def add_courses(uow: UnitOfWork, found: ListInSchool, *, courses: Sequence
         raise Invalid("Name at least one course.", "courses")
     items = await _items(uow, found.target_list.id)
     on_list = {i.course_id for i in items}
-    added = await _check_courses(uow, [t.course_id for t in courses], "courses")
+    added = await _check_courses(uow, courses, "courses")
     if on_list & set(added):
         raise Invalid("A course appears at most once in a target list; it is already on it.", "courses")
     before = await list_content(uow, found.target_list)
     uow.session.add_all(
-        TargetListItem(list_id=found.target_list.id, course_id=t.course_id, position=len(items) + i, due_on=t.due_on)
+        TargetListItem(list_id=found.target_list.id, course_id=t.course_id, position=len(items) + i, due_on=t.due_on,
+                       renew_months=t.renew_months)
         for i, t in enumerate(courses)
     )
     await uow.session.flush()
@@ -142,18 +148,35 @@ async def reorder(uow: UnitOfWork, found: ListInSchool, *, course_ids: list[int]
     return found.target_list
 
 
-async def set_due_date(uow: UnitOfWork, found: ListInSchool, *, course_id: int, due_on: date | None) -> TargetList:
+async def _set_on_item(uow: UnitOfWork, found: ListInSchool, course_id: int, field: str, value: object,
+                       action: AuditAction, what: Callable[[str], str]) -> TargetList:
+    """One setting of one course of the list, audited as `what` says of the course's title."""
     await check_available(uow, found.licence)
     item = await _item(uow, found.target_list.id, course_id)
     before = await list_content(uow, found.target_list)
-    item.due_on = due_on
+    setattr(item, field, value)
     await uow.session.flush()
     await outbox.group_changed(uow, found.school.id, found.group)
     title = (await uow.session.get_one(Course, course_id)).title
-    what = f"set {title} due on {due_on.isoformat()}" if due_on else f"cleared the date of {title}"
-    await _audit(uow, found, AuditAction.TARGET_DUE_DATE_SET, f"{what} in {found.target_list.name}",
+    await _audit(uow, found, action, f"{what(title)} in {found.target_list.name}",
                  before, await list_content(uow, found.target_list))
     return found.target_list
+
+
+async def set_due_date(uow: UnitOfWork, found: ListInSchool, *, course_id: int, due_on: date | None) -> TargetList:
+    return await _set_on_item(
+        uow, found, course_id, "due_on", due_on, AuditAction.TARGET_DUE_DATE_SET,
+        lambda title: f"set {title} due on {due_on.isoformat()}" if due_on else f"cleared the date of {title}")
+
+
+async def set_renewal(uow: UnitOfWork, found: ListInSchool, *, course_id: int,
+                      renew_months: int | None) -> TargetList:
+    """How long a completion of one course of the list holds before it is due again."""
+    targets.check_renewal(renew_months, "renewMonths")
+    return await _set_on_item(
+        uow, found, course_id, "renew_months", renew_months, AuditAction.TARGET_RENEWAL_SET,
+        lambda title: f"set {title} to renew every {renew_months} month(s)" if renew_months
+        else f"set {title} not to renew")
 
 
 async def delete_list(uow: UnitOfWork, found: ListInSchool, *, confirmation: str) -> TargetList:

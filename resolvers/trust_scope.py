@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import CTE, ColumnElement, Date, Integer, Select, String, and_, case, func, literal, select
 
-from domain.learning_paths_sql import effective_due_dates, extended_due
+from domain.learning_paths_sql import effective_due_dates, extended_due, renewed
 from domain.models import (
-    Course, Enrolment, GroupKind, Licence, Person, Seat, StaffGroup, StaffGroupMember, TargetList, TargetListItem, Term,
+    Course, Enrolment, GroupKind, Licence, Organisation, Person, Seat, StaffGroup, StaffGroupMember, TargetList, TargetListItem, Term,
 )
 from domain.staff import staff_seat
 from domain.local_time import local_today
@@ -104,15 +104,18 @@ def school_midnight(school: Any, zones: dict[int, str], day: date) -> ColumnElem
     return case(*((school == s, literal(at, kind)) for s, at in instants.items()), else_=literal(None, kind))
 
 
-def targets_of(staff: CTE, reach: CTE, *, per_group: bool) -> CTE:
+def targets_of(staff: CTE, reach: CTE, days: dict[int, date], *, per_group: bool) -> CTE:
     """One row per target: seat_id, person_id, school_id, group_id (null unless
     `per_group`), course_id, effective_due and the person's enrolment in the course
-    (enrolment_id, completed_at, progress_percent; null when not enrolled).
+    (enrolment_id, completed_at, progress_percent; null when not enrolled), on each
+    school's day in `days`.
 
     Per person a course set by two groups is one target, due by the person's whole path;
     per group it is one target in each group, due by that group's lists alone; either way
-    as the person's extensions move it."""
-    item = select(TargetListItem.list_id, TargetListItem.course_id, TargetListItem.position, TargetListItem.due_on)
+    as the person's completion renews it (completed_at is null once it no longer holds)
+    and their extensions move it."""
+    item = select(TargetListItem.list_id, TargetListItem.course_id, TargetListItem.position, TargetListItem.due_on,
+                  TargetListItem.renew_months)
     if per_group:
         items = item.add_columns(TargetList.group_id.label("scope")).join(
             TargetList, TargetList.id == TargetListItem.list_id
@@ -123,17 +126,24 @@ def targets_of(staff: CTE, reach: CTE, *, per_group: bool) -> CTE:
         ).join(reach, reach.c.group_id == TargetList.group_id)
     effective = effective_due_dates(items.subquery("items"), "path")
     if per_group:
-        due = extended_due(effective.c.effective_due, reach.c.licence_id, reach.c.person_id, effective.c.course_id)
-        who = select(reach.c.seat_id, reach.c.person_id, reach.c.school_id, reach.c.group_id, effective.c.course_id,
-                     due.label("effective_due")).join(effective, effective.c.scope == reach.c.group_id)
+        who = select(reach.c.seat_id, reach.c.person_id, reach.c.school_id, reach.c.licence_id, reach.c.group_id,
+                     effective.c.course_id, effective.c.effective_due, effective.c.renew_months).join(
+            effective, effective.c.scope == reach.c.group_id)
     else:
-        due = extended_due(effective.c.effective_due, staff.c.licence_id, staff.c.person_id, effective.c.course_id)
-        who = select(staff.c.seat_id, staff.c.person_id, staff.c.school_id, literal(None, Integer).label("group_id"),
-                     effective.c.course_id, due.label("effective_due")).join(
-            effective, effective.c.scope == staff.c.seat_id)
+        who = select(staff.c.seat_id, staff.c.person_id, staff.c.school_id, staff.c.licence_id,
+                     literal(None, Integer).label("group_id"), effective.c.course_id, effective.c.effective_due,
+                     effective.c.renew_months).join(effective, effective.c.scope == staff.c.seat_id)
     assigned = who.subquery("assigned")
+    due, completed_at = renewed(assigned.c.effective_due, assigned.c.renew_months, Enrolment.completed_at,
+                                Enrolment.last_completed_at, Organisation.time_zone,
+                                school_day(assigned.c.school_id, days))
     return (
-        select(assigned, Enrolment.id.label("enrolment_id"), Enrolment.completed_at, Enrolment.progress_percent)
+        select(assigned.c.seat_id, assigned.c.person_id, assigned.c.school_id, assigned.c.group_id,
+               assigned.c.course_id,
+               extended_due(due, assigned.c.licence_id, assigned.c.person_id, assigned.c.course_id)
+               .label("effective_due"),
+               Enrolment.id.label("enrolment_id"), completed_at.label("completed_at"), Enrolment.progress_percent)
+        .join(Organisation, Organisation.id == assigned.c.school_id)
         .outerjoin(Enrolment, and_(Enrolment.person_id == assigned.c.person_id,
                                    Enrolment.course_id == assigned.c.course_id))
         .cte("targets")
@@ -161,11 +171,7 @@ class StaffEnrolments:
     reach: CTE
     targets: CTE
     zones: dict[int, str]  # school -> its time zone
-    days: dict[int, date] | None = None  # school -> its today; left out, now's
-
-    def __post_init__(self) -> None:
-        if self.days is None:
-            self.days = {school: local_today(zone) for school, zone in self.zones.items()}
+    days: dict[int, date]  # school -> its today
 
     @property
     def school(self) -> Any:
@@ -232,4 +238,5 @@ def staff_enrolments(zones: dict[int, str], days: dict[int, date] | None = None)
     now's."""
     staff = staff_of(zones)
     reach = reach_of(staff)
-    return StaffEnrolments(staff, reach, targets_of(staff, reach, per_group=False), zones, days)
+    days = days or {school: local_today(zone) for school, zone in zones.items()}
+    return StaffEnrolments(staff, reach, targets_of(staff, reach, days, per_group=False), zones, days)

@@ -73,7 +73,7 @@ def targets(days: dict[int, date], where: TargetFilter, *, per_group: bool = Fal
         if where.staff_group_name is not None:
             groups = groups.where(func.lower(StaffGroup.name) == where.staff_group_name.strip().lower())
         reach = select(reach).where(reach.c.group_id.in_(groups)).cte("chosen_reach")
-    found = targets_of(staff, reach, per_group=per_group)
+    found = targets_of(staff, reach, days, per_group=per_group)
     status = target_status(found, school_day(found.c.school_id, days))
     stmt = select(found, status.label("status"))
     if where.course_id is not None:

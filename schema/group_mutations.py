@@ -35,6 +35,10 @@ class DeletedPayload:
 class TargetInput:
     course_id: strawberry.ID = ref("Course", description="A course of the catalogue.")
     due_on: date | None = strawberry.field(default=None, description="A school-local date; null for none.")
+    renew_months: int | None = strawberry.field(
+        default=None, description="Months a completion holds before the course is due again (1 to 120); null: for "
+        "good.",
+    )
 
 
 @strawberry.input(description="Step one: a name and the group's staff.")
@@ -106,6 +110,15 @@ class SetTargetDueDateInput:
     due_on: date | None = strawberry.field(description="A school-local date; null clears it.")
 
 
+@strawberry.input(description="A renewal period for one course of a list, or none.")
+class SetTargetRenewalInput:
+    target_list_id: strawberry.ID = ref("TargetList", description="The list.")
+    course_id: strawberry.ID = ref("Course", description="A course on the list.")
+    renew_months: int | None = strawberry.field(
+        description="Months a completion holds before the course is due again (1 to 120); null clears it."
+    )
+
+
 @strawberry.input(description="A target list to delete.")
 class DeleteTargetListInput:
     target_list_id: strawberry.ID = ref("TargetList", description="The list.")
@@ -175,6 +188,11 @@ class GroupMutations:
     set_target_due_date = mutation(
         "setTargetDueDate", SetTargetDueDateInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
         use=list_resolvers.set_due_date, description="Set or clear the date of one course on a target list.",
+    )
+    set_target_renewal = mutation(
+        "setTargetRenewal", SetTargetRenewalInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
+        use=list_resolvers.set_renewal, description="Set or clear how long a completion of one course on a target "
+        "list holds: from the school's due-soon days before it lapses, the course is due again on each path.",
     )
     delete_target_list = mutation(
         "deleteTargetList", DeleteTargetListInput, DeletedPayload, ability=Ability.DELETE_GROUP, target=TargetList,

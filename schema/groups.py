@@ -144,6 +144,9 @@ class TargetListItem(OfCourse):
     effective_due_on: date | None = strawberry.field(
         description="When it is really due: the earliest date on it or on any course after it in the list."
     )
+    renew_months: int | None = strawberry.field(
+        description="How many months a completion holds before the course is due again; null: it holds for good."
+    )
 
 
 @strawberry.type(description="The seed's 'learning target group': an ordered list of courses in a staff group.")
@@ -170,7 +173,8 @@ class TargetList(SecuredNode):
             [learning_paths.ListItem(r.course_id, r.due_on) for r in rows]
         )
         return [
-            TargetListItem(position=r.position, due_on=r.due_on, effective_due_on=e, course_id=r.course_id)
+            TargetListItem(position=r.position, due_on=r.due_on, effective_due_on=e, renew_months=r.renew_months,
+                           course_id=r.course_id)
             for r, e in zip(rows, effective, strict=True)
         ]
 
@@ -184,7 +188,9 @@ class PathSource:
 @strawberry.type(description="One course on a learning path.")
 class LearningPathItem(OfCourse):
     status: CourseStatus = strawberry.field(description="Not started, in progress or completed, on the path's date.")
-    completed_on: date | None = strawberry.field(description="The school-local date it was completed.")
+    completed_on: date | None = strawberry.field(
+        description="The school-local date it was completed (where it renews, the latest completion's)."
+    )
     due_on: date | None = strawberry.field(description="The earliest date set on this course itself.")
     effective_due_on: date | None = strawberry.field(
         description="When it is really due, across every list: the earliest date on it or on anything "
@@ -195,6 +201,13 @@ class LearningPathItem(OfCourse):
         "moves it."
     )
     due_state: DueState | None = strawberry.field(description="Never set for a completed course.")
+    renews_on: date | None = strawberry.field(
+        description="Where the course renews and has been completed: the school-local date its latest completion "
+        "stops holding. From the school's due-soon days before it, the course is due again by that date."
+    )
+    last_completed_on: date | None = strawberry.field(
+        description="While a renewing course is due again: the school-local date of the completion that held."
+    )
     source_lists: list[PathSource] = field(Ability.VIEW_PATH, description="The target lists it came from.")
     extension_id: strawberry.Private[int | None]
 
@@ -224,6 +237,8 @@ class LearningPath:
                 list_due_on=item.list_due_on,
                 extension_id=result.extension_ids.get(item.course_id),
                 due_state=DueState(item.urgency) if item.urgency else None,
+                renews_on=item.renews_on,
+                last_completed_on=item.last_completed_on,
                 source_lists=[
                     PathSource(id=global_id("TargetList", i), name=result.list_names[i]) for i in item.list_ids
                 ],

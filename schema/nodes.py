@@ -81,6 +81,7 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.TARGET_COURSE_REMOVED: "A course was taken off a target list.",
     AuditAction.TARGET_LIST_REORDERED: "A target list's courses were put in a new order.",
     AuditAction.TARGET_DUE_DATE_SET: "A course's date on a target list was set or cleared.",
+    AuditAction.TARGET_RENEWAL_SET: "A course's renewal period on a target list was set or cleared.",
     AuditAction.TARGET_LIST_DELETED: "A target list was deleted; `before` keeps its courses and dates.",
     AuditAction.TARGET_EXTENDED: "A staff member was given a later due date (extendTarget, extendAllTargets); `before` "
     "holds the extension it replaced, if any.",

@@ -9,6 +9,7 @@ import strawberry
 from domain import models, validation
 from permissions.policy import Ability
 from resolvers import reports as report_resolvers
+from resolvers.loaders import COMPLETIONS_SHOWN
 from resolvers.pagination import Window
 from schema import access
 from schema.connection import After, Before, Connection, First, Last, connection
@@ -31,7 +32,8 @@ ENROLMENT = {
     "started_at": "When its first progress was recorded.",
     "progress_percent": "0 to 100; it never goes down, and is 100 once completed.",
     "seconds_spent": "Time recorded in the course, in seconds.",
-    "completed_at": "When it was completed, kept once set; null until then.",
+    "completed_at": "When it was first completed, kept once set; null until then.",
+    "last_completed_at": "When it was last completed: for a course that renews, the completion that counts.",
 }
 
 
@@ -41,14 +43,22 @@ class CourseEnrolment(OfCourse):
     progress_percent: int = strawberry.field(description=ENROLMENT["progress_percent"])
     seconds_spent: int = strawberry.field(description=ENROLMENT["seconds_spent"])
     completed_at: datetime | None = strawberry.field(description=ENROLMENT["completed_at"])
+    last_completed_at: datetime | None = strawberry.field(description=ENROLMENT["last_completed_at"])
     person_id: strawberry.Private[int]
+    enrolment_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: models.Enrolment) -> Self:
         return cls(
             started_at=row.started_at, progress_percent=row.progress_percent, seconds_spent=row.seconds_spent,
-            completed_at=row.completed_at, person_id=row.person_id, course_id=row.course_id,
+            completed_at=row.completed_at, last_completed_at=row.last_completed_at, person_id=row.person_id,
+            enrolment_id=row.id, course_id=row.course_id,
         )
+
+    @strawberry.field(description=f"Every completion, the latest first (at most {COMPLETIONS_SHOWN}): the first, "
+                      "each renewal, and any recorded late for an earlier cycle.")
+    async def completions(self, info: strawberry.Info) -> list[datetime]:
+        return await info.context.loaders.completions_of_enrolment.load(self.enrolment_id)
 
     @strawberry.field(description="Completed, or still in progress.")
     def status(self) -> EnrolmentStatus:

@@ -238,6 +238,13 @@ async def _set_target_due_date(gql, world: World, db: Database):  # type: ignore
     return query, {"t": target_list, "c": course(world, 1)}, world["owner"].token, "setTargetDueDate"
 
 
+async def _set_target_renewal(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    _, target_list = await _list(gql, world)
+    query = """mutation($t: ID!, $c: ID!) { setTargetRenewal(input: {targetListId: $t, courseId: $c,
+      renewMonths: 12}) { __typename } }"""
+    return query, {"t": target_list, "c": course(world, 1)}, world["owner"].token, "setTargetRenewal"
+
+
 async def _delete_target_list(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
     _, target_list = await _list(gql, world)
     query = """mutation($t: ID!) { deleteTargetList(input: {targetListId: $t, confirmation: "YES"}) {
@@ -390,6 +397,7 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     "removeTargetCourse": (_remove_target_course, "TARGET_COURSE_REMOVED", "TargetListPayload"),
     "reorderTargetList": (_reorder_target_list, "TARGET_LIST_REORDERED", "TargetListPayload"),
     "setTargetDueDate": (_set_target_due_date, "TARGET_DUE_DATE_SET", "TargetListPayload"),
+    "setTargetRenewal": (_set_target_renewal, "TARGET_RENEWAL_SET", "TargetListPayload"),
     "deleteTargetList": (_delete_target_list, "TARGET_LIST_DELETED", "DeletedPayload"),
     "recordCourseProgress": (_record_course_progress, "PROGRESS_RECORDED", "CourseEnrolmentPayload"),
     "addCourse": (_add_course, "COURSE_ADDED", "CoursePayload"),

@@ -1,17 +1,18 @@
 """Each rule written once in Python has one SQL form, and they agree on both engines:
 the effective due date (domain/learning_paths.py and domain/learning_paths_sql.py) over
-random lists and dates, a person's extensions moving it (the same two modules), who counts as staff (domain/staff.py) over every seat, and a
-school's month of an instant (domain/local_time.py) over random instants and zones."""
+random lists and dates, a person's extensions moving it and a completion renewing it (the
+same two modules), who counts as staff (domain/staff.py) over every seat, and a school's
+month of an instant (domain/local_time.py) over random instants and zones."""
 
 import random
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, insert, literal, select, union_all
 
-from domain.learning_paths import ListItem, TargetListIn, extended, order
-from domain.local_time import local_month, local_month_sql
+from domain.learning_paths import ListItem, Progress, TargetListIn, extended, holds, learning_path, order, renewal_months
+from domain.local_time import local_date, local_month, local_month_sql
 from domain.models import UTCDateTime
-from domain.learning_paths_sql import effective_due_dates, extended_due
+from domain.learning_paths_sql import effective_due_dates, extended_due, renewed
 from domain.models import Course, Licence, Organisation, Person, SubscriptionKind, TargetExtension
 from domain.staff import is_staff_seat, staff_seat
 from infra.database import Database
@@ -26,7 +27,7 @@ def random_lists(rng: random.Random, first_list_id: int) -> list[TargetListIn]:
     for offset in range(rng.randint(1, 4)):
         picked = rng.sample(range(1, 9), rng.randint(1, 6))
         items = [ListItem(course, date(2027, 1, 1) + timedelta(days=rng.randint(0, 60)) if rng.random() < 0.4
-                          else None) for course in picked]
+                          else None, rng.choice([12, 24, 36]) if rng.random() < 0.2 else None) for course in picked]
         lists.append(TargetListIn(first_list_id + offset, items))
     return lists
 
@@ -43,23 +44,26 @@ async def test_the_effective_due_date_in_sql_is_the_python_rule(db: Database) ->
             lists = rng.sample(shared, rng.randint(1, min(3, len(shared))))
         else:
             shared += lists
-        cases[scope] = {course: effective for course, _, effective, _ in order(lists)}
-        rows += [(scope, t.list_id, item.course_id, position, item.due_on)
+        renewing = renewal_months(lists)
+        cases[scope] = {course: (effective, renewing.get(course)) for course, _, effective, _ in order(lists)}
+        rows += [(scope, t.list_id, item.course_id, position, item.due_on, item.renew_months)
                  for t in lists for position, item in enumerate(t.items)]
     items = Table("random_items", MetaData(), Column("scope", Integer), Column("list_id", Integer),
                   Column("course_id", Integer), Column("position", Integer), Column("due_on", Date),
-                  prefixes=["TEMPORARY"])
+                  Column("renew_months", Integer), prefixes=["TEMPORARY"])
     effective = effective_due_dates(items)
     async with db.write() as session:
         connection = await session.connection()
         await connection.run_sync(items.create)
-        await session.execute(insert(items), [dict(zip(("scope", "list_id", "course_id", "position", "due_on"), r))
-                                              for r in rows])
-        found = (await session.execute(select(effective.c.scope, effective.c.course_id, effective.c.effective_due)))
-        in_sql: dict[int, dict[int, date | None]] = {}
-        for scope, course, due in found:
-            in_sql.setdefault(scope, {})[course] = due
+        columns = ("scope", "list_id", "course_id", "position", "due_on", "renew_months")
+        await session.execute(insert(items), [dict(zip(columns, r)) for r in rows])
+        found = await session.execute(
+            select(effective.c.scope, effective.c.course_id, effective.c.effective_due, effective.c.renew_months))
+        in_sql: dict[int, dict[int, tuple[date | None, int | None]]] = {}
+        for scope, course, due, months in found:
+            in_sql.setdefault(scope, {})[course] = (due, months)
     assert in_sql == cases
+    assert any(months for scope in cases.values() for _, months in scope.values())
 
 
 async def test_extensions_move_dates_in_sql_as_in_python(db: Database) -> None:
@@ -107,6 +111,39 @@ async def test_extensions_move_dates_in_sql_as_in_python(db: Database) -> None:
     expected = {i: extended(due, course, in_force[person]) for i, person, course, due in cases}
     assert found == expected
     assert sum(1 for i, _, _, due in cases if found[i] != due) > 10  # extensions did move dates
+
+
+async def test_a_renewing_completion_in_sql_is_the_python_rule(db: Database) -> None:
+    """Completions near month ends, on leap days and across daylight-saving changes, in
+    zones with odd offsets, renewing after 1 to 36 months, judged on days around the
+    renewal: the due date and whether the completion still counts as done."""
+    rng = random.Random(20261204)
+    cases = []
+    for i in range(400):
+        start = datetime(rng.choice([2023, 2024, 2025]), rng.randint(1, 12), 1, tzinfo=UTC)
+        if rng.random() < 0.2:
+            start = datetime(2024, 2, 29, tzinfo=UTC)
+        at = start + timedelta(hours=rng.randint(-30, 30), minutes=rng.randint(0, 59))
+        zone, months = rng.choice(ZONES), rng.choice([None, 1, 3, 12, 12, 24, 36])
+        listed = rng.choice([None, date(2024, 6, 1)])
+        renews_on = local_date(at, zone) + timedelta(days=31 * (months or 0))
+        today = renews_on + timedelta(days=rng.randint(-40, 5))
+        today = max(today, local_date(at, zone))
+        item, = learning_path([TargetListIn(1, [ListItem(7, listed, months)])],
+                              {7: Progress(True, local_date(at, zone))}, today, due_soon_days=14)
+        cases.append((i, at, zone, months, listed, today, item.effective_due_on, holds(item, today)))
+    table = union_all(*(
+        select(literal(i, Integer).label("id"), literal(at, UTCDateTime).label("at"),
+               literal(zone, String).label("zone"), literal(months, Integer).label("months"),
+               literal(listed, Date).label("listed"), literal(today, Date).label("today"))
+        for i, at, zone, months, listed, today, _, _ in cases
+    )).subquery("completions")
+    due, done = renewed(table.c.listed, table.c.months, table.c.at, table.c.at, table.c.zone, table.c.today)
+    async with db.read() as session:
+        found = {i: (on, at is not None) for i, on, at in (await session.execute(select(table.c.id, due, done)))}
+    assert found == {case[0]: (case[6], case[7]) for case in cases}
+    lapsed = [case for case in cases if case[3] and not case[7]]
+    assert len(lapsed) > 20 and len([case for case in cases if case[3] and case[7]]) > 20
 
 
 async def test_who_counts_as_staff_in_sql_is_the_python_rule(db: Database) -> None:

@@ -20,14 +20,14 @@ import pytest
 from sqlalchemy import select
 
 from app import demo
-from domain.learning_paths import ListItem, TargetListIn, order
+from domain.learning_paths import ListItem, Progress, TargetListIn, holds, learning_path
 from domain.models import (
     ALL_STAFF_NAME, Course, Enrolment, GroupKind, Licence, Membership, MembershipRole, Organisation, OrganisationKind,
     Person, Seat, StaffGroup, StaffGroupMember, SubscriptionKind, TargetExtension, TargetList, TargetListItem, Term,
     TrustGrant,
 )
 from infra.database import Database
-from domain.local_time import local_today
+from domain.local_time import local_date, local_today
 from resolvers.reports import group_report
 from resolvers.targets import GroupInSchool
 from schema.ids import global_id
@@ -56,26 +56,38 @@ class Trust:
     # (person, school) -> their extensions in force: course (None: every target) -> date
     extensions: dict[tuple[int, int], dict[int | None, date]] = field(default_factory=dict)
 
-    def path(self, person: int, school: int) -> dict[int, date | None]:
+    def path(self, person: int, school: int) -> dict[int, tuple[date | None, bool]]:
+        """course -> (effective due date, whether its completion counts as done today) on the
+        person's path, as their extensions move dates and their completions renew."""
         groups = {g for p, s, g in self.reach if p == person and s == school}
         extended = self.extensions.get((person, school), {})
-        return {course: due for course, _, due, _ in order([t for g, t in self.lists if g in groups], extended)}
+        zone = self.zones[school]
+        today = local_today(zone)
+        progress = {course: Progress(True, local_date(completed, zone) if completed else None)
+                    for (who, course), (_percent, completed) in self.enrolled.items() if who == person}
+        path = learning_path([t for g, t in self.lists if g in groups], progress, today, extensions=extended)
+        return {item.course_id: (item.effective_due_on, holds(item, today)) for item in path}
 
-    def status(self, person: int, school: int, course: int, due: date | None) -> str:
-        percent, completed = self.enrolled.get((person, course), (None, None))
-        if completed is not None:
+    def status(self, person: int, school: int, course: int, due: date | None, done: bool) -> str:
+        percent, _completed = self.enrolled.get((person, course), (None, None))
+        if done:
             return "COMPLETED"
         if due is not None and due < local_today(self.zones[school]):
             return "OVERDUE"
         return "IN_PROGRESS" if percent is not None else "NOT_STARTED"
 
+    def lapsed(self) -> int:
+        """Targets completed once whose completion has lapsed: renewing courses at work."""
+        return sum(1 for person, school in self.staff for course, (_due, done) in self.path(person, school).items()
+                   if not done and self.enrolled.get((person, course), (None, None))[1] is not None)
+
     def by_hand(self) -> dict[tuple[str, str, str], tuple[str, str | None]]:
         """(school, email, course) -> (status, due on) for every target, per person's path."""
         out = {}
         for person, school in self.staff:
-            for course, due in self.path(person, school).items():
+            for course, (due, done) in self.path(person, school).items():
                 key = (global_id("Organisation", school), self.people[person][1], global_id("Course", course))
-                out[key] = (self.status(person, school, course, due), due.isoformat() if due else None)
+                out[key] = (self.status(person, school, course, due, done), due.isoformat() if due else None)
         return out
 
 
@@ -127,14 +139,17 @@ async def generate(db: Database, world: World, *, schools: int, seed: int = 7) -
                 data.reach |= {(p, org.id, group.id) for p in members if (p, org.id) in data.staff}
                 for _ in range(rng.randint(0, 2)):
                     picked = rng.sample(data.courses, rng.randint(1, 4))
+                    # Some courses renew: monthly, so that many a completion below has lapsed, or yearly.
                     items = [(c, rng.choice([None, None, today, today - timedelta(days=rng.randint(1, 40)),
-                                             today + timedelta(days=rng.randint(1, 90))])) for c in picked]
+                                             today + timedelta(days=rng.randint(1, 90))]),
+                              rng.choice([None, None, None, 1, 12])) for c in picked]
                     target = TargetList(group_id=group.id, name=f"Plan {rng.randint(1, 999)}")
                     session.add(target)
                     await session.flush()
-                    session.add_all(TargetListItem(list_id=target.id, course_id=c, position=pos, due_on=due)
-                                    for pos, (c, due) in enumerate(items))
-                    data.lists.append((group.id, TargetListIn(target.id, [ListItem(c, due) for c, due in items])))
+                    session.add_all(TargetListItem(list_id=target.id, course_id=c, position=pos, due_on=due,
+                                                   renew_months=months)
+                                    for pos, (c, due, months) in enumerate(items))
+                    data.lists.append((group.id, TargetListIn(target.id, [ListItem(*item) for item in items])))
             terms = [(today - timedelta(days=60), today - timedelta(days=1)), (today, today + timedelta(days=60))]
             for n, (first, last) in enumerate(terms):
                 term = Term(organisation_id=org.id, name=f"Term {n}", starts_on=first, ends_on=last)
@@ -146,9 +161,10 @@ async def generate(db: Database, world: World, *, schools: int, seed: int = 7) -
                     if rng.random() < 0.45:
                         continue
                     percent = rng.choice([0, 30, 100])
-                    completed = datetime.now(UTC) - timedelta(days=rng.randint(0, 30)) if percent == 100 else None
+                    completed = datetime.now(UTC) - timedelta(days=rng.randint(0, 60)) if percent == 100 else None
                     session.add(Enrolment(person_id=person.id, course_id=course, progress_percent=percent,
-                                          started_at=datetime(2026, 1, 5, tzinfo=UTC), completed_at=completed))
+                                          started_at=datetime(2025, 1, 5, tzinfo=UTC), completed_at=completed,
+                                          last_completed_at=completed))
                     data.enrolled[(person.id, course)] = (percent, completed)
             await extend_some(session, data, licence.id, org.id, folk, today, random.Random(seed * 1000 + s))
         # A pupil of the first school with progress in every course: never in a trust's figures.
@@ -265,6 +281,7 @@ async def test_the_list_is_each_persons_path_counted_by_hand(gql, world: World, 
     assert len(listed) == len(nodes)
     assert listed == data.by_hand()
     assert {s for s, _ in listed.values()} == {"COMPLETED", "OVERDUE", "IN_PROGRESS", "NOT_STARTED"}
+    assert data.lapsed() > 2
     assert data.learner_email not in {n["personEmail"] for n in nodes}
     for n in nodes:
         if n["status"] == "OVERDUE":

@@ -16,7 +16,7 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from infra.database import Database, create_engine
 from domain.models import (
@@ -308,6 +308,36 @@ async def test_an_extension_moves_the_reminders_and_ending_it_brings_the_lists_d
         20: {"staff": {K.DUE_TODAY: [extended]}},
         21: {"staff": {K.OVERDUE: [extended]}},
         22: {"staff": {K.OVERDUE: [listed], K.ASSIGNED: [listed]}},
+    }
+
+
+async def test_reminders_start_again_when_a_completion_renews(gql, world: World, db: Database, jobs: Jobs) -> None:
+    """Course 1, undated, renews monthly (issue 17). Staff completed it on 20 February 2031,
+    so it renews on 20 March: nothing while the completion holds, then due soon from the
+    6th (14 days before), due on the 20th, overdue on the 21st; completed again that day,
+    nothing more. Staff2, who never completed it, is told of it once and never reminded."""
+    c1 = course(world, 0)
+    group = await make_group(gql, world, "ES1", ("staff", "staff2"))
+    await succeed(gql, "createTargetList", {"groupId": group, "name": "Phonics", "courses": [
+        {"courseId": c1, "renewMonths": 1}]}, world["owner"].token)
+    first = local("ashdown", date(2031, 2, 20), 15)
+    async with db.write() as session:
+        session.add(Enrolment(person_id=world["staff"].person_id, course_id=pk(c1), started_at=first,
+                              progress_percent=100, completed_at=first, last_completed_at=first))
+
+    async def complete_again(day: date) -> None:
+        async with db.write() as session:
+            await session.execute(update(Enrolment).where(Enrolment.person_id == world["staff"].person_id)
+                                  .values(last_completed_at=local("ashdown", day, 16)))
+
+    emails = await ticks(jobs, "ashdown", [date(2031, 3, d) for d in (5, 6, 7, 19, 20, 21, 22, 23)],
+                         after={date(2031, 3, 21): complete_again})
+    again = "Course 1 (Phonics), due 2031-03-20"
+    assert per_day(world, emails) == {
+        5: {"staff2": {K.ASSIGNED: ["Course 1 (Phonics)"]}},
+        6: {"staff": {K.DUE_SOON: [again]}},
+        20: {"staff": {K.DUE_TODAY: [again]}},
+        21: {"staff": {K.OVERDUE: [again]}},
     }
 
 
@@ -744,19 +774,36 @@ async def add_staff(db: Database, world: World, school: str, count: int, groups:
         await session.execute(insert(StaffGroupMember), [{"group_id": g, "person_id": i} for i in ids for g in groups])
 
 
+@pytest.mark.parametrize("renewing", [False, True], ids=["lists", "lapsed renewals"])
 async def test_planning_issues_the_same_statements_for_3_or_30_staff(gql, world: World, db: Database, jobs: Jobs,
-                                                                     count_statements) -> None:
+                                                                     count_statements, renewing: bool) -> None:
     """Birchwood with 3 staff (All Staff's list, and a group ES1 with two of them with its
-    own list) plans its day in as many SQL statements as with 30."""
+    own list) plans its day in as many SQL statements as with 30; so too when All Staff's
+    course renews yearly and everyone's completion of it has lapsed (each a signature of
+    their own)."""
     c1, c2, c3 = (course(world, i) for i in range(3))
     es1 = await make_group(gql, world, "ES1", ("staff_b",), actor="owner_b", licence="birchwood")
-    await make_list(gql, world, world.all_staff_group("birchwood"), [c1], name="Everyone", actor="owner_b",
-                    dates={c1: "2031-04-20"})
+    await succeed(gql, "createTargetList", {"groupId": world.all_staff_group("birchwood"), "name": "Everyone",
+                                            "courses": [{"courseId": c1, "dueOn": "2031-04-20",
+                                                         "renewMonths": 12 if renewing else None}]},
+                  world["owner_b"].token)
     await make_list(gql, world, es1, [c2, c3], name="Extra", actor="owner_b", dates={c3: "2031-04-20"})
     await add_staff(db, world, "birchwood", 1, [pk(es1)])
     school = world.organisations["birchwood"]
 
+    async def lapse_everyone() -> None:
+        """Everyone of the school completed Course 1 in 2029, if renewing: long lapsed."""
+        long_ago = datetime(2029, 1, 10, tzinfo=UTC)
+        async with db.write() as session:
+            people = (await session.execute(select(Seat.person_id).where(
+                Seat.licence_id == world.licences["birchwood"],
+                Seat.person_id.not_in(select(Enrolment.person_id))))).scalars().all()
+            session.add_all(Enrolment(person_id=p, course_id=pk(c1), started_at=long_ago, progress_percent=100,
+                                      completed_at=long_ago, last_completed_at=long_ago) for p in people)
+
     async def plan(day: date) -> tuple[int, int]:
+        if renewing:
+            await lapse_everyone()
         before = count_statements.count
         planned = await plan_day(db, school, day, local("birchwood", day, 9))
         assert planned is not None
@@ -765,5 +812,6 @@ async def test_planning_issues_the_same_statements_for_3_or_30_staff(gql, world:
     few = await plan(date(2031, 4, 6))  # due soon for everyone
     await add_staff(db, world, "birchwood", 27, [pk(es1)])
     many = await plan(date(2031, 4, 20))  # due today for everyone
-    assert few[0] == 3 and many[0] == 30
+    # Renewing, the one of the first three outside ES1 was told of the lapse on the 6th, once.
+    assert few[0] == 3 and many[0] == (29 if renewing else 30)
     assert few[1] == many[1]
