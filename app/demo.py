@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 
 from infra.database import Database
 from domain.models import (
-    ACADEMIES, ALL_STAFF_NAME, Assessment, AttendanceCode, AttendanceRecord, BehaviourNote, Course, CourseParticipant,
+    ACADEMIES, ALL_STAFF_NAME, Assessment, AttendanceCode, AttendanceRecord, BehaviourNote, Course, CourseCompletion,
+    CourseParticipant,
     Enrolment, GroupDelegate, GroupKind, Licence, Membership, MembershipRole, MentorLearner, NotificationOutbox,
     Organisation, OrganisationKind, OverdueSummary, ParentLink, Person, RegistrationScope, SchoolCourse, Seat,
     StaffGroup, StaffGroupMember, SubscriptionKind, TargetExtension, TargetList, TargetListItem, Term, TrustGrant,
@@ -62,7 +63,12 @@ GROUPS = [
 ]
 # The demo staff member's extension for every target: days from today.
 LATE_START = 21
-ALL_STAFF_LISTS = [("Whole-school priorities", [("SAF1", 30), ("SAF2", None), ("WEL1", None)])]
+# All Staff's list; Safeguarding Essentials renews yearly (a third item: months).
+ALL_STAFF_LISTS = [("Whole-school priorities", [("SAF1", 30, 12), ("SAF2", None), ("WEL1", None)])]
+# Safeguarding Essentials, completed: the staff member's twice, the last time long enough
+# ago that it is due again within the due-soon days; two of ES1's a year and a month ago,
+# lapsed and overdue. Positions, and days ago.
+SAFEGUARDING_DONE = {2: (720, 356), 4: (400,), 5: (400,)}
 
 
 @dataclass
@@ -187,10 +193,12 @@ async def load(db: Database) -> dict[str, str]:
                         seconds_spent=progress * rng.randint(30, 90),
                         completed_at=min(now, started + timedelta(days=rng.randint(0, 20))) if progress == 100 else None,
                     ))
+            await session.flush()
             if grants:
                 session.add(TrustGrant(school_id=school.id, trust_id=trust.id, granted_by_id=owner.id))
             await _groups(session, licence, people, {c.code: c for c in courses}, today=now.date())
             if index == 0:
+                await _safeguarding_done(session, people, {c.code: c for c in courses}["SAF1"], now)
                 # The demo staff member started late: Induction's passed date moves for them alone.
                 session.add(TargetExtension(
                     licence_id=licence.id, person_id=people[2].id, due_on=now.date() + timedelta(days=LATE_START),
@@ -209,7 +217,31 @@ async def load(db: Database) -> dict[str, str]:
                           "staff member": people[2].email, "group delegate": people[3].email,
                           "external system": str(school.id)}
                 roles |= await _workflow(session, school, people, rng, today=now.date())
+        # Every completion is the enrolment's latest, and in its history, but those set above.
+        await session.execute(update(Enrolment).where(Enrolment.last_completed_at.is_(None))
+                              .values(last_completed_at=Enrolment.completed_at))
+        await session.execute(insert(CourseCompletion).from_select(
+            ["enrolment_id", "completed_at", "recorded_at"],
+            select(Enrolment.id, Enrolment.completed_at, Enrolment.completed_at).where(
+                Enrolment.completed_at.is_not(None),
+                Enrolment.id.not_in(select(CourseCompletion.enrolment_id)))))
     return roles
+
+
+async def _safeguarding_done(session, people: list[Person], course: Course, now) -> None:  # type: ignore[no-untyped-def]
+    """SAFEGUARDING_DONE's completions, in place of any the random progress gave them."""
+    for position, days_ago in SAFEGUARDING_DONE.items():
+        person_id = people[position].id
+        await session.execute(delete(Enrolment).where(Enrolment.person_id == person_id,
+                                                      Enrolment.course_id == course.id))
+        instants = [now - timedelta(days=days) for days in days_ago]
+        enrolment = Enrolment(person_id=person_id, course_id=course.id, started_at=instants[0] - timedelta(days=1),
+                              progress_percent=100, seconds_spent=2400, completed_at=instants[0],
+                              last_completed_at=instants[-1])
+        session.add(enrolment)
+        await session.flush()
+        session.add_all(CourseCompletion(enrolment_id=enrolment.id, completed_at=at, recorded_at=at)
+                        for at in instants)
 
 
 async def _groups(session, licence: Licence, people: list[Person], by_code: dict[str, Course], today) -> None:  # type: ignore[no-untyped-def]
@@ -233,10 +265,11 @@ async def _groups(session, licence: Licence, people: list[Person], by_code: dict
             await session.flush()
             session.add_all(
                 TargetListItem(
-                    list_id=target_list.id, course_id=by_code[code].id, position=position,
-                    due_on=today + timedelta(days=days) if days is not None else None,
+                    list_id=target_list.id, course_id=by_code[item[0]].id, position=position,
+                    due_on=today + timedelta(days=item[1]) if item[1] is not None else None,
+                    renew_months=item[2] if len(item) > 2 else None,
                 )
-                for position, (code, days) in enumerate(items)
+                for position, item in enumerate(items)
             )
 
 

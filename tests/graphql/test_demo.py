@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app import demo
-from domain.models import Licence, Organisation, Seat, StaffGroup, TargetList, TrustGrant, utcnow
+from domain.models import (
+    Course, Enrolment, Licence, Organisation, Person, Seat, StaffGroup, TargetList, TrustGrant, utcnow,
+)
 from jobs.planning import licensed_schools, plan_day
 
 
@@ -144,3 +146,60 @@ async def test_the_headteacher_completes_a_phase_after_which_the_learner_sees_th
 
     learner = await gql(demo.SAMPLES["learner"], token=demo_tokens["learner"])
     assert [a["course"]["title"] for a in learner["assessments"]["nodes"]] == ["Year 5 Maths"]
+
+
+async def test_the_demo_safeguarding_renews_yearly_and_the_extension_still_holds(gql, client, db,  # type: ignore[no-untyped-def]
+                                                                                 demo_tokens) -> None:
+    """Issue 17's walk: the full administrator sets Safeguarding Essentials to renew yearly
+    on Whole-school priorities. The staff member completed it 356 days ago: it is due again
+    on their path, by their late-start date, which is later than the renewal; their feed and
+    their next digest show it so. Two of ES1, whose completion lapsed a month ago, are
+    overdue in All Staff's report and in the trust's figures."""
+    admin = demo_tokens["full administrator"]
+    lists = await gql("""{ me { staffGroups { nodes { name targetLists { id name items { course { id code } } } } } } }""",
+                      token=admin)
+    priorities = next(t for g in lists["me"]["staffGroups"]["nodes"] for t in g["targetLists"]
+                      if t["name"] == "Whole-school priorities")
+    saf1 = next(i["course"]["id"] for i in priorities["items"] if i["course"]["code"] == "SAF1")
+    set_ = await gql("""mutation($t: ID!, $c: ID!) { setTargetRenewal(input: {targetListId: $t, courseId: $c,
+      renewMonths: 12}) { __typename } }""", {"t": priorities["id"], "c": saf1}, token=admin)
+    assert set_["setTargetRenewal"]["__typename"] == "TargetListPayload"
+
+    path = await gql("""{ me { person { displayName } learningPath { on items { course { code title } status
+      effectiveDueOn renewsOn lastCompletedOn dueState extension { reason } } } calendarFeed { url } } }""",
+                     token=demo_tokens["staff member"])
+    me, today = path["me"]["person"]["displayName"], date.fromisoformat(path["me"]["learningPath"]["on"])
+    item = next(i for i in path["me"]["learningPath"]["items"] if i["course"]["code"] == "SAF1")
+    late = (today + timedelta(days=demo.LATE_START)).isoformat()
+    assert item["status"] != "COMPLETED" and item["lastCompletedOn"] == (today - timedelta(days=356)).isoformat()
+    assert today < date.fromisoformat(item["renewsOn"]) <= today + timedelta(days=14)
+    assert item["effectiveDueOn"] == late and item["extension"]["reason"].endswith("a late start.")
+    feed = icalendar.Calendar.from_ical((await client.get(path["me"]["calendarFeed"]["url"])).content)
+    assert (date.fromisoformat(late), "Due: Safeguarding Essentials") in {
+        (e.decoded("dtstart"), str(e["summary"])) for e in feed.walk("VEVENT")}
+
+    for school_id in await licensed_schools(db):
+        await plan_day(db, school_id, today, utcnow())
+    digests = {d["personName"]: d["lines"] for d in (await gql(LOG, token=admin))["me"]["memberships"][0]
+               ["organisation"]["notificationDeliveries"]["nodes"]}
+    assert {(line["kind"], line["dueOn"]) for line in digests[me] if line["courseTitle"] == "Safeguarding Essentials"} \
+        == {("ASSIGNED", late)}
+
+    report = await gql("""{ me { staffGroups { nodes { name report { targetLists { targetList { name }
+      courses { course { code } counts { completed overdue } } } } } } } }""", token=admin)
+    all_staff = next(g for g in report["me"]["staffGroups"]["nodes"] if g["name"] == "All Staff")
+    counts = next(c["counts"] for t in all_staff["report"]["targetLists"] if t["targetList"]["name"] ==
+                  "Whole-school priorities" for c in t["courses"] if c["course"]["code"] == "SAF1")
+    assert counts["overdue"] == 2  # the two lapsed; the staff member's completion holds until it renews
+    async with db.read() as session:
+        lapsed = set((await session.execute(
+            select(Person.display_name).join(Enrolment, Enrolment.person_id == Person.id).join(
+                Course, Course.id == Enrolment.course_id)
+            .where(Course.code == "SAF1", Enrolment.last_completed_at < utcnow() - timedelta(days=390)))).scalars())
+    assert len(lapsed) == 2
+    trust = await gql("""{ me { memberships { organisation { id } } } }""", token=demo_tokens["trust administrator"])
+    listed = await gql("""query($t: ID!, $c: ID!) { trust(id: $t) { targets(first: 100, filter: {courseId: $c,
+      status: OVERDUE}) { nodes { personName } } } }""", {
+        "t": trust["me"]["memberships"][0]["organisation"]["id"], "c": saf1}, token=demo_tokens["trust administrator"])
+    assert lapsed <= {n["personName"] for n in listed["trust"]["targets"]["nodes"]}
+    assert me not in {n["personName"] for n in listed["trust"]["targets"]["nodes"]}
