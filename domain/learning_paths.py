@@ -88,6 +88,12 @@ class PathItem:
     renews_on: date | None = None  # when its latest completion stops holding, where it renews
     last_completed_on: date | None = None  # that completion, while the course is due again
 
+    @property
+    def unextended_due_on(self) -> date | None:
+        """The date before extensions: the completion's renewal date where the course renews,
+        else the lists'."""
+        return self.renews_on or self.list_due_on
+
 
 @dataclass
 class _Course:
@@ -254,7 +260,7 @@ def learning_path(
     for course_id, course in courses.items():
         done = progress.get(course_id)
         last = done and (done.last_completed_on or done.completed_on)
-        if course.renew and last is not None and last <= today:
+        if course.renew and last is not None:  # judged on a past day too, as the reports' SQL does
             renewals[course_id] = renews_on(last, min(course.renew))
     again = {c for c, on in renewals.items() if today >= on - timedelta(days=due_soon_days)}
     items = []

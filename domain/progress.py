@@ -57,7 +57,11 @@ def apply(state: State, call: ProgressCall, now: datetime) -> State:
         raise Invalid(
             f"Progress never goes backwards: it is {state.progress_percent}% already.", "progressPercent"
         )
-    completion = call.completed_at or now if call.completed_at is not None or call.progress_percent == 100 else None
+    if state.completed_at is None:
+        completion = call.completed_at or now if call.completed_at is not None or call.progress_percent == 100 else None
+    else:
+        # Completed, a call must send 100: only one naming its completedAt is a new completion.
+        completion = call.completed_at
     completed_at = state.completed_at or completion
     latest = state.last_completed_at or state.completed_at
     if latest is None or (completion is not None and completion > latest):

@@ -40,12 +40,13 @@ async def extend_target(uow: UnitOfWork, found: ListInSchool, *, person_id: int,
         raise Invalid("personId must be a staff member this list's group reaches.", "personId")
     today, items = await _path(uow, found.licence.id, person_id)
     item = next((i for i in items if i.course_id == course_id), None)
-    if item is None or item.list_due_on is None:
+    held_to = item and item.unextended_due_on
+    if item is None or held_to is None:
         raise Invalid("courseId has no due date on their learning path, so there is none to extend.", "courseId")
-    if due_on <= item.list_due_on:
-        raise Invalid(f"dueOn must be after {item.list_due_on.isoformat()}, the date their target lists set.",
-                      "dueOn")
-    _within_reach(due_on, max(today, item.list_due_on))
+    if due_on <= held_to:
+        raise Invalid(f"dueOn must be after {held_to.isoformat()}, the date their target lists or its renewal "
+                      "set.", "dueOn")
+    _within_reach(due_on, max(today, held_to))
     return await _grant(uow, found.licence, person_id, course_id, found.group.id, due_on, reason)
 
 
@@ -58,7 +59,7 @@ async def extend_all_targets(uow: UnitOfWork, licence: Licence, *, person_id: in
     if seated.first() is None:
         raise Invalid("personId must be a staff member of the school.", "personId")
     today, items = await _path(uow, licence.id, person_id)
-    moved = [item.list_due_on for item in items if _moves(item, due_on)]
+    moved = [item.unextended_due_on for item in items if _moves(item, due_on)]
     if not moved:
         raise Invalid("dueOn moves none of their dated targets still to complete: each is already due on or after "
                       "it.", "dueOn")
@@ -91,7 +92,8 @@ async def _named(uow: UnitOfWork, person_id: int, course_id: int | None) -> tupl
 
 
 def _moves(item: PathItem, due_on: date) -> bool:
-    return item.status != Status.COMPLETED and item.list_due_on is not None and item.list_due_on < due_on
+    held_to = item.unextended_due_on
+    return item.status != Status.COMPLETED and held_to is not None and held_to < due_on
 
 
 def _within_reach(due_on: date, since: date) -> None:

@@ -109,8 +109,7 @@ async def path(ctx: RequestContext, *, licence_id: int | None, person_id: int, o
     today, merged, names = _merged(head, rows, on, extensions)
     setting = {}
     for item in merged:
-        unextended = item.renews_on or item.list_due_on
-        if item.effective_due_on != unextended:  # moved: by its own extension if that date is the one
+        if item.effective_due_on != item.unextended_due_on:  # moved: by its own extension if that date is the one
             own = extensions.get(item.course_id)
             setting[item.course_id] = (own if own and own[1] == item.effective_due_on else extensions[None])[0]
     return LearningPath(licence_id=head.id, person_id=person_id, on=today, items=merged, list_names=names,

@@ -253,3 +253,37 @@ async def test_the_feed_shows_when_a_completed_course_is_due_again(school: Schoo
     found = await events(client, await feed_url(school.gql, school.world, "staff"))
     # Course 1, above it and not completed, is due by Course 2's date on the list.
     assert sorted(found.values()) == [(date(2025, 6, 1), "Due: Course 1"), (date(2027, 1, 20), "Due again: Course 2")]
+
+
+async def test_reopening_a_completed_course_does_not_renew_it(school: School) -> None:
+    """A course player reporting 100% again, without a completion time (someone looking
+    something up), records time spent, not a new completion."""
+    await school.renew(12)
+    token = school.world["admin"].token
+    first = await school.gql(RECORD, call(school.world, key="done", percent=100, completed_at="2025-09-10T09:00:00Z"),
+                             token=token)
+    assert first["recordCourseProgress"]["__typename"] == "CourseEnrolmentPayload", first
+    again = await school.gql(RECORD, call(school.world, key="look", percent=100, seconds=120), token=token)
+    assert again["recordCourseProgress"]["__typename"] == "CourseEnrolmentPayload", again
+    found = await school.gql(ENROLMENTS, {"l": school.world.licence("ashdown"), "p": school.world["staff"].gid},
+                             token=school.world["owner"].token)
+    enrolment, = [n for n in found["personReport"]["nodes"] if n["course"]["id"] == school.c1]
+    assert enrolment["lastCompletedAt"].startswith("2025-09-10") and len(enrolment["completions"]) == 1
+
+
+async def test_a_course_due_again_by_its_renewal_can_be_extended_past_that_date(school: School) -> None:
+    """Completed and due again, Course 1 is held to its renewal date, not to the list's
+    (Course 2's, long past): an extension must be later than the renewal date."""
+    await school.renew(12)
+    await school.complete(datetime(2025, 9, 10, 9, tzinfo=UTC))
+    extend = """mutation($i: ExtendTargetInput!) { extendTarget(input: $i) { __typename
+      ... on Error { code message field } } }"""
+
+    async def ask(on: str) -> dict[str, Any]:
+        return (await school.gql(extend, {"i": {"targetListId": school.list, "personId": school.world["staff"].gid,
+                                                "courseId": school.c1, "dueOn": on, "reason": "Leave"}},
+                                 token=school.world["owner"].token))["extendTarget"]
+
+    refused = await ask("2026-09-01")  # after the list's date, before the renewal's: moves nothing
+    assert (refused["code"], refused["field"]) == ("VALIDATION", "dueOn") and "2026-09-10" in refused["message"]
+    assert (await ask("2026-10-01"))["__typename"] == "TargetExtensionPayload"
