@@ -182,9 +182,11 @@ async def _stage_targets(
         for person_id, course_id, due_on in found:
             extensions[person_id][course_id] = due_on
         if renewing:
+            staff = select(Seat.person_id).where(Seat.licence_id == licence_id, staff_seat())
             completed = await session.execute(
                 select(Enrolment.person_id, Enrolment.course_id, Enrolment.completed_at, Enrolment.last_completed_at)
-                .where(or_(*(and_(Enrolment.course_id == course, Enrolment.last_completed_at < before)
+                .where(Enrolment.person_id.in_(staff),
+                       or_(*(and_(Enrolment.course_id == course, Enrolment.last_completed_at < before)
                              for course, before in renewing.items())))
             )
             for person_id, course_id, first, last in completed:
