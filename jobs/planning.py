@@ -4,9 +4,9 @@ set of SQL statements however many staff the school has.
 Effective due dates follow the learning-path rule (domain/learning_paths.py), which
 depends only on the set of groups reaching a person, on their extensions and on their
 completions of courses that renew. So the planner asks SQL for the distinct sets (a
-person with extensions in force, or with a completion that may be due again, is a set
-of their own), applies the rule once per set in Python, stages the results in
-`notification_plan_target`, and lets SQL join them back to every person.
+person with extensions in force is a set of their own; the days of completions that may
+be due again are part of a set), applies the rule once per set in Python, stages the
+results in `notification_plan_target`, and lets SQL join them back to every person.
 """
 
 import logging
@@ -31,7 +31,7 @@ from permissions import policy
 from domain import learning_paths
 from domain.learning_paths import ListItem, TargetListIn
 from domain.learning_paths_sql import in_force
-from domain.local_time import local_date
+from domain.local_time import local_date_sql
 from domain.staff import staff_seat
 from domain.models import (
     IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupKind, Licence, NotificationDelivery, NotificationItem,
@@ -100,23 +100,32 @@ def reaching(licence_id: int) -> CompoundSelect:
     return union_all(picked, everyone)
 
 
-def person_signatures(licence_id: int, renewing: Mapping[int, datetime] = NO_RENEWALS) -> CTE:
+def person_signatures(licence_id: int, renewing: Mapping[int, datetime] = NO_RENEWALS, dialect: str = "sqlite",
+                      zone: str = "UTC") -> CTE:
     """(person_id, signature): the sorted ids of the groups with targets that reach each
-    staff member, as text; followed by `:<person id>` for someone with extensions in force
-    or a completion of a course in `renewing` before its instant (see `_renewing`)."""
+    staff member, as text; followed by `:<person id>` for someone with extensions in force;
+    and by `|<course>@<day>,...` for someone with a completion of a course in `renewing`
+    before its instant (see `_renewing`), each with its school-local day. People with the
+    same groups completing the same courses on the same days share a signature."""
     reach = reaching(licence_id).subquery("reach")
     groups = func.aggregate_strings(cast(reach.c.group_id, String), ",").over(
         partition_by=reach.c.person_id, order_by=reach.c.group_id, rows=(None, None)
     )
     each = select(reach.c.person_id, groups.label("groups")).distinct().subquery("each")
-    personal = exists().where(in_force(licence_id), TargetExtension.person_id == each.c.person_id)
+    extended = exists().where(in_force(licence_id), TargetExtension.person_id == each.c.person_id)
+    signature: ColumnElement[str] = case(
+        (extended, each.c.groups.concat(":").concat(cast(each.c.person_id, String))), else_=each.c.groups)
     if renewing:
-        personal = or_(personal, exists().where(
-            Enrolment.person_id == each.c.person_id,
-            or_(*(and_(Enrolment.course_id == course, Enrolment.last_completed_at < before)
-                  for course, before in renewing.items()))))
-    signature = case((personal, each.c.groups.concat(":").concat(cast(each.c.person_id, String))),
-                     else_=each.c.groups)
+        day = cast(local_date_sql(dialect, Enrolment.last_completed_at, zone), String)
+        completions = (
+            select(func.aggregate_strings(cast(Enrolment.course_id, String).concat("@").concat(day), ","))
+            .where(Enrolment.person_id == each.c.person_id,
+                   or_(*(and_(Enrolment.course_id == course, Enrolment.last_completed_at < before)
+                         for course, before in renewing.items())))
+            .scalar_subquery()
+        )
+        # No such completion: null, and the signature stays as it was.
+        signature = func.coalesce(signature.concat("|").concat(completions), signature)
     # Materialised: computed once per statement, however the planner joins it.
     return select(each.c.person_id, signature.label("signature")).cte("person_targets").prefix_with("MATERIALIZED")
 
@@ -145,8 +154,8 @@ async def _list_items(session: AsyncSession, licence_id: int) -> list[_Item]:
 def _renewing(items: Sequence[_Item], day: date, rules: Rules, zone: str) -> dict[int, datetime]:
     """Course -> the instant before which a completion of it may be due again on `day`:
     with the shortest period any list gives the course, the completion's renewal date is
-    within the school's due-soon days. A person with such a completion gets a signature
-    of their own, and their path, staged, says whether it really is."""
+    within the school's due-soon days. Such a completion's day is part of the person's
+    signature, and the path staged for it says whether it really is due again."""
     shortest: dict[int, int] = {}
     for item in items:
         if item.renew_months is not None:
@@ -165,7 +174,7 @@ def _renewing(items: Sequence[_Item], day: date, rules: Rules, zone: str) -> dic
 
 async def _stage_targets(
     session: AsyncSession, plan_id: int, licence_id: int, items: Sequence[_Item], signatures: Sequence[str],
-    day: date, rules: Rules, zone: str, renewing: Mapping[int, datetime],
+    day: date, rules: Rules,
 ) -> None:
     lists_of_group: dict[int, dict[int, list[ListItem]]] = defaultdict(lambda: defaultdict(list))
     names: dict[int, str] = {}
@@ -173,7 +182,6 @@ async def _stage_targets(
         lists_of_group[item.group_id][item.list_id].append(ListItem(item.course_id, item.due_on, item.renew_months))
         names[item.list_id] = item.name
     extensions: dict[int, dict[int | None, date]] = defaultdict(dict)
-    progress: dict[int, dict[int, learning_paths.Progress]] = defaultdict(dict)
     if any(":" in signature for signature in signatures):
         found = await session.execute(
             select(TargetExtension.person_id, TargetExtension.course_id, TargetExtension.due_on)
@@ -181,28 +189,23 @@ async def _stage_targets(
         )
         for person_id, course_id, due_on in found:
             extensions[person_id][course_id] = due_on
-        if renewing:
-            staff = select(Seat.person_id).where(Seat.licence_id == licence_id, staff_seat())
-            completed = await session.execute(
-                select(Enrolment.person_id, Enrolment.course_id, Enrolment.completed_at, Enrolment.last_completed_at)
-                .where(Enrolment.person_id.in_(staff),
-                       or_(*(and_(Enrolment.course_id == course, Enrolment.last_completed_at < before)
-                             for course, before in renewing.items())))
-            )
-            for person_id, course_id, first, last in completed:
-                progress[person_id][course_id] = learning_paths.Progress(
-                    True, local_date(first or last, zone), local_date(last, zone))
     staged = []
     for signature in signatures:
-        groups, _, person = signature.partition(":")
+        head, _, completed = signature.partition("|")
+        groups, _, person = head.partition(":")
         lists = [
             TargetListIn(list_id, list_items)
             for group_id in map(int, groups.split(","))
             for list_id, list_items in lists_of_group[group_id].items()
         ]
-        if person:
-            path = learning_paths.learning_path(lists, progress[int(person)], day, rules.due_soon_days,
-                                                extensions[int(person)])
+        progress = {}
+        for pair in filter(None, completed.split(",")):
+            course, _, completed_on = pair.partition("@")
+            on = date.fromisoformat(completed_on)
+            progress[int(course)] = learning_paths.Progress(True, on, on)
+        if person or progress:
+            path = learning_paths.learning_path(lists, progress, day, rules.due_soon_days,
+                                                extensions[int(person)] if person else learning_paths.NONE)
             # Due again: a reminder and a summary line, though the enrolment is completed.
             placed = [(p.course_id, p.effective_due_on, p.list_ids, p.last_completed_on is not None) for p in path]
         else:
@@ -273,9 +276,9 @@ async def _plan(
     if any(item.renew_months is not None for item in items):
         zone = (await session.get_one(Organisation, organisation_id)).time_zone
         renewing = _renewing(items, day, rules, zone)
-    people = person_signatures(licence_id, renewing)
+    people = person_signatures(licence_id, renewing, session.bind.dialect.name, zone)
     signatures = (await session.execute(select(people.c.signature).distinct())).scalars().all()
-    await _stage_targets(session, plan.id, licence_id, items, signatures, day, rules, zone, renewing)
+    await _stage_targets(session, plan.id, licence_id, items, signatures, day, rules)
 
     staged = NotificationPlanTarget
 

@@ -24,7 +24,7 @@ from domain.models import (
 )
 from domain.notifications import SUMMARY, NotificationKind
 from jobs.mail import HEADINGS
-from jobs.planning import plan_day
+from jobs.planning import person_signatures, plan_day
 from tests.graphql.test_extensions import END, EXTEND
 from tests.graphql.test_staff_groups import course, make_group, make_list, new_courses, pk, set_seat, succeed
 from tests.jobs.conftest import Jobs
@@ -815,3 +815,10 @@ async def test_planning_issues_the_same_statements_for_3_or_30_staff(gql, world:
     # Renewing, the one of the first three outside ES1 was told of the lapse on the 6th, once.
     assert few[0] == 3 and many[0] == (29 if renewing else 30)
     assert few[1] == many[1]
+    if renewing:  # completed on the same day, in the same groups: they share their path
+        people = person_signatures(world.licences["birchwood"], {pk(c1): datetime(2031, 1, 1, tzinfo=UTC)},
+                                   db.engine.dialect.name, "Australia/Sydney")
+        async with db.read() as session:
+            signatures = (await session.execute(select(people.c.signature))).scalars().all()
+        assert len(signatures) == 30 and len(set(signatures)) == 2
+        assert all(s.endswith(f"|{pk(c1)}@2029-01-10") for s in signatures)
