@@ -21,7 +21,7 @@ from domain.models import (
 from domain.notifications import SummaryFrequency
 from domain.records import DEFAULT_CODES, CourseRole
 from domain.workflow import Area, PhaseKind
-from jobs.planning import person_signatures
+from resolvers.reach import person_signatures
 from resolvers import tokens
 from resolvers.workflow import default_rows
 

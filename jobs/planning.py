@@ -1,25 +1,19 @@
 """Planning one school's day: the outbox rows plus the date-based reminders, as a fixed
 set of SQL statements however many staff the school has.
 
-Effective due dates follow the learning-path rule (domain/learning_paths.py), which
-depends only on the set of groups reaching a person, on their extensions and on their
-completions of courses that renew. So the planner asks SQL for the distinct sets (a
-person with extensions in force is a set of their own; the days of completions that may
-be due again are part of a set), applies the rule once per set in Python, stages the
-results in `notification_plan_target`, and lets SQL join them back to every person.
+The paths of the school's staff come from resolvers/reach.py, one per distinct
+signature; the planner stages them in `notification_plan_target` and lets SQL join them
+back to every person.
 """
 
 import logging
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    CTE, ColumnElement, CompoundSelect, CursorResult, Select, String, and_, case, cast, delete, exists, func, insert,
-    literal, or_, select, text, union_all, update,
+    CTE, ColumnElement, CursorResult, Select, and_, delete, exists, func, insert, literal, or_, select, text, update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -28,22 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from infra.database import Database, conflict_insert
 from jobs.leavers import end_leavers
 from permissions import policy
-from domain import learning_paths
-from domain.learning_paths import ListItem, TargetListIn
-from domain.learning_paths_sql import in_force
-from domain.local_time import local_date_sql
-from domain.staff import staff_seat
+from resolvers.reach import Reach, reach
 from domain.models import (
-    IS_REMINDER, REMINDER_KEY, Course, Enrolment, GroupKind, Licence, NotificationDelivery, NotificationItem,
+    IS_REMINDER, REMINDER_KEY, Course, Enrolment, Licence, NotificationDelivery, NotificationItem,
     NotificationOutbox, NotificationPlan, NotificationPlanTarget, NotificationSettings, Organisation, OverdueSummary,
-    Person, Seat, StaffGroup, StaffGroupMember, TargetExtension, TargetList, TargetListItem, UTCDateTime,
+    Person, UTCDateTime,
 )
 from domain.notifications import (
     REMINDERS, SUMMARY, SUMMARY_LINES, DeliveryStatus, NotificationKind, Rules, SummaryFrequency, day_to_plan, reminder,
 )
 
 log = logging.getLogger("trellis.jobs")
-NO_RENEWALS: Mapping[int, datetime] = {}
 
 
 @dataclass(frozen=True)
@@ -71,151 +60,14 @@ def rules_from(row: NotificationSettings) -> Rules:
     )
 
 
-def _with_targets(licence_id: int):  # type: ignore[no-untyped-def]
-    """Groups of the licence holding at least one target."""
-    return (
-        select(TargetList.group_id)
-        .join(TargetListItem, TargetListItem.list_id == TargetList.id)
-        .join(StaffGroup, StaffGroup.id == TargetList.group_id)
-        .where(StaffGroup.licence_id == licence_id)
-    )
-
-
-def reaching(licence_id: int) -> CompoundSelect:
-    """(person_id, group_id) for each group with targets and each staff member it
-    reaches. Groups reach only holders of an active PLUS seat."""
-    seats = select(Seat.person_id).where(Seat.licence_id == licence_id, staff_seat())
-    groups = _with_targets(licence_id)
-    picked = select(StaffGroupMember.person_id, StaffGroupMember.group_id).where(
-        StaffGroupMember.group_id.in_(groups), StaffGroupMember.person_id.in_(seats)
-    )
-    everyone = (
-        select(Seat.person_id, StaffGroup.id.label("group_id"))
-        .join(StaffGroup, StaffGroup.licence_id == Seat.licence_id)
-        .where(
-            Seat.licence_id == licence_id, staff_seat(),
-            StaffGroup.kind == GroupKind.ALL_STAFF, StaffGroup.id.in_(groups),
-        )
-    )
-    return union_all(picked, everyone)
-
-
-def person_signatures(licence_id: int, renewing: Mapping[int, datetime] = NO_RENEWALS, dialect: str = "sqlite",
-                      zone: str = "UTC") -> CTE:
-    """(person_id, signature): the sorted ids of the groups with targets that reach each
-    staff member, as text; followed by `:<person id>` for someone with extensions in force;
-    and by `|<course>@<day>,...` for someone with a completion of a course in `renewing`
-    before its instant (see `_renewing`), each with its school-local day. People with the
-    same groups completing the same courses on the same days share a signature."""
-    reach = reaching(licence_id).subquery("reach")
-    groups = func.aggregate_strings(cast(reach.c.group_id, String), ",").over(
-        partition_by=reach.c.person_id, order_by=reach.c.group_id, rows=(None, None)
-    )
-    each = select(reach.c.person_id, groups.label("groups")).distinct().subquery("each")
-    extended = exists().where(in_force(licence_id), TargetExtension.person_id == each.c.person_id)
-    signature: ColumnElement[str] = case(
-        (extended, each.c.groups.concat(":").concat(cast(each.c.person_id, String))), else_=each.c.groups)
-    if renewing:
-        day = cast(local_date_sql(dialect, Enrolment.last_completed_at, zone), String)
-        completions = (
-            select(func.aggregate_strings(cast(Enrolment.course_id, String).concat("@").concat(day), ","))
-            .where(Enrolment.person_id == each.c.person_id,
-                   or_(*(and_(Enrolment.course_id == course, Enrolment.last_completed_at < before)
-                         for course, before in renewing.items())))
-            .scalar_subquery()
-        )
-        # No such completion: null, and the signature stays as it was.
-        signature = func.coalesce(signature.concat("|").concat(completions), signature)
-    # Materialised: computed once per statement, however the planner joins it.
-    return select(each.c.person_id, signature.label("signature")).cte("person_targets").prefix_with("MATERIALIZED")
-
-
-@dataclass(frozen=True)
-class _Item:
-    group_id: int
-    list_id: int
-    name: str
-    course_id: int
-    due_on: date | None
-    renew_months: int | None
-
-
-async def _list_items(session: AsyncSession, licence_id: int) -> list[_Item]:
-    rows = await session.execute(
-        select(TargetList.group_id, TargetList.id, TargetList.name, TargetListItem.course_id, TargetListItem.due_on,
-               TargetListItem.renew_months)
-        .join(TargetListItem, TargetListItem.list_id == TargetList.id)
-        .where(TargetList.group_id.in_(_with_targets(licence_id)))
-        .order_by(TargetList.id, TargetListItem.position)
-    )
-    return [_Item(*row) for row in rows]
-
-
-def _renewing(items: Sequence[_Item], day: date, rules: Rules, zone: str) -> dict[int, datetime]:
-    """Course -> the instant before which a completion of it may be due again on `day`:
-    with the shortest period any list gives the course, the completion's renewal date is
-    within the school's due-soon days. Such a completion's day is part of the person's
-    signature, and the path staged for it says whether it really is due again."""
-    shortest: dict[int, int] = {}
-    for item in items:
-        if item.renew_months is not None:
-            shortest[item.course_id] = min(item.renew_months, shortest.get(item.course_id, item.renew_months))
-    horizon = day + timedelta(days=rules.due_soon_days)
-    found = {}
-    for course_id, months in shortest.items():
-        latest = learning_paths.add_months(horizon, -months)  # the last completion day renewing by the horizon
-        while learning_paths.renews_on(latest, months) > horizon:
-            latest -= timedelta(days=1)
-        while learning_paths.renews_on(latest + timedelta(days=1), months) <= horizon:
-            latest += timedelta(days=1)
-        found[course_id] = datetime.combine(latest + timedelta(days=1), time(), ZoneInfo(zone))
-    return found
-
-
-async def _stage_targets(
-    session: AsyncSession, plan_id: int, licence_id: int, items: Sequence[_Item], signatures: Sequence[str],
-    day: date, rules: Rules,
-) -> None:
-    lists_of_group: dict[int, dict[int, list[ListItem]]] = defaultdict(lambda: defaultdict(list))
-    names: dict[int, str] = {}
-    for item in items:
-        lists_of_group[item.group_id][item.list_id].append(ListItem(item.course_id, item.due_on, item.renew_months))
-        names[item.list_id] = item.name
-    extensions: dict[int, dict[int | None, date]] = defaultdict(dict)
-    if any(":" in signature for signature in signatures):
-        found = await session.execute(
-            select(TargetExtension.person_id, TargetExtension.course_id, TargetExtension.due_on)
-            .where(in_force(licence_id))
-        )
-        for person_id, course_id, due_on in found:
-            extensions[person_id][course_id] = due_on
-    staged = []
-    for signature in signatures:
-        head, _, completed = signature.partition("|")
-        groups, _, person = head.partition(":")
-        lists = [
-            TargetListIn(list_id, list_items)
-            for group_id in map(int, groups.split(","))
-            for list_id, list_items in lists_of_group[group_id].items()
-        ]
-        progress = {}
-        for pair in filter(None, completed.split(",")):
-            course, _, completed_on = pair.partition("@")
-            on = date.fromisoformat(completed_on)
-            progress[int(course)] = learning_paths.Progress(True, on, on)
-        if person or progress:
-            path = learning_paths.learning_path(lists, progress, day, rules.due_soon_days,
-                                                extensions[int(person)] if person else learning_paths.NONE)
-            # Due again: a reminder and a summary line, though the enrolment is completed.
-            placed = [(p.course_id, p.effective_due_on, p.list_ids, p.last_completed_on is not None) for p in path]
-        else:
-            placed = [(c, effective, list_ids, False) for c, _own, effective, list_ids in learning_paths.order(lists)]
-        for course_id, effective, list_ids, reopened in placed:
-            staged.append({
-                "plan_id": plan_id, "signature": signature, "course_id": course_id,
-                "list_names": ", ".join(names[i] for i in list_ids)[:1000],
-                "due_on": effective, "reminder": reminder(effective, day, rules), "reopened": reopened,
-            })
+async def _stage_targets(session: AsyncSession, plan_id: int, found: Reach, day: date, rules: Rules) -> None:
+    """Each signature's path, with the reminder due on `day`, for SQL to join back."""
+    staged = [
+        {"plan_id": plan_id, "signature": signature, "course_id": placed.course_id,
+         "list_names": ", ".join(found.list_names[i] for i in placed.list_ids)[:1000],
+         "due_on": placed.due_on, "reminder": reminder(placed.due_on, day, rules), "reopened": placed.reopened}
+        for signature, path in found.paths.items() for placed in path
+    ]
     if staged:
         await session.execute(insert(NotificationPlanTarget), staged)
 
@@ -271,14 +123,9 @@ async def _plan(
         await session.execute(text("SET LOCAL jit = off"))
         await session.execute(text("SET LOCAL work_mem = '64MB'"))
 
-    items = await _list_items(session, licence_id)
-    zone, renewing = "UTC", {}
-    if any(item.renew_months is not None for item in items):
-        zone = (await session.get_one(Organisation, organisation_id)).time_zone
-        renewing = _renewing(items, day, rules, zone)
-    people = person_signatures(licence_id, renewing, session.bind.dialect.name, zone)
-    signatures = (await session.execute(select(people.c.signature).distinct())).scalars().all()
-    await _stage_targets(session, plan.id, licence_id, items, signatures, day, rules)
+    found = await reach(session, licence_id, organisation_id, day, rules.due_soon_days)
+    people = found.people
+    await _stage_targets(session, plan.id, found, day, rules)
 
     staged = NotificationPlanTarget
 

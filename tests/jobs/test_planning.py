@@ -24,7 +24,8 @@ from domain.models import (
 )
 from domain.notifications import SUMMARY, NotificationKind
 from jobs.mail import HEADINGS
-from jobs.planning import person_signatures, plan_day
+from jobs.planning import plan_day
+from resolvers.reach import person_signatures
 from tests.graphql.test_extensions import END, EXTEND
 from tests.graphql.test_staff_groups import course, make_group, make_list, new_courses, pk, set_seat, succeed
 from tests.jobs.conftest import Jobs
