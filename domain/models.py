@@ -441,6 +441,19 @@ class NotificationPlan(SQLModel, table=True):
     planned_at: datetime = _instant(default_factory=utcnow)
 
 
+class PreviewReach(SQLModel, table=True):
+    """Scratch rows of a change being previewed (resolvers/previews.py): each staff
+    member's signature before and after it. Never committed: a preview rolls back."""
+
+    __tablename__ = "preview_reach"
+    __table_args__ = (Index("ix_preview_reach", "phase", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    phase: str = Field(sa_type=String(8))
+    person_id: int
+    signature: str = Field(sa_type=String(2000))
+
+
 class NotificationPlanTarget(SQLModel, table=True):
     """Scratch rows of a plan being made: the targets shared by everyone reached by
     the same set of groups, with their effective due dates. Emptied before commit."""

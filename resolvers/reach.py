@@ -13,10 +13,12 @@ distinct signature in Python.
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, ColumnElement, CompoundSelect, String, and_, case, cast, exists, func, or_, select, union_all
+from sqlalchemy import (
+    CTE, ColumnElement, CompoundSelect, String, and_, case, cast, exists, func, or_, select, union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import learning_paths
@@ -29,6 +31,7 @@ from domain.models import (
 from domain.staff import staff_seat
 
 NO_RENEWALS: Mapping[int, datetime] = {}
+EVER = datetime(9999, 1, 1, tzinfo=UTC)  # before which every completion was made
 
 
 def with_targets(licence_id: int):  # type: ignore[no-untyped-def]
@@ -151,15 +154,20 @@ class Reach:
     list_names: dict[int, str]
 
 
-async def reach(session: AsyncSession, licence_id: int, organisation_id: int, day: date,
-                due_soon_days: int) -> Reach:
+async def reach(session: AsyncSession, licence_id: int, organisation_id: int, day: date, due_soon_days: int, *,
+                whole_paths: bool = False) -> Reach:
     """Two statements; one more where courses renew (the school's time zone), and one more
-    where someone has extensions in force."""
+    where someone has extensions in force. The paths are as reminders need them: a
+    completed course that renews is on the path by its renewal date only once it may be
+    due again, unless `whole_paths`, which asks for every completion's (as the person's
+    own path shows it)."""
     items = await list_items(session, licence_id)
     zone, renewals = "UTC", NO_RENEWALS
     if any(item.renew_months is not None for item in items):
         zone = (await session.get_one(Organisation, organisation_id)).time_zone
         renewals = renewing(items, day, due_soon_days, zone)
+        if whole_paths:
+            renewals = {course: EVER for course in renewals}
     people = person_signatures(licence_id, renewals, session.bind.dialect.name, zone)
     signatures = (await session.execute(select(people.c.signature).distinct())).scalars().all()
     paths = await _paths(session, licence_id, items, signatures, day, due_soon_days)

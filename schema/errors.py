@@ -49,10 +49,11 @@ def from_domain(error: DomainError) -> UserError:
     return _BY_CODE[error.code](code=error.code, message=error.message, field=error.field)
 
 
-def result(mutation_name: str, success: type) -> Any:
-    """The payload union of one mutation: its success type or any error."""
+def result(mutation_name: str, success: type, *also: type) -> Any:
+    """The payload union of one mutation: its success type (or `also`'s, a preview's) or
+    any error."""
     name = mutation_name[0].upper() + mutation_name[1:] + "Result"
-    members = (success, *ERRORS)
+    members = (success, *also, *ERRORS)
     return Annotated[
         Union[members],  # noqa: UP007 - built from a tuple
         strawberry.union(name, description=f"What `{mutation_name}` answers: success, or why nothing changed."),

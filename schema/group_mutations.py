@@ -138,17 +138,17 @@ class GroupMutations:
     )
     add_staff_group_members = mutation(
         "addStaffGroupMembers", StaffGroupMembersInput, StaffGroupPayload, ability=Ability.EDIT_GROUP,
-        target=StaffGroup, use=partial(group_resolvers.change_members, add=True),
+        target=StaffGroup, previewable=True, use=partial(group_resolvers.change_members, add=True),
         description="Add staff to a group. All Staff's members follow the seats instead.",
     )
     remove_staff_group_members = mutation(
         "removeStaffGroupMembers", StaffGroupMembersInput, StaffGroupPayload, ability=Ability.EDIT_GROUP,
-        target=StaffGroup, use=partial(group_resolvers.change_members, add=False),
+        target=StaffGroup, previewable=True, use=partial(group_resolvers.change_members, add=False),
         description="Take staff out of a group. Their progress stays.",
     )
     delete_staff_group = mutation(
         "deleteStaffGroup", DeleteStaffGroupInput, DeletedPayload, ability=Ability.DELETE_GROUP, target=StaffGroup,
-        use=group_resolvers.delete_group,
+        previewable=True, use=group_resolvers.delete_group,
         description="Delete a staff group and its target lists. Needs confirmation YES; All Staff cannot be "
         "deleted. Full administrators only.",
     )
@@ -165,7 +165,7 @@ class GroupMutations:
     )
     create_target_list = mutation(
         "createTargetList", CreateTargetListInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=StaffGroup,
-        use=list_resolvers.create_list,
+        previewable=True, use=list_resolvers.create_list,
         description="Add a target list to a group: its courses in order, with any dates (steps two and three). "
         "A course appears at most once.",
     )
@@ -175,27 +175,31 @@ class GroupMutations:
     )
     add_target_courses = mutation(
         "addTargetCourses", AddTargetCoursesInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
-        use=list_resolvers.add_courses, description="Add courses at the end of a target list.",
+        previewable=True, use=list_resolvers.add_courses, description="Add courses at the end of a target list.",
     )
     remove_target_course = mutation(
         "removeTargetCourse", TargetCourseInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
-        use=list_resolvers.remove_course, description="Take a course off a target list. Progress in it stays.",
+        previewable=True, use=list_resolvers.remove_course,
+        description="Take a course off a target list. Progress in it stays.",
     )
     reorder_target_list = mutation(
         "reorderTargetList", ReorderTargetListInput, TargetListPayload, ability=Ability.EDIT_GROUP,
-        target=TargetList, use=list_resolvers.reorder, description="Set the whole order of a target list at once.",
+        target=TargetList, previewable=True, use=list_resolvers.reorder,
+        description="Set the whole order of a target list at once.",
     )
     set_target_due_date = mutation(
         "setTargetDueDate", SetTargetDueDateInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
-        use=list_resolvers.set_due_date, description="Set or clear the date of one course on a target list.",
+        previewable=True, use=list_resolvers.set_due_date,
+        description="Set or clear the date of one course on a target list.",
     )
     set_target_renewal = mutation(
         "setTargetRenewal", SetTargetRenewalInput, TargetListPayload, ability=Ability.EDIT_GROUP, target=TargetList,
-        use=list_resolvers.set_renewal, description="Set or clear how long a completion of one course on a target "
-        "list holds: from the school's due-soon days before it lapses, the course is due again on each path.",
+        previewable=True, use=list_resolvers.set_renewal,
+        description="Set or clear how long a completion of one course on a target list holds: from the school's "
+        "due-soon days before it lapses, the course is due again on each path.",
     )
     delete_target_list = mutation(
         "deleteTargetList", DeleteTargetListInput, DeletedPayload, ability=Ability.DELETE_GROUP, target=TargetList,
-        use=list_resolvers.delete_list, description="Delete a target list. Needs confirmation YES. Full "
-        "administrators only.",
+        previewable=True, use=list_resolvers.delete_list,
+        description="Delete a target list. Needs confirmation YES. Full administrators only.",
     )

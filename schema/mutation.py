@@ -31,12 +31,13 @@ from strawberry.utils.str_converters import to_camel_case, to_snake_case
 from domain.errors import DomainError
 from permissions import policy
 from permissions.policy import GLOBAL, Ability
-from resolvers import targets
+from resolvers import previews, targets
 from resolvers.unit_of_work import unit_of_work
 from schema import access, errors
 from schema.access import SecuredNode
 from schema.ids import acted_on, decode, refers_to
 from schema.permission import Declared, describe
+from schema.previews import ChangePreview
 from schema.problems import unauthenticated
 
 UseCase = Callable[..., Awaitable[Any]]
@@ -100,16 +101,21 @@ def mutation(
     target: type[SecuredNode] | None = None,
     lock: bool = False,
     settings: bool = False,
+    previewable: bool = False,
 ) -> Any:
     """A Mutation field: see the module's docstring. `lock` reads the target FOR UPDATE;
-    with `settings` the use case is also handed the service's settings."""
+    with `settings` the use case is also handed the service's settings. A `previewable`
+    one, acting on a group or a list, takes `preview: true` and then answers the change
+    it would make (schema/previews.py) and keeps nothing."""
     if ability in (Ability.PUBLIC, Ability.SIGNED_IN):
         raise TypeError(f"{name} must declare the ability it really needs, not {ability}")
     if target is None and ability not in GLOBAL:
         raise TypeError(f"{name} needs {ability} on an object: name its target")
     target_field = _target_field(name, input_type, target)
+    if previewable and (target is None or target.__name__ not in ("StaffGroup", "TargetList")):
+        raise TypeError(f"{name}: a preview needs the group or list it acts on")
 
-    async def resolve(self: Any, info: strawberry.Info, input: Any) -> Any:  # noqa: A002 - GraphQL's name
+    async def run(info: strawberry.Info, input: Any, preview: bool) -> Any:  # noqa: A002 - GraphQL's name
         ctx = info.context
         if not ctx.principal.authenticated:
             raise unauthenticated()
@@ -126,18 +132,38 @@ def mutation(
                 else:
                     policy.authorize(ctx.principal, ability)
                 given = {"settings": ctx.settings} if settings else {}
+                capture = None
+                if preview:
+                    found = acted_on[0]
+                    capture = await previews.begin(uow.session, found.licence.id, found.school.id,
+                                                   found.school.time_zone)
                 result = await use(uow, *acted_on, **values_of(input, skip=target_field), **given)
                 uow.require_audit(name)
+                if capture is not None:
+                    raise previews.Previewed(await previews.finish(uow.session, capture))
             return await payload.of(info, result)
+        except previews.Previewed as previewed:  # rolled back: nothing of the change is kept
+            return ChangePreview.of(previewed.preview)
         except DomainError as error:
             return errors.from_domain(error)
+
+    if previewable:
+        async def resolve(self: Any, info: strawberry.Info, input: Any, preview: bool = False) -> Any:  # noqa: A002
+            return await run(info, input, preview)
+    else:
+        async def resolve(self: Any, info: strawberry.Info, input: Any) -> Any:  # noqa: A002
+            return await run(info, input, False)
 
     resolve.__name__ = name
     # The one argument reads as what it is: its input type's description.
     argument = strawberry.argument(description=input_type.__strawberry_definition__.description)
     resolve.__annotations__ = {
-        "info": strawberry.Info, "input": Annotated[input_type, argument], "return": errors.result(name, payload),
+        "info": strawberry.Info, "input": Annotated[input_type, argument],
+        "return": errors.result(name, payload, *([ChangePreview] if previewable else [])),
     }
+    if previewable:
+        resolve.__annotations__["preview"] = Annotated[bool, strawberry.argument(
+            description="True: change nothing, and answer what the change would do (a ChangePreview).")]
     made = strawberry.mutation(
         resolver=resolve, description=describe(ability, description), extensions=[Declared(ability, gate=False)],
     )

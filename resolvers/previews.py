@@ -1,0 +1,156 @@
+"""Previewing a change (issue 18): the mutation runs as it would, in its transaction,
+and is rolled back; what it would change is read in between. The same code applies the
+change and answers the preview, so the two cannot disagree.
+
+What it would change is told as paths: the staff whose learning paths change (courses
+added, removed, or moved to a new effective due date) and the targets that would be
+overdue at once. Paths come from resolvers/reach.py before and after the change, one per
+distinct signature, and the staff's signatures are kept in `preview_reach` (rows never
+committed), so SQL pairs each person's two signatures and Python compares each distinct
+pair of paths once: a fixed number of statements however large the school.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from domain.local_time import local_today
+from domain.models import Enrolment, NotificationSettings, Person, PreviewReach
+from domain.notifications import Rules
+from resolvers.reach import Placed, Reach, reach
+
+# The people a preview lists, by name; `people_affected` counts them all.
+PREVIEW_PEOPLE = 100
+BEFORE, AFTER = "before", "after"
+
+
+@dataclass(frozen=True)
+class Moved:
+    course_id: int
+    was: date | None
+    now: date | None
+
+
+@dataclass
+class PathChange:
+    person_id: int
+    added: list[int]
+    removed: list[int]
+    moved: list[Moved]
+    overdue_at_once: list[int]  # due before today once changed, not before it, and not completed
+
+
+@dataclass
+class Preview:
+    on: date  # the school-local day it is judged on
+    people_affected: int
+    people: list[PathChange]  # the first PREVIEW_PEOPLE, by name
+
+
+@dataclass
+class Capture:
+    licence_id: int
+    organisation_id: int
+    on: date
+    due_soon_days: int
+    before: Reach
+
+
+class Previewed(Exception):  # noqa: N818 - not an error: the way out that rolls the change back
+    """Raised inside a unit of work with the preview, so nothing of the change is kept."""
+
+    def __init__(self, preview: Preview) -> None:
+        super().__init__("previewed")
+        self.preview = preview
+
+
+async def begin(session: AsyncSession, licence_id: int, organisation_id: int, zone: str) -> Capture:
+    """The paths before the change, on the school's today."""
+    settings = await session.get(NotificationSettings, organisation_id)
+    due_soon_days = Rules().due_soon_days if settings is None else settings.due_soon_days
+    on = local_today(zone)
+    before = await _capture(session, licence_id, organisation_id, on, due_soon_days, BEFORE)
+    return Capture(licence_id, organisation_id, on, due_soon_days, before)
+
+
+async def _capture(session: AsyncSession, licence_id: int, organisation_id: int, on: date, due_soon_days: int,
+                   phase: str) -> Reach:
+    await session.flush()
+    found = await reach(session, licence_id, organisation_id, on, due_soon_days, whole_paths=True)
+    await session.execute(PreviewReach.__table__.insert().from_select(
+        ["phase", "person_id", "signature"],
+        select(literal(phase), found.people.c.person_id, found.people.c.signature)))
+    return found
+
+
+def _changed(was: list[Placed], now: list[Placed]) -> tuple[list[int], list[int], list[Moved]]:
+    before = {p.course_id: p.due_on for p in was}
+    after = {p.course_id: p.due_on for p in now}
+    added = [c for c in after if c not in before]
+    removed = [c for c in before if c not in after]
+    moved = [Moved(c, before[c], after[c]) for c in after if c in before and before[c] != after[c]]
+    return added, removed, moved
+
+
+async def finish(session: AsyncSession, capture: Capture) -> Preview:
+    """What the change made of everyone's path: call once the change is applied."""
+    after = await _capture(session, capture.licence_id, capture.organisation_id, capture.on, capture.due_soon_days,
+                           AFTER)
+    b, a = aliased(PreviewReach), aliased(PreviewReach)
+    joined = (
+        select(b.person_id, b.signature.label("was"), a.signature.label("now"))
+        .select_from(b).outerjoin(a, and_(a.phase == AFTER, a.person_id == b.person_id)).where(b.phase == BEFORE)
+        .union_all(
+            select(a.person_id, literal(None).label("was"), a.signature.label("now"))
+            .where(a.phase == AFTER, ~exists().where(b.phase == BEFORE, b.person_id == a.person_id)))
+        .subquery("pairs")
+    )
+    pairs = (await session.execute(
+        select(joined.c.was, joined.c.now, func.count()).group_by(joined.c.was, joined.c.now))).all()
+    paths_before, paths_after = capture.before.paths, after.paths
+    changing = {}
+    for was, now, _count in pairs:
+        change = _changed(paths_before.get(was, []) if was else [], paths_after.get(now, []) if now else [])
+        if any(change):
+            changing[was, now] = change
+    total = sum(count for was, now, count in pairs if (was, now) in changing)
+    if not changing:
+        return Preview(capture.on, 0, [])
+    keys = list(changing)
+    rows = (await session.execute(
+        select(joined.c.person_id, joined.c.was, joined.c.now)
+        .join(Person, Person.id == joined.c.person_id)
+        .where(tuple_(func.coalesce(joined.c.was, ""), func.coalesce(joined.c.now, ""))
+               .in_([(was or "", now or "") for was, now in keys]))
+        .order_by(Person.display_name, Person.id)
+        .limit(PREVIEW_PEOPLE))).all()
+    return Preview(capture.on, total, await _people(session, rows, changing, paths_after, capture.on))
+
+
+async def _people(session: AsyncSession, rows: Any, changing: dict, paths_after: dict[str, list[Placed]],
+                  on: date) -> list[PathChange]:
+    """Each listed person's change, with the targets it makes overdue at once: due before
+    `on` now and not before, and neither completed nor due again."""
+    overdue: dict[int, list[tuple[int, bool]]] = {}
+    for person_id, was, now in rows:
+        _added, _removed, moved = changing[was, now]
+        fresh = {c for c in _added} | {m.course_id for m in moved if m.was is None or m.was >= on}
+        overdue[person_id] = [(p.course_id, p.reopened) for p in (paths_after.get(now, []) if now else [])
+                              if p.course_id in fresh and p.due_on is not None and p.due_on < on]
+    asked = [(person, course) for person, courses in overdue.items() for course, reopened in courses if not reopened]
+    completed: set[tuple[int, int]] = set()
+    if asked:
+        completed = set((await session.execute(
+            select(Enrolment.person_id, Enrolment.course_id).where(
+                tuple_(Enrolment.person_id, Enrolment.course_id).in_(asked), Enrolment.completed_at.is_not(None))
+        )).all())
+    people = []
+    for person_id, was, now in rows:
+        added, removed, moved = changing[was, now]
+        people.append(PathChange(person_id, added, removed, moved,
+                                 [c for c, _ in overdue[person_id] if (person_id, c) not in completed]))
+    return people

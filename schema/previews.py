@@ -1,0 +1,63 @@
+"""What a previewed mutation answers (issue 18): the change it would make to people's
+learning paths, computed by applying it and rolling it back (resolvers/previews.py)."""
+
+from datetime import date
+from typing import Self
+
+import strawberry
+
+from permissions.policy import Ability
+from resolvers import previews
+from schema import access
+from schema.nodes import Course, OfCourse, Person
+from schema.permission import field
+
+
+@strawberry.type(description="A target a change moves to another effective due date.")
+class MovedTarget(OfCourse):
+    was: date | None = strawberry.field(description="Its effective due date before the change; null for none.")
+    now: date | None = strawberry.field(description="Its effective due date after it; null for none.")
+
+
+@strawberry.type(description="One person's learning path as a change would leave it.")
+class PathChange:
+    person_id: strawberry.Private[int]
+    added_ids: strawberry.Private[list[int]]
+    removed_ids: strawberry.Private[list[int]]
+    overdue_ids: strawberry.Private[list[int]]
+    # The change was previewed for a caller allowed to make it: what is inside is theirs.
+    moved: list[MovedTarget] = field(Ability.SIGNED_IN, description="Courses that stay, with a new effective due "
+                                     "date.")
+
+    @field(Ability.VIEW_PERSON, description="Whose path it is.")
+    async def person(self, info: strawberry.Info) -> Person | None:
+        return await access.node(info, Person, self.person_id)
+
+    @field(Ability.VIEW_CATALOGUE, description="Courses it would add to the path.")
+    async def added(self, info: strawberry.Info) -> list[Course]:
+        return list((await access.nodes_by_id(info, Course, self.added_ids)).values())
+
+    @field(Ability.VIEW_CATALOGUE, description="Courses it would take off the path.")
+    async def removed(self, info: strawberry.Info) -> list[Course]:
+        return list((await access.nodes_by_id(info, Course, self.removed_ids)).values())
+
+    @field(Ability.VIEW_CATALOGUE, description="Targets it would make overdue at once: due before today after the "
+           "change and not before it, and not completed.")
+    async def overdue_at_once(self, info: strawberry.Info) -> list[Course]:
+        return list((await access.nodes_by_id(info, Course, self.overdue_ids)).values())
+
+
+@strawberry.type(description="What the mutation would change, asked with `preview: true`: nothing was changed, "
+                 "nothing was audited and no one will be told. Applying it straight after changes exactly this.")
+class ChangePreview:
+    on: date = strawberry.field(description="The school-local day it is judged on.")
+    people_affected: int = strawberry.field(description="How many people's learning paths it would change.")
+    people: list[PathChange] = field(
+        Ability.SIGNED_IN, description=f"Their changes, by name: the first {previews.PREVIEW_PEOPLE}.")
+
+    @classmethod
+    def of(cls, preview: previews.Preview) -> Self:
+        return cls(on=preview.on, people_affected=preview.people_affected, people=[
+            PathChange(person_id=p.person_id, added_ids=p.added, removed_ids=p.removed, overdue_ids=p.overdue_at_once,
+                       moved=[MovedTarget(course_id=m.course_id, was=m.was, now=m.now) for m in p.moved])
+            for p in preview.people])
