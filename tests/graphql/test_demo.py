@@ -12,6 +12,7 @@ from domain.models import (
 )
 from jobs.planning import licensed_schools, plan_day
 from schema.ids import global_id
+from tests.graphql.test_trust_targets import whole_list
 
 
 @pytest.fixture
@@ -223,3 +224,38 @@ async def test_the_demo_safeguarding_renews_yearly_and_the_extension_still_holds
         "t": trust["me"]["memberships"][0]["organisation"]["id"], "c": saf1}, token=demo_tokens["trust administrator"])
     overdue = {n["personName"] for n in listed["trust"]["targets"]["nodes"]}
     assert still in overdue and given not in overdue and me not in overdue
+
+
+async def test_the_demo_leader_previews_a_date_change_and_applying_it_does_exactly_that(gql, db, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    """Issue 18's walk: the full administrator previews dating Online Safety on
+    Whole-school priorities yesterday, sees who would turn overdue (on it, and on
+    Safeguarding Essentials above it), applies it, and the trust's list of overdue targets
+    gains exactly those."""
+    admin, analyst = demo_tokens["full administrator"], demo_tokens["trust administrator"]
+    lists = await gql("""{ me { memberships { organisation { id } } staffGroups { nodes { targetLists { id name
+      items { course { id code } } } } } } }""", token=admin)
+    school = lists["me"]["memberships"][0]["organisation"]["id"]
+    priorities = next(t for g in lists["me"]["staffGroups"]["nodes"] for t in g["targetLists"]
+                      if t["name"] == "Whole-school priorities")
+    saf2 = next(i["course"]["id"] for i in priorities["items"] if i["course"]["code"] == "SAF2")
+    trust = (await gql("{ me { memberships { organisation { id } } } }", token=analyst))["me"]["memberships"][0]
+    trust_id = trust["organisation"]["id"]
+
+    async def overdue() -> set[tuple[str, str]]:
+        nodes = await whole_list(gql, trust_id, analyst, {"status": "OVERDUE"})
+        return {(n["personName"], n["course"]["id"]) for n in nodes if n["school"]["id"] == school}
+
+    before = await overdue()
+    today = date.fromisoformat((await gql("{ me { learningPath { on } } }", token=demo_tokens["staff member"]))
+                               ["me"]["learningPath"]["on"])
+    change = """mutation($p: Boolean!, $i: SetTargetDueDateInput!) { setTargetDueDate(input: $i, preview: $p) {
+      __typename ... on ChangePreview { peopleAffected people { person { displayName } overdueAtOnce { id } } } } }"""
+    variables = {"i": {"targetListId": priorities["id"], "courseId": saf2,
+                       "dueOn": (today - timedelta(days=1)).isoformat()}}
+    preview = (await gql(change, {**variables, "p": True}, token=admin))["setTargetDueDate"]
+    assert preview["__typename"] == "ChangePreview" and preview["peopleAffected"] == len(preview["people"]) > 20
+    told = {(p["person"]["displayName"], c["id"]) for p in preview["people"] for c in p["overdueAtOnce"]}
+    assert await overdue() == before  # a preview changes nothing
+    applied = (await gql(change, {**variables, "p": False}, token=admin))["setTargetDueDate"]
+    assert applied["__typename"] == "TargetListPayload"
+    assert await overdue() - before == told and told
