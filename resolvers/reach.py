@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    CTE, ColumnElement, CompoundSelect, String, and_, case, cast, exists, func, or_, select, union_all,
+    CTE, ColumnElement, CompoundSelect, String, case, cast, exists, func, literal, select, union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,7 +67,7 @@ def person_signatures(licence_id: int, renewing: Mapping[int, datetime] = NO_REN
                       zone: str = "UTC") -> CTE:
     """(person_id, signature): the sorted ids of the groups with targets that reach each
     staff member, as text; followed by `:<person id>` for someone with extensions in force;
-    and by `|<course>@<day>,...` for someone with a completion of a course in `renewing`
+    and by `|<course>@<day>,` per course for someone with a completion of a course in `renewing`
     before its instant (see `renewing`), each with its school-local day. People with the
     same groups completing the same courses on the same days share a signature."""
     reach = reaching(licence_id).subquery("reach")
@@ -80,15 +80,18 @@ def person_signatures(licence_id: int, renewing: Mapping[int, datetime] = NO_REN
         (extended, each.c.groups.concat(":").concat(cast(each.c.person_id, String))), else_=each.c.groups)
     if renewing:
         day = cast(local_date_sql(dialect, Enrolment.last_completed_at, zone), String)
-        completions = (
-            select(func.aggregate_strings(cast(Enrolment.course_id, String).concat("@").concat(day), ","))
-            .where(Enrolment.person_id == each.c.person_id,
-                   or_(*(and_(Enrolment.course_id == course, Enrolment.last_completed_at < before)
-                         for course, before in renewing.items())))
-            .scalar_subquery()
-        )
-        # No such completion: null, and the signature stays as it was.
-        signature = func.coalesce(signature.concat("|").concat(completions), signature)
+        # One part per renewing course, in course order: a signature must read the same in
+        # every statement that computes it, or the paths staged for it would not join back.
+        completions: ColumnElement[str] = literal("")
+        for course, before in sorted(renewing.items()):
+            part = (
+                select(cast(Enrolment.course_id, String).concat("@").concat(day).concat(","))
+                .where(Enrolment.person_id == each.c.person_id, Enrolment.course_id == course,
+                       Enrolment.last_completed_at < before)
+                .scalar_subquery()
+            )
+            completions = completions.concat(func.coalesce(part, ""))
+        signature = case((completions != "", signature.concat("|").concat(completions)), else_=signature)
     # Materialised: computed once per statement, however the planner joins it.
     return select(each.c.person_id, signature.label("signature")).cte("person_targets").prefix_with("MATERIALIZED")
 

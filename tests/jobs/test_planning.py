@@ -822,4 +822,4 @@ async def test_planning_issues_the_same_statements_for_3_or_30_staff(gql, world:
         async with db.read() as session:
             signatures = (await session.execute(select(people.c.signature))).scalars().all()
         assert len(signatures) == 30 and len(set(signatures)) == 2
-        assert all(s.endswith(f"|{pk(c1)}@2029-01-10") for s in signatures)
+        assert all(s.endswith(f"|{pk(c1)}@2029-01-10,") for s in signatures)
