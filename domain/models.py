@@ -451,7 +451,7 @@ class PreviewReach(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     phase: str = Field(sa_type=String(8))
     person_id: int
-    signature: str = Field(sa_type=String(2000))
+    signature: str = Field(sa_type=Text)  # every renewing completion's day: no length is enough
 
 
 class NotificationPlanTarget(SQLModel, table=True):

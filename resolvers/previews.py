@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select, tuple_
+from sqlalchemy import Text, and_, exists, func, literal, null, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -105,7 +105,7 @@ async def finish(session: AsyncSession, capture: Capture) -> Preview:
         select(b.person_id, b.signature.label("was"), a.signature.label("now"))
         .select_from(b).outerjoin(a, and_(a.phase == AFTER, a.person_id == b.person_id)).where(b.phase == BEFORE)
         .union_all(
-            select(a.person_id, literal(None).label("was"), a.signature.label("now"))
+            select(a.person_id, null().cast(Text).label("was"), a.signature.label("now"))
             .where(a.phase == AFTER, ~exists().where(b.phase == BEFORE, b.person_id == a.person_id)))
         .subquery("pairs")
     )
@@ -120,14 +120,19 @@ async def finish(session: AsyncSession, capture: Capture) -> Preview:
     total = sum(count for was, now, count in pairs if (was, now) in changing)
     if not changing:
         return Preview(capture.on, 0, [])
-    keys = list(changing)
-    rows = (await session.execute(
+    # By name, read until PREVIEW_PEOPLE changed: streamed, so a school's every row is never
+    # held, and with no list of pairs to bind, however many distinct pairs change.
+    rows = []
+    result = await session.stream(
         select(joined.c.person_id, joined.c.was, joined.c.now)
         .join(Person, Person.id == joined.c.person_id)
-        .where(tuple_(func.coalesce(joined.c.was, ""), func.coalesce(joined.c.now, ""))
-               .in_([(was or "", now or "") for was, now in keys]))
-        .order_by(Person.display_name, Person.id)
-        .limit(PREVIEW_PEOPLE))).all()
+        .order_by(Person.display_name, Person.id))
+    async for person_id, was, now in result:
+        if (was, now) in changing:
+            rows.append((person_id, was, now))
+            if len(rows) == PREVIEW_PEOPLE:
+                break
+    await result.close()
     return Preview(capture.on, total, await _people(session, rows, changing, paths_after, capture.on))
 
 

@@ -21,17 +21,13 @@ class MovedTarget(OfCourse):
 
 @strawberry.type(description="One person's learning path as a change would leave it.")
 class PathChange:
-    person_id: strawberry.Private[int]
     added_ids: strawberry.Private[list[int]]
     removed_ids: strawberry.Private[list[int]]
     overdue_ids: strawberry.Private[list[int]]
-    # The change was previewed for a caller allowed to make it: what is inside is theirs.
+    person: Person = field(Ability.VIEW_PERSON, description="Whose path it is.")
+    # The change was previewed for a caller allowed to make it, about a person they may see.
     moved: list[MovedTarget] = field(Ability.SIGNED_IN, description="Courses that stay, with a new effective due "
                                      "date.")
-
-    @field(Ability.VIEW_PERSON, description="Whose path it is.")
-    async def person(self, info: strawberry.Info) -> Person | None:
-        return await access.node(info, Person, self.person_id)
 
     @field(Ability.VIEW_CATALOGUE, description="Courses it would add to the path.")
     async def added(self, info: strawberry.Info) -> list[Course]:
@@ -52,12 +48,19 @@ class PathChange:
 class ChangePreview:
     on: date = strawberry.field(description="The school-local day it is judged on.")
     people_affected: int = strawberry.field(description="How many people's learning paths it would change.")
-    people: list[PathChange] = field(
-        Ability.SIGNED_IN, description=f"Their changes, by name: the first {previews.PREVIEW_PEOPLE}.")
+    changes: strawberry.Private[list[previews.PathChange]]
 
     @classmethod
     def of(cls, preview: previews.Preview) -> Self:
-        return cls(on=preview.on, people_affected=preview.people_affected, people=[
-            PathChange(person_id=p.person_id, added_ids=p.added, removed_ids=p.removed, overdue_ids=p.overdue_at_once,
+        return cls(on=preview.on, people_affected=preview.people_affected, changes=preview.people)
+
+    @field(Ability.SIGNED_IN, description=f"Their changes, by name: the first {previews.PREVIEW_PEOPLE}, those the "
+           "caller may see.")
+    async def people(self, info: strawberry.Info) -> list[PathChange]:
+        shown = await access.nodes_by_id(info, Person, [p.person_id for p in self.changes])
+        return [
+            PathChange(person=shown[p.person_id], added_ids=p.added, removed_ids=p.removed,
+                       overdue_ids=p.overdue_at_once,
                        moved=[MovedTarget(course_id=m.course_id, was=m.was, now=m.now) for m in p.moved])
-            for p in preview.people])
+            for p in self.changes if p.person_id in shown
+        ]

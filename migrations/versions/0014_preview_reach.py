@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('phase', sa.String(length=8), nullable=False),
         sa.Column('person_id', sa.Integer(), nullable=False),
-        sa.Column('signature', sa.String(length=2000), nullable=False),
+        sa.Column('signature', sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
         sqlite_autoincrement=True,
     )

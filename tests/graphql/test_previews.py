@@ -39,8 +39,8 @@ class School:
         self.c4, = await new_courses(db, ["First Aid"])
         self.group = await make_group(gql, world, "ES1", ("staff", "staff2"))
         self.list = await make_list(gql, world, self.group, [self.c1, self.c2], dates={self.c2: day(10)})
-        await make_list(gql, world, world.all_staff_group("ashdown"), [self.c3], name="Everyone",
-                        dates={self.c3: day(40)})
+        self.everyone = await make_list(gql, world, world.all_staff_group("ashdown"), [self.c3], name="Everyone",
+                                        dates={self.c3: day(40)})
         async with db.write() as session:
             done = datetime.now(UTC) - timedelta(days=3)
             session.add(Enrolment(person_id=world["staff"].person_id, course_id=pk(self.c1), started_at=done,
@@ -112,6 +112,9 @@ CASES = {
         {"courseId": s.c4, "dueOn": day(-5)}, {"courseId": s.c3}]}),
     "deleteTargetList": ("deleteTargetList", lambda s: {"targetListId": s.list, "confirmation": "YES"}),
     "deleteStaffGroup": ("deleteStaffGroup", lambda s: {"groupId": s.group, "confirmation": "YES"}),
+    # The owner and the admin are in no other group: they are left with no target at all.
+    "deleteTargetList: All Staff's": ("deleteTargetList", lambda s: {"targetListId": s.everyone,
+                                                                     "confirmation": "YES"}),
 }
 
 
