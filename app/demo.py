@@ -61,6 +61,10 @@ GROUPS = [
     # Induction's first date has passed: the reports have something overdue to show.
     ("New to School", [2, 23, 24, 25], None, [("Induction", [("SAF1", None), ("BEH1", -7), ("SEN1", None)])]),
 ]
+# New to School keeps itself: everyone whose seat began within the year (issue 18). Its
+# members above are those; everyone else began years ago.
+NEW_TO_SCHOOL_RULE = {"joined_within_days": 365}
+NEW_TO_SCHOOL = {2, 23, 24, 25}
 # The demo staff member's extension for every target: days from today.
 LATE_START = 21
 # All Staff's list; Safeguarding Essentials renews yearly (a third item: months).
@@ -142,6 +146,7 @@ async def is_empty(db: Database) -> bool:
 async def load(db: Database) -> dict[str, str]:
     """Fill an empty database. Returns the email of each demo role's person."""
     rng = random.Random(2026)
+    starts = random.Random(18)  # seats' start days, apart: the rest of the demo stays as it was
     now = utcnow()
     roles: dict[str, str] = {}
     async with db.write() as session:
@@ -183,7 +188,8 @@ async def load(db: Database) -> dict[str, str]:
             for position, person in enumerate(people):
                 role = MembershipRole.ADMINISTRATOR if position < 2 else MembershipRole.MEMBER
                 session.add(Membership(organisation_id=school.id, person_id=person.id, role=role))
-                session.add(Seat(licence_id=licence.id, person_id=person.id,
+                began = starts.randint(20, 300) if position in NEW_TO_SCHOOL else starts.randint(400, 3000)
+                session.add(Seat(licence_id=licence.id, person_id=person.id, created_at=now - timedelta(days=began),
                                  subscription=SubscriptionKind.ALL_ACCESS_PASS_PLUS))
                 for course in rng.sample(courses, rng.randint(0, 6)):
                     started = now - timedelta(days=rng.randint(1, 120), hours=rng.randint(0, 23))
@@ -251,7 +257,8 @@ async def _groups(session, licence: Licence, people: list[Person], by_code: dict
     await session.flush()
     plans = [(all_staff, [], None, ALL_STAFF_LISTS)]
     for name, positions, delegate, lists in GROUPS:
-        group = StaffGroup(licence_id=licence.id, name=name, kind=GroupKind.STAFF)
+        group = StaffGroup(licence_id=licence.id, name=name, kind=GroupKind.STAFF,
+                           rule=NEW_TO_SCHOOL_RULE if name == "New to School" else None)
         session.add(group)
         await session.flush()
         session.add_all(StaffGroupMember(group_id=group.id, person_id=people[p].id) for p in positions)

@@ -27,6 +27,8 @@ class AuditAction(StrEnum):
     GROUP_MEMBERS_ADDED = "group.members_added"
     GROUP_MEMBERS_REMOVED = "group.members_removed"
     GROUP_DELETED = "group.deleted"
+    GROUP_RULE_SET = "group.rule_set"
+    GROUP_RULE_FOLLOWED = "group.rule_followed"
     DELEGATE_ADDED = "group.delegate_added"
     DELEGATE_REMOVED = "group.delegate_removed"
     TARGET_LIST_CREATED = "target_list.created"
@@ -76,6 +78,16 @@ class AuditAction(StrEnum):
     ATTENDANCE_CODE_ADDED = "site.attendance_code_added"
     ATTENDANCE_CODE_UPDATED = "site.attendance_code_updated"
     ATTENDANCE_CODE_RETIRED = "site.attendance_code_retired"
+
+
+# Changes to who a school's staff are, their standing, seats or groups: after one, the
+# school's rule-based groups follow their rules (resolvers/group_rules.py).
+PEOPLE_CHANGED = frozenset({
+    AuditAction.MEMBER_ADDED, AuditAction.MEMBER_REMOVED, AuditAction.MEMBER_PROMOTED, AuditAction.MEMBER_DEMOTED,
+    AuditAction.ADMINISTRATOR_APPOINTED, AuditAction.SEAT_ADDED, AuditAction.SEAT_DEACTIVATED,
+    AuditAction.SEAT_REACTIVATED, AuditAction.SEAT_CHANGED, AuditAction.ROSTER_IMPORTED,
+    AuditAction.GROUP_MEMBERS_ADDED, AuditAction.GROUP_MEMBERS_REMOVED, AuditAction.GROUP_DELETED,
+})
 
 
 SUMMARY_LENGTH = 500  # audit_event.summary's column

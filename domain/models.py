@@ -303,6 +303,8 @@ class StaffGroup(SQLModel, table=True):
     name: str = Field(sa_type=String(200))
     kind: str = Field(sa_type=String(16), default=GroupKind.STAFF)
     created_at: datetime = _instant(default_factory=utcnow)
+    # A STAFF group's rule (domain/group_rules.py): its members follow it. Null: picked by hand.
+    rule: dict | None = Field(default=None, sa_type=JSON)
 
 
 class StaffGroupMember(SQLModel, table=True):

@@ -12,6 +12,7 @@ from domain.local_time import local_date
 from domain.models import Licence, Organisation, Seat
 from infra.database import Database
 from permissions.principal import Principal
+from resolvers import group_rules
 from resolvers.licences import set_seat_active
 from resolvers.targets import SeatOnLicence
 from resolvers.unit_of_work import unit_of_work
@@ -55,6 +56,7 @@ async def _end_at(db: Database, school_id: int, today: date) -> int:
         for seat, licence in rows:
             await set_seat_active(uow, SeatOnLicence(seat, licence), active=False,
                                   reason=f", leaving on {seat.leaves_on} (leaving date reached)")
+        await group_rules.follow(uow)
         if not rows:
             uow.nothing_changed()
     if rows:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from infra.database import Database, conflict_insert
-from jobs.leavers import end_leavers
+from jobs.leavers import SCHEDULER, end_leavers
 from permissions import policy
+from resolvers import group_rules
 from resolvers.reach import Reach, reach
 from domain.models import (
     IS_REMINDER, REMINDER_KEY, Course, Enrolment, Licence, NotificationDelivery, NotificationItem,
@@ -487,6 +488,10 @@ async def tick(db: Database, now: datetime, enqueue: Enqueue, *, requeue_after: 
     due = await due_days(db, now, catch_up_days)
     latest = {school: day for school, day in due}  # sorted oldest first: the last one stays
     for organisation_id, day in due:
+        try:
+            await group_rules.follow_day(db, SCHEDULER, organisation_id, day)
+        except Exception:  # the day's digests matter more; the next day's tick tries again
+            log.exception("school %s: following its groups' rules on %s failed", organisation_id, day)
         result = await plan_day(db, organisation_id, day, now)
         if result is not None:
             planned.append(result)

@@ -57,6 +57,7 @@ class Ability(StrEnum):
     # Give a staff member a later due date: on a list's course (full administrators and the
     # list's group's delegates), or on every target (full administrators); and end one.
     EXTEND_TARGETS = "extend_targets"
+    SET_GROUP_RULE = "set_group_rule"
     # Object-level: decided by `can_on` from the object's facts (a Subject), not by a
     # table of roles alone.
     VIEW_PERSON = "view_person"  # themself, or anyone who may see a members list they are on
@@ -82,7 +83,7 @@ GLOBAL = frozenset({Ability.PUBLIC, Ability.SIGNED_IN, Ability.PLATFORM_SUPPORT,
 # full licence administrators (DOMAIN.md), so one role answers for both.
 _GROUP = frozenset({
     Ability.VIEW_GROUP, Ability.EDIT_GROUP, Ability.DELETE_GROUP, Ability.DELEGATE_GROUP, Ability.VIEW_GROUP_REPORT,
-    Ability.EXTEND_TARGETS,
+    Ability.EXTEND_TARGETS, Ability.SET_GROUP_RULE,
 })
 _ADMINISTRATOR = frozenset({
     Ability.VIEW_ORGANISATION, Ability.VIEW_MEMBERS, Ability.MANAGE_MEMBERS,

@@ -27,6 +27,13 @@ def _fixed(group: StaffGroup, what: str) -> None:
         raise Conflict(f"All Staff follows the licence's seats: {what}.", "groupId")
 
 
+def _by_rule(group: StaffGroup) -> None:
+    _fixed(group, "its members cannot be edited by hand")
+    if group.rule is not None:
+        raise Conflict(f"{group.name}'s members follow its rule: change the rule, or clear it to pick them by hand.",
+                       "groupId")
+
+
 async def _people(uow: UnitOfWork, person_ids: list[int]) -> dict[int, Person]:
     rows = await uow.session.execute(select(Person).where(Person.id.in_(person_ids)))
     return {p.id: p for p in rows.scalars()}
@@ -134,7 +141,7 @@ async def rename_group(uow: UnitOfWork, found: GroupInSchool, *, name: str) -> S
 
 
 async def change_members(uow: UnitOfWork, found: GroupInSchool, *, person_ids: list[int], add: bool) -> StaffGroup:
-    _fixed(found.group, "its members cannot be edited by hand")
+    _by_rule(found.group)
     await check_available(uow, found.licence)
     person_ids = list(dict.fromkeys(person_ids))
     if not person_ids:

@@ -44,10 +44,13 @@ async def group_changed(uow: UnitOfWork, organisation_id: int, group: StaffGroup
     await _write(uow, organisation_id, staff.members_of_group(group).where(holds))
 
 
-async def members_changed(uow: UnitOfWork, organisation_id: int, group: StaffGroup, person_ids: Iterable[int]) -> None:
-    """People joined or are leaving `group`: they hear of it if it holds targets."""
+async def members_changed(uow: UnitOfWork, organisation_id: int, group: StaffGroup,
+                          person_ids: Iterable[int] | Select) -> None:
+    """People joined or are leaving `group` (their ids, or a statement selecting them):
+    they hear of it if it holds targets."""
     holds = _holds_targets(TargetList.group_id == group.id)
-    people = staff.staff_seats(group.licence_id).where(Seat.person_id.in_(list(person_ids)), holds)
+    named = person_ids if isinstance(person_ids, Select) else list(person_ids)
+    people = staff.staff_seats(group.licence_id).where(Seat.person_id.in_(named), holds)
     await _write(uow, organisation_id, people)
 
 

@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from infra.database import Database
-from domain.audit import AuditAction, summary_line
+from domain.audit import PEOPLE_CHANGED, AuditAction, summary_line
 from domain.errors import Conflict
 from domain.models import AuditEvent
 from permissions.principal import Principal
@@ -22,6 +22,9 @@ class UnitOfWork:
     principal: Principal
     events: int = 0
     unchanged: bool = False
+    # School -> the summary of the last change to its people (domain/audit.PEOPLE_CHANGED):
+    # its rule-based groups follow before the unit commits.
+    people_changed: dict[int, str] = field(default_factory=dict)
 
     def nothing_changed(self) -> None:
         """Said by a use case that answered without changing anything (a replayed call)."""
@@ -67,6 +70,8 @@ class UnitOfWork:
         self.session.add(event)
         await self.session.flush()
         self.events += 1
+        if action in PEOPLE_CHANGED and organisation_id is not None:
+            self.people_changed[organisation_id] = event.summary
         return event
 
 

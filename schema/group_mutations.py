@@ -10,6 +10,8 @@ import strawberry
 from permissions.policy import Ability
 from resolvers import groups as group_resolvers
 from resolvers import target_lists as list_resolvers
+from schema import group_rules as group_rule_schema
+from schema.group_rules import SetGroupRuleInput
 from schema.groups import StaffGroup, TargetList
 from schema.ids import global_id, ref
 from schema.mutation import mutation, node_payload
@@ -151,6 +153,13 @@ class GroupMutations:
         previewable=True, use=group_resolvers.delete_group,
         description="Delete a staff group and its target lists. Needs confirmation YES; All Staff cannot be "
         "deleted. Full administrators only.",
+    )
+    set_group_rule = mutation(
+        "setGroupRule", SetGroupRuleInput, StaffGroupPayload, ability=Ability.SET_GROUP_RULE, target=StaffGroup,
+        previewable=True, use=group_rule_schema.set_rule,
+        description="Give a staff group a rule: its members are then the school's staff the rule picks, joining "
+        "and leaving as people change, each move audited with its reason; no one is added or removed by hand. "
+        "Null clears it. Full administrators only; delegates still edit its lists.",
     )
     add_group_delegate = mutation(
         "addGroupDelegate", GroupDelegateInput, StaffGroupPayload, ability=Ability.DELEGATE_GROUP, target=StaffGroup,

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Annotated, ClassVar, Self
 
 import strawberry
+from strawberry.scalars import JSON
 from sqlmodel import SQLModel
 from strawberry import relay
 
@@ -15,6 +16,7 @@ from resolvers import reports as report_resolvers
 from resolvers.learning_paths import LearningPath as PathResult
 from resolvers.pagination import Window
 from schema import access
+from schema.group_rules import shown
 from schema.access import SecuredNode
 from schema.connection import After, Before, Connection, First, Last, SearchName
 from schema.enums import described
@@ -73,6 +75,11 @@ class StaffGroup(SecuredNode):
     @strawberry.field(description="True for All Staff: its members follow the licence's seats.")
     def is_dynamic(self) -> bool:
         return self.kind == GroupKind.ALL_STAFF
+
+    @strawberry.field(description="Its rule, in GroupRuleInput's shape, when its members follow one (setGroupRule); "
+                      "null when they are picked by hand.")
+    def rule(self) -> JSON | None:
+        return shown(self.row.rule)
 
     @field(Ability.VIEW_LICENCE, description="The licence the group belongs to.")
     async def licence(self, info: strawberry.Info) -> Licence | None:

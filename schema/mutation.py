@@ -31,7 +31,7 @@ from strawberry.utils.str_converters import to_camel_case, to_snake_case
 from domain.errors import DomainError
 from permissions import policy
 from permissions.policy import GLOBAL, Ability
-from resolvers import previews, targets
+from resolvers import group_rules, previews, targets
 from resolvers.unit_of_work import unit_of_work
 from schema import access, errors
 from schema.access import SecuredNode
@@ -139,6 +139,7 @@ def mutation(
                                                    found.school.time_zone)
                 result = await use(uow, *acted_on, **values_of(input, skip=target_field), **given)
                 uow.require_audit(name)
+                await group_rules.follow(uow)
                 if capture is not None:
                     raise previews.Previewed(await previews.finish(uow.session, capture))
             return await payload.of(info, result)

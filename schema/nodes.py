@@ -73,6 +73,8 @@ AuditActionEnum = described(AuditAction, {
     AuditAction.GROUP_MEMBERS_ADDED: "Staff were added to a group.",
     AuditAction.GROUP_MEMBERS_REMOVED: "Staff were taken out of a group.",
     AuditAction.GROUP_DELETED: "A staff group was deleted with its target lists; `before` keeps all it held.",
+    AuditAction.GROUP_RULE_SET: "A staff group's rule was set or cleared.",
+    AuditAction.GROUP_RULE_FOLLOWED: "People joined or left a rule-based staff group as its rule says, with why.",
     AuditAction.DELEGATE_ADDED: "A staff member was put in charge of a group.",
     AuditAction.DELEGATE_REMOVED: "A delegate's charge of a group ended.",
     AuditAction.TARGET_LIST_CREATED: "A target list was added to a group.",

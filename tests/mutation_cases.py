@@ -185,6 +185,11 @@ async def _delete_staff_group(gql, world: World, db: Database):  # type: ignore[
     return query, {"g": group}, world["owner"].token, "deleteStaffGroup"
 
 
+async def _set_group_rule(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
+    query = """mutation($g: ID!) { setGroupRule(input: {groupId: $g, rule: {role: MEMBER}}) { __typename } }"""
+    return query, {"g": await _group(gql, world)}, world["owner"].token, "setGroupRule"
+
+
 async def _add_group_delegate(gql, world: World, db: Database):  # type: ignore[no-untyped-def]
     variables = {"g": await _group(gql, world), "p": world["staff2"].gid}
     return DELEGATE % "addGroupDelegate", variables, world["admin"].token, "addGroupDelegate"
@@ -367,7 +372,8 @@ async def _set_overdue_summary(gql, world: World, db: Database):  # type: ignore
 
 # Granting and withdrawing are written in the school's log and in the trust's.
 # An import writes an event per change (here a member and a seat) and one for itself.
-EVENTS_WRITTEN = {"grantTrustAccess": 2, "withdrawTrustAccess": 2, "importRoster": 3}
+# setGroupRule: its own event, and the one of the people its rule brings in.
+EVENTS_WRITTEN = {"grantTrustAccess": 2, "withdrawTrustAccess": 2, "importRoster": 3, "setGroupRule": 2}
 
 MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     # name: (setup, expected action, expected payload type)
@@ -389,6 +395,7 @@ MUTATIONS: dict[str, tuple[Setup, str, str]] = {
     "addStaffGroupMembers": (_add_staff_group_members, "GROUP_MEMBERS_ADDED", "StaffGroupPayload"),
     "removeStaffGroupMembers": (_remove_staff_group_members, "GROUP_MEMBERS_REMOVED", "StaffGroupPayload"),
     "deleteStaffGroup": (_delete_staff_group, "GROUP_DELETED", "DeletedPayload"),
+    "setGroupRule": (_set_group_rule, "GROUP_RULE_SET", "StaffGroupPayload"),
     "addGroupDelegate": (_add_group_delegate, "DELEGATE_ADDED", "StaffGroupPayload"),
     "removeGroupDelegate": (_remove_group_delegate, "DELEGATE_REMOVED", "StaffGroupPayload"),
     "createTargetList": (_create_target_list, "TARGET_LIST_CREATED", "TargetListPayload"),

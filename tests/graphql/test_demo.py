@@ -11,7 +11,10 @@ from domain.models import (
     Course, Enrolment, Licence, Organisation, Person, Seat, StaffGroup, TargetList, TrustGrant, utcnow,
 )
 from jobs.planning import licensed_schools, plan_day
-from schema.ids import global_id
+from domain.local_time import local_today
+from jobs.leavers import SCHEDULER
+from resolvers.group_rules import follow_day
+from schema.ids import decode, global_id
 from tests.graphql.test_trust_targets import whole_list
 
 
@@ -259,3 +262,21 @@ async def test_the_demo_leader_previews_a_date_change_and_applying_it_does_exact
     applied = (await gql(change, {**variables, "p": False}, token=admin))["setTargetDueDate"]
     assert applied["__typename"] == "TargetListPayload"
     assert await overdue() - before == told and told
+
+
+async def test_the_demo_new_to_school_group_keeps_itself_by_its_rule(gql, db, demo_tokens) -> None:  # type: ignore[no-untyped-def]
+    """Issue 18: New to School is everyone whose seat began within the year. As the year
+    passes for them, they leave it, each move audited with its reason."""
+    admin = demo_tokens["full administrator"]
+    query = """{ me { memberships { organisation { id } } staffGroups { nodes { id name rule
+      members { totalCount } } } } }"""
+    found = await gql(query, token=admin)
+    group = next(g for g in found["me"]["staffGroups"]["nodes"] if g["name"] == "New to School")
+    assert group["rule"] == {"joinedWithinDays": 365} and group["members"]["totalCount"] == 4
+    school = decode(found["me"]["memberships"][0]["organisation"]["id"], "Organisation", "id")
+    today = local_today("Europe/London")
+    assert await follow_day(db, SCHEDULER, school, today) == 0  # as loaded, it holds what its rule says
+    assert await follow_day(db, SCHEDULER, school, today + timedelta(days=400)) == 4
+    after = await gql(query, token=admin)
+    assert next(g for g in after["me"]["staffGroups"]["nodes"]
+                if g["name"] == "New to School")["members"]["totalCount"] == 0
