@@ -27,7 +27,7 @@ from resolvers.reach import Reach, reach
 from domain.models import (
     IS_REMINDER, REMINDER_KEY, Course, Enrolment, Licence, NotificationDelivery, NotificationItem,
     NotificationOutbox, NotificationPlan, NotificationPlanTarget, NotificationSettings, Organisation, OverdueSummary,
-    Person, UTCDateTime,
+    Person, UTCDateTime, digest_order,
 )
 from domain.notifications import (
     REMINDERS, SUMMARY, SUMMARY_LINES, DeliveryStatus, NotificationKind, Rules, SummaryFrequency, day_to_plan, reminder,
@@ -96,8 +96,11 @@ async def plan_day(
 
 
 async def _plan(
-    session: AsyncSession, organisation_id: int, day: date, now: datetime, rerun: bool
+    session: AsyncSession, organisation_id: int, day: date, now: datetime, rerun: bool,
+    only: Sequence[int] | None = None,
 ) -> PlannedDay | None:
+    """With `only`, the digests of those people alone (a preview's: planned, read and rolled
+    back), and the summaries' lines about them."""
     licence_id = (
         await session.execute(select(Licence.id).where(Licence.organisation_id == organisation_id))
     ).scalar_one_or_none()
@@ -126,6 +129,8 @@ async def _plan(
 
     found = await reach(session, licence_id, organisation_id, day, rules.due_soon_days)
     people = found.people
+    if only is not None:
+        people = select(people).where(people.c.person_id.in_(list(only))).cte("people_shown")
     await _stage_targets(session, plan.id, found, day, rules)
 
     staged = NotificationPlanTarget
@@ -147,6 +152,7 @@ async def _plan(
             NotificationOutbox.planned_on.is_(None),
             NotificationOutbox.created_at <= now,
             ~told(NotificationOutbox.person_id),
+            *([] if only is None else [NotificationOutbox.person_id.in_(list(only))]),
         )
         .values(planned_on=day, planned_at=now)
     )
@@ -499,3 +505,33 @@ async def tick(db: Database, now: datetime, enqueue: Enqueue, *, requeue_after: 
             log.info("planned %s for school %s%s: %d digest(s)", day, organisation_id, late, result.deliveries)
     await enqueue_waiting(db, now, enqueue, requeue_after=requeue_after, lease=lease)
     return planned
+
+
+async def next_digests(session: AsyncSession, organisation_id: int, now: datetime,
+                       people: Sequence[int]) -> tuple[date | None, dict[int, list[Any]]]:
+    """The school's next send, planned for `people` alone in the caller's transaction (a
+    preview's, which rolls back): its day and each person's lines, in digest order. The
+    next send is the first day after the last one planned whose send hour has come, or
+    the one to come."""
+    if not people:
+        return None, {}
+    rules = await rules_of(session, organisation_id)
+    zone = (await session.get_one(Organisation, organisation_id)).time_zone
+    last = (await session.execute(select(func.max(NotificationPlan.local_date))
+                                  .where(NotificationPlan.organisation_id == organisation_id))).scalar_one()
+    day = day_to_plan(now, zone, rules.send_hour)
+    if last is not None and last >= day:
+        day = last + timedelta(days=1)
+    planned = await _plan(session, organisation_id, day, now, rerun=False, only=people)
+    if planned is None:
+        return day, {}
+    # Rows, not ORM objects: they outlive the transaction, which the preview rolls back.
+    lines: dict[int, list[Any]] = {}
+    rows = await session.execute(
+        select(NotificationItem.person_id, NotificationItem.kind, NotificationItem.course_title,
+               NotificationItem.list_names, NotificationItem.due_on, NotificationItem.about_name)
+        .where(NotificationItem.plan_id == planned.plan_id, NotificationItem.person_id.in_(list(people)))
+        .order_by(NotificationItem.person_id, *digest_order()))
+    for row in rows:
+        lines.setdefault(row.person_id, []).append(row)
+    return day, lines

@@ -10,7 +10,9 @@ committed), so SQL pairs each person's two signatures and Python compares each d
 pair of paths once: a fixed number of statements however large the school.
 """
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from datetime import date
 from typing import Any
 
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.local_time import local_today
-from domain.models import Enrolment, NotificationSettings, Person, PreviewReach
+from domain.models import Enrolment, NotificationSettings, Person, PreviewReach, utcnow
 from domain.notifications import Rules
 from resolvers.reach import Placed, Reach, reach
 
@@ -42,6 +44,7 @@ class PathChange:
     removed: list[int]
     moved: list[Moved]
     overdue_at_once: list[int]  # due before today once changed, not before it, and not completed
+    next_digest: list[Any] = field(default_factory=list)  # their lines of the next send (NotificationItem rows)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Preview:
     on: date  # the school-local day it is judged on
     people_affected: int
     people: list[PathChange]  # the first PREVIEW_PEOPLE, by name
+    next_send: date | None = None  # the day of the next send their digests were planned for
 
 
 @dataclass
@@ -96,8 +100,13 @@ def _changed(was: list[Placed], now: list[Placed]) -> tuple[list[int], list[int]
     return added, removed, moved
 
 
-async def finish(session: AsyncSession, capture: Capture) -> Preview:
-    """What the change made of everyone's path: call once the change is applied."""
+# jobs/planning.next_digests, handed down by the app.
+Digests = Callable[[AsyncSession, int, datetime, list[int]], Awaitable[tuple[date | None, dict[int, list[Any]]]]]
+
+
+async def finish(session: AsyncSession, capture: Capture, digests: Digests | None = None) -> Preview:
+    """What the change made of everyone's path, and with `digests`, each listed person's
+    next digest as the change leaves it: call once the change is applied."""
     after = await _capture(session, capture.licence_id, capture.organisation_id, capture.on, capture.due_soon_days,
                            AFTER)
     b, a = aliased(PreviewReach), aliased(PreviewReach)
@@ -133,7 +142,13 @@ async def finish(session: AsyncSession, capture: Capture) -> Preview:
             if len(rows) == PREVIEW_PEOPLE:
                 break
     await result.close()
-    return Preview(capture.on, total, await _people(session, rows, changing, paths_after, capture.on))
+    people = await _people(session, rows, changing, paths_after, capture.on)
+    next_send = None
+    if digests is not None:
+        next_send, lines = await digests(session, capture.organisation_id, utcnow(), [p.person_id for p in people])
+        for person in people:
+            person.next_digest = lines.get(person.person_id, [])
+    return Preview(capture.on, total, people, next_send)
 
 
 async def _people(session: AsyncSession, rows: Any, changing: dict, paths_after: dict[str, list[Placed]],

@@ -2,7 +2,7 @@
 with its lines (the caller's own, a school's delivery log, platform support's failures)."""
 
 from datetime import date, datetime
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import strawberry
 from sqlmodel import SQLModel
@@ -79,6 +79,12 @@ class NotificationLine:
     person_name: str | None = strawberry.field(description="On an overdue summary's line, whose target it is; "
                                                "null on the recipient's own lines.")
 
+    @classmethod
+    def of(cls, item: Any) -> Self:
+        """A line from a NotificationItem, or a row with its columns."""
+        return cls(kind=NotificationKind(item.kind), course_title=item.course_title, list_names=item.list_names,
+                   due_on=item.due_on, person_name=item.about_name)
+
 
 @strawberry.type(description="One day's digest to one person: at most one per person per school-local day.")
 class NotificationDelivery(SecuredNode):
@@ -117,8 +123,7 @@ class NotificationDelivery(SecuredNode):
     @field(Ability.VIEW_DELIVERY, description="Everything the digest says: dated lines first, soonest first.")
     async def lines(self, info: strawberry.Info) -> list[NotificationLine]:
         items = await info.context.loaders.lines_of_delivery.load(self.row.id)
-        return [NotificationLine(kind=NotificationKind(i.kind), course_title=i.course_title,
-                                 list_names=i.list_names, due_on=i.due_on, person_name=i.about_name) for i in items]
+        return [NotificationLine.of(item) for item in items]
 
     @strawberry.field(description="The kinds of news it holds.")
     async def kinds(self, info: strawberry.Info) -> list[NotificationKindEnum]:

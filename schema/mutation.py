@@ -141,7 +141,7 @@ def mutation(
                 uow.require_audit(name)
                 await group_rules.follow(uow)
                 if capture is not None:
-                    raise previews.Previewed(await previews.finish(uow.session, capture))
+                    raise previews.Previewed(await previews.finish(uow.session, capture, ctx.next_digests))
             return await payload.of(info, result)
         except previews.Previewed as previewed:  # rolled back: nothing of the change is kept
             return ChangePreview.of(previewed.preview)

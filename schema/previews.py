@@ -9,6 +9,7 @@ import strawberry
 from permissions.policy import Ability
 from resolvers import previews
 from schema import access
+from schema.digests import NotificationLine
 from schema.nodes import Course, OfCourse, Person
 from schema.permission import field
 
@@ -24,6 +25,9 @@ class PathChange:
     added_ids: strawberry.Private[list[int]]
     removed_ids: strawberry.Private[list[int]]
     overdue_ids: strawberry.Private[list[int]]
+    next_digest: list[NotificationLine] = field(
+        Ability.SIGNED_IN, description="Their lines of the school's next send (ChangePreview.nextSend) as the change "
+        "leaves it, in the order the email reads: empty when they would get none.")
     person: Person = field(Ability.VIEW_PERSON, description="Whose path it is.")
     # The change was previewed for a caller allowed to make it, about a person they may see.
     moved: list[MovedTarget] = field(Ability.SIGNED_IN, description="Courses that stay, with a new effective due "
@@ -48,11 +52,14 @@ class PathChange:
 class ChangePreview:
     on: date = strawberry.field(description="The school-local day it is judged on.")
     people_affected: int = strawberry.field(description="How many people's learning paths it would change.")
+    next_send: date | None = strawberry.field(description="The school-local day of the next send, whose digests "
+                                              "`people` shows: the first day not yet planned.")
     changes: strawberry.Private[list[previews.PathChange]]
 
     @classmethod
     def of(cls, preview: previews.Preview) -> Self:
-        return cls(on=preview.on, people_affected=preview.people_affected, changes=preview.people)
+        return cls(on=preview.on, people_affected=preview.people_affected, next_send=preview.next_send,
+                   changes=preview.people)
 
     @field(Ability.SIGNED_IN, description=f"Their changes, by name: the first {previews.PREVIEW_PEOPLE}, those the "
            "caller may see.")
@@ -60,7 +67,7 @@ class ChangePreview:
         shown = await access.nodes_by_id(info, Person, [p.person_id for p in self.changes])
         return [
             PathChange(person=shown[p.person_id], added_ids=p.added, removed_ids=p.removed,
-                       overdue_ids=p.overdue_at_once,
+                       overdue_ids=p.overdue_at_once, next_digest=[NotificationLine.of(line) for line in p.next_digest],
                        moved=[MovedTarget(course_id=m.course_id, was=m.was, now=m.now) for m in p.moved])
             for p in self.changes if p.person_id in shown
         ]

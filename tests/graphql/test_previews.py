@@ -4,15 +4,19 @@ outbox row) and answers the change it would make to people's learning paths. Eac
 applied, and what the paths became, read through the API person by person, is exactly
 what the preview said: on both engines."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from domain.models import AuditEvent, Enrolment, NotificationOutbox, TargetListItem
+from domain.models import (
+    AuditEvent, Enrolment, NotificationItem, NotificationOutbox, TargetListItem, digest_order, utcnow,
+)
 from domain.local_time import local_today
 from infra.database import Database
+from jobs.planning import plan_day
+from schema.ids import global_id
 from tests.graphql.test_staff_groups import course, make_group, make_list, new_courses, pk, succeed
 from tests.jobs.test_planning import add_staff
 from tests.world import World
@@ -200,3 +204,30 @@ async def test_a_preview_takes_as_many_statements_for_40_staff_as_for_4(school: 
     await add_staff(school.db, school.world, "ashdown", 36, [pk(school.group)])
     many = await previewed()
     assert (few[0], many[0]) == (2, 38) and few[1] == many[1]
+
+
+DIGEST = """... on ChangePreview { nextSend people { person { id } nextDigest { kind courseTitle dueOn } } }"""
+
+
+@pytest.mark.parametrize("case", ["setTargetDueDate: a date brought into the past", "removeStaffGroupMembers",
+                                  "addTargetCourses"])
+async def test_the_next_digests_a_preview_shows_are_the_ones_the_next_send_carries(school: School, case: str) -> None:
+    name, make = CASES[case]
+    query = mutation(name).replace(PREVIEW, DIGEST)
+    preview = (await school.gql(query, {"input": make(school), "preview": True},
+                                token=school.world["owner"].token))[name]
+    shown = {p["person"]["id"]: [(line["kind"], line["courseTitle"], line["dueOn"]) for line in p["nextDigest"]]
+             for p in preview["people"]}
+    assert shown and any(shown.values())
+    await school.gql(query, {"input": make(school), "preview": False}, token=school.world["owner"].token)
+    send = date.fromisoformat(preview["nextSend"])
+    planned = await plan_day(school.db, school.world.organisations["ashdown"], send, utcnow())
+    assert planned is not None
+    async with school.db.read() as session:
+        rows = (await session.execute(select(NotificationItem).where(NotificationItem.plan_id == planned.plan_id)
+                                      .order_by(NotificationItem.person_id, *digest_order()))).scalars().all()
+    sent: dict[str, list[tuple]] = {}
+    for row in rows:
+        sent.setdefault(global_id("Person", row.person_id), []).append(
+            (row.kind, row.course_title, row.due_on.isoformat() if row.due_on else None))
+    assert {person: sent.get(person, []) for person in shown} == shown
