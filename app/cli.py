@@ -188,7 +188,7 @@ def organisation_first_admin(
     """Make a person the first Administrator of an organisation that has none (a new trust,
     say), audited as the operator's act; its Administrators add the rest."""
     from domain.models import Organisation
-    from resolvers import members
+    from resolvers import group_rules, members
     from resolvers.tokens import OPERATOR
     from resolvers.unit_of_work import unit_of_work
 
@@ -198,6 +198,7 @@ def organisation_first_admin(
             if found is None:
                 raise DomainError(f"No organisation {organisation}.")
             await members.appoint_first_administrator(uow, found, email=email, display_name=name)
+            await group_rules.follow(uow)  # as a mutation's change to people is followed
             return found.name, found.kind.lower()
 
     try:
@@ -217,7 +218,7 @@ def roster_import(
     seats added, seats changed or ended for leavers (progress kept), group joins and leaves.
     Run again with the same file, it changes nothing."""
     from domain.models import Organisation
-    from resolvers import roster
+    from resolvers import group_rules, roster
     from resolvers.tokens import OPERATOR
     from resolvers.unit_of_work import unit_of_work
 
@@ -234,7 +235,9 @@ def roster_import(
             if found is None:
                 raise DomainError(f"No school {school}.")
             with progress(f"Importing {path.name}"):
-                return await roster.import_roster(uow, found, csv=text, dry_run=dry_run)
+                done = await roster.import_roster(uow, found, csv=text, dry_run=dry_run)
+            await group_rules.follow(uow)  # as the importRoster mutation's change is followed
+            return done
 
     try:
         done = _with_db(run)

@@ -304,7 +304,7 @@ class StaffGroup(SQLModel, table=True):
     kind: str = Field(sa_type=String(16), default=GroupKind.STAFF)
     created_at: datetime = _instant(default_factory=utcnow)
     # A STAFF group's rule (domain/group_rules.py): its members follow it. Null: picked by hand.
-    rule: dict | None = Field(default=None, sa_type=JSON)
+    rule: dict | None = Field(default=None, sa_type=JSON(none_as_null=True))
 
 
 class StaffGroupMember(SQLModel, table=True):

@@ -158,11 +158,13 @@ def _row(number: int, values: dict[str, str], has_groups: bool, has_leaving: boo
 
 
 def plan(
-    rows: list[RosterRow], held: dict[str, Held], group_names: set[str], today: date, school: str
+    rows: list[RosterRow], held: dict[str, Held], group_names: set[str], today: date, school: str,
+    rule_groups: frozenset[str] = frozenset(),
 ) -> list[Change]:
     """What applying `rows` would change, row by row, in the order it is applied. `held`
     is what the school holds of each email of the file (missing: not in Trellis),
-    `group_names` its staff groups, `today` its local day. A row that cannot be applied
+    `group_names` its hand-picked staff groups (`rule_groups` those that keep themselves,
+    which a file cannot name), `today` its local day. A row that cannot be applied
     (an unknown group, a learner given a seat) is VALIDATION naming it."""
     changes: list[Change] = []
     for row in rows:
@@ -181,6 +183,8 @@ def plan(
             for name in row.groups:
                 if name.casefold() == ALL_STAFF_NAME.casefold():
                     raise _error(row.row, "groups", f"{ALL_STAFF_NAME} follows the seats; leave it out.")
+                if name in rule_groups:
+                    raise _error(row.row, "groups", f"'{name}' keeps itself by its rule; leave it out.")
                 if name not in group_names:
                     raise _error(row.row, "groups", f"{school} has no staff group '{name}'; create it first.")
             if row.groups and row.seat != SubscriptionKind.ALL_ACCESS_PASS_PLUS:

@@ -100,7 +100,7 @@ async def _plan(
     only: Sequence[int] | None = None,
 ) -> PlannedDay | None:
     """With `only`, the digests of those people alone (a preview's: planned, read and rolled
-    back), and the summaries' lines about them."""
+    back), each whole, summaries included."""
     licence_id = (
         await session.execute(select(Licence.id).where(Licence.organisation_id == organisation_id))
     ).scalar_one_or_none()
@@ -129,8 +129,9 @@ async def _plan(
 
     found = await reach(session, licence_id, organisation_id, day, rules.due_soon_days)
     people = found.people
-    if only is not None:
-        people = select(people).where(people.c.person_id.in_(list(only))).cte("people_shown")
+    # Those whose digests are planned: everyone, or a preview's people (the others still
+    # count, as whom a summary is about and who is still reached).
+    shown = people if only is None else select(people).where(people.c.person_id.in_(list(only))).cte("shown")
     await _stage_targets(session, plan.id, found, day, rules)
 
     staged = NotificationPlanTarget
@@ -167,20 +168,20 @@ async def _plan(
         # lines their join makes reach the item indexes in order, not scattered.
         done = (
             select(func.array_agg(Enrolment.course_id))
-            .where(Enrolment.person_id == people.c.person_id, Enrolment.completed_at.is_not(None))
+            .where(Enrolment.person_id == shown.c.person_id, Enrolment.completed_at.is_not(None))
             .scalar_subquery()
         )
         tell = (
-            select(people.c.person_id, people.c.signature,
+            select(shown.c.person_id, shown.c.signature,
                    func.coalesce(done, text("'{}'::integer[]")).label("completed"))
-            .where(~told(people.c.person_id))
-            .order_by(people.c.person_id)
+            .where(~told(shown.c.person_id))
+            .order_by(shown.c.person_id)
             .cte("tellable").prefix_with("MATERIALIZED")
         )
         unfinished = [or_(staged.reopened, staged.course_id != func.all(tell.c.completed))]
     else:
-        tell = people
-        unfinished = [unfinished_by(people.c.person_id), ~told(people.c.person_id)]
+        tell = shown
+        unfinished = [unfinished_by(shown.c.person_id), ~told(shown.c.person_id)]
     columns = ["plan_id", "person_id", "kind", "course_id", "course_title", "list_names", "due_on"]
 
     def lines(kind: Any) -> Select:
@@ -217,7 +218,7 @@ async def _plan(
         )
         await session.execute(insert(NotificationItem).from_select(["plan_id", "person_id", "kind"], removed))
 
-    await _summaries(session, plan.id, organisation_id, licence_id, day, people, told)
+    await _summaries(session, plan.id, organisation_id, licence_id, day, people, told, only)
 
     # Someone told by an earlier run of this day keeps that digest: the unique key skips them.
     created = await _insert_new(
@@ -236,7 +237,8 @@ async def _plan(
 
 
 async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, licence_id: int, day: date,
-                     people: CTE, told: Callable[[Any], ColumnElement[bool]]) -> None:
+                     people: CTE, told: Callable[[Any], ColumnElement[bool]], only: Sequence[int] | None = None,
+                     ) -> None:
     """The overdue summaries due today, as lines of their recipients' digests: the targets
     of each recipient's people (permissions/policy.py's `overseen`) past their effective
     due date and not completed; STILL_OVERDUE where the recipient's last summary had the
@@ -252,6 +254,7 @@ async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, 
                          OverdueSummary.weekday == day.isoweekday()))
     due = and_(
         OverdueSummary.organisation_id == organisation_id, due_today, ~told(OverdueSummary.person_id),
+        *([] if only is None else [OverdueSummary.person_id.in_(list(only))]),
         # An operator's rerun of an older day leaves the later summaries' reckoning alone.
         or_(OverdueSummary.last_sent_on.is_(None), OverdueSummary.last_sent_on < day),
     )

@@ -11,10 +11,11 @@ Each group's joins and leaves are one audit event with the reason. Per group, a 
 number of statements however many staff the school has.
 """
 
+import logging
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, literal, select
+from sqlalchemy import and_, delete, literal, select, true
 
 from domain import group_rules
 from domain.audit import AuditAction
@@ -24,9 +25,12 @@ from domain.models import GroupKind, Licence, Membership, Organisation, Seat, St
 from domain.staff import staff_seat
 from resolvers import outbox
 from resolvers.targets import GroupInSchool
-from infra.database import Database
+from infra.database import Database, conflict_insert
 from permissions.principal import Principal
 from resolvers.unit_of_work import UnitOfWork, unit_of_work
+
+
+log = logging.getLogger("trellis.groups")
 
 
 async def set_rule(uow: UnitOfWork, found: GroupInSchool, *, rule: dict[str, Any] | None) -> StaffGroup:
@@ -36,7 +40,9 @@ async def set_rule(uow: UnitOfWork, found: GroupInSchool, *, rule: dict[str, Any
         raise Conflict("All Staff follows the licence's seats: it has no rule.", "groupId")
     if rule is not None:
         group_rules.check(rule)
-        groups = await _groups(uow, found.licence.id)
+        # Locked: two rules set at once, each naming the other's group, would make a ring
+        # neither check saw.
+        groups = await _groups(uow, found.licence.id, lock=True)
         kinds = {g.id: g.kind for g in groups}
         if not group_rules.groups_named(rule) <= set(kinds):
             # As for a group that never existed: another school's is not told apart.
@@ -58,10 +64,10 @@ async def set_rule(uow: UnitOfWork, found: GroupInSchool, *, rule: dict[str, Any
     return found.group
 
 
-async def _groups(uow: UnitOfWork, licence_id: int) -> list[Any]:
-    return list((await uow.session.execute(
-        select(StaffGroup.id, StaffGroup.kind, StaffGroup.rule, StaffGroup.name)
-        .where(StaffGroup.licence_id == licence_id).order_by(StaffGroup.id))).all())
+async def _groups(uow: UnitOfWork, licence_id: int, lock: bool = False) -> list[Any]:
+    stmt = (select(StaffGroup.id, StaffGroup.kind, StaffGroup.rule, StaffGroup.name)
+            .where(StaffGroup.licence_id == licence_id).order_by(StaffGroup.id))
+    return list((await uow.session.execute(stmt.with_for_update(of=StaffGroup) if lock else stmt)).all())
 
 
 async def follow(uow: UnitOfWork) -> None:
@@ -86,8 +92,13 @@ async def sync(uow: UnitOfWork, licence_id: int, organisation_id: int, today: da
         return 0
     kinds = {g.id: g.kind for g in groups}
     by_id = {g.id: g for g in groups}
+    try:
+        order = group_rules.in_order(rules)
+    except Invalid:  # setting a rule refuses rings; should one be there, people's changes still go through
+        log.error("licence %s: its groups' rules name each other in a ring; they were not followed", licence_id)
+        return 0
     moved = 0
-    for group_id in group_rules.in_order(rules):
+    for group_id in order:
         picks = group_rules.clause(rules[group_id], seat=Seat, membership=Membership, today=today, zone=zone,
                                    kinds=kinds)
         wanted = (
@@ -112,8 +123,11 @@ async def sync(uow: UnitOfWork, licence_id: int, organisation_id: int, today: da
                 StaffGroupMember.group_id == group_id, StaffGroupMember.person_id.not_in(wanted)))
         if joined:
             await outbox.members_changed(uow, organisation_id, group, joiners)
-            await uow.session.execute(insert(StaffGroupMember).from_select(
-                ["group_id", "person_id"], select(literal(group_id), joiners.subquery().c.person_id)))
+            # Another transaction following the same rule at the same moment may have put them in.
+            await uow.session.execute(conflict_insert(uow.session, StaffGroupMember).from_select(
+                # (A WHERE, which SQLite needs to read the ON CONFLICT that follows.)
+                ["group_id", "person_id"], select(literal(group_id), joiners.subquery().c.person_id).where(true()))
+                .on_conflict_do_nothing(index_elements=["group_id", "person_id"]))
         await uow.audit(AuditAction.GROUP_RULE_FOLLOWED, target=group, organisation_id=organisation_id,
                         licence_id=licence_id, staff_group_id=group_id,
                         what=f"found {len(joined)} joining and {len(left)} leaving {by_id[group_id].name} by its "
@@ -129,8 +143,11 @@ async def follow_day(db: Database, principal: Principal, organisation_id: int, d
         school = (await uow.session.execute(
             select(Licence.id, Organisation.time_zone).join(Organisation, Organisation.id == Licence.organisation_id)
             .where(Licence.organisation_id == organisation_id))).first()
-        moved = 0 if school is None else await sync(uow, school.id, organisation_id, day, school.time_zone,
-                                                     f"on {day.isoformat()}, a new school day")
+        # A missed day caught up is judged as today: following an older day would undo
+        # what today's changes already followed.
+        on = None if school is None else max(day, local_today(school.time_zone))
+        moved = 0 if school is None else await sync(uow, school.id, organisation_id, on, school.time_zone,
+                                                     f"on {on.isoformat()}, a new school day")
         if not moved:
             uow.nothing_changed()
     return moved

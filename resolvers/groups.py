@@ -2,7 +2,7 @@
 
 from sqlalchemy import delete, select
 
-from domain import targets, validation
+from domain import group_rules, targets, validation
 from domain.audit import AuditAction, snapshot
 from domain.errors import Conflict, Invalid
 from domain.models import (
@@ -188,6 +188,11 @@ async def delete_group(uow: UnitOfWork, found: GroupInSchool, *, confirmation: s
     keeps everything that was deleted, since there is no undo."""
     _fixed(found.group, "it cannot be deleted")
     targets.check_confirmation(confirmation)
+    rules = await uow.session.execute(select(StaffGroup.name, StaffGroup.rule).where(
+        StaffGroup.licence_id == found.licence.id, StaffGroup.id != found.group.id))
+    naming = sorted(name for name, rule in rules if rule and found.group.id in group_rules.groups_named(rule))
+    if naming:
+        raise Conflict(f"The rules of {', '.join(naming)} name this group: change them first.", "groupId")
     content = await group_content(uow, found.group)
     await outbox.group_changed(uow, found.school.id, found.group)
     await uow.session.delete(found.group)

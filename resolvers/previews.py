@@ -49,6 +49,7 @@ class PathChange:
 
 @dataclass
 class Preview:
+    organisation_id: int
     on: date  # the school-local day it is judged on
     people_affected: int
     people: list[PathChange]  # the first PREVIEW_PEOPLE, by name
@@ -128,7 +129,7 @@ async def finish(session: AsyncSession, capture: Capture, digests: Digests | Non
             changing[was, now] = change
     total = sum(count for was, now, count in pairs if (was, now) in changing)
     if not changing:
-        return Preview(capture.on, 0, [])
+        return Preview(capture.organisation_id, capture.on, 0, [])
     # By name, read until PREVIEW_PEOPLE changed: streamed, so a school's every row is never
     # held, and with no list of pairs to bind, however many distinct pairs change.
     rows = []
@@ -148,7 +149,7 @@ async def finish(session: AsyncSession, capture: Capture, digests: Digests | Non
         next_send, lines = await digests(session, capture.organisation_id, utcnow(), [p.person_id for p in people])
         for person in people:
             person.next_digest = lines.get(person.person_id, [])
-    return Preview(capture.on, total, people, next_send)
+    return Preview(capture.organisation_id, capture.on, total, people, next_send)
 
 
 async def _people(session: AsyncSession, rows: Any, changing: dict, paths_after: dict[str, list[Placed]],

@@ -61,7 +61,7 @@ async def _held(uow: UnitOfWork, school: Organisation, licence: Licence, emails:
     for person_id, name in (await uow.session.execute(
         select(StaffGroupMember.person_id, StaffGroup.name)
         .join(StaffGroup, StaffGroup.id == StaffGroupMember.group_id)
-        .where(StaffGroup.licence_id == licence.id, StaffGroup.kind == GroupKind.STAFF,
+        .where(StaffGroup.licence_id == licence.id, StaffGroup.kind == GroupKind.STAFF, StaffGroup.rule.is_(None),
                StaffGroupMember.person_id.in_(ids))
     )).all():
         groups[person_id].add(name)
@@ -87,8 +87,10 @@ async def import_roster(uow: UnitOfWork, school: Organisation, *, csv: str, dry_
     group_rows = (await uow.session.execute(
         select(StaffGroup).where(StaffGroup.licence_id == licence.id, StaffGroup.kind == GroupKind.STAFF)
     )).scalars().all()
-    staff_groups = {g.name: g for g in group_rows}
-    changes = roster.plan(rows, held, set(staff_groups), local_today(school.time_zone), school.name)
+    # Rule-based groups keep themselves: a file neither names them nor takes anyone out.
+    staff_groups = {g.name: g for g in group_rows if g.rule is None}
+    changes = roster.plan(rows, held, set(staff_groups), local_today(school.time_zone), school.name,
+                          frozenset(g.name for g in group_rows if g.rule is not None))
     result = RosterImport(school, len(rows), changes, dry_run)
     if not result.applied:
         uow.nothing_changed()

@@ -58,17 +58,18 @@ def as_rule(given: SimpleNamespace | None) -> dict[str, Any] | None:
     return out
 
 
-def shown(rule: dict[str, Any] | None) -> Any:
-    """A rule as a group shows it: the input's shape, with global ids."""
+def shown(rule: dict[str, Any] | None, seen: set[int]) -> Any:
+    """A rule as a group shows it: the input's shape, with the global ids of the groups
+    it names that are `seen` (null for the others)."""
     if rule is None:
         return None
     (key, value), = rule.items()
     if key in ("all", "any"):
-        value = [shown(part) for part in value]
+        value = [shown(part, seen) for part in value]
     elif key == "not":
-        value = shown(value)
+        value = shown(value, seen)
     elif key == "in_group":
-        value = global_id("StaffGroup", value)
+        value = global_id("StaffGroup", value) if value in seen else None
     return {to_camel_case(key): value}
 
 

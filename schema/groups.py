@@ -8,7 +8,7 @@ from strawberry.scalars import JSON
 from sqlmodel import SQLModel
 from strawberry import relay
 
-from domain import learning_paths, models
+from domain import group_rules, learning_paths, models
 from permissions import policy
 from permissions.policy import Ability, Subject
 from resolvers import groups as group_resolvers
@@ -77,9 +77,14 @@ class StaffGroup(SecuredNode):
         return self.kind == GroupKind.ALL_STAFF
 
     @strawberry.field(description="Its rule, in GroupRuleInput's shape, when its members follow one (setGroupRule); "
-                      "null when they are picked by hand.")
-    def rule(self) -> JSON | None:
-        return shown(self.row.rule)
+                      "null when they are picked by hand. A group it names that the caller may not see shows as "
+                      "null.")
+    async def rule(self, info: strawberry.Info) -> JSON | None:
+        if self.row.rule is None:
+            return None
+        named = group_rules.groups_named(self.row.rule)
+        seen = set(await access.nodes_by_id(info, StaffGroup, named)) if named else set()
+        return shown(self.row.rule, seen)
 
     @field(Ability.VIEW_LICENCE, description="The licence the group belongs to.")
     async def licence(self, info: strawberry.Info) -> Licence | None:

@@ -6,7 +6,7 @@ from typing import Self
 
 import strawberry
 
-from permissions.policy import Ability
+from permissions.policy import Ability, Subject
 from resolvers import previews
 from schema import access
 from schema.digests import NotificationLine
@@ -26,8 +26,9 @@ class PathChange:
     removed_ids: strawberry.Private[list[int]]
     overdue_ids: strawberry.Private[list[int]]
     next_digest: list[NotificationLine] = field(
-        Ability.SIGNED_IN, description="Their lines of the school's next send (ChangePreview.nextSend) as the change "
-        "leaves it, in the order the email reads: empty when they would get none.")
+        Ability.VIEW_DELIVERY, description="Their lines of the school's next send (ChangePreview.nextSend) as the "
+        "change leaves it, in the order the email reads: empty when they would get none, or to a caller who may "
+        "not read their digests.")
     person: Person = field(Ability.VIEW_PERSON, description="Whose path it is.")
     # The change was previewed for a caller allowed to make it, about a person they may see.
     moved: list[MovedTarget] = field(Ability.SIGNED_IN, description="Courses that stay, with a new effective due "
@@ -55,19 +56,23 @@ class ChangePreview:
     next_send: date | None = strawberry.field(description="The school-local day of the next send, whose digests "
                                               "`people` shows: the first day not yet planned.")
     changes: strawberry.Private[list[previews.PathChange]]
+    organisation_id: strawberry.Private[int]
 
     @classmethod
     def of(cls, preview: previews.Preview) -> Self:
         return cls(on=preview.on, people_affected=preview.people_affected, next_send=preview.next_send,
-                   changes=preview.people)
+                   changes=preview.people, organisation_id=preview.organisation_id)
 
     @field(Ability.SIGNED_IN, description=f"Their changes, by name: the first {previews.PREVIEW_PEOPLE}, those the "
            "caller may see.")
     async def people(self, info: strawberry.Info) -> list[PathChange]:
         shown = await access.nodes_by_id(info, Person, [p.person_id for p in self.changes])
         return [
-            PathChange(person=shown[p.person_id], added_ids=p.added, removed_ids=p.removed,
-                       overdue_ids=p.overdue_at_once, next_digest=[NotificationLine.of(line) for line in p.next_digest],
-                       moved=[MovedTarget(course_id=m.course_id, was=m.was, now=m.now) for m in p.moved])
+            # Whose change it is, for what is declared about them (their digest).
+            access.about(PathChange(
+                person=shown[p.person_id], added_ids=p.added, removed_ids=p.removed, overdue_ids=p.overdue_at_once,
+                next_digest=[NotificationLine.of(line) for line in p.next_digest],
+                moved=[MovedTarget(course_id=m.course_id, was=m.was, now=m.now) for m in p.moved],
+            ), Subject(organisation_id=self.organisation_id, person_id=p.person_id))
             for p in self.changes if p.person_id in shown
         ]

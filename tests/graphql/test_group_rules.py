@@ -194,3 +194,43 @@ async def test_following_takes_as_many_statements_for_400_staff_as_for_40(gql, w
 
 def test_today_is_the_schools() -> None:
     assert local_today("Europe/London") <= date.today() + timedelta(days=1)
+
+
+async def test_a_group_a_rule_names_cannot_be_deleted_nor_seen_through_the_rule(gql, world: World,
+                                                                               group: str) -> None:
+    es1 = await make_group(gql, world, "ES1", ("staff",))
+    await set_rule(gql, world, group, {"not": {"inGroup": es1}})
+    deleted = await gql("""mutation($g: ID!) { deleteStaffGroup(input: {groupId: $g, confirmation: "YES"}) {
+      __typename ... on Error { code message field } } }""", {"g": es1}, token=world["owner"].token)
+    assert deleted["deleteStaffGroup"]["code"] == "CONFLICT" and "New to School" in deleted["deleteStaffGroup"]["message"]
+    await succeed(gql, "addGroupDelegate", {"groupId": group, "personId": world["staff2"].gid}, world["owner"].token)
+    query = "query($g: ID!) { node(id: $g) { ... on StaffGroup { rule } } }"
+    assert (await gql(query, {"g": group}, token=world["owner"].token))["node"]["rule"] == {"not": {"inGroup": es1}}
+    assert (await gql(query, {"g": group}, token=world["staff2"].token))["node"]["rule"] == {"not": {"inGroup": None}}
+
+
+async def test_a_caught_up_day_does_not_undo_today(gql, world: World, db: Database, group: str) -> None:
+    await started(db, world, "staff", 400)
+    await set_rule(gql, world, group, {"joinedWithinDays": 365})
+    assert "staff" not in await who(gql, world, group)
+    assert await next_day(db, world, -60) == 0  # sixty days ago Staff was within the year; today they are not
+    assert "staff" not in await who(gql, world, group)
+
+
+async def test_a_roster_import_is_followed_and_cannot_name_a_rule_group(gql, world: World, group: str) -> None:
+    """A roster's new member joins at once; its groups column neither names a rule-based
+    group nor takes anyone out of one."""
+    from tests.graphql.test_roster_import import IMPORT
+    await set_rule(gql, world, group, {"role": "MEMBER"})
+    es1 = await make_group(gql, world, "ES1", ("staff",))
+    token, school = world["owner"].token, world.org("ashdown")
+    naming = "name,email,seat,groups\nNew One,new1@example.org,ALL_ACCESS_PASS_PLUS,New to School\n"
+    refused = await gql(IMPORT, {"school": school, "csv": naming}, token=token)
+    assert refused["importRoster"]["code"] == "VALIDATION" and "keeps itself" in refused["importRoster"]["message"]
+    csv = "name,email,seat,groups\nNew One,new1@example.org,ALL_ACCESS_PASS_PLUS,ES1\nStaff,staff@example.org,"\
+        "ALL_ACCESS_PASS_PLUS,ES1\n"
+    done = await gql(IMPORT, {"school": school, "csv": csv}, token=token)
+    assert done["importRoster"]["__typename"] == "ImportRosterPayload", done
+    joined = await members_of(gql, world, group)
+    assert world["staff"].gid in joined and len(joined) == 3  # Staff, Staff2 and the newcomer
+    assert len(await members_of(gql, world, es1)) == 2

@@ -231,3 +231,18 @@ async def test_the_next_digests_a_preview_shows_are_the_ones_the_next_send_carri
         sent.setdefault(global_id("Person", row.person_id), []).append(
             (row.kind, row.course_title, row.due_on.isoformat() if row.due_on else None))
     assert {person: sent.get(person, []) for person in shown} == shown
+
+
+async def test_a_delegate_sees_whose_path_changes_but_not_their_digest(school: School) -> None:
+    """Digests are their person's and the full administrators' (VIEW_DELIVERY): a delegate
+    previewing a change to their group is shown the change, not what the email will say."""
+    await succeed(school.gql, "addGroupDelegate", {"groupId": school.group, "personId": school.world["staff2"].gid},
+                  school.world["owner"].token)
+    query = mutation("removeStaffGroupMembers").replace(PREVIEW, DIGEST)
+    variables = {"input": {"groupId": school.group, "personIds": [school.world["staff"].gid]}, "preview": True}
+    digests = {}
+    for who in ("owner", "staff2"):
+        answer = (await school.gql(query, variables, token=school.world[who].token))["removeStaffGroupMembers"]
+        digests[who] = {p["person"]["id"]: p["nextDigest"] for p in answer["people"]}
+    assert set(digests["owner"]) == set(digests["staff2"]) == {school.world["staff"].gid}
+    assert digests["owner"][school.world["staff"].gid] and digests["staff2"][school.world["staff"].gid] == []
