@@ -7,6 +7,7 @@ A rule is a tree, stored as JSON, each node exactly one of:
 - `joined_within_days`: their seat began within the last so many days (the school's days);
 - `leaving_within_days`: their seat has a leaving date within the next so many days;
 - `has_leaving_date`: true or false;
+- `job_title`: their job title in the school, as its roster gives it (case aside);
 - `in_group`: they are in that staff group of the same licence (All Staff: every staff member).
 
 Only staff (an active All Access Pass PLUS seat) are ever members, as in any group. The rule
@@ -19,14 +20,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, true
 
 from domain.errors import Invalid
 from domain.models import GroupKind, MembershipRole, StaffGroupMember
 
 Rule = dict[str, Any]
 COMBINERS = ("all", "any", "not")
-ATTRIBUTES = ("role", "joined_within_days", "leaving_within_days", "has_leaving_date", "in_group")
+ATTRIBUTES = ("role", "joined_within_days", "leaving_within_days", "has_leaving_date", "job_title", "in_group")
 ROLES = (MembershipRole.ADMINISTRATOR, MembershipRole.MEMBER)
 MAX_DAYS = 3650
 MAX_NODES = 100  # a rule a person can read; and no request walks a rule without end
@@ -61,6 +62,9 @@ def check(rule: Rule, field: str = "rule") -> None:
         elif key == "has_leaving_date":
             if not isinstance(value, bool):
                 raise Invalid(f"{where}.has_leaving_date is true or false.", field)
+        elif key == "job_title":
+            if not isinstance(value, str) or not value.strip() or len(value) > 200:
+                raise Invalid(f"{where}.job_title is 1 to 200 characters.", field)
         elif key == "in_group":
             if not isinstance(value, int) or isinstance(value, bool):
                 raise Invalid(f"{where}.in_group names a staff group.", field)
@@ -126,6 +130,8 @@ def clause(rule: Rule, *, seat: Any, membership: Any, today: date, zone: str,
                 return and_(seat.leaves_on.is_not(None), seat.leaves_on <= today + timedelta(days=value))
             case "has_leaving_date":
                 return seat.leaves_on.is_not(None) if value else seat.leaves_on.is_(None)
+            case "job_title":
+                return func.lower(seat.job_title) == " ".join(value.split()).lower()
             case "in_group":
                 if kinds.get(value) == GroupKind.ALL_STAFF:
                     return true()
@@ -155,6 +161,8 @@ def plain(rule: Any, names: Callable[[int], str]) -> str:
             return f"leaving within {value} days"
         case "has_leaving_date":
             return "with a leaving date" if value else "with no leaving date"
+        case "job_title":
+            return f"a {value}"
         case "in_group":
             return f"in {names(value)}"
     return key

@@ -143,6 +143,8 @@ class Seat(SQLModel, table=True):
     created_at: datetime = _instant(default_factory=utcnow)
     # The school-local day a leaver's seat ends (from a roster import); null for none.
     leaves_on: date | None = None
+    # The holder's job in the school, as its roster names it ("Teaching Assistant"); null for none.
+    job_title: str | None = Field(default=None, sa_type=String(200))
 
 
 class Course(SQLModel, table=True):

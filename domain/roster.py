@@ -11,6 +11,8 @@ spaces or hyphens (`Leaving date` is `leaving_date`):
   the column is there it is the whole list: they join the groups named and leave the others
   (blank: no group). Every group must exist already; All Staff follows the seats and is
   never named. Only an ALL_ACCESS_PASS_PLUS seat makes someone staff, so only they have groups;
+- job_title (optional column): their job in the school, up to 200 characters, which
+  rule-based groups can test (domain/group_rules.py); a blank cell clears it;
 - leaving_date (optional column): an ISO date, YYYY-MM-DD. On and after it (the school's
   local day) the person is a leaver: their seat is ended (deactivated; their progress, groups
   and membership are kept) and nothing else about them changes; a leaver who holds no seat
@@ -32,7 +34,7 @@ from domain import validation
 from domain.errors import Invalid
 from domain.models import ALL_STAFF_NAME, MembershipRole, SubscriptionKind
 
-COLUMNS = ("name", "email", "seat", "groups", "leaving_date")
+COLUMNS = ("name", "email", "seat", "groups", "job_title", "leaving_date")
 REQUIRED = ("name", "email", "seat")
 FIELD = "csv"  # the input field every error names
 
@@ -46,6 +48,7 @@ class RosterRow:
     groups: tuple[str, ...] | None  # None when the file has no groups column
     leaving_on: date | None
     leaving_column: bool = False  # the file has a leaving_date column: a blank cell means none
+    job_title: str | None = None  # None with no job_title column; "" for a blank cell
 
 
 class ChangeKind(StrEnum):
@@ -59,6 +62,7 @@ class ChangeKind(StrEnum):
     LEAVING_CLEARED = "LEAVING_CLEARED"
     GROUP_JOINED = "GROUP_JOINED"
     GROUP_LEFT = "GROUP_LEFT"
+    JOB_TITLE_SET = "JOB_TITLE_SET"  # detail: the new title, empty when cleared
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Held:
     seat_active: bool = False
     groups: frozenset[str] = frozenset()  # their staff groups (not All Staff)
     leaves_on: date | None = None  # the leaving date kept on their seat
+    job_title: str | None = None  # the job title kept on their seat
 
 
 def _error(row: int, column: str, message: str) -> Invalid:
@@ -121,7 +126,7 @@ def parse(text: str) -> list[RosterRow]:
         if len(cells) > len(header):
             raise _error(number, f"number {len(header) + 1}", "the row has more cells than the header has columns.")
         values = dict(zip(header, [c.strip() for c in cells], strict=False))
-        rows.append(_row(number, values, "groups" in header, "leaving_date" in header))
+        rows.append(_row(number, values, "groups" in header, "leaving_date" in header, "job_title" in header))
         email = rows[-1].email
         if email in seen:
             raise _error(number, "email", f"{email} is on row {seen[email]} already.")
@@ -129,7 +134,7 @@ def parse(text: str) -> list[RosterRow]:
     return rows
 
 
-def _row(number: int, values: dict[str, str], has_groups: bool, has_leaving: bool) -> RosterRow:
+def _row(number: int, values: dict[str, str], has_groups: bool, has_leaving: bool, has_title: bool) -> RosterRow:
     try:
         email = validation.email(values.get("email", ""))
     except Invalid:
@@ -154,7 +159,12 @@ def _row(number: int, values: dict[str, str], has_groups: bool, has_leaving: boo
         except ValueError:
             given = values["leaving_date"]
             raise _error(number, "leaving_date", f"'{given}' is not a date such as 2026-07-22.") from None
-    return RosterRow(number, name, email, seat, groups, leaving_on, has_leaving)
+    job_title = None
+    if has_title:
+        job_title = " ".join(values.get("job_title", "").split())
+        if len(job_title) > 200:
+            raise _error(number, "job_title", "a job title is at most 200 characters.")
+    return RosterRow(number, name, email, seat, groups, leaving_on, has_leaving, job_title)
 
 
 def plan(
@@ -206,6 +216,8 @@ def plan(
             change(ChangeKind.LEAVING_SET, leaves_on.isoformat())
         elif leaves_on is None and now.leaves_on is not None:
             change(ChangeKind.LEAVING_CLEARED, now.leaves_on.isoformat())
+        if row.job_title is not None and row.job_title != (now.job_title or ""):
+            change(ChangeKind.JOB_TITLE_SET, row.job_title)
         if row.groups is not None:
             for name in row.groups:
                 if name not in now.groups:

@@ -71,6 +71,7 @@ async def _held(uow: UnitOfWork, school: Organisation, licence: Licence, emails:
             seat=SubscriptionKind(seats[p.id].subscription) if p.id in seats else None,
             seat_active=p.id in seats and seats[p.id].active, groups=frozenset(groups[p.id]),
             leaves_on=seats[p.id].leaves_on if p.id in seats else None,
+            job_title=seats[p.id].job_title if p.id in seats else None,
         )
         for email, p in people.items()
     }
@@ -179,6 +180,16 @@ async def _apply(  # noqa: C901 - one branch per kind of change, in the plan's o
                 await session.flush()
                 what = (f"set {person.display_name}'s leaving date in {school.name} to {change.detail}"
                         if seat.leaves_on else f"cleared {person.display_name}'s leaving date in {school.name}")
+                await uow.audit(AuditAction.SEAT_CHANGED, target=seat, **where, what=f"{what} (roster import)",
+                                before=before, after=snapshot(seat))
+            case ChangeKind.JOB_TITLE_SET:
+                person = people[row.email]
+                seat = await seat_of(person)
+                before = snapshot(seat)
+                seat.job_title = change.detail or None
+                await session.flush()
+                what = (f"set {person.display_name}'s job title in {school.name} to {change.detail}" if change.detail
+                        else f"cleared {person.display_name}'s job title in {school.name}")
                 await uow.audit(AuditAction.SEAT_CHANGED, target=seat, **where, what=f"{what} (roster import)",
                                 before=before, after=snapshot(seat))
             case ChangeKind.GROUP_JOINED:

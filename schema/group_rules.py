@@ -29,6 +29,8 @@ class GroupRuleInput:
     leaving_within_days: int | None = strawberry.field(
         default=None, description="Their seat has a leaving date within the next so many days (0 to 3650).")
     has_leaving_date: bool | None = strawberry.field(default=None, description="Their seat has a leaving date.")
+    job_title: str | None = strawberry.field(default=None, description="Their job title in the school, as its "
+                                             "roster gives it (Seat.jobTitle), case aside.")
     in_group: strawberry.ID | None = ref("StaffGroup", default=None, description="They are in this staff group of "
                                          "the same school (All Staff: every staff member).")
 

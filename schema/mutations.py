@@ -56,6 +56,7 @@ RosterChangeKind = described(ChangeKind, {
     ChangeKind.LEAVING_CLEARED: "A kept leaving date is cleared: a blank cell, or a seat that came back.",
     ChangeKind.GROUP_JOINED: "The person joins the staff group named in `detail`.",
     ChangeKind.GROUP_LEFT: "The person leaves the staff group named in `detail`.",
+    ChangeKind.JOB_TITLE_SET: "The seat's job title becomes `detail`; cleared when it is empty.",
 }, description="What one row of a roster changes.", name="RosterChangeKind")
 
 
@@ -91,7 +92,8 @@ class ImportRosterPayload:
 class ImportRosterInput:
     school_id: strawberry.ID = ref("Organisation", description="The school, which holds a licence.")
     csv: str = strawberry.field(description="The CSV text: a header row naming name, email, seat and optionally "
-                                "groups (separated by `;`) and leaving_date (YYYY-MM-DD), then one row per person.")
+                                "groups (separated by `;`), job_title and leaving_date (YYYY-MM-DD), then one row "
+                                "per person.")
     dry_run: bool = strawberry.field(default=False, description="Only say what would change; write nothing.")
 
 

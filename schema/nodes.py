@@ -352,6 +352,8 @@ class Seat(SecuredNode):
     created_at: datetime = strawberry.field(description=CREATED_AT)
     leaves_on: date | None = strawberry.field(description="The school-local day a roster import said the holder "
                                               "leaves: the seat ends on it. Null for none.")
+    job_title: str | None = strawberry.field(description="The holder's job in the school, as its roster names it "
+                                             "(the job_title column); null for none.")
     licence_id: strawberry.Private[int]
     person_id: strawberry.Private[int]
 
@@ -359,7 +361,8 @@ class Seat(SecuredNode):
     def _from_row(cls, row: models.Seat) -> Self:
         return cls(
             id=row.id, subscription=SubscriptionKind(row.subscription), active=row.active,
-            created_at=row.created_at, leaves_on=row.leaves_on, licence_id=row.licence_id, person_id=row.person_id,
+            created_at=row.created_at, leaves_on=row.leaves_on, job_title=row.job_title, licence_id=row.licence_id,
+            person_id=row.person_id,
         )
 
     @field(Ability.VIEW_PERSON, description="Its holder.")

@@ -234,3 +234,21 @@ async def test_a_roster_import_is_followed_and_cannot_name_a_rule_group(gql, wor
     joined = await members_of(gql, world, group)
     assert world["staff"].gid in joined and len(joined) == 3  # Staff, Staff2 and the newcomer
     assert len(await members_of(gql, world, es1)) == 2
+
+
+async def test_a_job_title_from_the_roster_puts_people_in_and_takes_them_out(gql, world: World, group: str) -> None:
+    from tests.graphql.test_roster_import import IMPORT
+    token, school = world["owner"].token, world.org("ashdown")
+    await set_rule(gql, world, group, {"jobTitle": "teaching  assistant"})
+    csv = ("name,email,seat,job_title\nStaff,staff@example.org,ALL_ACCESS_PASS_PLUS,Teaching Assistant\n"
+           "Staff Two,staff2@example.org,ALL_ACCESS_PASS_PLUS,Class Teacher\n")
+    done = await gql(IMPORT, {"school": school, "csv": csv}, token=token)
+    assert [c["kind"] for c in done["importRoster"]["changes"]] == ["JOB_TITLE_SET", "JOB_TITLE_SET"], done
+    assert await who(gql, world, group) == {"staff"}
+    seat = await gql("query($s: ID!) { node(id: $s) { ... on Seat { jobTitle } } }", {"s": world.seat("staff")},
+                     token=token)
+    assert seat["node"]["jobTitle"] == "Teaching Assistant"
+    cleared = await gql(IMPORT, {"school": school, "csv": "name,email,seat,job_title\n"
+                                 "Staff,staff@example.org,ALL_ACCESS_PASS_PLUS,\n"}, token=token)
+    assert cleared["importRoster"]["changes"][0]["kind"] == "JOB_TITLE_SET"
+    assert await who(gql, world, group) == set()
