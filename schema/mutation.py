@@ -15,7 +15,10 @@ What runs, in this order, in one transaction (resolvers/unit_of_work.py):
 3. only then is the rest of the input decoded and handed to the use case, which checks
    its content (VALIDATION naming the field), changes what it changes and writes the
    audit event; a use case that writes none fails, and nothing is kept;
-4. the payload is made from what the use case returns, through schema/access.py.
+4. the school's rule-based groups follow any change to its people (resolvers/group_rules.py);
+5. the payload is made from what the use case returns, through schema/access.py. Asked
+   with `preview: true`, a previewable mutation instead answers what steps 3 and 4 did to
+   people's learning paths and next digests (resolvers/previews.py), and is rolled back.
 
 An expected failure at any step is the union's typed error, and nothing changed.
 """
