@@ -116,6 +116,7 @@ CASES = {
         {"courseId": s.c4, "dueOn": day(-5)}, {"courseId": s.c3}]}),
     "deleteTargetList": ("deleteTargetList", lambda s: {"targetListId": s.list, "confirmation": "YES"}),
     "deleteStaffGroup": ("deleteStaffGroup", lambda s: {"groupId": s.group, "confirmation": "YES"}),
+    "setGroupRule": ("setGroupRule", lambda s: {"groupId": s.group, "rule": {"role": "ADMINISTRATOR"}}),
     # The owner and the admin are in no other group: they are left with no target at all.
     "deleteTargetList: All Staff's": ("deleteTargetList", lambda s: {"targetListId": s.everyone,
                                                                      "confirmation": "YES"}),
