@@ -4,7 +4,7 @@ group's members, the days passing. Each operator; people entering and leaving; a
 naming a rule-based group; a cycle refused; what delegates may do; a joiner's targets at
 once; and the same statements for 40 staff as for 400."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -190,10 +190,6 @@ async def test_following_takes_as_many_statements_for_400_staff_as_for_40(gql, w
 
     few, many = await moved_in(36), await moved_in(360)
     assert (few[0], many[0]) == (36, 360) and few[1] == many[1]
-
-
-def test_today_is_the_schools() -> None:
-    assert local_today("Europe/London") <= date.today() + timedelta(days=1)
 
 
 async def test_a_group_a_rule_names_cannot_be_deleted_nor_seen_through_the_rule(gql, world: World,
