@@ -28,7 +28,7 @@ from app.auth import Unauthenticated, authenticate
 from app.console.page import console_page
 from app.persisted_queries import PERSISTED_QUERY_NOT_FOUND, PersistedQueryNotFound, PersistedQueryProblem
 from infra.database import RequestDatabase
-from jobs.planning import next_digests
+from jobs.planning import NEXT_SEND
 from schema.context import Context
 from schema.limits import OPERATION_NAME_REQUIRED
 
@@ -224,7 +224,7 @@ async def _answer(request: Request, db: RequestDatabase, media: str) -> Response
             return _respond(_error_payload("PersistedQueryNotFound", code=PERSISTED_QUERY_NOT_FOUND),
                             400 if media == GRAPHQL_RESPONSE else 200, media, {"X-Request-ID": request_id})
         context = Context(db=db, principal=principal, settings=settings, request_id=request_id,
-                          origin=str(request.base_url), next_digests=next_digests)
+                          origin=str(request.base_url), next_send=NEXT_SEND)
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
             # The budget cancels whatever is still running; the work cancelled may be

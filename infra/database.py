@@ -8,6 +8,7 @@ SQLite's busy loop.
 """
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
@@ -47,6 +48,11 @@ def local_clock(stored: str | None, zone: str | None) -> str | None:
     return instant.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def md5(text: str | None) -> str | None:
+    """SQLite's stand-in for PostgreSQL's `md5(text)`: the hex MD5 of its UTF-8."""
+    return None if text is None else hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - a fingerprint
+
+
 def conflict_insert(session: AsyncSession, model: type) -> Any:
     """INSERT into `model` in the session's dialect, which can skip rows whose key is taken
     (`.on_conflict_do_nothing`): both engines spell it the same."""
@@ -80,6 +86,7 @@ def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
         dbapi_connection.create_function("local_clock", 2, local_clock, deterministic=True)
+        dbapi_connection.create_function("md5", 1, md5, deterministic=True)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    CTE, ColumnElement, CursorResult, Select, and_, delete, exists, func, insert, literal, or_, select, text, update,
+    CTE, ColumnElement, CursorResult, Select, String, and_, cast, delete, exists, func, insert, literal, or_, select,
+    text, update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -510,14 +511,11 @@ async def tick(db: Database, now: datetime, enqueue: Enqueue, *, requeue_after: 
     return planned
 
 
-async def next_digests(session: AsyncSession, organisation_id: int, now: datetime,
-                       people: Sequence[int]) -> tuple[date | None, dict[int, list[Any]]]:
-    """The school's next send, planned for `people` alone in the caller's transaction (a
-    preview's, which rolls back): its day and each person's lines, in digest order. The
-    next send is the first day after the last one planned whose send hour has come, or
-    the one to come."""
-    if not people:
-        return None, {}
+async def _next_send(session: AsyncSession, organisation_id: int, now: datetime,
+                     only: Sequence[int] | None) -> PlannedDay | None:
+    """The school's next send planned in the caller's transaction (a preview's, which rolls
+    back): the first day after the last one planned whose send hour has come, or the one
+    to come; for `only` those people, or everyone."""
     rules = await rules_of(session, organisation_id)
     zone = (await session.get_one(Organisation, organisation_id)).time_zone
     last = (await session.execute(select(func.max(NotificationPlan.local_date))
@@ -525,16 +523,62 @@ async def next_digests(session: AsyncSession, organisation_id: int, now: datetim
     day = day_to_plan(now, zone, rules.send_hour)
     if last is not None and last >= day:
         day = last + timedelta(days=1)
-    planned = await _plan(session, organisation_id, day, now, rerun=False, only=people)
-    if planned is None:
-        return day, {}
-    # Rows, not ORM objects: they outlive the transaction, which the preview rolls back.
+    return await _plan(session, organisation_id, day, now, rerun=False, only=only)
+
+
+async def lines_of(session: AsyncSession, plan_id: int, people: Sequence[int]) -> dict[int, list[Any]]:
+    """Each of `people`'s lines in a plan, in digest order: rows, not ORM objects, as they
+    outlive the transaction a preview rolls back."""
     lines: dict[int, list[Any]] = {}
     rows = await session.execute(
         select(NotificationItem.person_id, NotificationItem.kind, NotificationItem.course_title,
                NotificationItem.list_names, NotificationItem.due_on, NotificationItem.about_name)
-        .where(NotificationItem.plan_id == planned.plan_id, NotificationItem.person_id.in_(list(people)))
+        .where(NotificationItem.plan_id == plan_id, NotificationItem.person_id.in_(list(people)))
         .order_by(NotificationItem.person_id, *digest_order()))
     for row in rows:
         lines.setdefault(row.person_id, []).append(row)
-    return day, lines
+    return lines
+
+
+async def next_digests(session: AsyncSession, organisation_id: int, now: datetime,
+                       people: Sequence[int]) -> tuple[date | None, dict[int, list[Any]]]:
+    """The school's next send (`_next_send`), planned for `people` alone: its day and each
+    person's lines, in digest order."""
+    if not people:
+        return None, {}
+    planned = await _next_send(session, organisation_id, now, people)
+    if planned is None:
+        return None, {}
+    return planned.local_date, await lines_of(session, planned.plan_id, people)
+
+
+async def next_send_fingerprints(session: AsyncSession, organisation_id: int,
+                                 now: datetime) -> tuple[date | None, int | None, dict[int, str]]:
+    """The school's next send planned for everyone (`_next_send`): its day, and for each
+    person it writes to, a fingerprint of their digest (an MD5 of its lines in order), so
+    two sends can be compared person by person without holding their lines."""
+    planned = await _next_send(session, organisation_id, now, None)
+    if planned is None:
+        return None, None, {}
+    item = NotificationItem
+    parts = [func.coalesce(cast(column, String), "") for column in (item.course_id, item.due_on, item.about_person_id)]
+    line = cast(item.kind, String).concat("|").concat(parts[0]).concat("|").concat(parts[1]).concat("|") \
+        .concat(parts[2])
+    whole = func.aggregate_strings(line, ";").over(
+        partition_by=item.person_id, order_by=[item.kind, item.course_id, item.due_on, item.about_person_id],
+        rows=(None, None))
+    each = select(item.person_id, whole.label("lines")).where(item.plan_id == planned.plan_id).distinct() \
+        .subquery("each")
+    rows = await session.execute(select(each.c.person_id, func.md5(each.c.lines)))
+    return planned.local_date, planned.plan_id, dict(rows.all())
+
+
+class NextSend:
+    """The next send as a preview asks it of planning (resolvers/previews.NextSend)."""
+
+    digests = staticmethod(next_digests)
+    fingerprints = staticmethod(next_send_fingerprints)
+    lines = staticmethod(lines_of)
+
+
+NEXT_SEND = NextSend()

@@ -10,18 +10,18 @@ committed), so SQL pairs each person's two signatures and Python compares each d
 pair of paths once: a fixed number of statements however large the school.
 """
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Text, and_, exists, func, literal, null, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.local_time import local_today
-from domain.models import Enrolment, NotificationSettings, Person, PreviewReach, utcnow
+from domain.errors import NotFound
+from domain.models import Enrolment, Licence, NotificationSettings, Organisation, Person, PreviewReach, utcnow
 from domain.notifications import Rules
 from resolvers.reach import Placed, Reach, reach
 
@@ -63,6 +63,25 @@ class Capture:
     on: date
     due_soon_days: int
     before: Reach
+    # With digests compared (a settings change): each person's fingerprint of the next
+    # send's digest before the change (NextSend.fingerprints).
+    prints_before: dict[int, str] | None = None
+
+
+class NextSend(Protocol):
+    """What a preview asks of the scheduler's planning (jobs/planning.NEXT_SEND, which the
+    app hands down): the school's next send planned in the preview's transaction."""
+
+    async def digests(self, session: AsyncSession, organisation_id: int, now: datetime,
+                      people: list[int]) -> tuple[date | None, dict[int, list[Any]]]:
+        """Planned for `people` alone: its day, and their lines."""
+
+    async def fingerprints(self, session: AsyncSession, organisation_id: int,
+                           now: datetime) -> tuple[date | None, int | None, dict[int, str]]:
+        """Planned for everyone: its day, its plan, and a fingerprint of each digest."""
+
+    async def lines(self, session: AsyncSession, plan_id: int, people: list[int]) -> dict[int, list[Any]]:
+        """The lines of `people` in a plan already made."""
 
 
 class Previewed(Exception):  # noqa: N818 - not an error: the way out that rolls the change back
@@ -73,13 +92,32 @@ class Previewed(Exception):  # noqa: N818 - not an error: the way out that rolls
         self.preview = preview
 
 
-async def begin(session: AsyncSession, licence_id: int, organisation_id: int, zone: str) -> Capture:
-    """The paths before the change, on the school's today."""
+async def school_of(session: AsyncSession, found: Any) -> tuple[int, int, str]:
+    """(licence, school, time zone) of what a previewed mutation acts on: a group or a list
+    in its school, or the school itself (NotFound without a licence: nothing to preview)."""
+    if isinstance(found, Organisation):
+        licence = (await session.execute(select(Licence.id).where(Licence.organisation_id == found.id))).scalar()
+        if licence is None:
+            raise NotFound("This school has no licence yet: there are no paths or digests to preview.", "preview")
+        return licence, found.id, found.time_zone
+    return found.licence.id, found.school.id, found.school.time_zone
+
+
+async def begin(session: AsyncSession, licence_id: int, organisation_id: int, zone: str,
+                next_send: NextSend | None = None) -> Capture:
+    """The paths before the change, on the school's today; with `next_send`, also every
+    digest of the next send as it stands, planned and rolled back to a savepoint, for a
+    change whose effect is on digests rather than paths."""
     settings = await session.get(NotificationSettings, organisation_id)
     due_soon_days = Rules().due_soon_days if settings is None else settings.due_soon_days
     on = local_today(zone)
     before = await _capture(session, licence_id, organisation_id, on, due_soon_days, BEFORE)
-    return Capture(licence_id, organisation_id, on, due_soon_days, before)
+    capture = Capture(licence_id, organisation_id, on, due_soon_days, before)
+    if next_send is not None:
+        savepoint = await session.begin_nested()
+        _day, _plan, capture.prints_before = await next_send.fingerprints(session, organisation_id, utcnow())
+        await savepoint.rollback()
+    return capture
 
 
 async def _capture(session: AsyncSession, licence_id: int, organisation_id: int, on: date, due_soon_days: int,
@@ -101,13 +139,10 @@ def _changed(was: list[Placed], now: list[Placed]) -> tuple[list[int], list[int]
     return added, removed, moved
 
 
-# jobs/planning.next_digests, handed down by the app.
-Digests = Callable[[AsyncSession, int, datetime, list[int]], Awaitable[tuple[date | None, dict[int, list[Any]]]]]
-
-
-async def finish(session: AsyncSession, capture: Capture, digests: Digests | None = None) -> Preview:
-    """What the change made of everyone's path, and with `digests`, each listed person's
-    next digest as the change leaves it: call once the change is applied."""
+async def finish(session: AsyncSession, capture: Capture, next_send: NextSend | None = None) -> Preview:
+    """What the change made of everyone's path, and with `next_send`, each listed person's
+    next digest as the change leaves it (and, where `begin` compared digests, everyone's
+    whose digest changes is listed too): call once the change is applied."""
     after = await _capture(session, capture.licence_id, capture.organisation_id, capture.on, capture.due_soon_days,
                            AFTER)
     b, a = aliased(PreviewReach), aliased(PreviewReach)
@@ -128,28 +163,44 @@ async def finish(session: AsyncSession, capture: Capture, digests: Digests | Non
         if any(change):
             changing[was, now] = change
     total = sum(count for was, now, count in pairs if (was, now) in changing)
-    if not changing:
-        return Preview(capture.organisation_id, capture.on, 0, [])
+    digest_changed: set[int] = set()
+    send_day = plan_id = None
+    if capture.prints_before is not None and next_send is not None:
+        send_day, plan_id, prints = await next_send.fingerprints(session, capture.organisation_id, utcnow())
+        before = capture.prints_before
+        digest_changed = {p for p in before.keys() | prints.keys() if before.get(p) != prints.get(p)}
+    if not changing and not digest_changed:
+        return Preview(capture.organisation_id, capture.on, 0, [], send_day)
     # By name, read until PREVIEW_PEOPLE changed: streamed, so a school's every row is never
-    # held, and with no list of pairs to bind, however many distinct pairs change.
-    rows = []
+    # held, and with no list of pairs to bind, however many distinct pairs change. Where
+    # digests were compared, everyone is read, to count them.
+    rows, counted, seen = [], 0, set()
     result = await session.stream(
         select(joined.c.person_id, joined.c.was, joined.c.now)
         .join(Person, Person.id == joined.c.person_id)
         .order_by(Person.display_name, Person.id))
     async for person_id, was, now in result:
-        if (was, now) in changing:
-            rows.append((person_id, was, now))
-            if len(rows) == PREVIEW_PEOPLE:
+        if digest_changed:
+            seen.add(person_id)
+        if (was, now) in changing or person_id in digest_changed:
+            counted += 1
+            if len(rows) < PREVIEW_PEOPLE:
+                rows.append((person_id, was, now))
+            elif not digest_changed:
                 break
     await result.close()
+    if digest_changed:  # someone told who no longer has targets is in no pair
+        total = counted + len(digest_changed - seen)
     people = await _people(session, rows, changing, paths_after, capture.on)
-    next_send = None
-    if digests is not None:
-        next_send, lines = await digests(session, capture.organisation_id, utcnow(), [p.person_id for p in people])
+    if next_send is not None and people:
+        listed = [p.person_id for p in people]
+        if plan_id is not None:
+            lines = await next_send.lines(session, plan_id, listed)
+        else:
+            send_day, lines = await next_send.digests(session, capture.organisation_id, utcnow(), listed)
         for person in people:
             person.next_digest = lines.get(person.person_id, [])
-    return Preview(capture.organisation_id, capture.on, total, people, next_send)
+    return Preview(capture.organisation_id, capture.on, total, people, send_day)
 
 
 async def _people(session: AsyncSession, rows: Any, changing: dict, paths_after: dict[str, list[Placed]],
@@ -158,7 +209,7 @@ async def _people(session: AsyncSession, rows: Any, changing: dict, paths_after:
     `on` now and not before, and neither completed nor due again."""
     overdue: dict[int, list[tuple[int, bool]]] = {}
     for person_id, was, now in rows:
-        _added, _removed, moved = changing[was, now]
+        _added, _removed, moved = changing.get((was, now), ([], [], []))
         fresh = {c for c in _added} | {m.course_id for m in moved if m.was is None or m.was >= on}
         overdue[person_id] = [(p.course_id, p.reopened) for p in (paths_after.get(now, []) if now else [])
                               if p.course_id in fresh and p.due_on is not None and p.due_on < on]
@@ -171,7 +222,7 @@ async def _people(session: AsyncSession, rows: Any, changing: dict, paths_after:
         )).all())
     people = []
     for person_id, was, now in rows:
-        added, removed, moved = changing[was, now]
+        added, removed, moved = changing.get((was, now), ([], [], []))
         people.append(PathChange(person_id, added, removed, moved,
                                  [c for c, _ in overdue[person_id] if (person_id, c) not in completed]))
     return people

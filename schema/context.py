@@ -1,14 +1,12 @@
 """The per-request Context: who is asking, how to reach the database, fresh loaders."""
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
 
 from infra.database import Database, RequestDatabase
 from infra.settings import Settings
 from permissions.principal import Principal
 from resolvers.loaders import Loaders
+from resolvers.previews import NextSend
 
 
 @dataclass
@@ -19,9 +17,9 @@ class Context:
     request_id: str = "-"
     origin: str = ""  # scheme://host[:port] the request came in on
     operation: str | None = None  # the operation that ran, once execution began
-    # A preview's next digests (jobs/planning.next_digests, which the schema may not import):
-    # given by the app; without it a preview tells paths only.
-    next_digests: Callable[[Any, int, datetime, list[int]], Awaitable[tuple[date | None, dict]]] | None = None
+    # A preview's next send (jobs/planning.NEXT_SEND, which the schema may not import): given
+    # by the app; without it a preview tells paths only.
+    next_send: NextSend | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -115,8 +115,10 @@ def mutation(
     if target is None and ability not in GLOBAL:
         raise TypeError(f"{name} needs {ability} on an object: name its target")
     target_field = _target_field(name, input_type, target)
-    if previewable and (target is None or target.__name__ not in ("StaffGroup", "TargetList")):
-        raise TypeError(f"{name}: a preview needs the group or list it acts on")
+    if previewable and (target is None or target.__name__ not in ("StaffGroup", "TargetList", "Organisation")):
+        raise TypeError(f"{name}: a preview needs the group, list or school it acts on")
+    # A school's own settings change its digests rather than its paths: those are compared.
+    compare_digests = previewable and target is not None and target.__name__ == "Organisation"
 
     async def run(info: strawberry.Info, input: Any, preview: bool) -> Any:  # noqa: A002 - GraphQL's name
         ctx = info.context
@@ -137,14 +139,13 @@ def mutation(
                 given = {"settings": ctx.settings} if settings else {}
                 capture = None
                 if preview:
-                    found = acted_on[0]
-                    capture = await previews.begin(uow.session, found.licence.id, found.school.id,
-                                                   found.school.time_zone)
+                    capture = await previews.begin(uow.session, *await previews.school_of(uow.session, acted_on[0]),
+                                                   next_send=ctx.next_send if compare_digests else None)
                 result = await use(uow, *acted_on, **values_of(input, skip=target_field), **given)
                 uow.require_audit(name)
                 await group_rules.follow(uow)
                 if capture is not None:
-                    raise previews.Previewed(await previews.finish(uow.session, capture, ctx.next_digests))
+                    raise previews.Previewed(await previews.finish(uow.session, capture, ctx.next_send))
             return await payload.of(info, result)
         except previews.Previewed as previewed:  # rolled back: nothing of the change is kept
             return ChangePreview.of(previewed.preview)

@@ -52,7 +52,8 @@ class PathChange:
                  "nothing was audited and no one will be told. Applying it straight after changes exactly this.")
 class ChangePreview:
     on: date = strawberry.field(description="The school-local day it is judged on.")
-    people_affected: int = strawberry.field(description="How many people's learning paths it would change.")
+    people_affected: int = strawberry.field(description="How many people's learning paths it would change; for a "
+                                            "school's notification settings, how many people's next digests.")
     next_send: date | None = strawberry.field(description="The school-local day of the next send, whose digests "
                                               "`people` shows: the first day not yet planned.")
     changes: strawberry.Private[list[previews.PathChange]]

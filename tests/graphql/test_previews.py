@@ -247,3 +247,46 @@ async def test_a_delegate_sees_whose_path_changes_but_not_their_digest(school: S
         digests[who] = {p["person"]["id"]: p["nextDigest"] for p in answer["people"]}
     assert set(digests["owner"]) == set(digests["staff2"]) == {school.world["staff"].gid}
     assert digests["owner"][school.world["staff"].gid] and digests["staff2"][school.world["staff"].gid] == []
+
+
+SETTINGS = """mutation($s: ID!, $days: Int, $preview: Boolean!) {
+  updateNotificationSettings(input: {organisationId: $s, dueSoonDays: $days}, preview: $preview) {
+    __typename ... on ChangePreview { peopleAffected nextSend people { person { id } added { id } moved { was }
+      nextDigest { kind courseTitle dueOn } } } ... on Error { code message field } } }"""
+
+
+async def test_a_settings_preview_lists_whose_next_digest_changes_and_the_send_carries_it(school: School) -> None:
+    """Due-soon days from 14 to 3: Course 2, due in ten days, is no longer due soon for
+    Staff and Staff2, whose next digests change; the owner's and the admin's do not."""
+    token, ashdown = school.world["owner"].token, school.world.org("ashdown")
+    counts = await school.counts()
+    preview = (await school.gql(SETTINGS, {"s": ashdown, "days": 3, "preview": True},
+                                token=token))["updateNotificationSettings"]
+    assert preview["__typename"] == "ChangePreview", preview
+    assert await school.counts() == counts
+    shown = {p["person"]["id"]: [(line["kind"], line["courseTitle"], line["dueOn"]) for line in p["nextDigest"]]
+             for p in preview["people"]}
+    assert set(shown) == {school.world["staff"].gid, school.world["staff2"].gid}
+    assert preview["peopleAffected"] == 2 and all(p["added"] == [] and p["moved"] == [] for p in preview["people"])
+    assert all(kind != "DUE_SOON" for lines in shown.values() for kind, _, _ in lines)
+    applied = await school.gql(SETTINGS, {"s": ashdown, "days": 3, "preview": False}, token=token)
+    assert applied["updateNotificationSettings"]["__typename"] == "NotificationSettingsPayload", applied
+    planned = await plan_day(school.db, school.world.organisations["ashdown"], date.fromisoformat(preview["nextSend"]),
+                             utcnow())
+    assert planned is not None
+    async with school.db.read() as session:
+        rows = (await session.execute(select(NotificationItem).where(NotificationItem.plan_id == planned.plan_id)
+                                      .order_by(NotificationItem.person_id, *digest_order()))).scalars().all()
+    sent: dict[str, list[tuple]] = {}
+    for row in rows:
+        sent.setdefault(global_id("Person", row.person_id), []).append(
+            (row.kind, row.course_title, row.due_on.isoformat() if row.due_on else None))
+    assert {person: sent.get(person, []) for person in shown} == shown
+
+
+@pytest.mark.parametrize("actor", ["staff", "owner_b", "trust_admin"])
+async def test_a_settings_preview_is_refused_as_the_change_is(school: School, actor: str) -> None:
+    answers = [(await school.gql(SETTINGS, {"s": school.world.org("ashdown"), "days": 3, "preview": preview},
+                                 token=school.world[actor].token))["updateNotificationSettings"]
+               for preview in (True, False)]
+    assert answers[0] == answers[1] and answers[0]["code"] in ("FORBIDDEN", "NOT_FOUND"), answers
