@@ -21,7 +21,9 @@ from sqlalchemy.orm import aliased
 
 from domain.local_time import local_today
 from domain.errors import NotFound
-from domain.models import Enrolment, Licence, NotificationSettings, Organisation, Person, PreviewReach, utcnow
+from domain.models import (
+    Enrolment, Licence, Membership, NotificationSettings, Organisation, Person, PreviewReach, utcnow,
+)
 from domain.notifications import Rules
 from resolvers.reach import Placed, Reach, reach
 
@@ -94,13 +96,17 @@ class Previewed(Exception):  # noqa: N818 - not an error: the way out that rolls
 
 async def school_of(session: AsyncSession, found: Any) -> tuple[int, int, str]:
     """(licence, school, time zone) of what a previewed mutation acts on: a group or a list
-    in its school, or the school itself (NotFound without a licence: nothing to preview)."""
-    if isinstance(found, Organisation):
-        licence = (await session.execute(select(Licence.id).where(Licence.organisation_id == found.id))).scalar()
+    in its school, a seat or a membership, a licence, or the school itself (NotFound
+    without a licence: there is nothing to preview)."""
+    licence = getattr(found, "licence", found if isinstance(found, Licence) else None)
+    school_id = (found.id if isinstance(found, Organisation) else found.organisation_id
+                 if isinstance(found, Membership) else licence.organisation_id)
+    if licence is None:
+        licence = (await session.execute(select(Licence).where(Licence.organisation_id == school_id))).scalar()
         if licence is None:
             raise NotFound("This school has no licence yet: there are no paths or digests to preview.", "preview")
-        return licence, found.id, found.time_zone
-    return found.licence.id, found.school.id, found.school.time_zone
+    school = found if isinstance(found, Organisation) else await session.get_one(Organisation, school_id)
+    return licence.id, school.id, school.time_zone
 
 
 async def begin(session: AsyncSession, licence_id: int, organisation_id: int, zone: str,

@@ -131,7 +131,7 @@ class DeleteTargetListInput:
 class GroupMutations:
     create_staff_group = mutation(
         "createStaffGroup", CreateStaffGroupInput, StaffGroupPayload, ability=Ability.CREATE_GROUP, target=Licence,
-        use=group_resolvers.create_group,
+        previewable=True, use=group_resolvers.create_group,
         description="Create a staff group: its name and staff (step one of three). Full administrators only.",
     )
     rename_staff_group = mutation(

@@ -105,20 +105,20 @@ def mutation(
     lock: bool = False,
     settings: bool = False,
     previewable: bool = False,
+    preview_digests: bool = False,
 ) -> Any:
     """A Mutation field: see the module's docstring. `lock` reads the target FOR UPDATE;
     with `settings` the use case is also handed the service's settings. A `previewable`
-    one, acting on a group or a list, takes `preview: true` and then answers the change
-    it would make (schema/previews.py) and keeps nothing."""
+    one takes `preview: true` and then answers the change it would make
+    (schema/previews.py) and keeps nothing; with `preview_digests`, for a change that
+    alters digests rather than paths, the people whose next digest it changes."""
     if ability in (Ability.PUBLIC, Ability.SIGNED_IN):
         raise TypeError(f"{name} must declare the ability it really needs, not {ability}")
     if target is None and ability not in GLOBAL:
         raise TypeError(f"{name} needs {ability} on an object: name its target")
     target_field = _target_field(name, input_type, target)
-    if previewable and (target is None or target.__name__ not in ("StaffGroup", "TargetList", "Organisation")):
-        raise TypeError(f"{name}: a preview needs the group, list or school it acts on")
-    # A school's own settings change its digests rather than its paths: those are compared.
-    compare_digests = previewable and target is not None and target.__name__ == "Organisation"
+    if previewable and target is None:
+        raise TypeError(f"{name}: a preview needs the school's object it acts on")
 
     async def run(info: strawberry.Info, input: Any, preview: bool) -> Any:  # noqa: A002 - GraphQL's name
         ctx = info.context
@@ -140,7 +140,7 @@ def mutation(
                 capture = None
                 if preview:
                     capture = await previews.begin(uow.session, *await previews.school_of(uow.session, acted_on[0]),
-                                                   next_send=ctx.next_send if compare_digests else None)
+                                                   next_send=ctx.next_send if preview_digests else None)
                 result = await use(uow, *acted_on, **values_of(input, skip=target_field), **given)
                 uow.require_audit(name)
                 await group_rules.follow(uow)

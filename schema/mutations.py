@@ -181,22 +181,24 @@ class OrganisationMutations:
     )
     remove_member = mutation(
         "removeMember", MembershipInput, RemoveMemberPayload, ability=Ability.MANAGE_MEMBERS, target=Membership,
-        use=member_resolvers.remove_member,
+        previewable=True, use=member_resolvers.remove_member,
         description="Take a person out of an organisation; their seat there is deactivated, their progress kept. "
         "Never the owner or the last Administrator.",
     )
     add_seat = mutation(
         "addSeat", AddSeatInput, SeatPayload, ability=Ability.MANAGE_SEATS, target=Licence,
-        use=licence_resolvers.add_seat, description="Give a member of the school a seat on its licence.",
+        previewable=True, use=licence_resolvers.add_seat,
+        description="Give a member of the school a seat on its licence.",
     )
     deactivate_seat = mutation(
         "deactivateSeat", SeatInput, SeatPayload, ability=Ability.MANAGE_SEATS, target=Seat,
-        use=partial(licence_resolvers.set_seat_active, active=False),
+        previewable=True, use=partial(licence_resolvers.set_seat_active, active=False),
         description="Deactivate a seat: its holder stops being staff of the licence.",
     )
     reactivate_seat = mutation(
         "reactivateSeat", SeatInput, SeatPayload, ability=Ability.MANAGE_SEATS, target=Seat,
-        use=partial(licence_resolvers.set_seat_active, active=True), description="Reactivate a deactivated seat.",
+        previewable=True, use=partial(licence_resolvers.set_seat_active, active=True),
+        description="Reactivate a deactivated seat.",
     )
     create_organisation = mutation(
         "createOrganisation", CreateOrganisationInput, OrganisationPayload, ability=Ability.PLATFORM_SUPPORT,
@@ -223,7 +225,7 @@ class OrganisationMutations:
     )
     import_roster = mutation(
         "importRoster", ImportRosterInput, ImportRosterPayload, ability=Ability.IMPORT_ROSTER, target=Organisation,
-        use=roster_resolvers.import_roster,
+        previewable=True, use=roster_resolvers.import_roster,
         description="Bring a school's staff in line with its roster CSV, all of it or nothing: people added, seats "
         "added, changed or ended for leavers (progress kept), staff group joins and leaves, each audited. A bad "
         "row is VALIDATION naming its row and column. Run again with the same file, it changes nothing. Platform "

@@ -101,7 +101,7 @@ class NotificationMutations:
     update_notification_settings = mutation(
         "updateNotificationSettings", UpdateNotificationSettingsInput, NotificationSettingsPayload,
         ability=Ability.MANAGE_NOTIFICATIONS, target=Organisation, use=notification_resolvers.update_settings,
-        previewable=True,
+        previewable=True, preview_digests=True,
         description="Change the school's email notification settings. Full administrators only. With preview: true, "
         "the people whose next digest the change alters are listed, each with that digest as it would be.",
     )

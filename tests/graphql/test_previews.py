@@ -57,8 +57,9 @@ class School:
         for who in STAFF:
             data = await self.gql(PATH_OF, {"l": self.world.licence("ashdown"), "p": self.world[who].gid},
                                   token=self.world["owner"].token)
+            path = data["learningPath"]  # none once they are no longer of the school
             out[self.world[who].gid] = {i["course"]["id"]: (i["status"], i["effectiveDueOn"])
-                                        for i in data["learningPath"]["items"]}
+                                        for i in (path["items"] if path else [])}
         return out
 
     async def counts(self) -> tuple[int, ...]:
@@ -117,6 +118,13 @@ CASES = {
     "deleteTargetList": ("deleteTargetList", lambda s: {"targetListId": s.list, "confirmation": "YES"}),
     "deleteStaffGroup": ("deleteStaffGroup", lambda s: {"groupId": s.group, "confirmation": "YES"}),
     "setGroupRule": ("setGroupRule", lambda s: {"groupId": s.group, "rule": {"role": "ADMINISTRATOR"}}),
+    # Who is staff, and so in All Staff and the groups: seats, members, the roster.
+    "deactivateSeat": ("deactivateSeat", lambda s: {"seatId": s.world.seat("staff2")}),
+    "removeMember": ("removeMember", lambda s: {"membershipId": s.world["staff2"].membership("ashdown")}),
+    "importRoster": ("importRoster", lambda s: {"schoolId": s.world.org("ashdown"), "csv": (
+        "name,email,seat\nStaff Two,staff2@example.org,ALL_ACCESS_PASS\n")}),
+    "createStaffGroup": ("createStaffGroup", lambda s: {"licenceId": s.world.licence("ashdown"), "name": "New",
+                                                        "memberIds": [s.world["admin"].gid]}),
     # The owner and the admin are in no other group: they are left with no target at all.
     "deleteTargetList: All Staff's": ("deleteTargetList", lambda s: {"targetListId": s.everyone,
                                                                      "confirmation": "YES"}),
@@ -125,7 +133,8 @@ CASES = {
 
 def mutation(name: str) -> str:
     input_type = {"addStaffGroupMembers": "StaffGroupMembersInput", "removeStaffGroupMembers": "StaffGroupMembersInput",
-                  "removeTargetCourse": "TargetCourseInput"}.get(name, name[0].upper() + name[1:] + "Input")
+                  "removeTargetCourse": "TargetCourseInput", "deactivateSeat": "SeatInput",
+                  "removeMember": "MembershipInput"}.get(name, name[0].upper() + name[1:] + "Input")
     return f"""mutation($input: {input_type}!, $preview: Boolean!) {{ {name}(input: $input, preview: $preview) {{
       __typename {PREVIEW} {ERROR} }} }}"""
 
