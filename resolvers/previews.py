@@ -7,12 +7,15 @@ added, removed, or moved to a new effective due date) and the targets that would
 overdue at once. Paths come from resolvers/reach.py before and after the change, one per
 distinct signature, and the staff's signatures are kept in `preview_reach` (rows never
 committed), so SQL pairs each person's two signatures and Python compares each distinct
-pair of paths once: a fixed number of statements however large the school.
+pair of paths once: a fixed number of statements however large the school. Each listed
+person's next digest is planned by the scheduler's code (NextSend) for them alone. A
+change to digests rather than paths (a school's settings) is told by the digests it
+changes: the next send is planned for everyone before the change (to a savepoint, rolled
+back) and after it, and compared person by person through fingerprints made in SQL.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Text, and_, exists, func, literal, null, select, tuple_

@@ -216,6 +216,21 @@ async def test_a_preview_takes_as_many_statements_for_40_staff_as_for_4(school: 
     assert (few[0], many[0]) == (2, 38) and few[1] == many[1]
 
 
+async def sent(school: School, day: str, people: dict[str, Any]) -> dict[str, list[tuple]]:
+    """The lines of `people`'s digests when `day` is planned for real, as a preview shows them."""
+    planned = await plan_day(school.db, school.world.organisations["ashdown"], date.fromisoformat(day), utcnow())
+    assert planned is not None
+    async with school.db.read() as session:
+        rows = (await session.execute(select(NotificationItem).where(NotificationItem.plan_id == planned.plan_id)
+                                      .order_by(NotificationItem.person_id, *digest_order()))).scalars().all()
+    lines: dict[str, list[tuple]] = {person: [] for person in people}
+    for row in rows:
+        person = global_id("Person", row.person_id)
+        if person in lines:
+            lines[person].append((row.kind, row.course_title, row.due_on.isoformat() if row.due_on else None))
+    return lines
+
+
 DIGEST = """... on ChangePreview { nextSend people { person { id } nextDigest { kind courseTitle dueOn } } }"""
 
 
@@ -230,17 +245,7 @@ async def test_the_next_digests_a_preview_shows_are_the_ones_the_next_send_carri
              for p in preview["people"]}
     assert shown and any(shown.values())
     await school.gql(query, {"input": make(school), "preview": False}, token=school.world["owner"].token)
-    send = date.fromisoformat(preview["nextSend"])
-    planned = await plan_day(school.db, school.world.organisations["ashdown"], send, utcnow())
-    assert planned is not None
-    async with school.db.read() as session:
-        rows = (await session.execute(select(NotificationItem).where(NotificationItem.plan_id == planned.plan_id)
-                                      .order_by(NotificationItem.person_id, *digest_order()))).scalars().all()
-    sent: dict[str, list[tuple]] = {}
-    for row in rows:
-        sent.setdefault(global_id("Person", row.person_id), []).append(
-            (row.kind, row.course_title, row.due_on.isoformat() if row.due_on else None))
-    assert {person: sent.get(person, []) for person in shown} == shown
+    assert await sent(school, preview["nextSend"], shown) == shown
 
 
 async def test_a_delegate_sees_whose_path_changes_but_not_their_digest(school: School) -> None:
@@ -280,17 +285,7 @@ async def test_a_settings_preview_lists_whose_next_digest_changes_and_the_send_c
     assert all(kind != "DUE_SOON" for lines in shown.values() for kind, _, _ in lines)
     applied = await school.gql(SETTINGS, {"s": ashdown, "days": 3, "preview": False}, token=token)
     assert applied["updateNotificationSettings"]["__typename"] == "NotificationSettingsPayload", applied
-    planned = await plan_day(school.db, school.world.organisations["ashdown"], date.fromisoformat(preview["nextSend"]),
-                             utcnow())
-    assert planned is not None
-    async with school.db.read() as session:
-        rows = (await session.execute(select(NotificationItem).where(NotificationItem.plan_id == planned.plan_id)
-                                      .order_by(NotificationItem.person_id, *digest_order()))).scalars().all()
-    sent: dict[str, list[tuple]] = {}
-    for row in rows:
-        sent.setdefault(global_id("Person", row.person_id), []).append(
-            (row.kind, row.course_title, row.due_on.isoformat() if row.due_on else None))
-    assert {person: sent.get(person, []) for person in shown} == shown
+    assert await sent(school, preview["nextSend"], shown) == shown
 
 
 @pytest.mark.parametrize("actor", ["staff", "owner_b", "trust_admin"])
