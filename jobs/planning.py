@@ -512,10 +512,12 @@ async def tick(db: Database, now: datetime, enqueue: Enqueue, *, requeue_after: 
 
 
 async def _next_send(session: AsyncSession, organisation_id: int, now: datetime,
-                     only: Sequence[int] | None) -> PlannedDay | None:
+                     only: Sequence[int] | None, day: date | None = None) -> PlannedDay | None:
     """The school's next send planned in the caller's transaction (a preview's, which rolls
-    back): the first day after the last one planned whose send hour has come, or the one
-    to come; for `only` those people, or everyone."""
+    back): `day`, or the first day after the last one planned whose send hour has come, or
+    the one to come; for `only` those people, or everyone."""
+    if day is not None:
+        return await _plan(session, organisation_id, day, now, rerun=False, only=only)
     rules = await rules_of(session, organisation_id)
     zone = (await session.get_one(Organisation, organisation_id)).time_zone
     last = (await session.execute(select(func.max(NotificationPlan.local_date))
@@ -552,12 +554,13 @@ async def next_digests(session: AsyncSession, organisation_id: int, now: datetim
     return planned.local_date, await lines_of(session, planned.plan_id, people)
 
 
-async def next_send_fingerprints(session: AsyncSession, organisation_id: int,
-                                 now: datetime) -> tuple[date | None, int | None, dict[int, str]]:
-    """The school's next send planned for everyone (`_next_send`): its day, and for each
-    person it writes to, a fingerprint of their digest (an MD5 of its lines in order), so
-    two sends can be compared person by person without holding their lines."""
-    planned = await _next_send(session, organisation_id, now, None)
+async def next_send_fingerprints(session: AsyncSession, organisation_id: int, now: datetime,
+                                 day: date | None = None) -> tuple[date | None, int | None, dict[int, str]]:
+    """The school's next send (or `day`'s) planned for everyone (`_next_send`): its day,
+    its plan, and for each person it writes to, a fingerprint of their digest (an MD5 of
+    its lines in order), so two sends can be compared person by person without holding
+    their lines."""
+    planned = await _next_send(session, organisation_id, now, None, day)
     if planned is None:
         return None, None, {}
     item = NotificationItem

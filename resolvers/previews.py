@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from domain.local_time import local_today
-from domain.errors import NotFound
 from domain.models import (
     Enrolment, Licence, Membership, NotificationSettings, Organisation, Person, PreviewReach, utcnow,
 )
@@ -63,13 +62,16 @@ class Preview:
 
 @dataclass
 class Capture:
-    licence_id: int
+    licence_id: int | None  # None: the school has no licence, so nothing to tell
     organisation_id: int
     on: date
     due_soon_days: int
-    before: Reach
-    # With digests compared (a settings change): each person's fingerprint of the next
-    # send's digest before the change (NextSend.fingerprints).
+    before: Reach | None
+    now: datetime
+    # With digests compared (a settings change): the next send's day, and each person's
+    # fingerprint of its digest before the change (NextSend.fingerprints). The digest
+    # after is planned for the same day, at the same moment.
+    send_day: date | None = None
     prints_before: dict[int, str] | None = None
 
 
@@ -81,9 +83,10 @@ class NextSend(Protocol):
                       people: list[int]) -> tuple[date | None, dict[int, list[Any]]]:
         """Planned for `people` alone: its day, and their lines."""
 
-    async def fingerprints(self, session: AsyncSession, organisation_id: int,
-                           now: datetime) -> tuple[date | None, int | None, dict[int, str]]:
-        """Planned for everyone: its day, its plan, and a fingerprint of each digest."""
+    async def fingerprints(self, session: AsyncSession, organisation_id: int, now: datetime,
+                           day: date | None = None) -> tuple[date | None, int | None, dict[int, str]]:
+        """Planned for everyone (on `day`, if given): its day, its plan, and a fingerprint
+        of each digest."""
 
     async def lines(self, session: AsyncSession, plan_id: int, people: list[int]) -> dict[int, list[Any]]:
         """The lines of `people` in a plan already made."""
@@ -97,19 +100,17 @@ class Previewed(Exception):  # noqa: N818 - not an error: the way out that rolls
         self.preview = preview
 
 
-async def school_of(session: AsyncSession, found: Any) -> tuple[int, int, str]:
+async def school_of(session: AsyncSession, found: Any) -> tuple[int | None, int, str]:
     """(licence, school, time zone) of what a previewed mutation acts on: a group or a list
-    in its school, a seat or a membership, a licence, or the school itself (NotFound
-    without a licence: there is nothing to preview)."""
+    in its school, a seat or a membership, a licence, or the organisation itself (no
+    licence: nothing to tell, once the change has answered as it would)."""
     licence = getattr(found, "licence", found if isinstance(found, Licence) else None)
     school_id = (found.id if isinstance(found, Organisation) else found.organisation_id
                  if isinstance(found, Membership) else licence.organisation_id)
     if licence is None:
         licence = (await session.execute(select(Licence).where(Licence.organisation_id == school_id))).scalar()
-        if licence is None:
-            raise NotFound("This school has no licence yet: there are no paths or digests to preview.", "preview")
     school = found if isinstance(found, Organisation) else await session.get_one(Organisation, school_id)
-    return licence.id, school.id, school.time_zone
+    return None if licence is None else licence.id, school.id, school.time_zone
 
 
 async def begin(session: AsyncSession, licence_id: int, organisation_id: int, zone: str,
@@ -119,12 +120,14 @@ async def begin(session: AsyncSession, licence_id: int, organisation_id: int, zo
     change whose effect is on digests rather than paths."""
     settings = await session.get(NotificationSettings, organisation_id)
     due_soon_days = Rules().due_soon_days if settings is None else settings.due_soon_days
-    on = local_today(zone)
+    on, now = local_today(zone), utcnow()
+    if licence_id is None:
+        return Capture(None, organisation_id, on, due_soon_days, None, now)
     before = await _capture(session, licence_id, organisation_id, on, due_soon_days, BEFORE)
-    capture = Capture(licence_id, organisation_id, on, due_soon_days, before)
+    capture = Capture(licence_id, organisation_id, on, due_soon_days, before, now)
     if next_send is not None:
         savepoint = await session.begin_nested()
-        _day, _plan, capture.prints_before = await next_send.fingerprints(session, organisation_id, utcnow())
+        capture.send_day, _plan, capture.prints_before = await next_send.fingerprints(session, organisation_id, now)
         await savepoint.rollback()
     return capture
 
@@ -152,6 +155,8 @@ async def finish(session: AsyncSession, capture: Capture, next_send: NextSend | 
     """What the change made of everyone's path, and with `next_send`, each listed person's
     next digest as the change leaves it (and, where `begin` compared digests, everyone's
     whose digest changes is listed too): call once the change is applied."""
+    if capture.licence_id is None or capture.before is None:
+        return Preview(capture.organisation_id, capture.on, 0, [])
     after = await _capture(session, capture.licence_id, capture.organisation_id, capture.on, capture.due_soon_days,
                            AFTER)
     b, a = aliased(PreviewReach), aliased(PreviewReach)
@@ -175,7 +180,8 @@ async def finish(session: AsyncSession, capture: Capture, next_send: NextSend | 
     digest_changed: set[int] = set()
     send_day = plan_id = None
     if capture.prints_before is not None and next_send is not None:
-        send_day, plan_id, prints = await next_send.fingerprints(session, capture.organisation_id, utcnow())
+        send_day, plan_id, prints = await next_send.fingerprints(session, capture.organisation_id, capture.now,
+                                                                 capture.send_day)
         before = capture.prints_before
         digest_changed = {p for p in before.keys() | prints.keys() if before.get(p) != prints.get(p)}
     if not changing and not digest_changed:
@@ -183,23 +189,32 @@ async def finish(session: AsyncSession, capture: Capture, next_send: NextSend | 
     # By name, read until PREVIEW_PEOPLE changed: streamed, so a school's every row is never
     # held, and with no list of pairs to bind, however many distinct pairs change. Where
     # digests were compared, everyone is read, to count them.
-    rows, counted, seen = [], 0, set()
+    named, counted, seen = [], 0, set()
     result = await session.stream(
-        select(joined.c.person_id, joined.c.was, joined.c.now)
+        select(joined.c.person_id, joined.c.was, joined.c.now, Person.display_name)
         .join(Person, Person.id == joined.c.person_id)
         .order_by(Person.display_name, Person.id))
-    async for person_id, was, now in result:
+    async for person_id, was, now, name in result:
         if digest_changed:
             seen.add(person_id)
         if (was, now) in changing or person_id in digest_changed:
             counted += 1
-            if len(rows) < PREVIEW_PEOPLE:
-                rows.append((person_id, was, now))
+            if len(named) < PREVIEW_PEOPLE:
+                named.append((name, person_id, was, now))
             elif not digest_changed:
                 break
     await result.close()
-    if digest_changed:  # someone told who no longer has targets is in no pair
-        total = counted + len(digest_changed - seen)
+    if digest_changed:
+        # Someone whose digest changes but who has no targets (a summary's recipient) is in
+        # no pair: counted, and listed among the others by name.
+        alone = sorted(digest_changed - seen)
+        total = counted + len(alone)
+        if alone:
+            extra = await session.execute(select(Person.display_name, Person.id).where(Person.id.in_(alone))
+                                          .order_by(Person.display_name, Person.id).limit(PREVIEW_PEOPLE))
+            named = sorted(named + [(name, pk, None, None) for name, pk in extra], key=lambda r: (r[0], r[1]))
+            named = named[:PREVIEW_PEOPLE]
+    rows = [(person_id, was, now) for _name, person_id, was, now in named]
     people = await _people(session, rows, changing, paths_after, capture.on)
     if next_send is not None and people:
         listed = [p.person_id for p in people]

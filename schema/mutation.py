@@ -31,7 +31,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.utils.str_converters import to_camel_case, to_snake_case
 
-from domain.errors import DomainError
+from domain.errors import DomainError, Forbidden
 from permissions import policy
 from permissions.policy import GLOBAL, Ability
 from resolvers import group_rules, previews, targets
@@ -139,7 +139,14 @@ def mutation(
                 given = {"settings": ctx.settings} if settings else {}
                 capture = None
                 if preview:
-                    capture = await previews.begin(uow.session, *await previews.school_of(uow.session, acted_on[0]),
+                    licence_id, school_id, zone = await previews.school_of(uow.session, acted_on[0])
+                    # A preview tells of people's paths and digests: the school's full administrators
+                    # see those, and a delegate those of their group's people.
+                    if not (policy.can(ctx.principal, Ability.VIEW_PATHS, school_id)
+                            or target.__name__ in ("StaffGroup", "TargetList")):
+                        raise Forbidden("Previewing shows people's learning paths: only the school's full "
+                                        "administrators may preview this.", "preview")
+                    capture = await previews.begin(uow.session, licence_id, school_id, zone,
                                                    next_send=ctx.next_send if preview_digests else None)
                 result = await use(uow, *acted_on, **values_of(input, skip=target_field), **given)
                 uow.require_audit(name)

@@ -294,3 +294,20 @@ async def test_a_settings_preview_is_refused_as_the_change_is(school: School, ac
                                  token=school.world[actor].token))["updateNotificationSettings"]
                for preview in (True, False)]
     assert answers[0] == answers[1] and answers[0]["code"] in ("FORBIDDEN", "NOT_FOUND"), answers
+
+
+async def test_platform_support_may_import_a_roster_but_not_preview_peoples_paths(school: School) -> None:
+    query = mutation("importRoster")
+    variables = {"input": CASES["importRoster"][1](school), "preview": True}
+    preview = (await school.gql(query, variables, token=school.world["support"].token))["importRoster"]
+    assert (preview["code"], preview["field"]) == ("FORBIDDEN", "preview"), preview
+    owner = (await school.gql(query, variables, token=school.world["owner"].token))["importRoster"]
+    assert owner["__typename"] == "ChangePreview"
+
+
+async def test_a_preview_where_there_is_no_licence_answers_as_the_change_would(school: School) -> None:
+    """A trust has no licence: its settings change is refused as it would be, preview or not."""
+    answers = [(await school.gql(SETTINGS, {"s": school.world.org("trust"), "days": 3, "preview": preview},
+                                 token=school.world["trust_admin"].token))["updateNotificationSettings"]
+               for preview in (True, False)]
+    assert answers[0] == answers[1] and answers[0]["__typename"].endswith("Error"), answers
