@@ -168,10 +168,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def renews_on(last_completed_on: date, months: int) -> date:
-    return add_months(last_completed_on, months)
-
-
 def renewal_months(lists: Iterable[TargetListIn]) -> dict[int, int]:
     """Course id -> the renewal period the lists give it (the shortest), for the courses
     that renew."""
@@ -261,7 +257,7 @@ def learning_path(
         done = progress.get(course_id)
         last = done and (done.last_completed_on or done.completed_on)
         if course.renew and last is not None:  # judged on a past day too, as the reports' SQL does
-            renewals[course_id] = renews_on(last, min(course.renew))
+            renewals[course_id] = add_months(last, min(course.renew))
     again = {c for c, on in renewals.items() if today >= on - timedelta(days=due_soon_days)}
     items = []
     for course_id, own, effective, list_ids, by_lists in _placed(courses, extensions, renewals):

@@ -74,7 +74,7 @@ def extended_due(effective: Any, licence_id: Any, person_id: Any, course_id: Any
 class renews_on(FunctionElement[Any]):
     """renews_on(instant, zone, months): the school-local date of `instant` in `zone` plus
     `months`, on the month's last day where that month is shorter (domain/learning_paths.py's
-    `renews_on`); null if any is null."""
+    `add_months` of the completion's day); null if any is null."""
 
     type = Date()
     inherit_cache = True

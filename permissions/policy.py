@@ -18,7 +18,7 @@ from domain.models import (
 )
 from domain.records import CourseRole
 from domain.workflow import Phase, Role, editors
-from permissions.principal import Principal, full_administrators, is_full_administrator
+from permissions.principal import Principal, is_full_administrator
 
 
 class Ability(StrEnum):
@@ -487,6 +487,15 @@ def authorize_edit_records(principal: Principal, phase: Phase, organisation_id: 
         raise Forbidden("You cannot change these records in this phase.")
 
 
+def authorize_preview(principal: Principal, organisation_id: int, *, of_group: bool) -> None:
+    """A preview tells of people's learning paths and digests (issue 18): the school's full
+    administrators see those, and a delegate, through a change to their group or its lists,
+    those of the group's people. Asked once the change itself was allowed."""
+    if not (of_group or can(principal, Ability.VIEW_PATHS, organisation_id)):
+        raise Forbidden("Previewing shows people's learning paths: only the school's full administrators may "
+                        "preview this.", "preview")
+
+
 # --- Overdue summaries (issue 17) -----------------------------------------------------
 # Whose overdue targets a summary tells its recipient, and which reports it links to: the
 # paths they may see (VIEW_PATH) and the group reports they may read, as SQL for the
@@ -500,7 +509,7 @@ def overseen(recipients: Any, organisation_id: int, licence_id: int, staff: Any)
     administrators = (
         select(recipients.c.recipient, staff.c.person_id)
         .join(Membership, and_(Membership.person_id == recipients.c.recipient,
-                               Membership.organisation_id == organisation_id, full_administrators(Membership.role)))
+                               Membership.organisation_id == organisation_id, is_full_administrator(Membership.role)))
         .join(staff, true())
     )
     delegated = (
@@ -525,7 +534,7 @@ def report_groups(person_id: int, organisation_id: int) -> Select:
     one for a full administrator, a delegate's own (VIEW_GROUP_REPORT)."""
     administers = select(Membership.id).where(
         Membership.person_id == person_id, Membership.organisation_id == organisation_id,
-        full_administrators(Membership.role),
+        is_full_administrator(Membership.role),
     ).exists()
     delegates = select(GroupDelegate.group_id).where(GroupDelegate.person_id == person_id)
     return (

@@ -52,14 +52,10 @@ class Principal:
 ANONYMOUS = Principal()
 
 
-def is_full_administrator(role: str) -> bool:
+def is_full_administrator(role: Any) -> Any:
     """In a school, an Administrator is a full licence administrator: one role. Every
-    test of 'is an administrator' in Trellis is this one."""
-    return role == MembershipRole.ADMINISTRATOR
-
-
-def full_administrators(role: Any) -> Any:
-    """`is_full_administrator` of a role column, in SQL."""
+    test of 'is an administrator' in Trellis is this one: of a role, or of a role column
+    as SQL."""
     return role == MembershipRole.ADMINISTRATOR
 
 

@@ -13,8 +13,8 @@ from permissions.principal import Principal
 from resolvers import targets
 from resolvers.targets import Found
 from domain.models import (
-    CourseCompletion, GroupDelegate, Licence, Membership, NotificationDelivery, NotificationItem, NotificationSettings, OverdueSummary,
-    Person, Seat, TargetList, TargetListItem, digest_order,
+    CourseCompletion, GroupDelegate, Licence, Membership, NotificationDelivery, NotificationItem, NotificationSettings,
+    OverdueSummary, Person, Seat, TargetList, TargetListItem, digest_order,
 )
 
 Row = TypeVar("Row", bound=SQLModel)

@@ -130,9 +130,9 @@ def renewing(items: Sequence[Item], day: date, due_soon_days: int, zone: str) ->
     found = {}
     for course_id, months in shortest.items():
         latest = learning_paths.add_months(horizon, -months)  # the last completion day renewing by the horizon
-        while learning_paths.renews_on(latest, months) > horizon:
+        while learning_paths.add_months(latest, months) > horizon:
             latest -= timedelta(days=1)
-        while learning_paths.renews_on(latest + timedelta(days=1), months) <= horizon:
+        while learning_paths.add_months(latest + timedelta(days=1), months) <= horizon:
             latest += timedelta(days=1)
         found[course_id] = datetime.combine(latest + timedelta(days=1), time(), ZoneInfo(zone))
     return found

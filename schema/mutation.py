@@ -31,7 +31,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.utils.str_converters import to_camel_case, to_snake_case
 
-from domain.errors import DomainError, Forbidden
+from domain.errors import DomainError
 from permissions import policy
 from permissions.policy import GLOBAL, Ability
 from resolvers import group_rules, previews, targets
@@ -140,12 +140,8 @@ def mutation(
                 capture = None
                 if preview:
                     licence_id, school_id, zone = await previews.school_of(uow.session, acted_on[0])
-                    # A preview tells of people's paths and digests: the school's full administrators
-                    # see those, and a delegate those of their group's people.
-                    if not (policy.can(ctx.principal, Ability.VIEW_PATHS, school_id)
-                            or target.__name__ in ("StaffGroup", "TargetList")):
-                        raise Forbidden("Previewing shows people's learning paths: only the school's full "
-                                        "administrators may preview this.", "preview")
+                    policy.authorize_preview(ctx.principal, school_id,
+                                             of_group=target.__name__ in ("StaffGroup", "TargetList"))
                     capture = await previews.begin(uow.session, licence_id, school_id, zone,
                                                    next_send=ctx.next_send if preview_digests else None)
                 result = await use(uow, *acted_on, **values_of(input, skip=target_field), **given)
