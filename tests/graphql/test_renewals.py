@@ -287,3 +287,20 @@ async def test_a_course_due_again_by_its_renewal_can_be_extended_past_that_date(
     refused = await ask("2026-09-01")  # after the list's date, before the renewal's: moves nothing
     assert (refused["code"], refused["field"]) == ("VALIDATION", "dueOn") and "2026-09-10" in refused["message"]
     assert (await ask("2026-10-01"))["__typename"] == "TargetExtensionPayload"
+
+
+async def test_the_matrix_csv_shows_a_completion_until_it_lapses(school: School, client) -> None:  # type: ignore[no-untyped-def]
+    """The training matrix, opened as a spreadsheet reads it: Staff's Course 1 completed on
+    the day before it renews, and overdue the day after, with no completion date."""
+    from tests.http.test_report_endpoints import get, matrix
+    await school.renew(12)
+    await school.complete(datetime(2025, 9, 10, 9, tzinfo=UTC))
+
+    async def course_1_of_staff(on: str) -> list[str]:
+        rows = matrix(await get(client, school.group, "matrix.csv", school.world["owner"].token, on=on))
+        column = next(i for i, heading in enumerate(rows[0]) if heading.endswith("Course 1: status"))
+        staff = next(row for row in rows[1:] if row[1] == school.world["staff"].email)
+        return staff[column:column + 3]
+
+    assert await course_1_of_staff("2026-09-09") == ["completed", "100", "2025-09-10"]
+    assert await course_1_of_staff("2026-09-11") == ["overdue", "100", ""]
