@@ -56,7 +56,8 @@ def _with_db(work: Callable[[Database], Awaitable[T]]) -> T:
     settings = get_settings()
 
     async def run() -> T:
-        db = Database(create_engine(settings.database_url, settings.sqlite_busy_timeout_ms))
+        db = Database(create_engine(settings.database_url, settings.sqlite_busy_timeout_ms,
+                                    pool_size=settings.database_pool_size))
         try:
             return await work(db)
         finally:

@@ -59,7 +59,15 @@ def conflict_insert(session: AsyncSession, model: type) -> Any:
     return (postgresql if session.bind.dialect.name == "postgresql" else sqlite).insert(model)
 
 
-def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms: int | None = None) -> AsyncEngine:
+# Connections each process keeps open. A request holds one from its first read to its
+# end, so fewer than the requests in flight means opening and closing connections under
+# load (a new SQLite connection is a thread, a PostgreSQL one a server process): with 5,
+# 20 concurrent learning-path requests ran at 0.7x the throughput they have with 20.
+POOL_SIZE = 20
+
+
+def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms: int | None = None,
+                  pool_size: int = POOL_SIZE) -> AsyncEngine:
     """`statement_timeout_ms` bounds each PostgreSQL statement (the API's request budget;
     workers and the scheduler run without one). PostgreSQL writes dates as ISO text
     whatever the server's DateStyle, as SQLite stores them: gathered rows carry dates."""
@@ -68,12 +76,16 @@ def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms:
         server = {"DateStyle": "ISO, YMD"}
         if statement_timeout_ms:
             server["statement_timeout"] = str(statement_timeout_ms)
-        return create_async_engine(url, pool_pre_ping=True, connect_args={"server_settings": server})
+        return create_async_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                                   connect_args={"server_settings": server})
 
     database = make_url(url).database
+    pooled: dict[str, Any] = {}
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, module=sqlite_driver.dbapi(), connect_args={"timeout": busy_timeout_ms / 1000})
+        pooled["pool_size"] = pool_size  # an in-memory database has one connection, not a pool
+    engine = create_async_engine(url, module=sqlite_driver.dbapi(), connect_args={"timeout": busy_timeout_ms / 1000},
+                                 **pooled)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

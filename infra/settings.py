@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infra.database import POOL_SIZE
+
 Positive = Annotated[int, Field(gt=0)]
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # The most attempts one digest may get (the broker's own retry bound is set from it), and
@@ -101,6 +103,8 @@ class Settings(BaseSettings):
     max_page_size: Positive = 100
     default_page_size: Positive = 50
 
+    # Database connections each process keeps open: at least the requests it serves at once.
+    database_pool_size: Positive = POOL_SIZE
     sqlite_busy_timeout_ms: Positive = 30_000
     token_days: Positive = 90
     # Makes the secrets of staff's calendar feed URLs: changing it ends every feed's URL (each

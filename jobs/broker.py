@@ -54,7 +54,8 @@ class Runtime:
         local = self._local
         if getattr(local, "loop", None) is None:
             local.loop = asyncio.new_event_loop()
-            local.db = Database(create_engine(self.settings.database_url, self.settings.sqlite_busy_timeout_ms))
+            local.db = Database(create_engine(self.settings.database_url, self.settings.sqlite_busy_timeout_ms,
+                                            pool_size=self.settings.database_pool_size))
             with self._lock:
                 self._engines.append((local.loop, local.db))
         local.loop.run_until_complete(deliver(local.db, delivery_id, self.mailer, self.policy))
