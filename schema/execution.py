@@ -1,4 +1,4 @@
-"""Three short ways through graphql-core's execution, for long lists.
+"""Four short ways through graphql-core's execution, for long lists.
 
 - A field without a resolver of its own, a scalar or enum read off its object, is one
   attribute read and one coercion. graphql-core runs every field the same way: a path, a
@@ -12,6 +12,11 @@
 - An object a field holds as an attribute (an edge's node, an enrolment's course), behind
   at most its declared ability, is completed straight away: no resolve info, no resolver
   call, and errors below it land as graphql-core lands them.
+- A list item whose whole selection is plain fields, relay ids and held objects with
+  selections of the same kind (a page's edges: a cursor, and a node of plain fields and
+  its course's id) is answered by one loop over a plan made once per selection, not by
+  graphql-core's half a dozen calls per object; an item in which any field would need
+  more (or makes an error) goes the standard way, whole.
 
 Anything out of the ordinary (a null where the schema promises a value, a value the type
 cannot coerce or still to be awaited, middleware, a completion in a request that has had
@@ -26,6 +31,8 @@ from graphql import (
     GraphQLField, GraphQLObjectType, GraphQLSchema, Undefined, get_nullable_type, is_leaf_type, is_non_null_type,
 )
 from graphql.pyutils import Path, gather_with_cancel
+from strawberry import relay
+from strawberry.relay import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -107,11 +114,60 @@ def plain_fields(schema: GraphQLSchema) -> dict[tuple[str, str], Plain]:
     return found
 
 
+class NodeId(NamedTuple):
+    """A node's `id` as strawberry's relay makes it, for objects of exactly `cls`: the
+    global id of the object type's name and the `attribute` its NodeID is read from."""
+
+    cls: type
+    attribute: str
+    leaf: Any  # the ID scalar
+
+
+def node_ids(schema: GraphQLSchema) -> dict[tuple[str, str], NodeId]:
+    """(type, field) of every relay `id` left as strawberry's Node makes it: no extension,
+    and the type's own id and type name resolved the Node way."""
+    made = relay.Node.__dict__["_id"].__func__
+    found = {}
+    for type_name, field_name, field, definition in strawberry_fields(schema):
+        resolver = getattr(definition.base_resolver, "wrapped_func", None)
+        cls = getattr(resolver, "__self__", None)
+        if (
+            getattr(resolver, "__func__", None) is made
+            and not definition.extensions
+            and cls.resolve_id.__func__ is relay.Node.resolve_id.__func__
+            and cls.resolve_typename.__func__ is relay.Node.resolve_typename.__func__
+        ):
+            found[type_name, field_name] = NodeId(cls, cls.resolve_id_attr(), get_nullable_type(field.type))
+    return found
+
+
+class Flat(NamedTuple):
+    """How to answer an object whose selection is all plain fields, relay ids and held
+    objects, in the selection's order: (PLAIN, name, Plain), (NODE_ID, name, NodeId) or
+    (HELD, name, Held, its selection, its Flat)."""
+
+    type_name: str
+    # strawberry's own check that an object is of the type (its interfaces' or its own
+    # class), which reads nothing of the resolve info; None where the type has none.
+    is_type_of: Callable[[Any, Any], bool] | None
+    entries: tuple[tuple[Any, ...], ...]
+
+
+def _own_is_type_of(object_type: GraphQLObjectType) -> bool:
+    """The type's is_type_of, if any, is the one strawberry makes, not the schema's own."""
+    definition = object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    return object_type.is_type_of is None or (definition is not None and definition.is_type_of is None)
+
+
+PLAIN, NODE_ID, HELD = range(3)
+
+
 class Executor(StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, with plain fields and repeated objects taken the short way."""
 
     plain: dict[tuple[str, str], Plain] = {}
     held: dict[tuple[str, str], Held] = {}
+    ids: dict[tuple[str, str], NodeId] = {}
     # Objects met again are completed once unless the schema offers @defer: a deferred part
     # of the object's selection is delivered per path, so each path needs its own.
     reuses = True
@@ -121,6 +177,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         # id(object), id(selection) -> (object, selection, completed): holding both keeps
         # their ids from being reused by others during the request.
         self.completed: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+        self.flats: dict[tuple[Any, int], tuple[Any, Flat | None]] = {}
         # What a declared ability reads of a field's info: the request's context.
         self.gate_info = SimpleNamespace(context=self.context_value)
 
@@ -209,6 +266,47 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
         return await_completed()
 
+    def complete_list_item_value(self, item, complete_results, item_type, field_details_list, info, item_path,  # type: ignore[no-untyped-def]
+                                 position_context):
+        """graphql-core's, but an item a flat plan answers whole is answered by it."""
+        if position_context is None and item is not None:  # a plan makes no error: it gives way
+            flat = self._flat(get_nullable_type(item_type), field_details_list)
+            if flat is not None:
+                row = flat_row(self, flat, item)
+                if row is not _STANDARD:
+                    complete_results.append(row)
+                    return False
+        return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info,
+                                                item_path, position_context)
+
+    def _flat(self, object_type: Any, field_details_list: Any) -> Flat | None:
+        """The plan for this selection of this type, made once per request, or None where
+        some field of it (or below) needs more than a plain read or a held object."""
+        key = (object_type, id(field_details_list))
+        if key in self.flats:
+            return self.flats[key][1]
+        flat = None
+        if (self.reuses and isinstance(object_type, GraphQLObjectType) and _own_is_type_of(object_type)
+                and not getattr(self.middleware_manager, "middlewares", None)):
+            grouped, defers, _ = self.collect_subfields(object_type, field_details_list)
+            entries: list[Any] = []
+            for name, selection in grouped.items():
+                field_key = (object_type.name, selection[0].node.name.value)
+                held = self.held.get(field_key)
+                below = self._flat(get_nullable_type(held.return_type), selection) if held else None
+                if field_key in self.plain:
+                    entries.append((PLAIN, name, self.plain[field_key]))
+                elif field_key in self.ids:
+                    entries.append((NODE_ID, name, self.ids[field_key]))
+                elif below is not None:
+                    entries.append((HELD, name, held, selection, below))
+                else:
+                    break
+            else:
+                flat = None if defers else Flat(object_type.name, object_type.is_type_of, tuple(entries))
+        self.flats[key] = (field_details_list, flat)  # the selection kept: its id is not reused
+        return flat
+
     def complete_object_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[no-untyped-def]
         if not self.reuses or position_context is not None:
             return super().complete_object_value(return_type, field_details_list, info, path, result,
@@ -227,6 +325,47 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
 
 _STANDARD = object()  # _read's answer when a field must go the standard way
+
+
+def flat_row(executor: Executor, flat: Flat, source: Any) -> Any:
+    """The object's answer by `flat`, or _STANDARD where any field needs more. A held
+    object met again under the same selection is the answer made the first time."""
+    if flat.is_type_of is not None and not flat.is_type_of(source, None):
+        return _STANDARD
+    row: dict[str, Any] = {}
+    for entry in flat.entries:
+        if entry[0] == PLAIN:
+            value = _read(entry[2], source, executor.is_awaitable)
+            if value is _STANDARD:
+                return _STANDARD
+            row[entry[1]] = value
+            continue
+        if entry[0] == NODE_ID:
+            node_id = entry[2]
+            value = getattr(source, node_id.attribute, None) if type(source) is node_id.cls else None
+            if value is None:
+                return _STANDARD
+            row[entry[1]] = node_id.leaf.coerce_output_value(GlobalID(type_name=flat.type_name, node_id=str(value)))
+            continue
+        _kind, name, held, selection, below = entry
+        try:
+            if held.gate is not None and held.gate.denies(source, executor.gate_info):
+                return _STANDARD
+            value = getattr(source, held.attribute)
+        except Exception:  # noqa: BLE001 - the standard way raises it where graphql-core does
+            return _STANDARD
+        if value is None or isinstance(value, Exception) or executor.is_awaitable(value):
+            return _STANDARD
+        known = executor.completed.get((id(value), id(selection)))
+        if known is not None:
+            row[name] = known[2]
+            continue
+        answered = flat_row(executor, below, value)
+        if answered is _STANDARD:
+            return _STANDARD
+        executor.completed[id(value), id(selection)] = (value, selection, answered)
+        row[name] = answered
+    return row
 
 
 def _read(plain: Plain, source: Any, is_awaitable: Callable[[Any], bool]) -> Any:
@@ -248,4 +387,5 @@ def _read(plain: Plain, source: Any, is_awaitable: Callable[[Any], bool]) -> Any
 def executor_for(schema: GraphQLSchema) -> type[Executor]:
     """An executor class that knows this schema's plain fields (worked out once, at build)."""
     return type("Executor", (Executor,), {"plain": plain_fields(schema), "held": held_objects(schema),
+                                          "ids": node_ids(schema),
                                           "reuses": schema.get_directive("defer") is None})

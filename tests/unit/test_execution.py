@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 import strawberry
+from strawberry import relay
 from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
@@ -252,3 +253,89 @@ def test_a_schema_with_defer_completes_each_path_itself() -> None:
     deferring = strawberry.Schema(query=Query, config=StrawberryConfig(enable_experimental_incremental_execution=True))
     assert executor_for(plain._schema).reuses
     assert not executor_for(deferring._schema).reuses
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Place(relay.Node, Named):
+    """A node with an interface: strawberry checks each object is of the type, and the
+    id is its relay global id."""
+
+    code: relay.NodeID[int]
+    tag: Tag
+
+
+@strawberry.type
+class Checked:
+    """A type with a check of its own, which reads the resolve info."""
+
+    name: str
+
+    @classmethod
+    def is_type_of(cls, obj: object, info: object) -> bool:
+        CHECKED.append(info)
+        return isinstance(obj, cls)
+
+
+CHECKED: list[object] = []
+
+
+@strawberry.type
+class FlatQuery:
+    @strawberry.field
+    def rows(self) -> list[Row | None]:
+        return rows()  # type: ignore[return-value]
+
+    @strawberry.field
+    def places(self) -> list[Place]:
+        return [Place(code=i, name=f"place {i}", tag=SHARED_TAG) for i in range(3)]
+
+    @strawberry.field
+    def checked(self) -> list[Checked]:
+        return [Checked(name="one"), Checked(name="two")]
+
+
+def flat_answers(executor: type | None, query: str) -> tuple[object, list[tuple[str, tuple]], list[str]]:
+    """Data, errors, and the objects graphql-core's own completion was asked for."""
+    schema = strawberry.Schema(query=FlatQuery)
+    completed: list[str] = []
+    if executor is not None:
+        made = executor(schema._schema)
+
+        class Counting(made):  # type: ignore[valid-type, misc]
+            def collect_and_execute_subfields(self, return_type, *args):  # type: ignore[no-untyped-def]
+                completed.append(return_type.name)
+                return super().collect_and_execute_subfields(return_type, *args)
+
+        schema.execution_context_class = Counting
+    result = schema.execute_sync(query)
+    return result.data, sorted((e.message, tuple(e.path or ())) for e in result.errors or []), completed
+
+
+@pytest.mark.parametrize("query", [
+    "{ rows { title count mood at note missing tag { name } } }",
+    "{ rows { tag { name } title } places { id name tag { name } } }",
+    "{ places { __typename id } checked { name } }",
+])
+def test_a_list_of_flat_objects_answers_as_graphql_core_does(query: str) -> None:
+    data, errors, _ = flat_answers(None, query)
+    assert data is not None
+    assert flat_answers(executor_for, query)[:2] == (data, errors)
+
+
+def test_a_list_of_flat_objects_is_answered_without_completing_each_object() -> None:
+    """Rows whose every field is plain, a relay id or a held object are answered by the
+    plan: graphql-core completes only the row it must (a null where the schema promises a
+    value) and the objects above the list."""
+    data, errors, completed = flat_answers(executor_for, "{ rows { title missing tag { name } } places { id } }")
+    assert data["rows"][4] is None and errors == [
+        ("Cannot return null for non-nullable field Row.missing.", ("rows", 4, "missing"))]
+    assert data["places"] == [{"id": str(relay.GlobalID("Place", str(i)))} for i in range(3)]
+    assert completed.count("Row") == 1 and "Place" not in completed and "Tag" not in completed
+    CHECKED.clear()
+    _data, _errors, completed = flat_answers(executor_for, "{ checked { name } }")
+    assert completed.count("Checked") == 2 and len(CHECKED) == 2 and all(CHECKED), "its own check runs, with info"
