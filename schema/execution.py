@@ -12,8 +12,8 @@
 - An object a field holds as an attribute (an edge's node, an enrolment's course), behind
   at most its declared ability, is completed straight away: no resolve info, no resolver
   call, and errors below it land as graphql-core lands them.
-- A list item whose whole selection is plain fields, relay ids and held objects with
-  selections of the same kind (a page's edges: a cursor, and a node of plain fields and
+- A list item whose whole selection is plain fields, relay ids, `__typename` and held
+  objects with selections of the same kind (a page's edges: a cursor, and a node of plain fields and
   its course's id) is answered by one loop over a plan made once per selection, not by
   graphql-core's half a dozen calls per object; an item in which any field would need
   more (or makes an error) goes the standard way, whole.
@@ -142,9 +142,10 @@ def node_ids(schema: GraphQLSchema) -> dict[tuple[str, str], NodeId]:
 
 
 class Flat(NamedTuple):
-    """How to answer an object whose selection is all plain fields, relay ids and held
-    objects, in the selection's order: (PLAIN, name, Plain), (NODE_ID, name, NodeId) or
-    (HELD, name, Held, its selection, its Flat)."""
+    """How to answer an object whose selection is all plain fields, relay ids, its type's
+    name and held objects, in the selection's order: (PLAIN, name, Plain), (TYPENAME, name,
+    the type's name), (NODE_ID, name, NodeId) or (HELD, name, Held, its selection, its
+    Flat)."""
 
     type_name: str
     # strawberry's own check that an object is of the type (its interfaces' or its own
@@ -159,7 +160,7 @@ def _own_is_type_of(object_type: GraphQLObjectType) -> bool:
     return object_type.is_type_of is None or (definition is not None and definition.is_type_of is None)
 
 
-PLAIN, NODE_ID, HELD = range(3)
+PLAIN, TYPENAME, NODE_ID, HELD = range(4)
 
 
 class Executor(StrawberryGraphQLCoreExecutionContext):
@@ -294,7 +295,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 field_key = (object_type.name, selection[0].node.name.value)
                 held = self.held.get(field_key)
                 below = self._flat(get_nullable_type(held.return_type), selection) if held else None
-                if field_key in self.plain:
+                if field_key[1] == "__typename":  # Apollo Client's caches ask for it in every selection
+                    entries.append((TYPENAME, name, object_type.name))
+                elif field_key in self.plain:
                     entries.append((PLAIN, name, self.plain[field_key]))
                 elif field_key in self.ids:
                     entries.append((NODE_ID, name, self.ids[field_key]))
@@ -339,6 +342,9 @@ def flat_row(executor: Executor, flat: Flat, source: Any) -> Any:
             if value is _STANDARD:
                 return _STANDARD
             row[entry[1]] = value
+            continue
+        if entry[0] == TYPENAME:
+            row[entry[1]] = entry[2]
             continue
         if entry[0] == NODE_ID:
             node_id = entry[2]

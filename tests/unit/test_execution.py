@@ -320,6 +320,7 @@ def flat_answers(executor: type | None, query: str) -> tuple[object, list[tuple[
     "{ rows { title count mood at note missing tag { name } } }",
     "{ rows { tag { name } title } places { id name tag { name } } }",
     "{ places { __typename id } checked { name } }",
+    "{ places { kind: __typename tag { __typename name } } }",
 ])
 def test_a_list_of_flat_objects_answers_as_graphql_core_does(query: str) -> None:
     data, errors, _ = flat_answers(None, query)
@@ -331,10 +332,11 @@ def test_a_list_of_flat_objects_is_answered_without_completing_each_object() -> 
     """Rows whose every field is plain, a relay id or a held object are answered by the
     plan: graphql-core completes only the row it must (a null where the schema promises a
     value) and the objects above the list."""
-    data, errors, completed = flat_answers(executor_for, "{ rows { title missing tag { name } } places { id } }")
+    data, errors, completed = flat_answers(
+        executor_for, "{ rows { title missing tag { name } } places { __typename id } }")
     assert data["rows"][4] is None and errors == [
         ("Cannot return null for non-nullable field Row.missing.", ("rows", 4, "missing"))]
-    assert data["places"] == [{"id": str(relay.GlobalID("Place", str(i)))} for i in range(3)]
+    assert data["places"] == [{"__typename": "Place", "id": str(relay.GlobalID("Place", str(i)))} for i in range(3)]
     assert completed.count("Row") == 1 and "Place" not in completed and "Tag" not in completed
     CHECKED.clear()
     _data, _errors, completed = flat_answers(executor_for, "{ checked { name } }")
