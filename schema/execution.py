@@ -231,12 +231,9 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
-    def _held(self, held: Held, source: Any, field_details_list: Any, path: Path) -> Any:
-        """A held object completed straight away: the completion already made under this
-        selection (the course of the 499 enrolments after the first), or its fields
-        executed now, with no resolve info and no resolver call. Errors land as
-        graphql-core's execute_field lands them. A refusal, a null, an error or a value
-        still to be awaited goes the standard way."""
+    def holding(self, held: Held, source: Any) -> Any:
+        """The object `held` reads off `source`, or _STANDARD where its declared ability
+        refuses it, reading it fails, or it is null, an error or still to be awaited."""
         try:
             if held.gate is not None and held.gate.denies(source, self.gate_info):
                 return _STANDARD
@@ -244,6 +241,17 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         except Exception:  # noqa: BLE001 - the standard way raises it where graphql-core does
             return _STANDARD
         if value is None or isinstance(value, Exception) or self.is_awaitable(value):
+            return _STANDARD
+        return value
+
+    def _held(self, held: Held, source: Any, field_details_list: Any, path: Path) -> Any:
+        """A held object completed straight away: the completion already made under this
+        selection (the course of the 499 enrolments after the first), or its fields
+        executed now, with no resolve info and no resolver call. Errors land as
+        graphql-core's execute_field lands them. A refusal, a null, an error or a value
+        still to be awaited goes the standard way."""
+        value = self.holding(held, source)
+        if value is _STANDARD:
             return _STANDARD
         known = self.completed.get((id(value), id(field_details_list)))
         if known is not None:
@@ -354,13 +362,8 @@ def flat_row(executor: Executor, flat: Flat, source: Any) -> Any:
             row[entry[1]] = node_id.leaf.coerce_output_value(GlobalID(type_name=flat.type_name, node_id=str(value)))
             continue
         _kind, name, held, selection, below = entry
-        try:
-            if held.gate is not None and held.gate.denies(source, executor.gate_info):
-                return _STANDARD
-            value = getattr(source, held.attribute)
-        except Exception:  # noqa: BLE001 - the standard way raises it where graphql-core does
-            return _STANDARD
-        if value is None or isinstance(value, Exception) or executor.is_awaitable(value):
+        value = executor.holding(held, source)
+        if value is _STANDARD:
             return _STANDARD
         known = executor.completed.get((id(value), id(selection)))
         if known is not None:
