@@ -143,7 +143,7 @@ async def matrix_csv(request: Request) -> Response:
 
     async def rows() -> AsyncIterator[str]:
         sheet = Sheet()
-        async with ctx.db.read() as session:
+        async with ctx.db.streaming() as session:
             columns = await reports.matrix_columns(session, found)
             per_course = ("status", "progress %", "completed on")
             yield sheet.row(["Name", "Email", *(f"{c.code} {c.title}: {what}" for c in columns for what in per_course)])

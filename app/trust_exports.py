@@ -197,7 +197,7 @@ async def trust_targets_csv(request: Request) -> Response:
         sheet = Sheet()
         yield sheet.row(["School", "Name", "Email", "Staff group", "Course code", "Course title", "Status", "Due on",
                          "Days overdue", "Progress %", "Completed on"])
-        async with ctx.db.read() as session:
+        async with ctx.db.streaming() as session:
             async for row in await session.stream(stmt):
                 target = trust_targets.line(row, days)
                 yield sheet.row([

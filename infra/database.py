@@ -10,7 +10,7 @@ SQLite's busy loop.
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,13 @@ class Database:
             yield session
 
     @asynccontextmanager
+    async def streaming(self) -> AsyncIterator[AsyncSession]:
+        """A read whose rows are streamed (`session.stream`): on PostgreSQL a server-side
+        cursor, which lives only in a transaction."""
+        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One transaction: commits when the block ends, rolls back if it raises."""
         if self._write_lock is None:
@@ -199,6 +206,10 @@ class RequestDatabase:
                 self._open = AsyncExitStack()
                 self._session = await self._open.enter_async_context(self.db.read())
             yield self._session
+
+    def streaming(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A streamed read, in a session of its own (see Database.streaming)."""
+        return self.db.streaming()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

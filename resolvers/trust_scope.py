@@ -81,9 +81,17 @@ def reach_of(staff: CTE) -> CTE:
     return all_staff.union(picked).cte("reach")
 
 
+def by_school(school: Any, values: dict[int, Any], kind: Any) -> ColumnElement[Any]:
+    """`values` of the school in column `school`, null for any other: for no school at all
+    (a trust none has granted yet) null throughout, as SQL's CASE needs a WHEN."""
+    if not values:
+        return literal(None, kind)
+    return case(*((school == s, literal(v, kind)) for s, v in values.items()), else_=literal(None, kind))
+
+
 def school_day(school: Any, days: dict[int, date]) -> ColumnElement[date]:
     """The school-local date in `days` of the school in column `school`."""
-    return case(*((school == s, literal(d, Date)) for s, d in days.items()), else_=literal(None, Date))
+    return by_school(school, days, Date())
 
 
 def term_holding(school: Any, day: Any) -> ColumnElement[int]:
@@ -101,7 +109,7 @@ def school_midnight(school: Any, zones: dict[int, str], day: date) -> ColumnElem
     kind = Enrolment.started_at.type
     if len(set(instants.values())) == 1:
         return literal(next(iter(instants.values())), kind)
-    return case(*((school == s, literal(at, kind)) for s, at in instants.items()), else_=literal(None, kind))
+    return by_school(school, instants, kind)
 
 
 def targets_of(staff: CTE, reach: CTE, days: dict[int, date], *, per_group: bool) -> CTE:
@@ -183,7 +191,7 @@ class StaffEnrolments:
         zones = set(self.zones.values())
         if len(zones) == 1:
             return literal(zones.pop(), String)
-        return case(*((self.school == s, literal(z, String)) for s, z in self.zones.items()))
+        return by_school(self.school, self.zones, String())
 
     @property
     def overdue(self) -> ColumnElement[bool]:

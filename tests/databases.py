@@ -7,7 +7,7 @@ the database itself, emptied afterwards."""
 import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,9 @@ class SharedConnectionDatabase(Database):
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self._session(savepoint=False) as session:
             yield session
+
+    def streaming(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self.read()  # the test's one connection is in its transaction already
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
