@@ -140,6 +140,7 @@ def create_app(
             app.state.db = Database(create_engine(
                 settings.database_url, settings.sqlite_busy_timeout_ms,
                 statement_timeout_ms=int(settings.request_timeout_seconds * 1000), pool_size=settings.database_pool_size,
+                ping=False,  # its loop always runs: a server's close is seen at checkout
             ))
         try:
             await ensure_current(app.state.db.engine)
