@@ -7,10 +7,11 @@ some 100 µs of CPU on this kind of machine, where the learning path's reads tak
 
 - A read (a SELECT outside a write transaction, with nothing of the connection's still
   running on its thread) runs on the event loop itself, with a busy timeout of zero and
-  SQLite's progress handler watching the CPU time it takes: past `INLINE_BUDGET_SECONDS`,
-  or meeting a lock, it is stopped and sent to the thread instead, and so is every later
-  run of the same statement. So no read holds the loop much longer than the budget, and a
-  lock is waited for on the thread, as long as the busy timeout allows.
+  SQLite's progress handler watching the clocks: past `INLINE_BUDGET_SECONDS` of CPU (and
+  then every later run of the same statement too), past `INLINE_WAIT_SECONDS` in all, or
+  meeting a lock, it is stopped and sent to the thread instead. So no read holds the loop
+  much longer than that, and a lock is waited for on the thread, as long as the busy
+  timeout allows.
 - Anything else is one trip: the thread executes it, fetches its rows and closes its
   cursor, and hands back rows, description, rowcount and lastrowid together, after setting
   the busy timeout back if a read had set it to zero.
@@ -39,9 +40,10 @@ from sqlalchemy.util.concurrency import await_only
 log = logging.getLogger("trellis.db")
 BEGINS = ("BEGIN", "BEGIN IMMEDIATE")  # what infra/database.py's begin listener sends
 WRITE_BEGIN = "BEGIN IMMEDIATE"
-INLINE_BUDGET_SECONDS = 0.002  # the longest a read may work on the event loop
-_CHECK_EVERY = 1000  # SQLite VM steps between looks at the clock
-_SENT_TO_THREAD: set[str] = set()  # reads that once outran the budget or met a lock
+INLINE_BUDGET_SECONDS = 0.002  # the most CPU a read may spend on the event loop
+INLINE_WAIT_SECONDS = 0.01  # the longest it may hold the loop, waiting on the disk or the GIL
+_CHECK_EVERY = 1000  # SQLite VM steps between looks at the clocks
+_SENT_TO_THREAD: set[str] = set()  # reads that once outran the CPU budget
 _REMEMBERED = 1024  # statements kept in it, at most; it starts again when full
 _GIVE_WAY = {sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
@@ -79,23 +81,32 @@ def _roll_back(adapt: "OneTripConnection", connection: sqlite3.Connection) -> No
 
 def _read_here(adapt: "OneTripConnection", connection: sqlite3.Connection, operation: str,
                parameters: Any) -> tuple[Any, int, int | None, list[Any]] | None:
-    """On the event loop: the read, or None when it outran the budget or met a lock (and
-    then its transaction is as it was before it)."""
+    """On the event loop: the read, or None when it outran a budget or met a lock (and
+    then its transaction is as it was before it). A read that outran its CPU budget is
+    costly in itself and goes to the thread from then on; one that waited (on the disk,
+    or for the GIL while other threads worked) or met a lock is tried here again next time."""
     if not adapt.impatient:
         connection.execute("PRAGMA busy_timeout=0")  # a lock is the thread's to wait for
         adapt.impatient = True
-    # The thread's own CPU time: waiting for the GIL while another thread holds it is not
-    # the read's doing, and would send reads to the thread whenever writes are busy.
-    deadline = time.thread_time() + INLINE_BUDGET_SECONDS
-    connection.set_progress_handler(lambda: time.thread_time() > deadline, _CHECK_EVERY)
+    costly = False
+    spend_until = time.thread_time() + INLINE_BUDGET_SECONDS
+    wait_until = time.perf_counter() + INLINE_WAIT_SECONDS
+
+    def stop() -> bool:
+        nonlocal costly
+        costly = time.thread_time() > spend_until
+        return costly or time.perf_counter() > wait_until
+
+    connection.set_progress_handler(stop, _CHECK_EVERY)
     try:
         return _run(connection, operation, parameters)
     except sqlite3.OperationalError as error:
         if error.sqlite_errorcode & 0xFF not in _GIVE_WAY:
             raise
-        if len(_SENT_TO_THREAD) >= _REMEMBERED:
-            _SENT_TO_THREAD.clear()
-        _SENT_TO_THREAD.add(operation)
+        if costly:
+            if len(_SENT_TO_THREAD) >= _REMEMBERED:
+                _SENT_TO_THREAD.clear()
+            _SENT_TO_THREAD.add(operation)
         return None
     finally:
         connection.set_progress_handler(None, 0)

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from infra import sqlite_driver
@@ -177,9 +177,31 @@ async def test_a_read_that_meets_a_lock_waits_for_it_on_the_thread(
                 assert (await conn.execute(text(COUNT_AND_PATIENCE))).one() == (1, 5_000)
             assert len(locked_once) == 1 and len(trips) == 1
             assert (await conn.execute(text("SELECT * FROM pragma_busy_timeout"))).scalar() == 0
+            # A lock passes: the statement that met one is read on the loop again.
+            assert (await conn.execute(text(COUNT_AND_PATIENCE))).one() == (1, 0)
             assert len(trips) == 1
-            # The statement that met the lock goes to the thread from now on.
-            assert (await conn.execute(text(COUNT_AND_PATIENCE))).one() == (1, 5_000)
-            assert len(trips) == 2
+    finally:
+        await engine.dispose()
+
+
+async def test_a_read_that_waits_rather_than_works_leaves_the_loop_too(tmp_path: Path, trips: list[str]) -> None:
+    """A read that takes little CPU but long (here a function that sleeps, as a read from
+    a cold disk would wait) is stopped past INLINE_WAIT_SECONDS and finished on the
+    thread; not costly in itself, it is tried on the loop again next time."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    event.listen(engine.sync_engine, "connect",
+                 lambda connection, _: connection.create_function("nap", 0, lambda: time.sleep(0.002) or 1))
+    # Each row naps, and counts to 50 so that SQLite looks at the clocks between naps.
+    napping = ("SELECT (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150) "
+               "SELECT sum(nap() + (WITH RECURSIVE m(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM m WHERE j < 50) "
+               "SELECT count(*) FROM m)) FROM n)")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            trips.clear()
+            naps, took, pause = await _longest_pause(conn.execute(text(napping)))
+            assert naps.scalar() == 150 * 51 and took >= 0.3
+            assert pause < took / 4, (pause, took)
+            assert trips == ["_run"] and napping not in sqlite_driver._SENT_TO_THREAD
     finally:
         await engine.dispose()
