@@ -139,7 +139,8 @@ def create_app(
         if owned:
             app.state.db = Database(create_engine(
                 settings.database_url, settings.sqlite_busy_timeout_ms,
-                statement_timeout_ms=int(settings.request_timeout_seconds * 1000), pool_size=settings.database_pool_size,
+                statement_timeout_ms=int(settings.request_timeout_seconds * 1000),
+                pool_size=settings.database_pool_size,
                 ping=False,  # its loop always runs: a server's close is seen at checkout
             ))
         try:
