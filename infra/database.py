@@ -123,6 +123,17 @@ def create_engine(url: str, busy_timeout_ms: int = 30_000, statement_timeout_ms:
     return engine
 
 
+class ReadSession(AsyncSession):
+    """A read session. On PostgreSQL its statements run outside a transaction, where a
+    server-side cursor cannot live, so it refuses to stream on every engine alike."""
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("A read session does not stream: use Database.streaming(), whose session keeps the "
+                        "transaction a server-side cursor needs.")
+
+    stream_scalars = stream
+
+
 class Database:
     """Hands out sessions: a read session per resolver, one write session per mutation."""
 
@@ -137,7 +148,7 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(self._reader, expire_on_commit=False) as session:
+        async with ReadSession(self._reader, expire_on_commit=False) as session:
             yield session
 
     @asynccontextmanager

@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from infra import migrations
-from infra.database import WRITE, Database, create_engine, normalise_url
+from infra.database import WRITE, Database, ReadSession, create_engine, normalise_url
 from tests.availability import POSTGRES_URL, reachable, require
 
 # A session waiting this long for the shared connection is waiting on itself.
@@ -38,7 +38,7 @@ class SharedConnectionDatabase(Database):
         self._holder: asyncio.Task | None = None
 
     @asynccontextmanager
-    async def _session(self, savepoint: bool = True) -> AsyncIterator[AsyncSession]:
+    async def _session(self, savepoint: bool = True, streaming: bool = False) -> AsyncIterator[AsyncSession]:
         task = asyncio.current_task()
         nested = self._holder is task
         if not nested:
@@ -52,7 +52,8 @@ class SharedConnectionDatabase(Database):
             # A write joins through a savepoint so its failure undoes it alone; a read
             # needs none (it changes nothing, and the test's transaction ends in a rollback).
             mode = "create_savepoint" if savepoint else "rollback_only"
-            async with AsyncSession(bind=self.connection, expire_on_commit=False, join_transaction_mode=mode) as session:
+            kind = AsyncSession if savepoint or streaming else ReadSession
+            async with kind(bind=self.connection, expire_on_commit=False, join_transaction_mode=mode) as session:
                 yield session
         finally:
             if not nested:
@@ -65,7 +66,7 @@ class SharedConnectionDatabase(Database):
             yield session
 
     def streaming(self) -> AbstractAsyncContextManager[AsyncSession]:
-        return self.read()  # the test's one connection is in its transaction already
+        return self._session(savepoint=False, streaming=True)  # the test's connection is in its transaction
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -3,8 +3,11 @@ a transaction that the service's other reads do without: run here against a real
 database with the app's own engine, not the tests' rolled-back connection."""
 
 import httpx
+import pytest
+from sqlalchemy import select
 
 from app.main import create_app
+from infra.database import Database
 from infra.settings import Settings
 from schema.ids import global_id
 from tests.conftest import schema_for
@@ -26,3 +29,13 @@ async def test_the_exports_stream_from_a_real_database(database_url: str, world:
     rows = read_csv(matrix)
     assert rows[0][:2] == ["Name", "Email"] and {r[1] for r in rows[1:]} >= {world["staff"].email}
     assert read_csv(targets)[0][:3] == ["School", "Name", "Email"]
+
+
+async def test_a_read_session_refuses_to_stream_on_every_engine(db: Database) -> None:
+    """So a stream in a plain read fails in every test, not only on PostgreSQL against a
+    real database."""
+    async with db.read() as session:
+        with pytest.raises(TypeError, match="Database.streaming"):
+            await session.stream(select(1))
+    async with db.streaming() as session:
+        assert [row async for row in await session.stream(select(1))] == [(1,)]
