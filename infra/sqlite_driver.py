@@ -48,14 +48,19 @@ _REMEMBERED = 1024  # statements kept in it, at most; it starts again when full
 _GIVE_WAY = {sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, begin: str | None = None,
-         patience_ms: int | None = None) -> tuple[Any, int, int | None, list[Any]]:
-    """The statement, start to finish: after the busy timeout is set back to
-    `patience_ms` and the transaction's BEGIN is sent, where either is still to do."""
+def _ready(connection: sqlite3.Connection, begin: str | None, patience_ms: int | None) -> None:
+    """On the thread, before a statement: the busy timeout set back to `patience_ms` and
+    the transaction's BEGIN sent, where either is still to do."""
     if patience_ms is not None:
         connection.execute(f"PRAGMA busy_timeout={int(patience_ms)}")
     if begin is not None:
         connection.execute(begin)
+
+
+def _run(connection: sqlite3.Connection, operation: str, parameters: Any, begin: str | None = None,
+         patience_ms: int | None = None) -> tuple[Any, int, int | None, list[Any]]:
+    """The statement, start to finish, once the connection is `_ready`."""
+    _ready(connection, begin, patience_ms)
     cursor = connection.cursor()
     try:
         cursor.execute(operation, () if parameters is None else parameters)
@@ -188,10 +193,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             patience_ms = adapt.patience()
 
             def run(connection: sqlite3.Connection) -> tuple[int, int | None]:
-                if patience_ms is not None:
-                    connection.execute(f"PRAGMA busy_timeout={int(patience_ms)}")
-                if begin is not None:
-                    connection.execute(begin)
+                _ready(connection, begin, patience_ms)
                 cursor = connection.cursor()
                 try:
                     cursor.executemany(operation, seq_of_parameters)

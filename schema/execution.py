@@ -256,7 +256,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         known = self.completed.get((id(value), id(field_details_list)))
         if known is not None:
             return known[2]
-        if held.object_type.is_type_of is not None:  # it asks for the resolve info
+        if not _own_is_type_of(held.object_type):  # the schema's own check may read the resolve info
             return _STANDARD
         try:
             completed = self.complete_object_value(held.object_type, field_details_list, None, path, value, None)
@@ -302,14 +302,13 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             for name, selection in grouped.items():
                 field_key = (object_type.name, selection[0].node.name.value)
                 held = self.held.get(field_key)
-                below = self._flat(get_nullable_type(held.return_type), selection) if held else None
                 if field_key[1] == "__typename":  # Apollo Client's caches ask for it in every selection
                     entries.append((TYPENAME, name, object_type.name))
                 elif field_key in self.plain:
                     entries.append((PLAIN, name, self.plain[field_key]))
                 elif field_key in self.ids:
                     entries.append((NODE_ID, name, self.ids[field_key]))
-                elif below is not None:
+                elif held and (below := self._flat(get_nullable_type(held.return_type), selection)) is not None:
                     entries.append((HELD, name, held, selection, below))
                 else:
                     break
