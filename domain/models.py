@@ -539,6 +539,18 @@ class NotificationItem(SQLModel, table=True):
     about_name: str | None = Field(default=None, sa_type=String(200))
 
 
+class RemindedPerson(SQLModel, table=True):
+    """Someone sent (or planned) a reminder at least once, in any school. Who is not here
+    has no reminder line, so their lines cannot meet the once-only key and are written
+    without ON CONFLICT, whose per-row speculative insertion was a third of a large
+    school's first day on PostgreSQL. Being here only means the lines are checked; so it
+    is written only by planning, in the plan's transaction, and never deleted."""
+
+    __tablename__ = "reminded_person"
+
+    person_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+
+
 class OverdueSummary(SQLModel, table=True):
     """A full administrator's or group delegate's opt-in to a summary of their people's
     overdue targets in one school, daily or weekly (domain/notifications.py)."""

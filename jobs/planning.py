@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     CTE, ColumnElement, CursorResult, Select, String, and_, cast, delete, exists, func, insert, literal, or_, select,
-    text, update,
+    text, true, update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -28,7 +28,7 @@ from resolvers.reach import Reach, reach
 from domain.models import (
     IS_REMINDER, REMINDER_KEY, Course, Enrolment, Licence, NotificationDelivery, NotificationItem,
     NotificationOutbox, NotificationPlan, NotificationPlanTarget, NotificationSettings, Organisation, OverdueSummary,
-    Person, UTCDateTime, digest_order,
+    Person, RemindedPerson, UTCDateTime, digest_order,
 )
 from domain.notifications import (
     REMINDERS, SUMMARY, SUMMARY_LINES, DeliveryStatus, NotificationKind, Rules, SummaryFrequency, day_to_plan, reminder,
@@ -91,8 +91,10 @@ async def plan_day(
         async with db.write() as session:
             return await _plan(session, organisation_id, day, now, rerun)
     except IntegrityError:
-        # Another scheduler planned the same day, or the same person's day, at the same moment.
-        log.info("day %s of school %s was planned concurrently", day, organisation_id)
+        # Another scheduler planned the same day, or the same person's day, at the same moment;
+        # or another school's plan reminded the same new person: the next tick plans it again.
+        log.info("day %s of school %s met a concurrent plan; the next tick plans it if still due", day,
+                 organisation_id)
         return None
 
 
@@ -198,10 +200,19 @@ async def _plan(
         )
 
     if rules.enabled & set(REMINDERS):
-        await _insert_new(
-            session, NotificationItem, columns, lines(staged.reminder).where(staged.reminder.is_not(None)),
-            list(REMINDER_KEY), text(IS_REMINDER),
-        )
+        reminders = lines(staged.reminder).where(staged.reminder.is_not(None))
+        reminded = exists().where(RemindedPerson.person_id == tell.c.person_id)
+        # Lines of people never reminded cannot meet the once-only key: written without
+        # ON CONFLICT (RemindedPerson). A plan of another school committing the same new
+        # person's reminder meanwhile makes this one fail on the key, to be planned again.
+        await session.execute(insert(NotificationItem).from_select(columns, reminders.where(~reminded)))
+        await _insert_new(session, NotificationItem, columns, reminders.where(reminded), list(REMINDER_KEY),
+                          text(IS_REMINDER))
+        # Everyone reached is checked from now on (a superset of those reminded: harmless).
+        # Not filtered by NOT EXISTS: read while written, the table could be scanned per row.
+        # (WHERE true: SQLite reads an ON CONFLICT straight after FROM as the join's ON.)
+        await _insert_new(session, RemindedPerson, ["person_id"], select(shown.c.person_id).where(true()),
+                          ["person_id"])
     if NotificationKind.ASSIGNED in rules.enabled:
         changed = exists().where(claimed, NotificationOutbox.person_id == tell.c.person_id)
         await session.execute(

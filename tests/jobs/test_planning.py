@@ -20,7 +20,8 @@ from sqlalchemy import insert, select, update
 
 from infra.database import Database, create_engine
 from domain.models import (
-    Enrolment, Membership, MembershipRole, NotificationSettings, Person, Seat, StaffGroupMember, SubscriptionKind,
+    Enrolment, Membership, MembershipRole, NotificationItem, NotificationPlan, NotificationSettings, Person,
+    RemindedPerson, Seat, StaffGroupMember, SubscriptionKind,
 )
 from domain.notifications import SUMMARY, NotificationKind
 from jobs.mail import HEADINGS
@@ -753,6 +754,35 @@ async def test_plan_day_without_rerun_plans_a_day_once(gql, world: World, db: Da
     assert first is not None and first.deliveries == 1
     assert await plan_day(db, world.organisations["ashdown"], date(2031, 3, 20), now) is None
     assert [e.day for e in await run(jobs, now)] == [date(2031, 3, 20)]
+
+
+async def test_a_plan_meeting_another_schools_first_reminder_of_the_same_person_runs_again(
+        gql, world: World, db: Database, jobs: Jobs) -> None:
+    """Staff has never been reminded, so Ashdown's plan writes their lines without checking
+    the once-only key. Another school's plan commits Staff's reminder of the same course and
+    date meanwhile (here: its line is there, and Staff not yet counted as reminded, as that
+    plan's rows look from this one's snapshot). The tick's plan fails on the key and writes
+    nothing; the next tick, with the other plan's rows all visible, plans the day, and Staff
+    is not told twice of what the other school told them."""
+    await one_target(gql, world, "ashdown")
+    day = date(2031, 3, 20)
+    now = local("ashdown", day, 9)
+    staff, c1 = world["staff"].person_id, pk(course(world, 0))
+    async with db.write() as session:
+        other = NotificationPlan(organisation_id=world.organisations["birchwood"], local_date=day, planned_at=now)
+        session.add(other)
+        await session.flush()
+        session.add(NotificationItem(plan_id=other.id, person_id=staff, kind=K.DUE_TODAY, course_id=c1, due_on=day))
+
+    assert await run(jobs, now) == []
+    async with db.read() as session:
+        plans = (await session.execute(select(NotificationPlan.organisation_id))).scalars().all()
+        assert plans == [world.organisations["birchwood"]]
+
+    async with db.write() as session:
+        session.add(RemindedPerson(person_id=staff))
+    line = "Course 1 (Phonics), due 2031-03-20"
+    assert by_person(world, await run(jobs, now + timedelta(minutes=1))) == {"staff": {K.ASSIGNED: [line]}}
 
 
 # --- Scale ----------------------------------------------------------------------------

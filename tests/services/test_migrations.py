@@ -116,10 +116,26 @@ async def test_the_ids_migration_keeps_every_row_and_starts_past_ids_the_log_rem
     after = {t: await _rows(url, f'SELECT * FROM "{t}" ORDER BY 1') for t in before}
     # Columns added since (a group's rule) come last: the rows' first columns are as they were.
     assert {t: [row[:len(before[t][0])] for row in rows] for t, rows in after.items()} == before
+    # Tables keyed by another table's id hand out none of their own.
     plain = await _rows(url, "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE '%AUTOINCREMENT%' "
-                             "AND name NOT IN ('alembic_version', 'sqlite_sequence', 'notification_settings')")
+                             "AND name NOT IN ('alembic_version', 'sqlite_sequence', 'notification_settings', "
+                             "'reminded_person')")
     assert plain == []
     await _rows(url, "INSERT INTO staff_group (licence_id, name, kind, created_at) VALUES "
                      "(1, 'New Team', 'STAFF', '2026-01-03 00:00:00') RETURNING id")
     assert await _rows(url, "SELECT id FROM staff_group WHERE name = 'New Team'") == [(3,)]
     assert await _rows(url, "PRAGMA foreign_key_check") == []
+
+
+async def test_people_already_reminded_are_known_as_such_after_the_upgrade(tmp_path: Path) -> None:
+    """Planning writes the reminders of people never reminded without checking the once-only
+    key; so the upgrade that starts keeping the list fills it from the lines already
+    planned: reminders only (ASSIGNED and REMOVED lines are none)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await asyncio.to_thread(migrations.upgrade, url, "0015")
+    await _rows(url, "INSERT INTO notification_item (plan_id, person_id, kind, course_id, due_on) VALUES "
+                     "(1, 7, 'OVERDUE', 1, '2031-03-01'), (1, 7, 'DUE_SOON', 2, '2031-03-09'), "
+                     "(1, 8, 'ASSIGNED', 1, '2031-03-01'), (1, 10, 'REMOVED', NULL, NULL), "
+                     "(2, 9, 'DUE_TODAY', 1, '2031-03-02') RETURNING id")
+    await asyncio.to_thread(migrations.upgrade, url)
+    assert await _rows(url, "SELECT person_id FROM reminded_person ORDER BY 1") == [(7,), (9,)]
