@@ -210,9 +210,7 @@ async def _plan(
                           text(IS_REMINDER))
         # Everyone reached is checked from now on (a superset of those reminded: harmless).
         # Not filtered by NOT EXISTS: read while written, the table could be scanned per row.
-        # (WHERE true: SQLite reads an ON CONFLICT straight after FROM as the join's ON.)
-        await _insert_new(session, RemindedPerson, ["person_id"], select(shown.c.person_id).where(true()),
-                          ["person_id"])
+        await _insert_new(session, RemindedPerson, ["person_id"], select(shown.c.person_id), ["person_id"])
     if NotificationKind.ASSIGNED in rules.enabled:
         changed = exists().where(claimed, NotificationOutbox.person_id == tell.c.person_id)
         await session.execute(
@@ -396,6 +394,8 @@ async def _insert_new(session: AsyncSession, model: type, columns: list[str], ro
     """INSERT ... SELECT, skipping rows whose unique key is taken. Skipped by the index
     rather than by a NOT EXISTS on the table being filled, which a planner may rescan
     once per row as the statement's own rows pile up."""
+    if rows.whereclause is None:  # SQLite reads an ON CONFLICT straight after FROM as a join's ON
+        rows = rows.where(true())
     statement = conflict_insert(session, model).from_select(columns, rows)
     return await session.execute(statement.on_conflict_do_nothing(index_elements=key, index_where=key_where))
 
