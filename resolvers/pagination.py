@@ -4,10 +4,11 @@ import base64
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 
 from domain.errors import Invalid
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)  # by identity: _page keeps a statement per list order object
 class Order:
     column: Any
     descending: bool = False
@@ -78,9 +79,17 @@ def check_size(value: int, maximum: int, field: str = "first") -> None:
         raise Invalid(f"{field} must be between 1 and {maximum}.", field)
 
 
-def _beyond(order: list[Order], values: list[Any], *, forward: bool) -> Any:
-    """Rows strictly after the cursor in the given order (before it, unless `forward`),
-    as one SQL condition."""
+AFTER, BEFORE = "cursor_after_", "cursor_before_"
+
+
+def _bound(name: str, values: list[Any]) -> dict[str, Any]:
+    return {f"{name}{i}": value for i, value in enumerate(values)}
+
+
+def _beyond(order: tuple[Order, ...], name: str, *, forward: bool) -> Any:
+    """Rows strictly after the cursor bound as `name` in the given order (before it,
+    unless `forward`), as one SQL condition."""
+    values = [bindparam(f"{name}{i}", type_=key.column.type) for i, key in enumerate(order)]
     clauses = []
     for i, key in enumerate(order):
         equal = [order[j].column == values[j] for j in range(i)]
@@ -105,16 +114,14 @@ async def paginate(ctx: "RequestContext", stmt: Select, order: list[Order], wind
     """`stmt` selects the rows (one entity, or a tuple whose last items are the order keys);
     the page is the window's, in the list's order either way."""
     size, from_end = _size(window, ctx.settings)
-    page_stmt = stmt
+    values: dict[str, Any] = {}
     if window.after is not None:
-        page_stmt = page_stmt.where(_beyond(order, decode_cursor(window.after, order), forward=True))
+        values |= _bound(AFTER, decode_cursor(window.after, order))
     if window.before is not None:
-        page_stmt = page_stmt.where(_beyond(order, decode_cursor(window.before, order, "before"), forward=False))
-    page_stmt = page_stmt.add_columns(*(o.column for o in order)).order_by(
-        *(o.column.desc() if o.descending != from_end else o.column.asc() for o in order)
-    ).limit(size + 1)
+        values |= _bound(BEFORE, decode_cursor(window.before, order, "before"))
+    page_stmt = _page(stmt, tuple(order), size, from_end, window.after is not None, window.before is not None)
     async with ctx.db.read() as session:
-        rows = (await session.execute(page_stmt)).all()
+        rows = (await session.execute(page_stmt, values)).all()
     more = len(rows) > size
     rows = rows[:size][::-1] if from_end else rows[:size]
     keys = len(order)
@@ -123,12 +130,31 @@ async def paginate(ctx: "RequestContext", stmt: Select, order: list[Order], wind
 
     async def count() -> int:
         async with ctx.db.read() as session:
-            counted = select(func.count()).select_from(stmt.order_by(None).subquery())
-            return (await session.execute(counted)).scalar_one()
+            return (await session.execute(_counted(stmt))).scalar_one()
 
     return Page(items, cursors, count=count,
                 has_next=window.before is not None if from_end else more,
                 has_previous=more if from_end else window.after is not None)
+
+
+# A statement built once serves every request that reuses `stmt` (the page of a school's
+# progress is built once per school and day): SQLAlchemy finds its compiled form by walking
+# the whole statement once per new object, a tenth of a page of 500's time. The cursors'
+# values are bound at execution, so a cursor asks for no new statement.
+@lru_cache(maxsize=256)
+def _page(stmt: Select, order: tuple[Order, ...], size: int, from_end: bool, after: bool, before: bool) -> Select:
+    if after:
+        stmt = stmt.where(_beyond(order, AFTER, forward=True))
+    if before:
+        stmt = stmt.where(_beyond(order, BEFORE, forward=False))
+    return stmt.add_columns(*(o.column for o in order)).order_by(
+        *(o.column.desc() if o.descending != from_end else o.column.asc() for o in order)
+    ).limit(size + 1)
+
+
+@lru_cache(maxsize=256)
+def _counted(stmt: Select) -> Select:
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
 async def by_id(ctx: "RequestContext", stmt: Select, id_column: Any, window: Window, *,
