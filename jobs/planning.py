@@ -13,9 +13,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    CTE, ColumnElement, CursorResult, Select, String, and_, cast, delete, exists, func, insert, literal, or_, select,
-    text, true, update,
+    CTE, Column, ColumnElement, CursorResult, Integer, MetaData, Select, String, Table, and_, cast, delete, exists,
+    func, insert, literal, or_, select, text, true, update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -168,19 +169,19 @@ async def _plan(
         # PostgreSQL misjudges how many lines the people make (some 25 each) and probes
         # per line; so the people still to tell today come first, each once, with their
         # completed courses as one array, tested in memory per line. In person order, the
-        # lines their join makes reach the item indexes in order, not scattered.
+        # lines their join makes reach the item indexes in order, not scattered. Kept in a
+        # table for the plan, not recomputed by each statement that writes lines.
         done = (
             select(func.array_agg(Enrolment.course_id))
             .where(Enrolment.person_id == shown.c.person_id, Enrolment.completed_at.is_not(None))
             .scalar_subquery()
         )
-        tell = (
+        tell = await _scratch(session, TELLABLE, (
             select(shown.c.person_id, shown.c.signature,
                    func.coalesce(done, text("'{}'::integer[]")).label("completed"))
             .where(~told(shown.c.person_id))
             .order_by(shown.c.person_id)
-            .cte("tellable").prefix_with("MATERIALIZED")
-        )
+        ))
         unfinished = [or_(staged.reopened, staged.course_id != func.all(tell.c.completed))]
     else:
         tell = shown
@@ -208,9 +209,9 @@ async def _plan(
         await session.execute(insert(NotificationItem).from_select(columns, reminders.where(~reminded)))
         await _insert_new(session, NotificationItem, columns, reminders.where(reminded), list(REMINDER_KEY),
                           text(IS_REMINDER))
-        # Everyone reached is checked from now on (a superset of those reminded: harmless).
+        # Everyone told is checked from now on (a superset of those reminded: harmless).
         # Not filtered by NOT EXISTS: read while written, the table could be scanned per row.
-        await _insert_new(session, RemindedPerson, ["person_id"], select(shown.c.person_id), ["person_id"])
+        await _insert_new(session, RemindedPerson, ["person_id"], select(tell.c.person_id), ["person_id"])
     if NotificationKind.ASSIGNED in rules.enabled:
         changed = exists().where(claimed, NotificationOutbox.person_id == tell.c.person_id)
         await session.execute(
@@ -243,7 +244,23 @@ async def _plan(
         ["person_id", "organisation_id", "local_date"],
     )
     await session.execute(delete(NotificationPlanTarget).where(NotificationPlanTarget.plan_id == plan.id))
+    if tell is TELLABLE:  # a preview may plan again in the same transaction
+        await (await session.connection()).run_sync(TELLABLE.drop)
     return PlannedDay(plan.id, organisation_id, day, created.rowcount or 0)
+
+
+# PostgreSQL: the people a plan tells, made and dropped by the plan (models.py holds no
+# scratch of this kind: an array column is PostgreSQL's alone).
+TELLABLE = Table("tellable", MetaData(), Column("person_id", Integer), Column("signature", String),
+                 Column("completed", ARRAY(Integer)), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+
+async def _scratch(session: AsyncSession, table: Table, rows: Select) -> Table:
+    """`rows` in a temporary table of the transaction, with statistics."""
+    await (await session.connection()).run_sync(table.create)
+    await session.execute(insert(table).from_select(list(table.c.keys()), rows))
+    await session.execute(text(f"ANALYZE {table.name}"))
+    return table
 
 
 async def _summaries(session: AsyncSession, plan_id: int, organisation_id: int, licence_id: int, day: date,
