@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    CTE, Column, ColumnElement, CursorResult, Integer, MetaData, Select, String, Subquery, Table, and_, cast, delete,
-    exists, func, insert, literal, or_, select, text, true, update,
+    CTE, Boolean, Column, ColumnElement, CursorResult, Integer, MetaData, Select, String, Subquery, Table, and_, cast,
+    delete, exists, func, insert, literal, or_, select, text, true, update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
@@ -165,12 +165,18 @@ async def _plan(
         NotificationOutbox.organisation_id == organisation_id, NotificationOutbox.planned_on == day,
         NotificationOutbox.planned_at == now,
     )
+
+    def changed(person: Any) -> ColumnElement[bool]:
+        """Has a change claimed above: their lists' courses are told as ASSIGNED."""
+        return exists().where(claimed, NotificationOutbox.person_id == person)
+
     if postgres:
         # PostgreSQL misjudges how many lines the people make (some 25 each) and probes
         # per line; so the people still to tell today come first, each once, with their
         # completed courses as one array, tested in memory per line. In person order, the
         # lines their join makes reach the item indexes in order, not scattered. Kept in a
-        # table for the plan, not recomputed by each statement that writes lines.
+        # table for the plan, not recomputed by each statement that writes lines; whether
+        # each has changes is kept too, as its statistics say how many do.
         done = (
             select(func.array_agg(Enrolment.course_id))
             .where(Enrolment.person_id == shown.c.person_id, Enrolment.completed_at.is_not(None))
@@ -178,14 +184,17 @@ async def _plan(
         )
         tell = await _scratch(session, TELLABLE, (
             select(shown.c.person_id, shown.c.signature,
-                   func.coalesce(done, text("'{}'::integer[]")).label("completed"))
+                   func.coalesce(done, text("'{}'::integer[]")).label("completed"),
+                   changed(shown.c.person_id).label("changed"))
             .where(~told(shown.c.person_id))
             .order_by(shown.c.person_id)
         ))
         unfinished = [or_(staged.reopened, staged.course_id != func.all(tell.c.completed))]
+        has_changes = tell.c.changed
     else:
         tell = shown
         unfinished = [unfinished_by(shown.c.person_id), ~told(shown.c.person_id)]
+        has_changes = changed(tell.c.person_id)
     columns = ["plan_id", "person_id", "kind", "course_id", "course_title", "list_names", "due_on"]
 
     def lines(kind: Any) -> Select:
@@ -213,10 +222,9 @@ async def _plan(
         # Not filtered by NOT EXISTS: read while written, the table could be scanned per row.
         await _insert_new(session, RemindedPerson, ["person_id"], select(tell.c.person_id), ["person_id"])
     if NotificationKind.ASSIGNED in rules.enabled:
-        changed = exists().where(claimed, NotificationOutbox.person_id == tell.c.person_id)
         await session.execute(
             insert(NotificationItem).from_select(
-                columns, lines(literal(NotificationKind.ASSIGNED.value)).where(changed)
+                columns, lines(literal(NotificationKind.ASSIGNED.value)).where(has_changes)
             )
         )
     if NotificationKind.REMOVED in rules.enabled:
@@ -265,7 +273,8 @@ def _people_with_lines(plan_id: int) -> Subquery:
 # PostgreSQL: the people a plan tells, made and dropped by the plan (models.py holds no
 # scratch of this kind: an array column is PostgreSQL's alone).
 TELLABLE = Table("tellable", MetaData(), Column("person_id", Integer), Column("signature", String),
-                 Column("completed", ARRAY(Integer)), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+                 Column("completed", ARRAY(Integer)), Column("changed", Boolean),
+                 prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 
 async def _scratch(session: AsyncSession, table: Table, rows: Select) -> Table:
