@@ -170,13 +170,18 @@ async def _plan(
         """Has a change claimed above: their lists' courses are told as ASSIGNED."""
         return exists().where(claimed, NotificationOutbox.person_id == person)
 
+    def reminded(person: Any) -> ColumnElement[bool]:
+        """Has had reminders, which the new ones may repeat (RemindedPerson)."""
+        return exists().where(RemindedPerson.person_id == person)
+
     if postgres:
         # PostgreSQL misjudges how many lines the people make (some 25 each) and probes
         # per line; so the people still to tell today come first, each once, with their
         # completed courses as one array, tested in memory per line. In person order, the
         # lines their join makes reach the item indexes in order, not scattered. Kept in a
         # table for the plan, not recomputed by each statement that writes lines; whether
-        # each has changes is kept too, as its statistics say how many do.
+        # each has changes or reminders is kept too: its statistics say how many have,
+        # and a line is not a probe.
         done = (
             select(func.array_agg(Enrolment.course_id))
             .where(Enrolment.person_id == shown.c.person_id, Enrolment.completed_at.is_not(None))
@@ -185,16 +190,16 @@ async def _plan(
         tell = await _scratch(session, TELLABLE, (
             select(shown.c.person_id, shown.c.signature,
                    func.coalesce(done, text("'{}'::integer[]")).label("completed"),
-                   changed(shown.c.person_id).label("changed"))
+                   changed(shown.c.person_id).label("changed"), reminded(shown.c.person_id).label("reminded"))
             .where(~told(shown.c.person_id))
             .order_by(shown.c.person_id)
         ))
         unfinished = [or_(staged.reopened, staged.course_id != func.all(tell.c.completed))]
-        has_changes = tell.c.changed
+        has_changes, has_reminders = tell.c.changed, tell.c.reminded
     else:
         tell = shown
         unfinished = [unfinished_by(shown.c.person_id), ~told(shown.c.person_id)]
-        has_changes = changed(tell.c.person_id)
+        has_changes, has_reminders = changed(tell.c.person_id), reminded(tell.c.person_id)
     columns = ["plan_id", "person_id", "kind", "course_id", "course_title", "list_names", "due_on"]
 
     def lines(kind: Any) -> Select:
@@ -211,12 +216,11 @@ async def _plan(
 
     if rules.enabled & set(REMINDERS):
         reminders = lines(staged.reminder).where(staged.reminder.is_not(None))
-        reminded = exists().where(RemindedPerson.person_id == tell.c.person_id)
         # Lines of people never reminded cannot meet the once-only key: written without
         # ON CONFLICT (RemindedPerson). A plan of another school committing the same new
         # person's reminder meanwhile makes this one fail on the key, to be planned again.
-        await session.execute(insert(NotificationItem).from_select(columns, reminders.where(~reminded)))
-        await _insert_new(session, NotificationItem, columns, reminders.where(reminded), list(REMINDER_KEY),
+        await session.execute(insert(NotificationItem).from_select(columns, reminders.where(~has_reminders)))
+        await _insert_new(session, NotificationItem, columns, reminders.where(has_reminders), list(REMINDER_KEY),
                           text(IS_REMINDER))
         # Everyone told is checked from now on (a superset of those reminded: harmless).
         # Not filtered by NOT EXISTS: read while written, the table could be scanned per row.
@@ -273,7 +277,7 @@ def _people_with_lines(plan_id: int) -> Subquery:
 # PostgreSQL: the people a plan tells, made and dropped by the plan (models.py holds no
 # scratch of this kind: an array column is PostgreSQL's alone).
 TELLABLE = Table("tellable", MetaData(), Column("person_id", Integer), Column("signature", String),
-                 Column("completed", ARRAY(Integer)), Column("changed", Boolean),
+                 Column("completed", ARRAY(Integer)), Column("changed", Boolean), Column("reminded", Boolean),
                  prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 
