@@ -4,11 +4,11 @@ import base64
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 import orjson
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
 
 from domain.errors import Invalid
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, eq=False)  # by identity: _page keeps a statement per list order object
+@dataclass(frozen=True)  # a key of the page statements kept (_page)
 class Order:
     column: Any
     descending: bool = False
@@ -79,7 +79,7 @@ def check_size(value: int, maximum: int, field: str = "first") -> None:
         raise Invalid(f"{field} must be between 1 and {maximum}.", field)
 
 
-AFTER, BEFORE = "cursor_after_", "cursor_before_"
+AFTER, BEFORE, LIMIT = "cursor_after_", "cursor_before_", "page_limit"
 
 
 def _bound(name: str, values: list[Any]) -> dict[str, Any]:
@@ -114,12 +114,12 @@ async def paginate(ctx: "RequestContext", stmt: Select, order: list[Order], wind
     """`stmt` selects the rows (one entity, or a tuple whose last items are the order keys);
     the page is the window's, in the list's order either way."""
     size, from_end = _size(window, ctx.settings)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {LIMIT: size + 1}
     if window.after is not None:
         values |= _bound(AFTER, decode_cursor(window.after, order))
     if window.before is not None:
         values |= _bound(BEFORE, decode_cursor(window.before, order, "before"))
-    page_stmt = _page(stmt, tuple(order), size, from_end, window.after is not None, window.before is not None)
+    page_stmt = _page(stmt, tuple(order), from_end, window.after is not None, window.before is not None)
     async with ctx.db.read() as session:
         rows = (await session.execute(page_stmt, values)).all()
     more = len(rows) > size
@@ -137,24 +137,34 @@ async def paginate(ctx: "RequestContext", stmt: Select, order: list[Order], wind
                 has_previous=more if from_end else window.after is not None)
 
 
-# A statement built once serves every request that reuses `stmt` (the page of a school's
-# progress is built once per school and day): SQLAlchemy finds its compiled form by walking
-# the whole statement once per new object, a tenth of a page of 500's time. The cursors'
-# values are bound at execution, so a cursor asks for no new statement.
-@lru_cache(maxsize=256)
-def _page(stmt: Select, order: tuple[Order, ...], size: int, from_end: bool, after: bool, before: bool) -> Select:
-    if after:
-        stmt = stmt.where(_beyond(order, AFTER, forward=True))
-    if before:
-        stmt = stmt.where(_beyond(order, BEFORE, forward=False))
-    return stmt.add_columns(*(o.column for o in order)).order_by(
-        *(o.column.desc() if o.descending != from_end else o.column.asc() for o in order)
-    ).limit(size + 1)
+# The page and count statements of a list's statement, kept while it lives: one built once
+# (a school's progress, once per school and day) serves every request, where SQLAlchemy
+# walks a new statement whole to find its compiled form, a tenth of a page of 500's time.
+# The page's size and a cursor's values are bound at execution; one built for a request
+# goes with it.
+_pages: "WeakKeyDictionary[Select, dict[tuple[Any, ...], Select]]" = WeakKeyDictionary()
+_counts: "WeakKeyDictionary[Select, Select]" = WeakKeyDictionary()
 
 
-@lru_cache(maxsize=256)
+def _page(stmt: Select, order: tuple[Order, ...], from_end: bool, after: bool, before: bool) -> Select:
+    shapes, shape = _pages.setdefault(stmt, {}), (order, from_end, after, before)
+    if shape not in shapes:
+        page = stmt
+        if after:
+            page = page.where(_beyond(order, AFTER, forward=True))
+        if before:
+            page = page.where(_beyond(order, BEFORE, forward=False))
+        shapes[shape] = page.add_columns(*(o.column for o in order)).order_by(
+            *(o.column.desc() if o.descending != from_end else o.column.asc() for o in order)
+        ).limit(bindparam(LIMIT, type_=Integer))
+    return shapes[shape]
+
+
 def _counted(stmt: Select) -> Select:
-    return select(func.count()).select_from(stmt.order_by(None).subquery())
+    count = _counts.get(stmt)
+    if count is None:
+        count = _counts[stmt] = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return count
 
 
 async def by_id(ctx: "RequestContext", stmt: Select, id_column: Any, window: Window, *,

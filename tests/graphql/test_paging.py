@@ -1,10 +1,12 @@
 """Relay paging both ways on every list (`first`/`after`, `last`/`before`), and the total
 counted only when a caller asks for it."""
 
+import gc
 from typing import Any
 
 import pytest
 
+from resolvers import pagination
 from tests.conftest import StatementCounter
 from tests.graphql.test_catalogue import more_courses
 from tests.world import World
@@ -96,3 +98,17 @@ async def test_the_total_is_counted_only_when_asked_for(
         count_statements.statements.clear()
         await gql(f"{{ organisations(first: 2) {{ {asked} }} }}", token=token)
         assert sum("count(" in s.lower() for s in count_statements.statements) == counts, asked
+
+
+async def test_a_list_asked_for_again_and_again_keeps_no_statement_per_request(gql, world: World) -> None:
+    """The page statements kept for a list's statement (resolvers/pagination.py) go with a
+    statement built for one request: a service paging all day does not grow."""
+    await more_courses(gql, world)
+    token = world["support"].token
+    await forward(gql, COURSES, token, 2)
+    gc.collect()
+    kept = len(pagination._pages)
+    for size in (1, 2, 3, 2, 1):
+        await forward(gql, COURSES, token, size)
+    gc.collect()
+    assert len(pagination._pages) <= kept
