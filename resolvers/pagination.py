@@ -144,11 +144,14 @@ async def paginate(ctx: "RequestContext", stmt: Select, order: list[Order], wind
 # goes with it.
 _pages: "WeakKeyDictionary[Select, dict[tuple[Any, ...], Select]]" = WeakKeyDictionary()
 _counts: "WeakKeyDictionary[Select, Select]" = WeakKeyDictionary()
+SHAPES = 16  # kept per statement; one order makes 8 (from the end or not, each cursor or not)
 
 
 def _page(stmt: Select, order: tuple[Order, ...], from_end: bool, after: bool, before: bool) -> Select:
     shapes, shape = _pages.setdefault(stmt, {}), (order, from_end, after, before)
     if shape not in shapes:
+        if len(shapes) >= SHAPES:  # a lasting statement paged by orders built per request
+            shapes.clear()
         page = stmt
         if after:
             page = page.where(_beyond(order, AFTER, forward=True))

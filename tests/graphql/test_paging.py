@@ -5,8 +5,11 @@ import gc
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from domain.models import Course
 from resolvers import pagination
+from resolvers.pagination import Order
 from tests.conftest import StatementCounter
 from tests.graphql.test_catalogue import more_courses
 from tests.world import World
@@ -112,3 +115,12 @@ async def test_a_list_asked_for_again_and_again_keeps_no_statement_per_request(g
         await forward(gql, COURSES, token, size)
     gc.collect()
     assert len(pagination._pages) <= kept
+
+
+def test_a_lasting_statement_paged_by_orders_built_per_request_keeps_a_bounded_few() -> None:
+    """A statement kept for the day, paged each time by an Order made anew from an
+    expression made anew, would otherwise keep one page statement per request."""
+    lasting = select(Course.id, Course.title)
+    for _ in range(100):
+        pagination._page(lasting, (Order(func.lower(Course.title)), Order(Course.id)), False, True, False)
+    assert len(pagination._pages[lasting]) <= pagination.SHAPES
